@@ -1,0 +1,93 @@
+# e2e_add_suite(): one call registers a gtest suite with its labels, timeout
+# and the janitor fixtures.
+#
+#   e2e_add_suite(NAME backends_local
+#     SOURCES local_test.cpp
+#     AREA backends SUBSKILL local COST quick|long [NEEDS root kvm]
+#     [TOOLS vykar restic ...]     # one discovery per tool: each test gets its tool label
+#     [TIMEOUT 900] [LIBS extra_targets] [NO_JANITOR])
+#
+# Tests with a tool in their name (…/restic_…) get that tool's label, so
+# `ctest -L restic` works. A skipped gtest (GTEST_SKIP) is reported by ctest
+# as "Not Run" with its reason, never as a pass.
+
+define_property(GLOBAL PROPERTY E2E_FIXTURES_SETUP BRIEF_DOCS "fixtures set up" FULL_DOCS "e2e fixtures with a setup test")
+define_property(GLOBAL PROPERTY E2E_FIXTURES_REQUIRED BRIEF_DOCS "fixtures required" FULL_DOCS "e2e fixtures some test requires")
+
+set(E2E_ALL_TOOLS vykar restic rustic borg kopia)
+
+function(e2e_add_suite)
+  cmake_parse_arguments(S "NO_JANITOR" "NAME;AREA;SUBSKILL;COST;TIMEOUT" "SOURCES;TOOLS;NEEDS;LIBS" ${ARGN})
+  foreach(req NAME AREA COST SOURCES)
+    if(NOT S_${req})
+      message(FATAL_ERROR "e2e_add_suite: ${req} is required (suite '${S_NAME}')")
+    endif()
+  endforeach()
+  if(NOT S_COST MATCHES "^(quick|long)$")
+    message(FATAL_ERROR "e2e_add_suite(${S_NAME}): COST must be quick or long, got '${S_COST}'")
+  endif()
+  if(NOT S_TIMEOUT)
+    if(S_COST STREQUAL "quick")
+      set(S_TIMEOUT 120)
+    else()
+      set(S_TIMEOUT 1800)
+    endif()
+  endif()
+
+  add_executable(${S_NAME} ${S_SOURCES})
+  target_link_libraries(${S_NAME} PRIVATE e2e_fixtures GTest::gtest GTest::gmock GTest::gtest_main ${S_LIBS})
+
+  set(labels ${S_AREA} ${S_COST} ${S_NEEDS})
+  if(S_SUBSKILL)
+    list(APPEND labels ${S_SUBSKILL})
+  endif()
+  set(fixture_props)
+  if(NOT S_NO_JANITOR)
+    set(fixture_props FIXTURES_REQUIRED e2e_janitor)
+    set_property(GLOBAL APPEND PROPERTY E2E_FIXTURES_REQUIRED e2e_janitor)
+  endif()
+
+  set(common
+    DISCOVERY_MODE PRE_TEST
+    DISCOVERY_TIMEOUT 30
+    XML_OUTPUT_DIR "${E2E_RUNTIME}/junit")
+  if(S_TOOLS)
+    foreach(tool IN LISTS S_TOOLS)
+      gtest_discover_tests(${S_NAME} ${common}
+        TEST_FILTER "*/${tool}_*:*/${tool}"
+        PROPERTIES LABELS "${labels};${tool}" TIMEOUT ${S_TIMEOUT}
+                   SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]" ${fixture_props})
+    endforeach()
+  else()
+    gtest_discover_tests(${S_NAME} ${common}
+      PROPERTIES LABELS "${labels}" TIMEOUT ${S_TIMEOUT}
+                 SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]" ${fixture_props})
+  endif()
+endfunction()
+
+# e2e_fixture_test(NAME n COMMAND ... SETUP|CLEANUP fixture LABELS ...)
+function(e2e_fixture_test)
+  cmake_parse_arguments(F "" "NAME;SETUP;CLEANUP" "COMMAND;LABELS" ${ARGN})
+  add_test(NAME ${F_NAME} COMMAND ${F_COMMAND})
+  set_tests_properties(${F_NAME} PROPERTIES LABELS "${F_LABELS}" TIMEOUT 120)
+  if(F_SETUP)
+    set_tests_properties(${F_NAME} PROPERTIES FIXTURES_SETUP ${F_SETUP})
+    set_property(GLOBAL APPEND PROPERTY E2E_FIXTURES_SETUP ${F_SETUP})
+  endif()
+  if(F_CLEANUP)
+    set_tests_properties(${F_NAME} PROPERTIES FIXTURES_CLEANUP ${F_CLEANUP})
+  endif()
+endfunction()
+
+# Configure-time check (as Bareos does): a fixture that is required but never
+# set up would make ctest silently run tests without their setup.
+function(e2e_check_fixtures)
+  get_property(required GLOBAL PROPERTY E2E_FIXTURES_REQUIRED)
+  get_property(setup GLOBAL PROPERTY E2E_FIXTURES_SETUP)
+  list(REMOVE_DUPLICATES required)
+  foreach(f IN LISTS required)
+    if(NOT f IN_LIST setup)
+      message(FATAL_ERROR "fixture '${f}' is required by a suite but no test sets it up (add an e2e_fixture_test(... SETUP ${f}))")
+    endif()
+  endforeach()
+endfunction()

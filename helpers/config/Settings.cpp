@@ -1,0 +1,310 @@
+#include "config/Settings.hpp"
+
+#include "BuildInfo.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <yaml-cpp/yaml.h>
+
+namespace e2e {
+
+namespace {
+
+std::string where(const std::string& origin, const YAML::Node& n) {
+    std::ostringstream s;
+    s << origin;
+    if (n.IsDefined() && n.Mark().line >= 0) s << ":" << n.Mark().line + 1 << ":" << n.Mark().column + 1;
+    return s.str();
+}
+
+[[noreturn]] void fail(const std::string& origin, const YAML::Node& n, const std::string& key,
+                       const std::string& problem, const std::string& fix) {
+    throw ConfigError(where(origin, n) + ": " + key + ": " + problem + ". Fix: " + fix);
+}
+
+std::string join(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+}
+
+void onlyKeys(const std::string& origin, const YAML::Node& map, const std::string& path,
+              const std::vector<std::string>& allowed) {
+    if (!map.IsMap()) fail(origin, map, path, "expected a mapping", "write it as `key: value` lines");
+    for (const auto& kv : map) {
+        auto k = kv.first.as<std::string>();
+        if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
+            fail(origin, kv.first, path.empty() ? k : path + "." + k, "unknown key",
+                 "use one of: " + join(allowed) + " (see seeds/e2e.sample.yaml)");
+    }
+}
+
+std::string str(const std::string& origin, const YAML::Node& n, const std::string& key) {
+    if (!n.IsScalar()) fail(origin, n, key, "expected a string", "give a plain value, e.g. `" + key.substr(key.rfind('.') + 1) + ": value`");
+    return n.as<std::string>();
+}
+
+bool boolean(const std::string& origin, const YAML::Node& n, const std::string& key) {
+    bool b = false;
+    if (!n.IsScalar() || !YAML::convert<bool>::decode(n, b))
+        fail(origin, n, key, "expected true or false, got '" + (n.IsScalar() ? n.as<std::string>() : std::string("a structure")) + "'",
+             "write `true` or `false`");
+    return b;
+}
+
+long positive(const std::string& origin, const YAML::Node& n, const std::string& key) {
+    std::string s = str(origin, n, key);
+    try {
+        std::size_t used = 0;
+        long v = std::stol(s, &used);
+        if (used == s.size() && v > 0) return v;
+    } catch (...) {
+    }
+    fail(origin, n, key, "expected a positive whole number of seconds, got '" + s + "'", "e.g. `" + key.substr(key.rfind('.') + 1) + ": 600`");
+}
+
+Profile parseProfile(const std::string& s, const std::string& origin, const YAML::Node& n, const std::string& key) {
+    if (s == "ci") return Profile::Ci;
+    if (s == "standard") return Profile::Standard;
+    if (s == "full") return Profile::Full;
+    if (n.IsDefined()) fail(origin, n, key, "unknown profile '" + s + "'", "use ci, standard or full");
+    throw ConfigError(origin + ": " + key + ": unknown profile '" + s + "'. Fix: use ci, standard or full");
+}
+
+Config defaults() {
+    Config c;
+    c.runtime_dir = E2E_DEFAULT_RUNTIME;
+    const std::string p = E2E_DEFAULT_PROFILE;
+    c.profile = p == "full" ? Profile::Full : p == "standard" ? Profile::Standard : Profile::Ci;
+    for (const auto& t : knownTools()) c.tools[t] = ToolConfig{t, t == "vykar" ? "vykar-server" : "", false};
+    c.repositories["local"] = RepositoryConfig{"local", false, {}, {}};
+    c.corpus[Profile::Ci] = CorpusProfile{300, 24ull << 20, 64ull << 20, 12, 8};
+    c.corpus[Profile::Standard] = CorpusProfile{3000, 1ull << 30, 64ull << 20, 24, 64};
+    c.corpus[Profile::Full] = CorpusProfile{20000, 8ull << 30, 256ull << 20, 32, 256};
+    return c;
+}
+
+}  // namespace
+
+std::string toString(Profile p) {
+    switch (p) {
+    case Profile::Ci: return "ci";
+    case Profile::Standard: return "standard";
+    case Profile::Full: return "full";
+    }
+    return "?";
+}
+
+const std::vector<std::string>& knownTools() {
+    static const std::vector<std::string> t{"vykar", "restic", "rustic", "borg", "kopia"};
+    return t;
+}
+
+std::uint64_t parseSize(const std::string& s) {
+    std::size_t used = 0;
+    unsigned long long v = 0;
+    try {
+        v = std::stoull(s, &used);
+    } catch (...) {
+        throw std::invalid_argument("not a size: '" + s + "'");
+    }
+    if (s[0] == '-') throw std::invalid_argument("not a size: '" + s + "'");
+    std::string unit = s.substr(used);
+    unit.erase(std::remove_if(unit.begin(), unit.end(), ::isspace), unit.end());
+    static const std::map<std::string, std::uint64_t> units{
+        {"", 1},          {"B", 1},           {"K", 1ull << 10}, {"KiB", 1ull << 10}, {"M", 1ull << 20},
+        {"MiB", 1ull << 20}, {"G", 1ull << 30}, {"GiB", 1ull << 30}, {"T", 1ull << 40}, {"TiB", 1ull << 40}};
+    auto it = units.find(unit);
+    if (it == units.end()) throw std::invalid_argument("unknown size unit '" + unit + "' in '" + s + "'");
+    return v * it->second;
+}
+
+std::string humanBytes(std::uint64_t n) {
+    const char* u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double d = double(n);
+    int i = 0;
+    while (d >= 1024 && i < 4) {
+        d /= 1024;
+        ++i;
+    }
+    std::ostringstream s;
+    s.precision(i ? 1 : 0);
+    s << std::fixed << d << " " << u[i];
+    return s.str();
+}
+
+Config parseConfig(const std::string& yaml, const std::string& origin) {
+    Config c = defaults();
+    c.source = origin;
+    YAML::Node root;
+    try {
+        root = YAML::Load(yaml);
+    } catch (const YAML::Exception& e) {
+        throw ConfigError(origin + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                          ": not valid YAML: " + e.msg + ". Fix: check indentation and quoting on that line");
+    }
+    if (root.IsNull()) return c;
+    onlyKeys(origin, root, "", {"profile", "runtime_dir", "tools", "repositories", "corpus", "timeouts"});
+
+    if (auto n = root["profile"]) c.profile = parseProfile(str(origin, n, "profile"), origin, n, "profile");
+    if (auto n = root["runtime_dir"]) {
+        fs::path p = str(origin, n, "runtime_dir");
+        if (p.is_relative()) {
+            fs::path base = fs::path(origin).has_parent_path() ? fs::path(origin).parent_path() : fs::current_path();
+            p = fs::absolute(base / p);
+        }
+        c.runtime_dir = p.lexically_normal();
+    }
+    if (auto tools = root["tools"]) {
+        if (!tools.IsMap()) fail(origin, tools, "tools", "expected a mapping of tool name to settings", "e.g. `tools: {restic: {binary: restic}}`");
+        for (const auto& kv : tools) {
+            auto name = kv.first.as<std::string>();
+            const auto& known = knownTools();
+            if (std::find(known.begin(), known.end(), name) == known.end())
+                fail(origin, kv.first, "tools." + name, "unknown tool", "the suite has drivers for: " + join(known));
+            const std::string key = "tools." + name;
+            ToolConfig& t = c.tools[name];
+            if (kv.second.IsNull()) continue;
+            onlyKeys(origin, kv.second, key, {"binary", "server_binary", "required"});
+            if (auto b = kv.second["binary"]) t.binary = str(origin, b, key + ".binary");
+            if (auto b = kv.second["server_binary"]) t.server_binary = str(origin, b, key + ".server_binary");
+            if (auto r = kv.second["required"]) t.required = boolean(origin, r, key + ".required");
+            if (t.binary.empty()) fail(origin, kv.second["binary"], key + ".binary", "empty", "name the program (on PATH) or give its absolute path");
+        }
+    }
+    if (auto repos = root["repositories"]) {
+        if (!repos.IsMap()) fail(origin, repos, "repositories", "expected a mapping of label to settings", "e.g. `repositories: {local: {mode: managed}}`");
+        for (const auto& kv : repos) {
+            auto label = kv.first.as<std::string>();
+            const std::string key = "repositories." + label;
+            onlyKeys(origin, kv.second, key, {"backend", "mode", "url", "credentials_env"});
+            RepositoryConfig r;
+            r.backend = kv.second["backend"] ? str(origin, kv.second["backend"], key + ".backend") : label;
+            static const std::vector<std::string> backends{"local", "rest", "s3", "sftp"};
+            if (std::find(backends.begin(), backends.end(), r.backend) == backends.end())
+                fail(origin, kv.second["backend"] ? kv.second["backend"] : kv.first, key + ".backend",
+                     "unknown backend '" + r.backend + "'", "use one of: " + join(backends));
+            std::string mode = kv.second["mode"] ? str(origin, kv.second["mode"], key + ".mode") : "managed";
+            if (mode != "managed" && mode != "external")
+                fail(origin, kv.second["mode"], key + ".mode", "unknown mode '" + mode + "'", "use managed (the suite starts the server) or external");
+            r.external = mode == "external";
+            if (auto u = kv.second["url"]) r.url = str(origin, u, key + ".url");
+            if (r.external && r.url.empty())
+                fail(origin, kv.second, key + ".url", "an external repository needs a url", "add `url: ...` or set `mode: managed`");
+            if (!r.external && !r.url.empty())
+                fail(origin, kv.second["url"], key + ".url", "a managed repository takes no url (the suite starts its own server)",
+                     "remove `url:` or set `mode: external`");
+            if (auto ce = kv.second["credentials_env"]) {
+                if (!ce.IsMap()) fail(origin, ce, key + ".credentials_env", "expected a mapping of field to environment variable name",
+                                      "e.g. `credentials_env: {secret_access_key: MY_S3_SECRET}`");
+                for (const auto& f : ce) r.credentials_env[f.first.as<std::string>()] = str(origin, f.second, key + ".credentials_env." + f.first.as<std::string>());
+            }
+            c.repositories[label] = r;
+        }
+    }
+    if (auto corpus = root["corpus"]) {
+        onlyKeys(origin, corpus, "corpus", {"ci", "standard", "full"});
+        for (const auto& kv : corpus) {
+            auto pname = kv.first.as<std::string>();
+            Profile p = parseProfile(pname, origin, kv.first, "corpus." + pname);
+            const std::string key = "corpus." + pname;
+            onlyKeys(origin, kv.second, key, {"small_files", "bulk_bytes", "big_file_bytes", "depth", "duplicates"});
+            CorpusProfile& cp = c.corpus[p];
+            auto size = [&](const char* f, std::uint64_t& dst) {
+                if (auto n = kv.second[f]) {
+                    try {
+                        dst = parseSize(str(origin, n, key + "." + f));
+                    } catch (const std::invalid_argument& e) {
+                        fail(origin, n, key + "." + f, e.what(), "write a size such as 64MiB, 1GiB or 4096");
+                    }
+                }
+            };
+            auto count = [&](const char* f, int& dst) {
+                if (auto n = kv.second[f]) dst = int(positive(origin, n, key + "." + f));
+            };
+            count("small_files", cp.small_files);
+            size("bulk_bytes", cp.bulk_bytes);
+            size("big_file_bytes", cp.big_file_bytes);
+            count("depth", cp.depth);
+            count("duplicates", cp.duplicates);
+        }
+    }
+    if (auto t = root["timeouts"]) {
+        onlyKeys(origin, t, "timeouts", {"command", "external"});
+        if (auto n = t["command"]) c.command_timeout = std::chrono::seconds(positive(origin, n, "timeouts.command"));
+        if (auto n = t["external"]) c.external_timeout = std::chrono::seconds(positive(origin, n, "timeouts.external"));
+    }
+    return c;
+}
+
+void applyEnvironment(Config& c) {
+    if (const char* p = getenv("E2E_PROFILE"); p && *p)
+        c.profile = parseProfile(p, "environment", YAML::Node(), "E2E_PROFILE");
+    if (const char* r = getenv("E2E_RUNTIME"); r && *r) c.runtime_dir = fs::absolute(r).lexically_normal();
+    for (auto& [name, t] : c.tools) {
+        std::string var = "E2E_" + name + "_BIN";
+        std::transform(var.begin(), var.end(), var.begin(), ::toupper);
+        if (const char* b = getenv(var.c_str()); b && *b) t.binary = b;
+    }
+    if (const char* list = getenv("E2E_TOOLS"); list && *list) {
+        std::stringstream ss(list);
+        std::string name;
+        while (std::getline(ss, name, ',')) {
+            name.erase(std::remove_if(name.begin(), name.end(), ::isspace), name.end());
+            if (name.empty()) continue;
+            if (!c.tools.count(name))
+                throw ConfigError("environment: E2E_TOOLS: unknown tool '" + name + "'. Fix: use a comma list of: " + join(knownTools()));
+            c.tools[name].required = true;
+        }
+    }
+}
+
+Config loadConfig(const std::optional<fs::path>& file) {
+    Config c = defaults();
+    if (file && !file->empty()) {
+        std::ifstream in(*file);
+        if (!in)
+            throw ConfigError(file->string() + ": cannot read the config file. Fix: check the path (E2E_CONFIG or -DE2E_CONFIG), or unset it to use the defaults");
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        c = parseConfig(ss.str(), file->string());
+    }
+    applyEnvironment(c);
+    return c;
+}
+
+const Config& Settings::get() {
+    static std::once_flag once;
+    static Config cfg;
+    static std::string error;
+    std::call_once(once, [] {
+        try {
+            std::optional<fs::path> f;
+            if (const char* e = getenv("E2E_CONFIG"); e && *e) f = fs::path(e);
+            else if (std::string(E2E_DEFAULT_CONFIG).size()) f = fs::path(E2E_DEFAULT_CONFIG);
+            cfg = loadConfig(f);
+        } catch (const ConfigError& e) {
+            error = e.what();
+        }
+    });
+    if (!error.empty()) throw ConfigError(error);
+    return cfg;
+}
+
+fs::path Settings::runtimeDir() {
+    try {
+        return get().runtime_dir;
+    } catch (const ConfigError&) {
+        if (const char* r = getenv("E2E_RUNTIME"); r && *r) return fs::absolute(r).lexically_normal();
+        return E2E_DEFAULT_RUNTIME;
+    }
+}
+
+fs::path Settings::sourceDir() { return E2E_SOURCE_DIR; }
+
+}  // namespace e2e

@@ -1,0 +1,80 @@
+#pragma once
+// The suite's configuration: YAML file (E2E_CONFIG or the build's default)
+// plus environment overrides. Bad input raises ConfigError naming the file,
+// line, key, the problem and the fix.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace e2e {
+
+namespace fs = std::filesystem;
+
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+enum class Profile { Ci, Standard, Full };
+std::string toString(Profile p);
+
+struct ToolConfig {
+    std::string binary;          // name on PATH or a path
+    std::string server_binary;   // vykar-server etc.; empty if none
+    bool required = false;       // requested: missing is a FAIL, not a skip
+};
+
+struct RepositoryConfig {
+    std::string backend;         // local | rest | s3 | sftp
+    bool external = false;       // managed (the suite starts it) or external
+    std::string url;             // external only
+    std::map<std::string, std::string> credentials_env;   // field -> env var holding it (never the secret itself)
+};
+
+struct CorpusProfile {
+    int small_files = 300;           // small text/binary files spread over the tree
+    std::uint64_t bulk_bytes = 32ull << 20;     // compressible + random bulk across medium files
+    std::uint64_t big_file_bytes = 64ull << 20; // one incompressible file (S3 multipart path)
+    int depth = 12;                  // deepest directory chain
+    int duplicates = 8;              // files sharing content with another (dedup)
+};
+
+struct Config {
+    fs::path source;                 // file it came from ("" = built-in defaults)
+    Profile profile = Profile::Ci;
+    fs::path runtime_dir;
+    std::map<std::string, ToolConfig> tools;              // vykar restic rustic borg kopia
+    std::map<std::string, RepositoryConfig> repositories; // by label
+    std::map<Profile, CorpusProfile> corpus;
+    std::chrono::seconds command_timeout{600};
+    std::chrono::seconds external_timeout{120};
+
+    const CorpusProfile& corpusProfile() const { return corpus.at(profile); }
+};
+
+const std::vector<std::string>& knownTools();
+
+// Parse YAML text; `origin` names it in errors. Applies no environment.
+Config parseConfig(const std::string& yaml, const std::string& origin);
+// Load a file and apply environment overrides (E2E_PROFILE, E2E_RUNTIME,
+// E2E_TOOLS, E2E_<TOOL>_BIN).
+Config loadConfig(const std::optional<fs::path>& file);
+void applyEnvironment(Config& c);
+
+// Parse "64MiB", "1G", "4096"; throws std::invalid_argument.
+std::uint64_t parseSize(const std::string& s);
+std::string humanBytes(std::uint64_t n);
+
+// Process-wide view: E2E_CONFIG (or the build default) loaded once.
+struct Settings {
+    static const Config& get();           // throws ConfigError
+    static fs::path runtimeDir();         // never throws (falls back to the build default)
+    static fs::path sourceDir();          // the repository checkout (seeds/ etc.)
+};
+
+}  // namespace e2e

@@ -1,0 +1,327 @@
+#include "process/Process.hpp"
+
+#include "janitor/Janitor.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace e2e {
+
+namespace {
+
+std::atomic<unsigned> g_seq{0};
+
+std::string readAll(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::vector<std::string> buildEnv(const Command& cmd) {
+    std::map<std::string, std::string> env;
+    if (cmd.clean_env) {
+        for (const char* k : {"PATH", "LANG", "LC_ALL", "TZ"})
+            if (const char* v = getenv(k)) env[k] = v;
+    } else {
+        for (char** e = environ; *e; ++e) {
+            std::string kv(*e);
+            auto eq = kv.find('=');
+            if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+        }
+    }
+    for (const auto& k : cmd.unset_env) env.erase(k);
+    for (const auto& [k, v] : cmd.env) env[k] = v;
+    // Marks every process of ours, so the leak check can find strays by environment.
+    env[Janitor::kOwnerEnv] = Janitor::ownerTag();
+    std::vector<std::string> out;
+    out.reserve(env.size());
+    for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+    return out;
+}
+
+double tv(const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; }
+
+}  // namespace
+
+std::string shellQuote(const std::string& s) {
+    if (!s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@%_-+=:,./") == std::string::npos)
+        return s;
+    std::string q = "'";
+    for (char c : s) {
+        if (c == '\'') q += "'\\''";
+        else q += c;
+    }
+    return q + "'";
+}
+
+std::string joinCommand(const std::vector<std::string>& argv) {
+    std::string s;
+    for (const auto& a : argv) {
+        if (!s.empty()) s += ' ';
+        s += shellQuote(a);
+    }
+    return s;
+}
+
+std::string redact(std::string s, const std::vector<std::string>& secrets) {
+    for (const auto& sec : secrets) {
+        if (sec.size() < 4) continue;   // too short to be a real secret; would mangle text
+        for (auto pos = s.find(sec); pos != std::string::npos; pos = s.find(sec, pos + 3))
+            s.replace(pos, sec.size(), "***");
+    }
+    return s;
+}
+
+void redactFile(const fs::path& p, const std::vector<std::string>& secrets) {
+    if (secrets.empty() || !fs::exists(p)) return;
+    std::string body = readAll(p);
+    std::string red = redact(body, secrets);
+    if (red != body) std::ofstream(p, std::ios::binary | std::ios::trunc) << red;
+}
+
+std::optional<fs::path> findProgram(const std::string& name) {
+    if (name.empty()) return std::nullopt;
+    if (name.find('/') != std::string::npos) {
+        if (access(name.c_str(), X_OK) == 0 && fs::is_regular_file(name)) return fs::absolute(name);
+        return std::nullopt;
+    }
+    const char* path = getenv("PATH");
+    std::stringstream ss(path ? path : "/usr/local/bin:/usr/bin:/bin");
+    std::string dir;
+    while (std::getline(ss, dir, ':')) {
+        if (dir.empty()) continue;
+        fs::path p = fs::path(dir) / name;
+        if (access(p.c_str(), X_OK) == 0 && fs::is_regular_file(p)) return p;
+    }
+    return std::nullopt;
+}
+
+std::string Result::describe() const {
+    std::ostringstream s;
+    if (spawn_failed) s << "could not start: " << spawn_error;
+    else if (timed_out) s << "timed out and was killed (" << (term_signal ? strsignal(term_signal) : "?") << ")";
+    else if (term_signal) s << "killed by signal " << term_signal << " (" << strsignal(term_signal) << ")";
+    else s << "exit " << exit_code;
+    return s.str();
+}
+
+std::string Result::tail(std::size_t lines) const {
+    const std::string& src = err.empty() ? out : err;
+    std::size_t pos = src.size();
+    std::size_t n = 0;
+    while (pos > 0 && n <= lines) {
+        pos = src.rfind('\n', pos - 1);
+        if (pos == std::string::npos) { pos = 0; break; }
+        ++n;
+    }
+    return src.substr(pos == 0 ? 0 : pos + 1);
+}
+
+Child::Child(const Command& cmd) : cmd_(cmd) {
+    if (cmd_.argv.empty()) throw std::invalid_argument("Command with empty argv");
+    result_.display = redact(joinCommand(cmd_.argv), cmd_.secrets);
+    start_ = std::chrono::steady_clock::now();
+
+    fs::path exe = cmd_.argv[0];
+    if (auto found = findProgram(cmd_.argv[0])) exe = *found;
+    else {
+        result_.spawn_failed = true;
+        result_.spawn_error = "program '" + cmd_.argv[0] + "' not found on PATH";
+        reaped_ = true;
+        return;
+    }
+
+    std::string stem = cmd_.log_name;
+    if (stem.empty()) stem = fs::path(cmd_.argv[0]).filename().string();
+    stem = std::to_string(++g_seq) + "-" + stem;
+    fs::path outp = "/dev/null", errp = "/dev/null";
+    std::error_code ec;
+    fs::path tmpdir;
+    if (!cmd_.log_dir.empty()) {
+        fs::create_directories(cmd_.log_dir, ec);
+        outp = cmd_.log_dir / (stem + ".out");
+        errp = cmd_.log_dir / (stem + ".err");
+        std::ofstream(cmd_.log_dir / (stem + ".cmd")) << result_.display << "\n"
+                                                      << "cwd: " << (cmd_.cwd.empty() ? fs::current_path() : cmd_.cwd).string() << "\n";
+    } else {
+        // Captured output still needs a home; keep it beside the runtime.
+        tmpdir = Janitor::instance().scratchDir();
+        outp = tmpdir / (stem + ".out");
+        errp = tmpdir / (stem + ".err");
+    }
+    result_.stdout_path = outp;
+    result_.stderr_path = errp;
+
+    std::vector<std::string> envs = buildEnv(cmd_);
+    std::vector<char*> envp;
+    for (auto& e : envs) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    std::vector<std::string> args = cmd_.argv;
+    std::vector<char*> argvp;
+    for (auto& a : args) argvp.push_back(a.data());
+    argvp.push_back(nullptr);
+    std::string exes = exe.string();
+    std::string inp = cmd_.stdin_file ? cmd_.stdin_file->string() : "/dev/null";
+    std::string cwds = cmd_.cwd.string();
+    std::string outs = outp.string(), errs = errp.string();
+
+    int errpipe[2];
+    if (pipe2(errpipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + strerror(errno));
+    if (pid == 0) {
+        // child: only async-signal-safe calls from here on
+        auto fail = [&](const char* what) {
+            int e = errno;
+            (void)!write(errpipe[1], what, strlen(what));
+            (void)!write(errpipe[1], ": ", 2);
+            const char* m = strerror(e);
+            (void)!write(errpipe[1], m, strlen(m));
+            _exit(127);
+        };
+        setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(127);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, nullptr);
+        signal(SIGPIPE, SIG_DFL);
+        int in = open(inp.c_str(), O_RDONLY);
+        if (in < 0) fail("open stdin");
+        int o = open(outs.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (o < 0) fail("open stdout log");
+        int e = open(errs.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (e < 0) fail("open stderr log");
+        dup2(in, 0);
+        dup2(o, 1);
+        dup2(e, 2);
+        if (!cwds.empty() && chdir(cwds.c_str()) != 0) fail("chdir");
+        execve(exes.c_str(), argvp.data(), envp.data());
+        fail("execve");
+    }
+    close(errpipe[1]);
+    setpgid(pid, pid);   // both sides set it: no race with an early killpg
+    pid_ = pid;
+    Janitor::instance().recordProcessGroup(pid, result_.display);
+    char buf[512];
+    ssize_t n = read(errpipe[0], buf, sizeof buf - 1);
+    close(errpipe[0]);
+    if (n > 0) {
+        buf[n] = 0;
+        result_.spawn_failed = true;
+        result_.spawn_error = buf;
+        int st = 0;
+        struct rusage ru{};
+        wait4(pid, &st, 0, &ru);
+        reap(st, ru);
+    }
+}
+
+Child::~Child() {
+    if (!reaped_ && pid_ > 0) {
+        kill(-pid_, SIGKILL);
+        int st = 0;
+        struct rusage ru{};
+        wait4(pid_, &st, 0, &ru);
+        reap(st, ru);
+    }
+}
+
+void Child::reap(int status, const ::rusage& ru) {
+    reaped_ = true;
+    auto end = std::chrono::steady_clock::now();
+    result_.usage.wall_s = std::chrono::duration<double>(end - start_).count();
+    result_.usage.user_s = tv(ru.ru_utime);
+    result_.usage.sys_s = tv(ru.ru_stime);
+    result_.usage.max_rss_kib = ru.ru_maxrss;
+    if (!result_.spawn_failed) {
+        if (WIFEXITED(status)) result_.exit_code = WEXITSTATUS(status);
+        else if (WIFSIGNALED(status)) {
+            result_.term_signal = WTERMSIG(status);
+            result_.exit_code = 128 + result_.term_signal;
+        }
+    }
+    if (pid_ > 0) {
+        kill(-pid_, SIGKILL);   // grandchildren left in the group go too
+        Janitor::instance().releaseProcessGroup(pid_);
+    }
+}
+
+bool Child::poll() {
+    if (reaped_) return false;
+    int st = 0;
+    struct rusage ru{};
+    pid_t r = wait4(pid_, &st, WNOHANG, &ru);
+    if (r == pid_) {
+        reap(st, ru);
+        return false;
+    }
+    return true;
+}
+
+bool Child::running() { return poll(); }
+
+void Child::signalGroup(int sig) {
+    if (!reaped_ && pid_ > 0) kill(-pid_, sig);
+}
+
+Result Child::wait() {
+    auto deadline = start_ + cmd_.timeout;
+    auto sleep = std::chrono::milliseconds(1);
+    while (poll()) {
+        auto now = std::chrono::steady_clock::now();
+        if (now >= deadline) {
+            result_.timed_out = true;
+            kill(-pid_, SIGTERM);
+            auto kill_at = now + cmd_.kill_grace;
+            while (poll() && std::chrono::steady_clock::now() < kill_at)
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            if (!reaped_) {
+                kill(-pid_, SIGKILL);
+                int st = 0;
+                struct rusage ru{};
+                wait4(pid_, &st, 0, &ru);
+                reap(st, ru);
+            }
+            break;
+        }
+        std::this_thread::sleep_for(sleep);
+        sleep = std::min(sleep * 2, std::chrono::milliseconds(50));
+    }
+    redactFile(result_.stdout_path, cmd_.secrets);
+    redactFile(result_.stderr_path, cmd_.secrets);
+    if (!result_.stdout_path.empty() && result_.stdout_path != "/dev/null") result_.out = readAll(result_.stdout_path);
+    if (!result_.stderr_path.empty() && result_.stderr_path != "/dev/null") result_.err = readAll(result_.stderr_path);
+    if (cmd_.log_dir.empty()) {
+        std::error_code ec;
+        fs::remove(result_.stdout_path, ec);
+        fs::remove(result_.stderr_path, ec);
+    } else {
+        std::ofstream(cmd_.log_dir / (result_.stdout_path.stem().string() + ".cmd"), std::ios::app)
+            << "result: " << result_.describe() << "\n"
+            << "wall_s: " << result_.usage.wall_s << " user_s: " << result_.usage.user_s
+            << " sys_s: " << result_.usage.sys_s << " max_rss_kib: " << result_.usage.max_rss_kib << "\n";
+    }
+    return result_;
+}
+
+Result run(const Command& cmd) {
+    Child c(cmd);
+    return c.wait();
+}
+
+}  // namespace e2e

@@ -1,0 +1,92 @@
+#pragma once
+// Run a command with a deadline in its own process group: TERM, then KILL of
+// the whole group; PR_SET_PDEATHSIG so it dies with us; stdout/stderr to log
+// files; exit status and rusage (wall, user, sys, peak RSS) from wait4.
+// Plain POSIX rather than Boost.Process 1.74: its wait_for() can block for the
+// whole timeout after the child exited, and it gives no rusage.
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct rusage;
+
+namespace e2e {
+
+namespace fs = std::filesystem;
+
+struct Command {
+    std::vector<std::string> argv{};            // argv[0] is looked up on PATH when it has no '/'
+    std::map<std::string, std::string> env{};   // added to (and overriding) the base environment
+    std::vector<std::string> unset_env{};       // removed from the base environment
+    bool clean_env = false;                   // start from PATH/LANG only, not the runner's environment
+    fs::path cwd{};                             // empty = current
+    std::optional<fs::path> stdin_file{};       // default /dev/null
+    std::chrono::milliseconds timeout{std::chrono::minutes(10)};
+    std::chrono::milliseconds kill_grace{std::chrono::seconds(2)};
+    fs::path log_dir{};                       // where <name>.out / <name>.err / <name>.cmd go; empty = discard
+    std::string log_name{};                     // file stem; default argv[0] basename + sequence
+    std::vector<std::string> secrets{};       // redacted from logs and the printed command
+};
+
+struct Usage {
+    double wall_s = 0, user_s = 0, sys_s = 0;
+    long max_rss_kib = 0;
+};
+
+struct Result {
+    int exit_code = -1;       // exit status, or 128+signal when killed by a signal
+    int term_signal = 0;      // signal that ended it, 0 if it exited
+    bool timed_out = false;   // the deadline passed and we killed it
+    bool spawn_failed = false;
+    std::string spawn_error;
+    Usage usage;
+    fs::path stdout_path, stderr_path;
+    std::string out;          // captured stdout (also in stdout_path)
+    std::string err;          // captured stderr (also in stderr_path)
+    std::string display;      // the command line, secrets redacted
+
+    bool ok() const { return !spawn_failed && !timed_out && term_signal == 0 && exit_code == 0; }
+    std::string describe() const;   // "exit 1", "killed by SIGKILL after timeout 30s", ...
+    std::string tail(std::size_t lines = 20) const;   // last stderr (or stdout) lines, for messages
+};
+
+// Blocks until the command ends or its deadline passes (then TERM -> grace -> KILL).
+Result run(const Command& cmd);
+
+// A started command you observe or signal before waiting (interruption tests).
+class Child {
+public:
+    explicit Child(const Command& cmd);
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+    ~Child();   // kills the group if still running
+    int pid() const { return pid_; }
+    bool running();
+    void signalGroup(int sig);
+    Result wait();   // honours the command's deadline
+private:
+    Command cmd_;
+    int pid_ = -1;
+    bool reaped_ = false;
+    std::chrono::steady_clock::time_point start_;
+    Result result_;
+    void reap(int status, const ::rusage& ru);
+    bool poll();
+};
+
+// Look a program up on PATH (or accept a path); nullopt when absent.
+std::optional<fs::path> findProgram(const std::string& name);
+
+// Quote for display in logs and messages.
+std::string shellQuote(const std::string& s);
+std::string joinCommand(const std::vector<std::string>& argv);
+
+// Replace every occurrence of each secret with "***" in s.
+std::string redact(std::string s, const std::vector<std::string>& secrets);
+void redactFile(const fs::path& p, const std::vector<std::string>& secrets);
+
+}  // namespace e2e

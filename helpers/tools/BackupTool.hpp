@@ -1,0 +1,132 @@
+#pragma once
+// One interface over every backup tool's CLI. Each driver maps a scenario step
+// to its tool's real command line, isolates the tool's home/caches/config per
+// test, and throws ToolError (with the command's outcome and log) on failure.
+#include "process/Process.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace e2e {
+
+namespace fs = std::filesystem;
+
+// What a backend fixture hands a driver. Each driver maps it to its own syntax.
+struct RepoTarget {
+    std::string kind;          // local | rest | s3 | sftp
+    bool external = false;     // an endpoint from the config, not a server we started
+    fs::path path;             // local: repository dir; sftp: path on the server
+    std::string host;          // rest/s3/sftp
+    int port = 0;
+    std::string scheme = "http";
+    std::string user;          // sftp
+    std::string bucket, prefix, region = "us-east-1";   // s3
+    std::string access_key, secret_key;                 // s3 (secret: redacted)
+    std::string token;         // rest (secret: redacted)
+    std::string repo_name;     // rest: path under the server root (empty = root)
+    fs::path key_file, known_hosts, ca_file;
+    std::vector<std::string> secrets() const;
+};
+
+struct Capabilities {
+    std::set<std::string> backends;     // which RepoTarget kinds it can use
+    bool no_encryption = false;         // can create an unencrypted repository
+    bool stdin_dumps = false;           // can store a command's stdout as a file
+    bool native_hooks = false;          // runs before/after/failed/finally itself
+    bool concurrent_clients = false;
+    // tree fidelity: what a restore brings back (a gap is a named tolerance, not a silent pass)
+    bool hardlinks = true;
+    bool fifos = true;
+    bool listing_newlines = true;       // its file listing can show a name with a newline
+    std::string no_encryption_reason;   // when !no_encryption
+};
+
+struct Snapshot {
+    std::string id;
+    std::string label;
+    std::string time;
+};
+
+struct RepoOptions {
+    bool encrypted = true;
+};
+
+// Per-test isolation: everything the tool writes outside the repo lives here.
+struct ToolContext {
+    fs::path home;         // HOME, XDG dirs, caches, tool config
+    fs::path log_dir;      // command logs
+    std::chrono::seconds timeout{600};
+    std::string passphrase;   // generated per test; redacted everywhere
+};
+
+class ToolError : public std::runtime_error {
+public:
+    ToolError(const std::string& step, const std::string& what, Result r = {})
+        : std::runtime_error(what), step_(step), result_(std::move(r)) {}
+    const std::string& step() const { return step_; }
+    const Result& result() const { return result_; }
+    bool timedOut() const { return result_.timed_out; }
+private:
+    std::string step_;
+    Result result_;
+};
+
+class BackupTool {
+public:
+    virtual ~BackupTool() = default;
+    virtual std::string name() const = 0;
+    virtual std::string version() = 0;
+    virtual Capabilities capabilities() const = 0;
+
+    virtual void init(const RepoOptions& opt) = 0;
+    // Back up the contents of `source` (paths in the snapshot are relative to it).
+    virtual std::string backup(const fs::path& source, const std::string& label) = 0;
+    virtual std::vector<Snapshot> snapshots() = 0;
+    // Paths in the snapshot, relative to the source root, raw bytes where the tool shows them.
+    virtual std::vector<std::string> files(const std::string& id) = 0;
+    // Restore so that `dest` holds what `source` held.
+    virtual void restore(const std::string& id, const fs::path& dest) = 0;
+    virtual void check(bool verify_data) = 0;
+    virtual void forget(const std::string& id) = 0;
+    virtual void reclaim() = 0;
+    virtual void unlock() = 0;
+    virtual void destroyRepo() = 0;
+
+    const std::vector<Result>& history() const { return history_; }
+
+protected:
+    std::vector<Result> history_;
+};
+
+// Shared mechanics of the CLI drivers: isolated environment, deadlines, logs, errors.
+class CliTool : public BackupTool {
+public:
+    CliTool(std::string binary, ToolContext ctx, RepoTarget target);
+    std::string version() override;
+
+protected:
+    // Runs one step; throws ToolError unless the exit code is in `ok_codes`.
+    Result step(const std::string& step, std::vector<std::string> args, const fs::path& cwd = {},
+                std::vector<int> ok_codes = {0});
+    virtual std::map<std::string, std::string> toolEnv() const = 0;
+    virtual std::vector<std::string> versionArgs() const { return {"--version"}; }
+
+    std::string binary_;
+    ToolContext ctx_;
+    RepoTarget target_;
+    std::optional<std::string> version_;
+};
+
+std::unique_ptr<BackupTool> makeTool(const std::string& name, const std::string& binary, ToolContext ctx, RepoTarget target);
+
+// Lossy view of a name as UTF-8 text (invalid bytes -> U+FFFD), for comparing
+// with listings that cannot carry raw bytes (JSON output).
+std::string lossyUtf8(const std::string& raw);
+
+}  // namespace e2e

@@ -1,0 +1,108 @@
+// borg 1.2 (Debian): archive names carry the label (<label>@<n>), JSON output.
+#include "tools/Drivers.hpp"
+
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+namespace e2e {
+
+using json = nlohmann::json;
+
+namespace {
+
+// borg prints undecodable name bytes as lone surrogates (\udc80-\udcff, its
+// surrogateescape); a JSON parser rejects them, so show them as U+FFFD.
+std::string fixSurrogates(const std::string& line) {
+    static const std::regex re(R"(\\udc[89a-fA-F][0-9a-fA-F])");
+    return std::regex_replace(line, re, "\\ufffd");
+}
+
+}  // namespace
+
+BorgTool::BorgTool(std::string binary, ToolContext ctx, RepoTarget target)
+    : CliTool(std::move(binary), std::move(ctx), std::move(target)) {}
+
+Capabilities BorgTool::capabilities() const {
+    Capabilities c;
+    c.backends = {"local", "sftp"};   // sftp here means borg over ssh (borg serve on the remote side)
+    c.no_encryption = true;
+    c.stdin_dumps = true;
+    return c;
+}
+
+std::string BorgTool::repo() const {
+    if (target_.kind == "local") return target_.path.string();
+    if (target_.kind == "sftp")
+        return "ssh://" + target_.user + "@" + target_.host + ":" + std::to_string(target_.port) + target_.path.string();
+    throw ToolError("config", "borg: unsupported backend " + target_.kind);
+}
+
+std::map<std::string, std::string> BorgTool::toolEnv() const {
+    std::map<std::string, std::string> e{{"BORG_PASSPHRASE", ctx_.passphrase},
+                                         {"BORG_BASE_DIR", ctx_.home.string()},
+                                         {"BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK", "yes"},
+                                         {"BORG_RELOCATED_REPO_ACCESS_IS_OK", "yes"},
+                                         {"BORG_DELETE_I_KNOW_WHAT_I_AM_DOING", "YES"}};
+    if (target_.kind == "sftp")
+        e["BORG_RSH"] = "ssh -i " + target_.key_file.string() + " -o UserKnownHostsFile=" + target_.known_hosts.string() + " -o BatchMode=yes";
+    return e;
+}
+
+void BorgTool::init(const RepoOptions& opt) {
+    step("init", {"init", "--encryption", opt.encrypted ? "repokey-blake2" : "none", repo()});
+}
+
+std::string BorgTool::backup(const fs::path& source, const std::string& label) {
+    std::string name = label + "@" + std::to_string(++seq_);
+    // names already used by an earlier run of this repo must not collide
+    for (const auto& s : snapshots())
+        if (s.id == name) name = label + "@" + std::to_string(++seq_) + "b";
+    step("create", {"create", "--json", repo() + "::" + name, "."}, source);
+    return name;
+}
+
+std::vector<Snapshot> BorgTool::snapshots() {
+    Result r = step("list", {"list", "--json", repo()});
+    auto j = json::parse(fixSurrogates(r.out), nullptr, false);
+    if (j.is_discarded() || !j.contains("archives")) throw ToolError("list", "borg list --json printed no archives list", r);
+    std::vector<Snapshot> out;
+    for (const auto& a : j["archives"]) {
+        std::string name = a.value("name", "");
+        auto at = name.rfind('@');
+        out.push_back({name, at == std::string::npos ? name : name.substr(0, at), a.value("start", "")});
+    }
+    return out;
+}
+
+std::vector<std::string> BorgTool::files(const std::string& id) {
+    Result r = step("list-files", {"list", "--json-lines", repo() + "::" + id});
+    std::vector<std::string> out;
+    std::istringstream in(r.out);
+    std::string line;
+    while (std::getline(in, line)) {
+        auto j = json::parse(fixSurrogates(line), nullptr, false);
+        if (j.is_discarded()) continue;
+        std::string p = j.value("path", "");
+        if (p.rfind("./", 0) == 0) p.erase(0, 2);
+        if (!p.empty() && p != ".") out.push_back(p);
+    }
+    return out;
+}
+
+void BorgTool::restore(const std::string& id, const fs::path& dest) {
+    fs::create_directories(dest);
+    step("extract", {"extract", repo() + "::" + id}, dest);
+}
+
+void BorgTool::check(bool verify_data) {
+    if (verify_data) step("check", {"check", "--verify-data", repo()});
+    else step("check", {"check", repo()});
+}
+
+void BorgTool::forget(const std::string& id) { step("delete", {"delete", repo() + "::" + id}); }
+void BorgTool::reclaim() { step("compact", {"compact", repo()}); }
+void BorgTool::unlock() { step("break-lock", {"break-lock", repo()}); }
+void BorgTool::destroyRepo() { step("delete-repo", {"delete", repo()}); }
+
+}  // namespace e2e

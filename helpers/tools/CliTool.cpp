@@ -1,0 +1,86 @@
+#include "tools/BackupTool.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+namespace e2e {
+
+std::vector<std::string> RepoTarget::secrets() const {
+    std::vector<std::string> s;
+    for (const auto* v : {&secret_key, &token})
+        if (!v->empty()) s.push_back(*v);
+    return s;
+}
+
+CliTool::CliTool(std::string binary, ToolContext ctx, RepoTarget target)
+    : binary_(std::move(binary)), ctx_(std::move(ctx)), target_(std::move(target)) {
+    for (const char* d : {"", "/.config", "/.cache", "/.local/share", "/.local/state", "/tmp"})
+        fs::create_directories(ctx_.home.string() + d);
+}
+
+Result CliTool::step(const std::string& stepName, std::vector<std::string> args, const fs::path& cwd, std::vector<int> ok_codes) {
+    Command c;
+    c.argv = {binary_};
+    c.argv.insert(c.argv.end(), args.begin(), args.end());
+    c.clean_env = true;   // no RESTIC_*/BORG_*/AWS_* of the user's leaks into a test
+    const std::string h = ctx_.home.string();
+    c.env = {{"HOME", h},
+             {"XDG_CONFIG_HOME", h + "/.config"},
+             {"XDG_CACHE_HOME", h + "/.cache"},
+             {"XDG_DATA_HOME", h + "/.local/share"},
+             {"XDG_STATE_HOME", h + "/.local/state"},
+             {"TMPDIR", h + "/tmp"},
+             {"LANG", "C.UTF-8"},
+             {"LC_ALL", "C.UTF-8"}};
+    for (auto& [k, v] : toolEnv()) c.env[k] = v;
+    c.cwd = cwd;
+    c.timeout = ctx_.timeout;
+    c.log_dir = ctx_.log_dir;
+    c.log_name = name() + "-" + stepName;
+    c.secrets = target_.secrets();
+    if (!ctx_.passphrase.empty()) c.secrets.push_back(ctx_.passphrase);
+    Result r = run(c);
+    history_.push_back(r);
+    bool ok = !r.spawn_failed && !r.timed_out && r.term_signal == 0 &&
+              std::find(ok_codes.begin(), ok_codes.end(), r.exit_code) != ok_codes.end();
+    if (!ok) {
+        std::ostringstream m;
+        m << name() << " " << stepName << " failed: " << r.describe() << "\n  command: " << r.display;
+        std::string t = r.tail(12);
+        if (!t.empty()) m << "\n  output (last lines):\n" << t;
+        if (!ctx_.log_dir.empty()) m << "\n  logs: " << r.stderr_path.parent_path().string() << " (" << r.stderr_path.filename().string() << ")";
+        throw ToolError(stepName, m.str(), r);
+    }
+    return r;
+}
+
+std::string CliTool::version() {
+    if (!version_) {
+        Result r = step("version", versionArgs());
+        std::string v = r.out.empty() ? r.err : r.out;
+        v = v.substr(0, v.find('\n'));
+        version_ = v;
+    }
+    return *version_;
+}
+
+std::string lossyUtf8(const std::string& raw) {
+    std::string out;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        unsigned char c = raw[i];
+        if (c < 0x80) {
+            out += char(c);
+            continue;
+        }
+        int len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        bool ok = len > 0 && i + len <= raw.size();
+        for (int k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(raw[i + k]) >> 6) == 2;
+        if (ok) {
+            out += raw.substr(i, len);
+            i += len - 1;
+        } else out += "\xef\xbf\xbd";
+    }
+    return out;
+}
+
+}  // namespace e2e

@@ -1,0 +1,132 @@
+#pragma once
+// The five drivers. Each maps BackupTool steps to its tool's CLI; facts about
+// each CLI are in shared/reference/ and were confirmed against the real tools.
+#include "tools/BackupTool.hpp"
+
+#include <map>
+
+namespace e2e {
+
+class VykarTool : public CliTool {
+public:
+    VykarTool(std::string binary, ToolContext ctx, RepoTarget target);
+    std::string name() const override { return "vykar"; }
+    Capabilities capabilities() const override;
+    void init(const RepoOptions& opt) override;
+    std::string backup(const fs::path& source, const std::string& label) override;
+    std::vector<Snapshot> snapshots() override;
+    std::vector<std::string> files(const std::string& id) override;
+    void restore(const std::string& id, const fs::path& dest) override;
+    void check(bool verify_data) override;
+    void forget(const std::string& id) override;
+    void reclaim() override;
+    void unlock() override;
+    void destroyRepo() override;
+    const fs::path& configPath() const { return config_; }
+    // Parse `vykar list` (a human table; blank Host/Label cells repeat the row above).
+    static std::vector<Snapshot> parseList(const std::string& out);
+
+protected:
+    std::map<std::string, std::string> toolEnv() const override;
+private:
+    void writeConfig(bool encrypted);
+    std::vector<std::string> args(std::initializer_list<std::string> rest) const;
+    fs::path config_;
+    bool encrypted_ = true;
+};
+
+class ResticTool : public CliTool {
+public:
+    ResticTool(std::string binary, ToolContext ctx, RepoTarget target);
+    std::string name() const override { return "restic"; }
+    Capabilities capabilities() const override;
+    void init(const RepoOptions& opt) override;
+    std::string backup(const fs::path& source, const std::string& label) override;
+    std::vector<Snapshot> snapshots() override;
+    std::vector<std::string> files(const std::string& id) override;
+    void restore(const std::string& id, const fs::path& dest) override;
+    void check(bool verify_data) override;
+    void forget(const std::string& id) override;
+    void reclaim() override;
+    void unlock() override;
+    void destroyRepo() override;
+
+protected:
+    std::map<std::string, std::string> toolEnv() const override;
+    std::vector<std::string> versionArgs() const override;
+private:
+    std::string repoUrl() const;
+    std::vector<std::string> common() const;
+    std::vector<std::string> args(std::initializer_list<std::string> rest) const;
+};
+
+class RusticTool : public CliTool {
+public:
+    RusticTool(std::string binary, ToolContext ctx, RepoTarget target);
+    std::string name() const override { return "rustic"; }
+    Capabilities capabilities() const override;
+    void init(const RepoOptions& opt) override;
+    std::string backup(const fs::path& source, const std::string& label) override;
+    std::vector<Snapshot> snapshots() override;
+    std::vector<std::string> files(const std::string& id) override;
+    void restore(const std::string& id, const fs::path& dest) override;
+    void check(bool verify_data) override;
+    void forget(const std::string& id) override;
+    void reclaim() override;
+    void unlock() override;
+    void destroyRepo() override;
+
+protected:
+    std::map<std::string, std::string> toolEnv() const override;
+private:
+    std::string repoUrl() const;
+    std::vector<std::string> args(std::initializer_list<std::string> rest) const;
+};
+
+class BorgTool : public CliTool {
+public:
+    BorgTool(std::string binary, ToolContext ctx, RepoTarget target);
+    std::string name() const override { return "borg"; }
+    Capabilities capabilities() const override;
+    void init(const RepoOptions& opt) override;
+    std::string backup(const fs::path& source, const std::string& label) override;
+    std::vector<Snapshot> snapshots() override;
+    std::vector<std::string> files(const std::string& id) override;
+    void restore(const std::string& id, const fs::path& dest) override;
+    void check(bool verify_data) override;
+    void forget(const std::string& id) override;
+    void reclaim() override;
+    void unlock() override;
+    void destroyRepo() override;
+
+protected:
+    std::map<std::string, std::string> toolEnv() const override;
+private:
+    std::string repo() const;
+    int seq_ = 0;
+};
+
+class KopiaTool : public CliTool {
+public:
+    KopiaTool(std::string binary, ToolContext ctx, RepoTarget target);
+    std::string name() const override { return "kopia"; }
+    Capabilities capabilities() const override;
+    void init(const RepoOptions& opt) override;
+    std::string backup(const fs::path& source, const std::string& label) override;
+    std::vector<Snapshot> snapshots() override;
+    std::vector<std::string> files(const std::string& id) override;
+    void restore(const std::string& id, const fs::path& dest) override;
+    void check(bool verify_data) override;
+    void forget(const std::string& id) override;
+    void reclaim() override;
+    void unlock() override;
+    void destroyRepo() override;
+
+protected:
+    std::map<std::string, std::string> toolEnv() const override;
+private:
+    std::vector<std::string> args(std::initializer_list<std::string> rest) const;
+    fs::path config_;
+};
+
+}  // namespace e2e

@@ -1,0 +1,130 @@
+// restic (Debian 0.14 or newer): JSON output for backup, snapshots and ls.
+#include "tools/Drivers.hpp"
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace e2e {
+
+using json = nlohmann::json;
+
+ResticTool::ResticTool(std::string binary, ToolContext ctx, RepoTarget target)
+    : CliTool(std::move(binary), std::move(ctx), std::move(target)) {}
+
+Capabilities ResticTool::capabilities() const {
+    Capabilities c;
+    c.backends = {"local", "rest", "s3", "sftp"};
+    c.no_encryption = false;
+    c.no_encryption_reason = "restic always encrypts its repository (no unencrypted mode)";
+    c.stdin_dumps = true;
+    c.concurrent_clients = true;
+    return c;
+}
+
+std::string ResticTool::repoUrl() const {
+    const RepoTarget& t = target_;
+    if (t.kind == "local") return t.path.string();
+    if (t.kind == "rest") return "rest:" + t.scheme + "://" + t.host + ":" + std::to_string(t.port) + "/" + t.repo_name;
+    if (t.kind == "s3") return "s3:" + t.scheme + "://" + t.host + ":" + std::to_string(t.port) + "/" + t.bucket + "/" + t.prefix;
+    if (t.kind == "sftp") return "sftp:" + t.user + "@" + t.host + ":" + t.path.string();
+    throw ToolError("config", "restic: unsupported backend " + t.kind);
+}
+
+std::map<std::string, std::string> ResticTool::toolEnv() const {
+    std::map<std::string, std::string> e{{"RESTIC_PASSWORD", ctx_.passphrase},
+                                         {"RESTIC_REPOSITORY", repoUrl()},
+                                         {"RESTIC_CACHE_DIR", (ctx_.home / "restic-cache").string()}};
+    if (target_.kind == "s3") {
+        e["AWS_ACCESS_KEY_ID"] = target_.access_key;
+        e["AWS_SECRET_ACCESS_KEY"] = target_.secret_key;
+        e["AWS_DEFAULT_REGION"] = target_.region;
+    }
+    return e;
+}
+
+std::vector<std::string> ResticTool::common() const {
+    std::vector<std::string> a;
+    if (target_.kind == "sftp") {
+        a.push_back("-o");
+        a.push_back("sftp.command=ssh -p " + std::to_string(target_.port) + " -i " + target_.key_file.string() +
+                    " -o UserKnownHostsFile=" + target_.known_hosts.string() + " -o BatchMode=yes " + target_.user + "@" +
+                    target_.host + " -s sftp");
+    }
+    if (!target_.ca_file.empty()) {
+        a.push_back("--cacert");
+        a.push_back(target_.ca_file.string());
+    }
+    return a;
+}
+
+std::vector<std::string> ResticTool::args(std::initializer_list<std::string> rest) const {
+    std::vector<std::string> a = common();
+    a.insert(a.end(), rest.begin(), rest.end());
+    return a;
+}
+
+void ResticTool::init(const RepoOptions& opt) {
+    if (!opt.encrypted) throw ToolError("init", capabilities().no_encryption_reason);
+    step("init", args({"init"}));
+}
+
+std::string ResticTool::backup(const fs::path& source, const std::string& label) {
+    Result r = step("backup", args({"backup", "--json", "--host", "e2e", "--tag", label, "."}), source);
+    std::istringstream in(r.out);
+    std::string line, id;
+    while (std::getline(in, line)) {
+        if (line.empty() || line[0] != '{') continue;
+        auto j = json::parse(line, nullptr, false);
+        if (!j.is_discarded() && j.value("message_type", "") == "summary") id = j.value("snapshot_id", "");
+    }
+    if (id.empty()) throw ToolError("backup", "restic backup exited 0 but printed no snapshot_id in its JSON summary", r);
+    return id;
+}
+
+std::vector<Snapshot> ResticTool::snapshots() {
+    Result r = step("snapshots", args({"snapshots", "--json"}));
+    auto j = json::parse(r.out, nullptr, false);
+    if (!j.is_array()) throw ToolError("snapshots", "restic snapshots --json did not print a JSON array", r);
+    std::vector<Snapshot> out;
+    for (const auto& s : j) {
+        Snapshot sn{s.value("id", ""), "", s.value("time", "")};
+        if (s.contains("tags") && s["tags"].is_array() && !s["tags"].empty()) sn.label = s["tags"][0].get<std::string>();
+        out.push_back(sn);
+    }
+    return out;
+}
+
+std::vector<std::string> ResticTool::files(const std::string& id) {
+    Result r = step("ls", args({"ls", "--json", id}));
+    std::vector<std::string> out;
+    std::istringstream in(r.out);
+    std::string line;
+    while (std::getline(in, line)) {
+        auto j = json::parse(line, nullptr, false);
+        if (j.is_discarded() || j.value("struct_type", "") != "node") continue;
+        std::string p = j.value("path", "");
+        if (!p.empty() && p[0] == '/') p.erase(0, 1);
+        if (!p.empty()) out.push_back(p);
+    }
+    return out;
+}
+
+void ResticTool::restore(const std::string& id, const fs::path& dest) {
+    step("restore", args({"restore", id, "--target", dest.string()}));
+}
+
+void ResticTool::check(bool verify_data) {
+    if (verify_data) step("check", args({"check", "--read-data"}));
+    else step("check", args({"check"}));
+}
+
+void ResticTool::forget(const std::string& id) { step("forget", args({"forget", id})); }
+void ResticTool::reclaim() { step("prune", args({"prune"})); }
+void ResticTool::unlock() { step("unlock", args({"unlock"})); }
+void ResticTool::destroyRepo() {
+    if (target_.kind == "local") fs::remove_all(target_.path);
+}
+
+std::vector<std::string> ResticTool::versionArgs() const { return {"version"}; }
+
+}  // namespace e2e

@@ -1,0 +1,108 @@
+// rustic (crates.io rustic-rs): restic-format repositories, its own CLI.
+#include "tools/Drivers.hpp"
+
+#include <nlohmann/json.hpp>
+#include <functional>
+#include <sstream>
+
+namespace e2e {
+
+using json = nlohmann::json;
+
+RusticTool::RusticTool(std::string binary, ToolContext ctx, RepoTarget target)
+    : CliTool(std::move(binary), std::move(ctx), std::move(target)) {}
+
+Capabilities RusticTool::capabilities() const {
+    Capabilities c;
+    c.backends = {"local", "rest", "s3", "sftp"};
+    c.no_encryption = false;
+    c.no_encryption_reason = "rustic always encrypts its repository (restic format, no unencrypted mode)";
+    c.stdin_dumps = true;
+    c.native_hooks = true;
+    c.concurrent_clients = true;
+    return c;
+}
+
+std::string RusticTool::repoUrl() const {
+    const RepoTarget& t = target_;
+    if (t.kind == "local") return t.path.string();
+    if (t.kind == "rest") return "rest:" + t.scheme + "://" + t.host + ":" + std::to_string(t.port) + "/" + t.repo_name;
+    if (t.kind == "s3") return "opendal:s3";
+    if (t.kind == "sftp") return "opendal:sftp";
+    throw ToolError("config", "rustic: unsupported backend " + t.kind);
+}
+
+std::map<std::string, std::string> RusticTool::toolEnv() const {
+    return {{"RUSTIC_PASSWORD", ctx_.passphrase}, {"RUSTIC_REPOSITORY", repoUrl()}, {"RUSTIC_NO_PROGRESS", "true"},
+            {"RUSTIC_CACHE_DIR", (ctx_.home / "rustic-cache").string()}};
+}
+
+std::vector<std::string> RusticTool::args(std::initializer_list<std::string> rest) const {
+    // HOME/XDG dirs are per test, so no rustic.toml of the user is read
+    std::vector<std::string> a{"--no-progress"};
+    a.insert(a.end(), rest.begin(), rest.end());
+    return a;
+}
+
+void RusticTool::init(const RepoOptions& opt) {
+    if (!opt.encrypted) throw ToolError("init", capabilities().no_encryption_reason);
+    step("init", args({"init"}));
+}
+
+std::string RusticTool::backup(const fs::path& source, const std::string& label) {
+    Result r = step("backup", args({"backup", "--json", "--host", "e2e", "--tag", label, "."}), source);
+    auto j = json::parse(r.out, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("id"))
+        throw ToolError("backup", "rustic backup exited 0 but printed no snapshot JSON with an id", r);
+    return j["id"].get<std::string>();
+}
+
+std::vector<Snapshot> RusticTool::snapshots() {
+    Result r = step("snapshots", args({"snapshots", "--json"}));
+    auto j = json::parse(r.out, nullptr, false);
+    if (j.is_discarded()) throw ToolError("snapshots", "rustic snapshots --json did not print JSON", r);
+    std::vector<Snapshot> out;
+    // either a flat list of snapshots, or a list of [group, [snapshots]] pairs
+    std::function<void(const json&)> visit = [&](const json& n) {
+        if (n.is_object() && n.contains("id") && n.contains("time")) {
+            Snapshot s{n["id"].get<std::string>(), "", n.value("time", "")};
+            if (n.contains("tags") && n["tags"].is_array() && !n["tags"].empty()) s.label = n["tags"][0].get<std::string>();
+            out.push_back(s);
+        } else if (n.is_array()) {
+            for (const auto& c : n) visit(c);
+        } else if (n.is_object()) {
+            for (const auto& [k, c] : n.items()) visit(c);
+        }
+    };
+    visit(j);
+    return out;
+}
+
+std::vector<std::string> RusticTool::files(const std::string& id) {
+    Result r = step("ls", args({"ls", id}));
+    std::vector<std::string> out;
+    std::istringstream in(r.out);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (!line.empty() && line[0] == '/') line.erase(0, 1);
+        if (!line.empty()) out.push_back(line);
+    }
+    return out;
+}
+
+void RusticTool::restore(const std::string& id, const fs::path& dest) { step("restore", args({"restore", id, dest.string()})); }
+
+void RusticTool::check(bool verify_data) {
+    if (verify_data) step("check", args({"check", "--read-data"}));
+    else step("check", args({"check"}));
+}
+
+void RusticTool::forget(const std::string& id) { step("forget", args({"forget", id})); }
+// rustic keeps packs marked for deletion for a while by default; reclaim now.
+void RusticTool::reclaim() { step("prune", args({"prune", "--instant-delete"})); }
+void RusticTool::unlock() {}   // rustic works lock-free: nothing to break
+void RusticTool::destroyRepo() {
+    if (target_.kind == "local") fs::remove_all(target_.path);
+}
+
+}  // namespace e2e

@@ -1,0 +1,180 @@
+// vykar: the suite renders its YAML config per test and passes it explicitly;
+// snapshot ids come from "Snapshot created: <id>", `list` is a human table.
+#include "tools/Drivers.hpp"
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+namespace e2e {
+
+namespace {
+
+const char* kRepoLabel = "target";
+
+std::string yamlQuote(const std::string& s) {
+    std::string q = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') q += '\\';
+        q += c;
+    }
+    return q + "\"";
+}
+
+}  // namespace
+
+VykarTool::VykarTool(std::string binary, ToolContext ctx, RepoTarget target)
+    : CliTool(std::move(binary), std::move(ctx), std::move(target)), config_(ctx_.home / "vykar.yaml") {
+    writeConfig(true);
+}
+
+Capabilities VykarTool::capabilities() const {
+    Capabilities c;
+    c.backends = {"local", "rest", "s3", "sftp"};
+    c.no_encryption = true;
+    c.stdin_dumps = true;
+    c.native_hooks = true;
+    c.concurrent_clients = true;
+    c.listing_newlines = false;   // `snapshot list` prints one path per line
+    c.fifos = false;              // FIFOs are skipped at backup time (with a warning, exit 0)
+    return c;
+}
+
+void VykarTool::writeConfig(bool encrypted) {
+    encrypted_ = encrypted;
+    const RepoTarget& t = target_;
+    std::ostringstream y;
+    y << "# written by backup-e2e for one test; secrets come from the environment\n";
+    y << "repositories:\n  - label: " << kRepoLabel << "\n";
+    if (t.kind == "local") y << "    url: " << yamlQuote(t.path.string()) << "\n";
+    else if (t.kind == "rest") {
+        y << "    url: " << yamlQuote(t.scheme + "://" + t.host + ":" + std::to_string(t.port) + (t.repo_name.empty() ? "" : "/" + t.repo_name)) << "\n";
+        y << "    access_token: " << yamlQuote(t.token) << "\n";
+        if (t.scheme == "http") y << "    allow_insecure_http: true\n";
+    } else if (t.kind == "s3") {
+        y << "    url: " << yamlQuote(std::string(t.scheme == "http" ? "s3+http" : "s3") + "://" + t.host + ":" + std::to_string(t.port) + "/" + t.bucket +
+                              (t.prefix.empty() ? "" : "/" + t.prefix))
+          << "\n";
+        y << "    region: " << yamlQuote(t.region) << "\n";
+        y << "    access_key_id: " << yamlQuote(t.access_key) << "\n";
+        y << "    secret_access_key: " << yamlQuote(t.secret_key) << "\n";
+        if (t.scheme == "http") y << "    allow_insecure_http: true\n";
+    } else if (t.kind == "sftp") {
+        y << "    url: " << yamlQuote("sftp://" + t.user + "@" + t.host + ":" + std::to_string(t.port) + t.path.string()) << "\n";
+        y << "    sftp_key: " << yamlQuote(t.key_file.string()) << "\n";
+        y << "    sftp_known_hosts: " << yamlQuote(t.known_hosts.string()) << "\n";
+    }
+    if (!t.external) y << "    retry:\n      max_retries: 0\n";   // a server we started must not make it back off for minutes
+    y << "encryption:\n  mode: " << (encrypted ? "auto" : "none") << "\n";
+    y << "compression:\n  algorithm: lz4\n";
+    y << "cache_dir: " << yamlQuote((ctx_.home / "vykar-cache").string()) << "\n";
+    std::ofstream(config_) << y.str();
+    // The config holds S3/REST credentials for a remote target: readable by us only.
+    fs::permissions(config_, fs::perms::owner_read | fs::perms::owner_write);
+}
+
+std::map<std::string, std::string> VykarTool::toolEnv() const {
+    std::map<std::string, std::string> e{{"NO_COLOR", "1"}};
+    if (encrypted_) e["VYKAR_PASSPHRASE"] = ctx_.passphrase;
+    return e;
+}
+
+std::vector<std::string> VykarTool::args(std::initializer_list<std::string> rest) const {
+    std::vector<std::string> a{"--config", config_.string()};
+    auto it = rest.begin();
+    a.push_back(*it++);   // the subcommand; -R belongs to it
+    a.push_back("-R");
+    a.push_back(kRepoLabel);
+    a.insert(a.end(), it, rest.end());
+    return a;
+}
+
+void VykarTool::init(const RepoOptions& opt) {
+    writeConfig(opt.encrypted);
+    step("init", args({"init"}));
+}
+
+std::string VykarTool::backup(const fs::path& source, const std::string& label) {
+    Result r = step("backup", args({"backup", "-l", label, source.string()}));
+    static const std::regex re(R"(Snapshot created:\s*(\S+))");
+    std::smatch m;
+    std::string all = r.out + "\n" + r.err;
+    std::string id;
+    for (auto it = std::sregex_iterator(all.begin(), all.end(), re); it != std::sregex_iterator(); ++it) id = (*it)[1];
+    if (id.empty()) throw ToolError("backup", "vykar backup exited 0 but printed no 'Snapshot created: <id>' line", r);
+    return id;
+}
+
+std::vector<Snapshot> VykarTool::parseList(const std::string& out) {
+    std::vector<Snapshot> snaps;
+    std::istringstream in(out);
+    std::string line, header;
+    std::size_t id_col = std::string::npos, date_col = 0, host_col = 0, label_col = 0, source_col = 0;
+    std::string last_label;
+    auto cell = [](const std::string& l, std::size_t from, std::size_t to) {
+        if (from >= l.size()) return std::string();
+        std::string c = l.substr(from, to == std::string::npos ? std::string::npos : to - from);
+        auto b = c.find_first_not_of(' ');
+        auto e = c.find_last_not_of(' ');
+        return b == std::string::npos ? std::string() : c.substr(b, e - b + 1);
+    };
+    while (std::getline(in, line)) {
+        if (id_col == std::string::npos) {
+            auto p = line.find("ID");
+            if (p != std::string::npos && line.find("Label") != std::string::npos) {
+                id_col = p;
+                date_col = line.find("Date");
+                host_col = line.find("Host");
+                label_col = line.find("Label");
+                source_col = line.find("Source");
+            }
+            continue;
+        }
+        if (line.find_first_not_of(" -=+|") == std::string::npos) continue;   // rules
+        std::string id = cell(line, id_col, date_col);
+        if (id.empty()) continue;
+        std::string label = cell(line, label_col, source_col);
+        if (label.empty()) label = last_label;
+        last_label = label;
+        snaps.push_back({id, label, cell(line, date_col, host_col)});
+    }
+    return snaps;
+}
+
+std::vector<Snapshot> VykarTool::snapshots() {
+    Result r = step("list", args({"list"}));
+    if (r.out.find("No snapshots found") != std::string::npos) return {};
+    auto s = parseList(r.out);
+    if (s.empty()) throw ToolError("list", "could not read any snapshot from `vykar list` output (table layout changed?)", r);
+    return s;
+}
+
+std::vector<std::string> VykarTool::files(const std::string& id) {
+    Result r = step("snapshot-list", args({"snapshot", "list", id}));
+    std::vector<std::string> out;
+    std::istringstream in(r.out);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("./", 0) == 0) line.erase(0, 2);
+        if (!line.empty() && line[0] == '/') line.erase(0, 1);
+        if (!line.empty()) out.push_back(line);
+    }
+    return out;
+}
+
+void VykarTool::restore(const std::string& id, const fs::path& dest) { step("restore", args({"restore", id, dest.string()})); }
+
+void VykarTool::check(bool verify_data) {
+    if (verify_data) step("check", args({"check", "--verify-data"}));
+    else step("check", args({"check"}));
+}
+
+void VykarTool::forget(const std::string& id) { step("snapshot-delete", args({"snapshot", "delete", id})); }
+void VykarTool::reclaim() { step("compact", args({"compact"})); }
+void VykarTool::unlock() { step("break-lock", args({"break-lock"})); }
+void VykarTool::destroyRepo() {
+    // single-repo REST servers may refuse the delete: their data dir is wiped by the fixture
+    step("delete", args({"delete", "--yes-delete-this-repo"}), {}, target_.kind == "rest" ? std::vector<int>{0, 1} : std::vector<int>{0});
+}
+
+}  // namespace e2e

@@ -1,0 +1,294 @@
+#include "tree/Corpus.hpp"
+
+#include "tree/Digest.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <stdexcept>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <vector>
+
+namespace e2e {
+
+namespace {
+
+std::uint64_t splitmix(std::uint64_t& x) {
+    std::uint64_t z = (x += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+[[noreturn]] void sysfail(const std::string& what, const fs::path& p) {
+    throw std::runtime_error(what + " " + p.string() + ": " + strerror(errno));
+}
+
+class Writer {
+public:
+    Writer(const fs::path& root, Rng& rng, CorpusStats& st) : root_(root), rng_(rng), st_(st) {
+        // a vocabulary of random "words": text that compresses, but is not filler
+        for (int i = 0; i < 2048; ++i) {
+            std::string w;
+            int len = 2 + int(rng_.below(9));
+            for (int k = 0; k < len; ++k) w += char('a' + rng_.below(26));
+            words_.push_back(w);
+        }
+    }
+
+    void dir(const std::string& rel, unsigned mode = 0755) {
+        fs::path p = root_ / rel;
+        if (mkdir(p.c_str(), mode) != 0 && errno != EEXIST) sysfail("mkdir", p);
+        chmod(p.c_str(), mode);
+        ++st_.dirs;
+    }
+
+    std::string text(std::size_t n) {
+        std::string s;
+        s.reserve(n + 16);
+        while (s.size() < n) {
+            s += words_[rng_.below(words_.size())];
+            s += rng_.below(12) == 0 ? '\n' : ' ';
+        }
+        s.resize(n);
+        return s;
+    }
+
+    std::string random(std::size_t n) {
+        std::string s(n, '\0');
+        rng_.fill(s.data(), n);
+        return s;
+    }
+
+    void file(const std::string& rel, const std::string& content, unsigned mode = 0644, bool dup = false) {
+        fs::path p = root_ / rel;
+        int fd = open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0) sysfail("create", p);
+        for (std::size_t off = 0; off < content.size();) {
+            ssize_t w = write(fd, content.data() + off, content.size() - off);
+            if (w < 0) sysfail("write", p);
+            off += size_t(w);
+        }
+        close(fd);
+        finish(p, mode);
+        ++st_.files;
+        st_.bytes += content.size();
+        if (!dup) st_.unique_bytes += content.size();
+    }
+
+    // big random file written in chunks, so memory stays small
+    void bigRandom(const std::string& rel, std::uint64_t n) {
+        fs::path p = root_ / rel;
+        int fd = open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0) sysfail("create", p);
+        std::vector<char> buf(1 << 20);
+        for (std::uint64_t left = n; left;) {
+            std::size_t k = std::size_t(std::min<std::uint64_t>(left, buf.size()));
+            rng_.fill(buf.data(), k);
+            if (write(fd, buf.data(), k) != ssize_t(k)) sysfail("write", p);
+            left -= k;
+        }
+        close(fd);
+        finish(p, 0644);
+        ++st_.files;
+        st_.bytes += n;
+        st_.unique_bytes += n;
+    }
+
+    void sparse(const std::string& rel, std::uint64_t apparent) {
+        fs::path p = root_ / rel;
+        int fd = open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0) sysfail("create", p);
+        std::string head = "sparse head " + std::to_string(rng_.next());
+        std::string tail = "sparse tail " + std::to_string(rng_.next());
+        if (pwrite(fd, head.data(), head.size(), 0) < 0 || pwrite(fd, tail.data(), tail.size(), off_t(apparent - tail.size())) < 0)
+            sysfail("write", p);
+        close(fd);
+        finish(p, 0644);
+        ++st_.files;
+        st_.bytes += apparent;
+        st_.unique_bytes += head.size() + tail.size();
+    }
+
+    void symlink(const std::string& target, const std::string& rel) {
+        fs::path p = root_ / rel;
+        if (::symlink(target.c_str(), p.c_str()) != 0) sysfail("symlink", p);
+        ++st_.symlinks;
+        setTimes(p, true);
+    }
+
+    void hardlink(const std::string& existing, const std::string& rel) {
+        fs::path p = root_ / rel;
+        if (::link((root_ / existing).c_str(), p.c_str()) != 0) sysfail("link", p);
+        ++st_.hardlinks;
+    }
+
+    void fifo(const std::string& rel) {
+        fs::path p = root_ / rel;
+        if (mkfifo(p.c_str(), 0640) != 0) sysfail("mkfifo", p);
+        chmod(p.c_str(), 0640);
+        ++st_.fifos;
+        setTimes(p, false);
+    }
+
+    // directories last: writing into them changed their mtimes
+    void fixDirTimes() {
+        std::error_code ec;
+        for (auto it = fs::recursive_directory_iterator(root_); it != fs::recursive_directory_iterator(); ++it)
+            if (it->is_directory(ec) && !it->is_symlink(ec)) setTimes(it->path(), false, 1);
+        setTimes(root_, false, 1);
+    }
+
+private:
+    void finish(const fs::path& p, unsigned mode) {
+        if (chmod(p.c_str(), mode) != 0) sysfail("chmod", p);
+        setTimes(p, false);
+    }
+
+    // deterministic mtimes in 2020..2025, whole seconds plus a fixed fraction
+    void setTimes(const fs::path& p, bool link, std::uint64_t salt = 0) {
+        std::uint64_t h = fnv1a64(fs::relative(p, root_).string()) ^ salt;
+        struct timespec ts[2];
+        ts[0].tv_sec = ts[1].tv_sec = time_t(1577836800 + h % (5ull * 365 * 86400));
+        ts[0].tv_nsec = ts[1].tv_nsec = long(h % 1000000000ull);
+        utimensat(AT_FDCWD, p.c_str(), ts, link ? AT_SYMLINK_NOFOLLOW : 0);
+    }
+
+    fs::path root_;
+    Rng& rng_;
+    CorpusStats& st_;
+    std::vector<std::string> words_;
+};
+
+}  // namespace
+
+Rng::Rng(std::uint64_t seed) {
+    std::uint64_t x = seed;
+    for (auto& s : s_) s = splitmix(x);
+}
+
+std::uint64_t Rng::next() {
+    std::uint64_t r = rotl(s_[1] * 5, 7) * 9;
+    std::uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return r;
+}
+
+void Rng::fill(char* p, std::size_t n) {
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        std::uint64_t v = next();
+        memcpy(p + i, &v, 8);
+    }
+    if (i < n) {
+        std::uint64_t v = next();
+        memcpy(p + i, &v, n - i);
+    }
+}
+
+std::uint64_t seedFor(const std::string& name) {
+    std::uint64_t base = 0x5eedbacc0ffee;
+    if (const char* s = getenv("E2E_SEED"); s && *s) {
+        try {
+            return std::stoull(s, nullptr, 0);
+        } catch (...) {
+            throw ConfigError("environment: E2E_SEED: not a number: '" + std::string(s) + "'. Fix: give the seed printed by the run to replay (decimal or 0x...)");
+        }
+    }
+    return base ^ fnv1a64(name);
+}
+
+CorpusStats generateCorpus(const fs::path& root, const CorpusSpec& spec) {
+    std::error_code ec;
+    fs::create_directories(root, ec);
+    if (!fs::is_empty(root)) throw std::runtime_error("corpus root is not empty: " + root.string());
+    CorpusStats st;
+    Rng rng(spec.seed);
+    Writer w(root, rng, st);
+    const CorpusProfile& pr = spec.profile;
+
+    // small files over a modest tree
+    const int subdirs = 8;
+    w.dir("docs");
+    for (int d = 0; d < subdirs; ++d) w.dir("docs/section-" + std::to_string(d));
+    std::vector<std::string> small;
+    for (int i = 0; i < pr.small_files; ++i) {
+        std::string rel = "docs/section-" + std::to_string(rng.below(subdirs)) + "/note-" + std::to_string(i) + ".txt";
+        bool bin = rng.below(4) == 0;
+        std::size_t n = std::size_t(1 + rng.below(16 * 1024));
+        w.file(rel, bin ? w.random(n) : w.text(n), rng.below(5) == 0 ? 0600 : 0644);
+        small.push_back(rel);
+    }
+
+    // bulk: medium files, half text half random
+    w.dir("data");
+    std::uint64_t left = pr.bulk_bytes;
+    std::vector<std::string> medium;
+    for (int i = 0; left > 0; ++i) {
+        std::uint64_t n = std::min<std::uint64_t>(left, (256u << 10) + rng.below(4u << 20));
+        std::string rel = "data/blob-" + std::to_string(i) + (i % 2 ? ".txt" : ".bin");
+        w.file(rel, i % 2 ? w.text(size_t(n)) : w.random(size_t(n)));
+        medium.push_back(rel);
+        left -= n;
+    }
+
+    // duplicates: same content under other names (dedup must store it once)
+    w.dir("dup");
+    for (int i = 0; i < pr.duplicates && !medium.empty(); ++i) {
+        const std::string& src = medium[rng.below(medium.size())];
+        std::ifstream in(root / src, std::ios::binary);
+        std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        w.file("dup/copy-" + std::to_string(i) + "-of-" + fs::path(src).filename().string(), content, 0644, true);
+    }
+
+    if (pr.big_file_bytes > 0) {
+        w.dir("big");
+        w.bigRandom("big/incompressible.bin", pr.big_file_bytes);
+    }
+
+    if (spec.awkward) {
+        w.dir("awkward");
+        w.file("awkward/name with spaces.txt", w.text(100));
+        w.file("awkward/new\nline.txt", w.text(50));
+        w.file(std::string("awkward/latin1-caf\xe9") + ".txt", w.text(60));
+        w.file("awkward/\u00dcn\u00efc\u00f6d\u00e9-\u65e5\u672c.txt", w.text(70));
+        w.file("awkward/-leading-dash", w.text(10));
+        w.file("awkward/tab\there", w.text(10));
+        w.file("awkward/empty", "");
+        w.file("awkward/read-only", w.text(30), 0444);
+        w.file("awkward/executable.sh", "#!/bin/sh\necho " + std::to_string(rng.next()) + "\n", 0755);
+        w.sparse("awkward/sparse.img", 16u << 20);
+        w.symlink("../docs/section-0", "awkward/link-relative-dir");
+        w.symlink(small.empty() ? "x" : "../" + small.front(), "awkward/link-relative-file");
+        w.symlink("/etc/hostname", "awkward/link-absolute");
+        w.symlink("does/not/exist-" + std::to_string(rng.below(1000)), "awkward/link-broken");
+        w.file("awkward/hardlink-a", w.text(200));
+        w.hardlink("awkward/hardlink-a", "awkward/hardlink-b");
+        w.dir("awkward/sub");
+        w.hardlink("awkward/hardlink-a", "awkward/sub/hardlink-c");
+        if (spec.fifo) w.fifo("awkward/fifo");
+        w.dir("awkward/private", 0700);
+        w.file("awkward/private/secret.txt", w.text(40), 0600);
+        std::string deep = "awkward/deep";
+        w.dir(deep);
+        for (int i = 0; i < pr.depth; ++i) {
+            deep += "/level-" + std::to_string(i);
+            w.dir(deep);
+        }
+        w.file(deep + "/bottom.txt", w.text(80));
+    }
+    w.fixDirTimes();
+    return st;
+}
+
+}  // namespace e2e

@@ -1,0 +1,44 @@
+#pragma once
+// Seeded, deterministic test data: the same seed and profile give the same
+// bytes, names, modes and mtimes. Holds the awkward cases backup tools trip on.
+#include "config/Settings.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace e2e {
+
+namespace fs = std::filesystem;
+
+struct CorpusSpec {
+    std::uint64_t seed = 1;
+    CorpusProfile profile;
+    bool awkward = true;      // names with spaces/newlines/non-UTF-8, links, FIFO, sparse, deep, ...
+    bool fifo = true;         // FIFOs (some tools cannot store them; the scenario may leave them out)
+};
+
+struct CorpusStats {
+    std::uint64_t files = 0, dirs = 0, symlinks = 0, hardlinks = 0, fifos = 0;
+    std::uint64_t bytes = 0;           // apparent size of regular files
+    std::uint64_t unique_bytes = 0;    // without the duplicated content
+};
+
+// Writes the corpus under root (created; must not exist or be empty).
+CorpusStats generateCorpus(const fs::path& root, const CorpusSpec& spec);
+
+// Seed for a test from its full name (and E2E_SEED when set, to replay a run).
+std::uint64_t seedFor(const std::string& test_full_name);
+
+// splitmix64-seeded xoshiro256**: fast, and the same on every machine.
+class Rng {
+public:
+    explicit Rng(std::uint64_t seed);
+    std::uint64_t next();
+    std::uint64_t below(std::uint64_t n) { return n ? next() % n : 0; }
+    void fill(char* p, std::size_t n);
+private:
+    std::uint64_t s_[4];
+};
+
+}  // namespace e2e

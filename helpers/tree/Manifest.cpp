@@ -1,0 +1,264 @@
+#include "tree/Manifest.hpp"
+
+#include "tree/Digest.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <thread>
+#include <unistd.h>
+
+namespace e2e {
+
+std::string toString(EntryType t) {
+    switch (t) {
+    case EntryType::File: return "file";
+    case EntryType::Dir: return "dir";
+    case EntryType::Symlink: return "symlink";
+    case EntryType::Fifo: return "fifo";
+    case EntryType::Socket: return "socket";
+    case EntryType::CharDev: return "chardev";
+    case EntryType::BlockDev: return "blockdev";
+    }
+    return "?";
+}
+
+std::string toString(DiffKind k) {
+    switch (k) {
+    case DiffKind::Missing: return "missing";
+    case DiffKind::Extra: return "extra";
+    case DiffKind::Type: return "type";
+    case DiffKind::Content: return "content";
+    case DiffKind::Size: return "size";
+    case DiffKind::Mode: return "mode";
+    case DiffKind::Owner: return "owner";
+    case DiffKind::Mtime: return "mtime";
+    case DiffKind::LinkTarget: return "link-target";
+    case DiffKind::HardlinkSplit: return "hardlink-split";
+    case DiffKind::Xattr: return "xattr";
+    }
+    return "?";
+}
+
+std::string printable(const std::string& raw) {
+    std::string out;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        unsigned char c = raw[i];
+        if (c == '\n') out += "\\n";
+        else if (c == '\t') out += "\\t";
+        else if (c == '\\') out += "\\\\";
+        else if (c < 0x20 || c == 0x7f) {
+            char b[8];
+            snprintf(b, sizeof b, "\\x%02x", c);
+            out += b;
+        } else if (c < 0x80) out += char(c);
+        else {
+            // keep valid UTF-8 sequences, escape stray bytes
+            int len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+            bool ok = len > 0 && i + len <= raw.size();
+            for (int k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(raw[i + k]) >> 6) == 2;
+            if (ok) {
+                out += raw.substr(i, len);
+                i += len - 1;
+            } else {
+                char b[8];
+                snprintf(b, sizeof b, "\\x%02x", c);
+                out += b;
+            }
+        }
+    }
+    return out;
+}
+
+std::string Difference::describe() const {
+    std::string s = toString(kind) + ": " + printable(path);
+    if (!expected.empty() || !actual.empty()) s += " (expected " + printable(expected) + ", got " + printable(actual) + ")";
+    return s;
+}
+
+std::size_t Manifest::count(EntryType t) const {
+    return std::count_if(entries.begin(), entries.end(), [t](const auto& kv) { return kv.second.type == t; });
+}
+
+namespace {
+
+struct Walker {
+    const ManifestOptions& opt;
+    Manifest& m;
+    std::vector<std::pair<std::string, std::uint64_t>> files;              // rel path, size
+    std::map<std::pair<dev_t, ino_t>, std::vector<std::string>> inodes;   // multi-linked files
+
+    std::map<std::string, std::string> readXattrs(const std::string& abs) {
+        std::map<std::string, std::string> out;
+        ssize_t n = llistxattr(abs.c_str(), nullptr, 0);
+        if (n <= 0) return out;
+        std::string names(size_t(n), '\0');
+        n = llistxattr(abs.c_str(), names.data(), names.size());
+        for (std::size_t p = 0; n > 0 && p < size_t(n);) {
+            std::string name(names.c_str() + p);
+            p += name.size() + 1;
+            ssize_t v = lgetxattr(abs.c_str(), name.c_str(), nullptr, 0);
+            std::string val(v > 0 ? size_t(v) : 0, '\0');
+            if (v > 0) lgetxattr(abs.c_str(), name.c_str(), val.data(), val.size());
+            out[name] = val;
+        }
+        return out;
+    }
+
+    void walk(const std::string& abs, const std::string& rel) {
+        DIR* d = opendir(abs.c_str());
+        if (!d) throw std::runtime_error("cannot open directory " + printable(abs) + ": " + strerror(errno));
+        std::vector<std::string> names;
+        while (dirent* e = readdir(d)) {
+            std::string n = e->d_name;
+            if (n == "." || n == ".." || opt.ignore_names.count(n)) continue;
+            names.push_back(std::move(n));
+        }
+        closedir(d);
+        for (const auto& n : names) {
+            std::string cabs = abs + "/" + n;
+            std::string crel = rel.empty() ? n : rel + "/" + n;
+            struct stat st {};
+            if (lstat(cabs.c_str(), &st) != 0) throw std::runtime_error("cannot stat " + printable(cabs) + ": " + strerror(errno));
+            Entry e;
+            e.mode = st.st_mode & 07777;
+            e.uid = st.st_uid;
+            e.gid = st.st_gid;
+            if (S_ISREG(st.st_mode)) {
+                e.type = EntryType::File;
+                e.size = std::uint64_t(st.st_size);
+                e.mtime = st.st_mtim.tv_sec;
+                files.emplace_back(crel, e.size);
+                m.total_bytes += e.size;
+                if (st.st_nlink > 1) inodes[{st.st_dev, st.st_ino}].push_back(crel);
+            } else if (S_ISDIR(st.st_mode)) e.type = EntryType::Dir;
+            else if (S_ISLNK(st.st_mode)) {
+                e.type = EntryType::Symlink;
+                std::string t(size_t(st.st_size) + 1, '\0');
+                ssize_t r = readlink(cabs.c_str(), t.data(), t.size());
+                t.resize(r > 0 ? size_t(r) : 0);
+                e.link_target = t;
+            } else if (S_ISFIFO(st.st_mode)) e.type = EntryType::Fifo;
+            else if (S_ISSOCK(st.st_mode)) e.type = EntryType::Socket;
+            else if (S_ISCHR(st.st_mode)) e.type = EntryType::CharDev;
+            else e.type = EntryType::BlockDev;
+            if (opt.xattrs) e.xattrs = readXattrs(cabs);
+            bool dir = e.type == EntryType::Dir;
+            m.entries.emplace(crel, std::move(e));
+            if (dir) walk(cabs, crel);
+        }
+    }
+};
+
+}  // namespace
+
+Manifest Manifest::build(const fs::path& root, const ManifestOptions& opt) {
+    Manifest m;
+    m.root = root;
+    struct stat st {};
+    if (lstat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        throw std::runtime_error("manifest root is not a directory: " + printable(root.string()));
+    Walker w{opt, m, {}, {}};
+    w.walk(root.string(), "");
+    for (auto& [ino, paths] : w.inodes) {
+        if (paths.size() < 2) continue;   // other names outside the tree
+        std::sort(paths.begin(), paths.end());
+        for (const auto& p : paths) m.entries[p].hardlink_group = paths.front();
+    }
+    // hash the biggest first so the threads finish together
+    std::sort(w.files.begin(), w.files.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    unsigned n = opt.threads ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
+    std::atomic<std::size_t> next{0};
+    std::mutex err_mu;
+    std::string error;
+    std::vector<std::string> digests(w.files.size());
+    auto work = [&] {
+        for (std::size_t i; (i = next++) < w.files.size();) {
+            try {
+                digests[i] = sha256File(root / w.files[i].first);
+            } catch (const std::exception& e) {
+                std::lock_guard<std::mutex> l(err_mu);
+                if (error.empty()) error = e.what();
+            }
+        }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < n; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    if (!error.empty()) throw std::runtime_error(error);
+    for (std::size_t i = 0; i < w.files.size(); ++i) m.entries[w.files[i].first].digest = std::move(digests[i]);
+    return m;
+}
+
+namespace {
+
+std::string oct(unsigned mode) {
+    std::ostringstream s;
+    s << std::oct << mode;
+    return "0" + s.str();
+}
+
+}  // namespace
+
+std::vector<Difference> compare(const Manifest& a, const Manifest& b, const CompareOptions& opt) {
+    std::vector<Difference> d;
+    auto skip = [&](const Entry& e) { return opt.skip_types.count(e.type) > 0; };
+    auto ia = a.entries.begin();
+    auto ib = b.entries.begin();
+    while (ia != a.entries.end() || ib != b.entries.end()) {
+        if (ib == b.entries.end() || (ia != a.entries.end() && ia->first < ib->first)) {
+            if (!skip(ia->second)) d.push_back({DiffKind::Missing, ia->first, toString(ia->second.type), ""});
+            ++ia;
+            continue;
+        }
+        if (ia == a.entries.end() || ib->first < ia->first) {
+            d.push_back({DiffKind::Extra, ib->first, "", toString(ib->second.type)});
+            ++ib;
+            continue;
+        }
+        const std::string& path = ia->first;
+        const Entry& x = ia->second;
+        const Entry& y = ib->second;
+        ++ia;
+        ++ib;
+        if (skip(x)) continue;
+        if (x.type != y.type) {
+            d.push_back({DiffKind::Type, path, toString(x.type), toString(y.type)});
+            continue;
+        }
+        if (x.mode != y.mode && x.type != EntryType::Symlink) d.push_back({DiffKind::Mode, path, oct(x.mode), oct(y.mode)});
+        if (opt.owner && (x.uid != y.uid || x.gid != y.gid))
+            d.push_back({DiffKind::Owner, path, std::to_string(x.uid) + ":" + std::to_string(x.gid),
+                         std::to_string(y.uid) + ":" + std::to_string(y.gid)});
+        if (x.type == EntryType::File) {
+            if (x.size != y.size) d.push_back({DiffKind::Size, path, std::to_string(x.size), std::to_string(y.size)});
+            if (x.digest != y.digest) d.push_back({DiffKind::Content, path, x.digest.substr(0, 16), y.digest.substr(0, 16)});
+            if (opt.mtime && x.mtime != y.mtime) d.push_back({DiffKind::Mtime, path, std::to_string(x.mtime), std::to_string(y.mtime)});
+            if (opt.hardlinks && x.hardlink_group != y.hardlink_group)
+                d.push_back({DiffKind::HardlinkSplit, path, x.hardlink_group.empty() ? "single link" : "linked with " + x.hardlink_group,
+                             y.hardlink_group.empty() ? "single link" : "linked with " + y.hardlink_group});
+        }
+        if (x.type == EntryType::Symlink && x.link_target != y.link_target)
+            d.push_back({DiffKind::LinkTarget, path, x.link_target, y.link_target});
+        if (opt.xattrs && x.xattrs != y.xattrs) {
+            auto names = [](const Entry& e) {
+                std::string s;
+                for (const auto& [k, v] : e.xattrs) s += (s.empty() ? "" : ",") + k;
+                return s.empty() ? std::string("none") : s;
+            };
+            d.push_back({DiffKind::Xattr, path, names(x), names(y)});
+        }
+    }
+    return d;
+}
+
+}  // namespace e2e

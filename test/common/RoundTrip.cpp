@@ -1,0 +1,193 @@
+#include "RoundTrip.hpp"
+
+#include "config/Settings.hpp"
+#include "tree/Corpus.hpp"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+namespace e2e {
+
+namespace {
+
+std::string listDiffs(const std::vector<Difference>& d, std::size_t max = 15) {
+    std::ostringstream s;
+    s << d.size() << " difference(s):";
+    for (std::size_t i = 0; i < d.size() && i < max; ++i) s << "\n    " << d[i].describe();
+    if (d.size() > max) s << "\n    ... and " << d.size() - max << " more (all in the report)";
+    return s.str();
+}
+
+bool sameId(const std::string& a, const std::string& b) {
+    // tools print short ids in one place and long ones in another
+    if (a.empty() || b.empty()) return false;
+    return a.rfind(b, 0) == 0 || b.rfind(a, 0) == 0;
+}
+
+}  // namespace
+
+CompareOptions compareOptionsFor(const Capabilities& caps, std::vector<std::string>& notes) {
+    CompareOptions o;
+    if (!caps.hardlinks) {
+        o.hardlinks = false;
+        notes.push_back("tolerated: hardlinks restored as separate files (the tool does not preserve hardlinks); content still compared");
+    }
+    if (!caps.fifos) {
+        o.skip_types.insert(EntryType::Fifo);
+        notes.push_back("tolerated: FIFOs not restored (the tool does not store special files)");
+    }
+    return o;
+}
+
+bool runRoundTrip(Workspace& ws, BackupTool& tool, const RoundTripOptions& opt) {
+    Verdicts v(ws);
+    ScenarioReport& rep = ws.report();
+    const Capabilities caps = tool.capabilities();
+    rep.set("tool", tool.name());
+    rep.set("backend", opt.backend);
+    rep.set("encrypted", opt.encrypted);
+
+    const fs::path source = ws.work() / "source";
+    Manifest expected;
+    v.layer("version", [&] {
+        std::string ver = tool.version();
+        rep.set("tool_version", ver);
+        return ver;
+    });
+    v.layer("corpus", [&] {
+        CorpusSpec spec;
+        spec.seed = ws.seed();
+        spec.profile = Settings::get().corpusProfile();
+        CorpusStats st = generateCorpus(source, spec);
+        expected = Manifest::build(source);
+        rep.set("corpus", {{"files", st.files}, {"dirs", st.dirs}, {"symlinks", st.symlinks}, {"hardlinks", st.hardlinks},
+                           {"fifos", st.fifos}, {"bytes", st.bytes}, {"unique_bytes", st.unique_bytes}, {"entries", expected.entries.size()}});
+        std::ostringstream d;
+        d << expected.entries.size() << " entries, " << humanBytes(st.bytes) << " (" << humanBytes(st.unique_bytes) << " unique)";
+        return d.str();
+    });
+    ws.context("source", source.string());
+
+    v.layer("init", [&] {
+        tool.init(RepoOptions{opt.encrypted});
+        return std::string();
+    });
+
+    const std::string label = "e2e-" + std::to_string(ws.seed() % 100000);
+    std::string id1;
+    v.layer("backup", [&] {
+        id1 = tool.backup(source, label);
+        ws.context("snapshot_id", id1);
+        rep.set("snapshot_id", id1);
+        const Result& r = tool.history().back();
+        rep.set("backup_1", {{"wall_s", r.usage.wall_s}, {"user_s", r.usage.user_s}, {"sys_s", r.usage.sys_s}, {"max_rss_kib", r.usage.max_rss_kib}});
+        return "snapshot " + id1 + " in " + std::to_string(r.usage.wall_s) + " s";
+    });
+
+    v.layer("listed", [&] {
+        auto snaps = tool.snapshots();
+        for (const auto& s : snaps)
+            if (sameId(s.id, id1)) {
+                if (s.label != label) throw VerdictFailure("snapshot " + id1 + " is listed under label '" + s.label + "', expected '" + label + "'");
+                return "listed under '" + label + "'";
+            }
+        throw VerdictFailure("snapshot " + id1 + " is not in the tool's snapshot list (" + std::to_string(snaps.size()) + " listed)");
+    });
+
+    v.layer("files", [&] {
+        auto listed = tool.files(id1);
+        std::set<std::string> have;
+        for (const auto& p : listed) have.insert(lossyUtf8(p));
+        std::vector<std::string> missing;
+        std::size_t considered = 0, left_out = 0;
+        for (const auto& [path, e] : expected.entries) {
+            if (!caps.listing_newlines && path.find('\n') != std::string::npos) {
+                ++left_out;
+                continue;
+            }
+            ++considered;
+            if (!have.count(lossyUtf8(path))) missing.push_back(printable(path));
+        }
+        if (left_out) rep.note("files layer: " + std::to_string(left_out) + " name(s) with a newline left out: the tool lists one path per line");
+        if (!missing.empty()) {
+            std::string m = std::to_string(missing.size()) + " of " + std::to_string(considered) + " corpus entries missing from the snapshot's file list, e.g.";
+            for (std::size_t i = 0; i < missing.size() && i < 10; ++i) m += "\n    " + missing[i];
+            throw VerdictFailure(m);
+        }
+        return std::to_string(considered) + " corpus entries all listed (" + std::to_string(listed.size()) + " lines)";
+    });
+
+    std::vector<std::string> notes;
+    const CompareOptions cmp = compareOptionsFor(caps, notes);
+    for (const auto& n : notes) rep.note(n);
+    const fs::path restore1 = ws.work() / "restore-1";
+    v.layer("restore", [&] {
+        fs::create_directories(restore1);
+        tool.restore(id1, restore1);
+        return "into " + restore1.string();
+    });
+    v.layer("compare", [&] {
+        Manifest got = Manifest::build(restore1);
+        auto diffs = compare(expected, got, cmp);
+        if (!diffs.empty()) {
+            nlohmann::json all = nlohmann::json::array();
+            for (const auto& d : diffs) all.push_back(d.describe());
+            rep.set("differences", all);
+            throw VerdictFailure("restored tree differs from the source: " + listDiffs(diffs));
+        }
+        fs::remove_all(restore1);   // restore dirs go once they have passed
+        return std::to_string(expected.entries.size()) + " entries identical (type, mode, owner, size, SHA-256, mtime, link target, hardlinks)";
+    });
+
+    v.layer("check", [&] {
+        tool.check(true);
+        return std::string("tool's own check with data verification: ok");
+    });
+
+    std::string id2;
+    std::uint64_t size1 = 0, size2 = 0;
+    v.layer("dedup", [&] {
+        size1 = opt.repo_bytes();
+        id2 = tool.backup(source, label);
+        size2 = opt.repo_bytes();
+        double growth = size1 ? double(size2 - std::min(size1, size2)) / double(size1) : 1.0;
+        rep.set("dedup", {{"repo_bytes_after_first", size1}, {"repo_bytes_after_second", size2}, {"growth_ratio", growth}, {"second_snapshot_id", id2}});
+        std::ostringstream d;
+        d << "unchanged second backup grew the repository from " << humanBytes(size1) << " to " << humanBytes(size2) << " ("
+          << growth * 100 << "%, limit " << opt.max_dedup_growth * 100 << "%)";
+        if (sameId(id1, id2)) throw VerdictFailure("second backup returned the first snapshot's id " + id2);
+        if (growth >= opt.max_dedup_growth) throw VerdictFailure(d.str());
+        return d.str();
+    });
+
+    v.layer("forget", [&] {
+        tool.forget(id1);
+        auto snaps = tool.snapshots();
+        bool has1 = false, has2 = false;
+        for (const auto& s : snaps) {
+            has1 |= sameId(s.id, id1);
+            has2 |= sameId(s.id, id2);
+        }
+        if (has1) throw VerdictFailure("snapshot " + id1 + " is still listed after it was deleted");
+        if (!has2) throw VerdictFailure("deleting " + id1 + " also removed " + id2);
+        return "first snapshot gone, second still listed";
+    });
+
+    v.layer("reclaim", [&] {
+        tool.forget(id2);
+        tool.reclaim();
+        std::uint64_t size3 = opt.repo_bytes();
+        rep.set("reclaim", {{"repo_bytes_before", size2}, {"repo_bytes_after", size3}});
+        if (!tool.snapshots().empty()) throw VerdictFailure("snapshots remain after deleting both");
+        std::ostringstream d;
+        d << "with every snapshot deleted, reclaiming shrank the repository from " << humanBytes(size2) << " to " << humanBytes(size3);
+        if (double(size3) > double(size2) * (1.0 - opt.min_reclaim))
+            throw VerdictFailure(d.str() + ": less than " + std::to_string(int(opt.min_reclaim * 100)) + "% freed");
+        tool.check(false);
+        return d.str() + "; check ok";
+    });
+    return v.ok();
+}
+
+}  // namespace e2e

@@ -1,0 +1,28 @@
+#pragma once
+// The backends scenario body, written once and instantiated for every
+// tool x backend: init, backup, listed, files, restore + compare, check,
+// dedup of an unchanged second backup, delete + reclaim.
+#include "Verdicts.hpp"
+#include "Workspace.hpp"
+#include "tree/Manifest.hpp"
+
+#include <cstdint>
+#include <functional>
+
+namespace e2e {
+
+struct RoundTripOptions {
+    bool encrypted = true;
+    std::string backend;                           // for the report
+    std::function<std::uint64_t()> repo_bytes;     // how big the repository is now
+    double max_dedup_growth = 0.10;                // unchanged second backup may grow the repo by this fraction
+    double min_reclaim = 0.50;                     // deleting every snapshot + reclaim frees at least this fraction
+};
+
+// Runs every layer into ws.report(); returns true when all passed.
+bool runRoundTrip(Workspace& ws, BackupTool& tool, const RoundTripOptions& opt);
+
+// The differences that the tool's capabilities tolerate, and why (for the report).
+CompareOptions compareOptionsFor(const Capabilities& caps, std::vector<std::string>& notes);
+
+}  // namespace e2e

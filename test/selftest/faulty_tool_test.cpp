@@ -1,0 +1,86 @@
+// The suite must catch a tool that lies. Each case wraps a real tool in a
+// deliberately faulty script and runs the local scenario through it; the test
+// passes only when the scenario fails, at the layer that should catch it.
+#include "RoundTrip.hpp"
+#include "backends/LocalBackend.hpp"
+#include "config/Settings.hpp"
+#include "tools/Drivers.hpp"
+
+#include <fstream>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+using namespace e2e;
+
+namespace {
+
+struct Fault {
+    std::string tool;
+    std::string name;            // test name suffix
+    std::string script;          // body run after `real` is set; "$@" are the tool's args
+    std::string caught_by;       // layer expected to fail
+};
+
+// Wrapper scripts: the fakes are the point here. $real is the real binary.
+const char* kDamageRestore = R"SH(
+"$real" "$@"; rc=$?
+case " $* " in
+  *" restore "*|*" extract "*)
+    dir=$PWD
+    prev=""
+    for a in "$@"; do [ "$prev" = "--target" ] && dir=$a; prev=$a; done
+    f=$(find "$dir" -type f -size +1k | LC_ALL=C sort | head -n 1)
+    [ -n "$f" ] && printf 'X' | dd of="$f" bs=1 seek=100 conv=notrunc status=none ;;
+esac
+exit $rc
+)SH";
+
+const char* kFalseSuccess = R"SH(
+case " $* " in
+  *" backup "*|*" create "*)
+    # fail for real (wrong passphrase), then claim success
+    RESTIC_PASSWORD=wrong-$$ BORG_PASSPHRASE=wrong-$$ "$real" "$@" >/dev/null 2>&1; exit 0 ;;
+esac
+exec "$real" "$@"
+)SH";
+
+class FaultyTool : public ::testing::TestWithParam<Fault> {};
+
+TEST_P(FaultyTool, ScenarioFails) {
+    const Fault& f = GetParam();
+    Workspace ws("selftest");
+    ToolChoice choice = chooseTool(f.tool);
+    E2E_REQUIRE_TOOL(ws, choice);
+
+    fs::path wrapper = ws.work() / (f.tool + "-" + f.name);
+    {
+        std::ofstream w(wrapper);
+        w << "#!/bin/sh\n# backup-e2e self-test: a deliberately faulty " << f.tool << "\nreal='" << choice.binary->string() << "'\n" << f.script;
+    }
+    chmod(wrapper.c_str(), 0755);
+
+    LocalBackend backend(ws);
+    auto tool = makeTool(f.tool, wrapper.string(), ws.toolContext(f.tool), backend.target());
+    RoundTripOptions opt;
+    opt.backend = "local";
+    opt.repo_bytes = [&] { return backend.usedBytes(); };
+    bool ok = runRoundTrip(ws, *tool, opt);
+
+    std::string failed_layer;
+    for (const auto& l : ws.report().layers())
+        if (l.status == Status::Fail && failed_layer.empty()) failed_layer = l.name;
+    EXPECT_FALSE(ok) << "the scenario passed although " << f.tool << " was wrapped to " << f.name;
+    EXPECT_EQ(failed_layer, f.caught_by) << "caught, but at the wrong layer";
+    // the scenario's failure is this test's pass: say so in the report
+    ws.report().setStatus(!ok && failed_layer == f.caught_by ? Status::Pass : Status::Fail,
+                          "faulty " + f.tool + " (" + f.name + ") caught at layer '" + failed_layer + "'");
+}
+
+INSTANTIATE_TEST_SUITE_P(Selftest, FaultyTool,
+                         ::testing::Values(Fault{"restic", "damaged_restore", kDamageRestore, "compare"},
+                                           Fault{"restic", "false_success", kFalseSuccess, "backup"},
+                                           Fault{"borg", "damaged_restore", kDamageRestore, "compare"},
+                                           Fault{"borg", "false_success", kFalseSuccess, "listed"}),
+                         [](const auto& p) { return p.param.tool + "_" + p.param.name; });
+
+}  // namespace

@@ -1,0 +1,112 @@
+// Bad configs give errors that name the file, line, key, problem and fix.
+#include "config/Settings.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+using namespace e2e;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+namespace {
+
+std::string errorOf(const std::string& yaml) {
+    try {
+        parseConfig(yaml, "e2e.yaml");
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+TEST(Config, SampleConfigParses) {
+    Config c = loadConfig(Settings::sourceDir() / "seeds" / "e2e.sample.yaml");
+    EXPECT_EQ(c.tools.size(), 5u);
+    EXPECT_TRUE(c.repositories.count("local"));
+}
+
+TEST(Config, EmptyConfigMeansDefaults) {
+    Config c = parseConfig("", "e2e.yaml");
+    EXPECT_EQ(c.profile, Profile::Ci);
+    EXPECT_EQ(c.tools.at("vykar").binary, "vykar");
+    EXPECT_FALSE(c.tools.at("vykar").required);
+}
+
+TEST(Config, UnknownTopLevelKey) {
+    EXPECT_THAT(errorOf("profile: ci\nprofle: full\n"),
+                AllOf(HasSubstr("e2e.yaml:2:1"), HasSubstr("profle: unknown key"), HasSubstr("Fix: use one of: profile, runtime_dir")));
+}
+
+TEST(Config, UnknownProfile) {
+    EXPECT_THAT(errorOf("profile: huge\n"), AllOf(HasSubstr("e2e.yaml:1:10"), HasSubstr("unknown profile 'huge'"), HasSubstr("ci, standard or full")));
+}
+
+TEST(Config, UnknownTool) {
+    EXPECT_THAT(errorOf("tools:\n  duplicity: {binary: duplicity}\n"),
+                AllOf(HasSubstr("e2e.yaml:2:3"), HasSubstr("tools.duplicity: unknown tool"), HasSubstr("vykar, restic, rustic, borg, kopia")));
+}
+
+TEST(Config, RequiredMustBeBoolean) {
+    EXPECT_THAT(errorOf("tools:\n  vykar:\n    required: maybe\n"),
+                AllOf(HasSubstr("e2e.yaml:3:15"), HasSubstr("tools.vykar.required: expected true or false, got 'maybe'")));
+}
+
+TEST(Config, ExternalRepositoryNeedsUrl) {
+    EXPECT_THAT(errorOf("repositories:\n  s3:\n    mode: external\n"),
+                AllOf(HasSubstr("repositories.s3.url: an external repository needs a url"), HasSubstr("Fix: add `url: ...`")));
+}
+
+TEST(Config, ManagedRepositoryTakesNoUrl) {
+    EXPECT_THAT(errorOf("repositories:\n  rest:\n    url: http://127.0.0.1:1\n"),
+                AllOf(HasSubstr("e2e.yaml:3:10"), HasSubstr("a managed repository takes no url")));
+}
+
+TEST(Config, UnknownBackend) {
+    EXPECT_THAT(errorOf("repositories:\n  tape: {mode: managed}\n"), AllOf(HasSubstr("unknown backend 'tape'"), HasSubstr("local, rest, s3, sftp")));
+}
+
+TEST(Config, BadSize) {
+    EXPECT_THAT(errorOf("corpus:\n  ci:\n    bulk_bytes: 12 parsecs\n"),
+                AllOf(HasSubstr("e2e.yaml:3:17"), HasSubstr("corpus.ci.bulk_bytes"), HasSubstr("64MiB")));
+}
+
+TEST(Config, NotYaml) {
+    EXPECT_THAT(errorOf("tools: [unclosed\n"), AllOf(HasSubstr("e2e.yaml:"), HasSubstr("not valid YAML")));
+}
+
+TEST(Config, MissingFileSaysHowToFix) {
+    try {
+        loadConfig(fs::path("/nonexistent/e2e.yaml"));
+        FAIL() << "no error";
+    } catch (const ConfigError& e) {
+        EXPECT_THAT(e.what(), AllOf(HasSubstr("/nonexistent/e2e.yaml: cannot read"), HasSubstr("E2E_CONFIG")));
+    }
+}
+
+TEST(Config, EnvironmentOverrides) {
+    setenv("E2E_PROFILE", "standard", 1);
+    setenv("E2E_TOOLS", "vykar, restic", 1);
+    setenv("E2E_VYKAR_BIN", "/opt/vykar/bin/vykar", 1);
+    Config c = parseConfig("profile: ci\n", "e2e.yaml");
+    applyEnvironment(c);
+    EXPECT_EQ(c.profile, Profile::Standard);
+    EXPECT_TRUE(c.tools.at("vykar").required);
+    EXPECT_TRUE(c.tools.at("restic").required);
+    EXPECT_FALSE(c.tools.at("borg").required);
+    EXPECT_EQ(c.tools.at("vykar").binary, "/opt/vykar/bin/vykar");
+    setenv("E2E_TOOLS", "vykar,bacula", 1);
+    EXPECT_THROW(applyEnvironment(c), ConfigError);
+    unsetenv("E2E_PROFILE");
+    unsetenv("E2E_TOOLS");
+    unsetenv("E2E_VYKAR_BIN");
+}
+
+TEST(Config, Sizes) {
+    EXPECT_EQ(parseSize("64MiB"), 64ull << 20);
+    EXPECT_EQ(parseSize("1G"), 1ull << 30);
+    EXPECT_EQ(parseSize("4096"), 4096u);
+    EXPECT_THROW(parseSize("lots"), std::invalid_argument);
+    EXPECT_THROW(parseSize("-1"), std::invalid_argument);
+}
+
+}  // namespace
