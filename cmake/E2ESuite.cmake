@@ -9,7 +9,8 @@
 #
 # Tests with a tool in their name (…/restic_…) get that tool's label, so
 # `ctest -L restic` works. A skipped gtest (GTEST_SKIP) is reported by ctest
-# as "Not Run" with its reason, never as a pass.
+# as "Not Run" with its reason, never as a pass (gtest_discover_tests sets
+# SKIP_REGULAR_EXPRESSION itself).
 
 define_property(GLOBAL PROPERTY E2E_FIXTURES_SETUP BRIEF_DOCS "fixtures set up" FULL_DOCS "e2e fixtures with a setup test")
 define_property(GLOBAL PROPERTY E2E_FIXTURES_REQUIRED BRIEF_DOCS "fixtures required" FULL_DOCS "e2e fixtures some test requires")
@@ -48,21 +49,33 @@ function(e2e_add_suite)
   endif()
 
   set(common
+    NO_PRETTY_VALUES
     DISCOVERY_MODE PRE_TEST
     DISCOVERY_TIMEOUT 30
     XML_OUTPUT_DIR "${E2E_RUNTIME}/junit")
+  # Labels are a list; gtest_discover_tests flattens list-valued PROPERTIES, so
+  # each discovery names its test list and a small include file labels them.
   if(S_TOOLS)
     foreach(tool IN LISTS S_TOOLS)
-      gtest_discover_tests(${S_NAME} ${common}
-        TEST_FILTER "*/${tool}_*:*/${tool}"
-        PROPERTIES LABELS "${labels};${tool}" TIMEOUT ${S_TIMEOUT}
-                   SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]" ${fixture_props})
+      _e2e_discover(${S_NAME} "${tool}" "${labels};${tool}" "*/${tool}_*:*/${tool}")
     endforeach()
   else()
-    gtest_discover_tests(${S_NAME} ${common}
-      PROPERTIES LABELS "${labels}" TIMEOUT ${S_TIMEOUT}
-                 SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]" ${fixture_props})
+    _e2e_discover(${S_NAME} "all" "${labels}" "*")
   endif()
+endfunction()
+
+function(_e2e_discover target part labels filter)
+  set(list_var "E2E_TESTS_${target}_${part}")
+  gtest_discover_tests(${target} ${common}
+    TEST_LIST ${list_var}
+    TEST_FILTER "${filter}"
+    PROPERTIES TIMEOUT ${S_TIMEOUT} ${fixture_props})
+  set(script "${CMAKE_CURRENT_BINARY_DIR}/${target}_${part}_labels.cmake")
+  file(WRITE "${script}"
+    "if(DEFINED ${list_var})\n"
+    "  set_tests_properties(\${${list_var}} PROPERTIES LABELS \"${labels}\")\n"
+    "endif()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${script}")
 endfunction()
 
 # e2e_fixture_test(NAME n COMMAND ... SETUP|CLEANUP fixture LABELS ...)

@@ -127,6 +127,6 @@ std::unique_ptr<BackupTool> makeTool(const std::string& name, const std::string&
 
 // Lossy view of a name as UTF-8 text (invalid bytes -> U+FFFD), for comparing
 // with listings that cannot carry raw bytes (JSON output).
-std::string lossyUtf8(const std::string& raw);
+std::string lossyUtf8(const std::string& raw, const std::string& replacement = "\xef\xbf\xbd");
 
 }  // namespace e2e

@@ -64,7 +64,7 @@ std::string CliTool::version() {
     return *version_;
 }
 
-std::string lossyUtf8(const std::string& raw) {
+std::string lossyUtf8(const std::string& raw, const std::string& replacement) {
     std::string out;
     for (std::size_t i = 0; i < raw.size(); ++i) {
         unsigned char c = raw[i];
@@ -78,7 +78,7 @@ std::string lossyUtf8(const std::string& raw) {
         if (ok) {
             out += raw.substr(i, len);
             i += len - 1;
-        } else out += "\xef\xbf\xbd";
+        } else out += replacement;
     }
     return out;
 }

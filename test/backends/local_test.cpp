@@ -16,6 +16,8 @@ struct LocalCase {
     bool encrypted;
 };
 
+void PrintTo(const LocalCase& c, std::ostream* os) { *os << c.tool << (c.encrypted ? "/encrypted" : "/none"); }
+
 class LocalScenario : public ::testing::TestWithParam<LocalCase> {};
 
 TEST_P(LocalScenario, RoundTrip) {

@@ -44,6 +44,8 @@ esac
 exec "$real" "$@"
 )SH";
 
+void PrintTo(const Fault& f, std::ostream* os) { *os << f.tool << "/" << f.name; }
+
 class FaultyTool : public ::testing::TestWithParam<Fault> {};
 
 TEST_P(FaultyTool, ScenarioFails) {
