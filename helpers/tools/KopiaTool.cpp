@@ -19,7 +19,9 @@ Capabilities KopiaTool::capabilities() const {
     c.stdin_dumps = true;
     c.native_hooks = true;
     c.concurrent_clients = true;
-    c.hardlinks = false;   // kopia stores each name as its own file
+    c.hardlinks = false;          // kopia stores each name as its own file
+    c.fifos = false;              // kopia does not store special files
+    c.listing_newlines = false;   // `ls -r` prints one path per line
     return c;
 }
 
@@ -91,7 +93,9 @@ std::vector<std::string> KopiaTool::files(const std::string& id) {
     std::vector<std::string> out;
     std::istringstream in(r.out);
     std::string line;
+    const std::string prefix = id + "/";   // `ls -r <id>` prints paths under the id
     while (std::getline(in, line)) {
+        if (line.rfind(prefix, 0) == 0) line.erase(0, prefix.size());
         if (!line.empty() && line.back() == '/') line.pop_back();
         if (!line.empty()) out.push_back(line);
     }

@@ -82,7 +82,8 @@ std::map<std::string, std::string> VykarTool::toolEnv() const {
 std::vector<std::string> VykarTool::args(std::initializer_list<std::string> rest) const {
     std::vector<std::string> a{"--config", config_.string()};
     auto it = rest.begin();
-    a.push_back(*it++);   // the subcommand; -R belongs to it
+    a.push_back(*it++);   // the subcommand; -R belongs to it (to `snapshot list`, not `snapshot`)
+    if (a.back() == "snapshot" && it != rest.end()) a.push_back(*it++);
     a.push_back("-R");
     a.push_back(kRepoLabel);
     a.insert(a.end(), it, rest.end());
