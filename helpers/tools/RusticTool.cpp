@@ -20,6 +20,7 @@ Capabilities RusticTool::capabilities() const {
     c.stdin_dumps = true;
     c.native_hooks = true;
     c.concurrent_clients = true;
+    c.listing_newlines = false;   // see files()
     return c;
 }
 
@@ -78,6 +79,8 @@ std::vector<Snapshot> RusticTool::snapshots() {
     return out;
 }
 
+// Plain `ls`: `ls --json` (0.11.4) aborts with "path contains invalid UTF-8
+// characters" on a non-UTF-8 name, so names with newlines cannot be listed.
 std::vector<std::string> RusticTool::files(const std::string& id) {
     Result r = step("ls", args({"ls", id}));
     std::vector<std::string> out;
