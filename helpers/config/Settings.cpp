@@ -76,6 +76,14 @@ Profile parseProfile(const std::string& s, const std::string& origin, const YAML
     throw ConfigError(origin + ": " + key + ": unknown profile '" + s + "'. Fix: use ci, standard or full");
 }
 
+DigestAlgorithm parseDigest(const std::string& s, const std::string& origin, const YAML::Node& n) {
+    if (s == "sha256") return DigestAlgorithm::Sha256;
+    if (s == "xxh3") return DigestAlgorithm::Xxh3_128;
+    const std::string msg = "digest: unknown digest '" + s + "'. Fix: use sha256 (default) or xxh3 (about 4x faster on large trees)";
+    if (n.IsDefined()) fail(origin, n, "digest", "unknown digest '" + s + "'", "use sha256 (default) or xxh3 (about 4x faster on large trees)");
+    throw ConfigError(origin + ": " + msg);
+}
+
 Config defaults() {
     Config c;
     c.runtime_dir = E2E_DEFAULT_RUNTIME;
@@ -149,9 +157,10 @@ Config parseConfig(const std::string& yaml, const std::string& origin) {
                           ": not valid YAML: " + e.msg + ". Fix: check indentation and quoting on that line");
     }
     if (root.IsNull()) return c;
-    onlyKeys(origin, root, "", {"profile", "runtime_dir", "tools", "repositories", "corpus", "timeouts"});
+    onlyKeys(origin, root, "", {"profile", "runtime_dir", "digest", "tools", "repositories", "corpus", "timeouts"});
 
     if (auto n = root["profile"]) c.profile = parseProfile(str(origin, n, "profile"), origin, n, "profile");
+    if (auto n = root["digest"]) c.digest = parseDigest(str(origin, n, "digest"), origin, n);
     if (auto n = root["runtime_dir"]) {
         fs::path p = str(origin, n, "runtime_dir");
         if (p.is_relative()) {
@@ -246,6 +255,7 @@ void applyEnvironment(Config& c) {
     if (const char* p = getenv("E2E_PROFILE"); p && *p)
         c.profile = parseProfile(p, "environment", YAML::Node(), "E2E_PROFILE");
     if (const char* r = getenv("E2E_RUNTIME"); r && *r) c.runtime_dir = fs::absolute(r).lexically_normal();
+    if (const char* d = getenv("E2E_DIGEST"); d && *d) c.digest = parseDigest(d, "environment: E2E_DIGEST", YAML::Node());
     for (auto& [name, t] : c.tools) {
         std::string var = "E2E_" + name + "_BIN";
         std::transform(var.begin(), var.end(), var.begin(), ::toupper);

@@ -2,6 +2,8 @@
 // The suite's configuration: YAML file (E2E_CONFIG or the build's default)
 // plus environment overrides. Bad input raises ConfigError naming the file,
 // line, key, the problem and the fix.
+#include "tree/Digest.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -51,6 +53,7 @@ struct Config {
     std::map<std::string, ToolConfig> tools;              // vykar restic rustic borg kopia
     std::map<std::string, RepositoryConfig> repositories; // by label
     std::map<Profile, CorpusProfile> corpus;
+    DigestAlgorithm digest = DigestAlgorithm::Sha256;    // content digest for manifests
     std::chrono::seconds command_timeout{600};
     std::chrono::seconds external_timeout{120};
 
@@ -62,7 +65,7 @@ const std::vector<std::string>& knownTools();
 // Parse YAML text; `origin` names it in errors. Applies no environment.
 Config parseConfig(const std::string& yaml, const std::string& origin);
 // Load a file and apply environment overrides (E2E_PROFILE, E2E_RUNTIME,
-// E2E_TOOLS, E2E_<TOOL>_BIN).
+// E2E_TOOLS, E2E_<TOOL>_BIN, E2E_DIGEST).
 Config loadConfig(const std::optional<fs::path>& file);
 void applyEnvironment(Config& c);
 

@@ -163,6 +163,7 @@ struct Walker {
 Manifest Manifest::build(const fs::path& root, const ManifestOptions& opt) {
     Manifest m;
     m.root = root;
+    m.digest = opt.digest;
     struct stat st {};
     if (lstat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
         throw std::runtime_error("manifest root is not a directory: " + printable(root.string()));
@@ -183,7 +184,7 @@ Manifest Manifest::build(const fs::path& root, const ManifestOptions& opt) {
     auto work = [&] {
         for (std::size_t i; (i = next++) < w.files.size();) {
             try {
-                digests[i] = sha256File(root / w.files[i].first);
+                digests[i] = digestFile(root / w.files[i].first, opt.digest);
             } catch (const std::exception& e) {
                 std::lock_guard<std::mutex> l(err_mu);
                 if (error.empty()) error = e.what();
@@ -210,6 +211,8 @@ std::string oct(unsigned mode) {
 }  // namespace
 
 std::vector<Difference> compare(const Manifest& a, const Manifest& b, const CompareOptions& opt) {
+    if (a.digest != b.digest)
+        throw std::invalid_argument("compare: manifests use different digests (" + toString(a.digest) + " vs " + toString(b.digest) + ")");
     std::vector<Difference> d;
     auto skip = [&](const Entry& e) { return opt.skip_types.count(e.type) > 0; };
     auto ia = a.entries.begin();

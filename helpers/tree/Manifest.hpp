@@ -3,6 +3,8 @@
 // two manifests that lists every difference by kind. An empty list is the only
 // pass. The root entry itself is not compared (the restore target is made by
 // whoever restores).
+#include "tree/Digest.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -23,7 +25,7 @@ struct Entry {
     unsigned uid = 0, gid = 0;
     std::uint64_t size = 0;         // regular files only
     std::int64_t mtime = 0;         // seconds; regular files only
-    std::string digest;             // SHA-256 hex; regular files only
+    std::string digest;             // content digest (hex, ManifestOptions::digest); regular files only
     std::string link_target;        // symlinks only
     std::string hardlink_group;     // first path (sorted) of its inode's names; empty when single-linked
     std::map<std::string, std::string> xattrs;   // only when ManifestOptions::xattrs
@@ -32,6 +34,7 @@ struct Entry {
 struct ManifestOptions {
     std::set<std::string> ignore_names{};   // skipped wherever they appear (e.g. ".zfs")
     bool xattrs = false;
+    DigestAlgorithm digest = DigestAlgorithm::Sha256;
     unsigned threads = 0;                    // hashing threads; 0 = all cores
 };
 
@@ -39,6 +42,7 @@ struct Manifest {
     fs::path root;
     std::map<std::string, Entry> entries;    // key: path relative to root, '/'-separated, raw bytes
     std::uint64_t total_bytes = 0;           // sum of regular file sizes
+    DigestAlgorithm digest = DigestAlgorithm::Sha256;
 
     static Manifest build(const fs::path& root, const ManifestOptions& opt = {});
     std::size_t count(EntryType t) const;

@@ -60,7 +60,10 @@ bool runRoundTrip(Workspace& ws, BackupTool& tool, const RoundTripOptions& opt) 
         spec.seed = ws.seed();
         spec.profile = Settings::get().corpusProfile();
         CorpusStats st = generateCorpus(source, spec);
-        expected = Manifest::build(source);
+        ManifestOptions mo;
+        mo.digest = Settings::get().digest;
+        expected = Manifest::build(source, mo);
+        rep.set("digest", toString(mo.digest));
         rep.set("corpus", {{"files", st.files}, {"dirs", st.dirs}, {"symlinks", st.symlinks}, {"hardlinks", st.hardlinks},
                            {"fifos", st.fifos}, {"bytes", st.bytes}, {"unique_bytes", st.unique_bytes}, {"entries", expected.entries.size()}});
         std::ostringstream d;
@@ -134,7 +137,9 @@ bool runRoundTrip(Workspace& ws, BackupTool& tool, const RoundTripOptions& opt) 
         return "into " + restore1.string();
     });
     v.layer("compare", [&] {
-        Manifest got = Manifest::build(restore1);
+        ManifestOptions mo;
+        mo.digest = expected.digest;
+        Manifest got = Manifest::build(restore1, mo);
         auto diffs = compare(expected, got, cmp);
         if (!diffs.empty()) {
             nlohmann::json all = nlohmann::json::array();
@@ -143,7 +148,8 @@ bool runRoundTrip(Workspace& ws, BackupTool& tool, const RoundTripOptions& opt) 
             throw VerdictFailure("restored tree differs from the source: " + listDiffs(diffs));
         }
         fs::remove_all(restore1);   // restore dirs go once they have passed
-        return std::to_string(expected.entries.size()) + " entries identical (type, mode, owner, size, SHA-256, mtime, link target, hardlinks)";
+        return std::to_string(expected.entries.size()) + " entries identical (type, mode, owner, size, " + toString(expected.digest) +
+               ", mtime, link target, hardlinks; tolerances in notes)";
     });
 
     v.layer("check", [&] {

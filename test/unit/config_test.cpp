@@ -110,3 +110,9 @@ TEST(Config, Sizes) {
 }
 
 }  // namespace
+
+TEST(Config, Digest) {
+    EXPECT_EQ(parseConfig("digest: xxh3\n", "e2e.yaml").digest, DigestAlgorithm::Xxh3_128);
+    EXPECT_EQ(parseConfig("", "e2e.yaml").digest, DigestAlgorithm::Sha256);
+    EXPECT_THAT(errorOf("digest: md5\n"), AllOf(HasSubstr("e2e.yaml:1:9"), HasSubstr("unknown digest 'md5'"), HasSubstr("sha256 (default) or xxh3")));
+}

@@ -133,3 +133,24 @@ TEST_F(ManifestCompare, RawByteNamesArePrintedEscaped) {
 }
 
 }  // namespace
+
+TEST(Digest, Sha256MatchesTheStandardVector) {
+    Workspace ws("unit");
+    std::ofstream(ws.work() / "abc") << "abc";
+    EXPECT_EQ(sha256File(ws.work() / "abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    EXPECT_EQ(sha256("abc"), sha256File(ws.work() / "abc"));
+    // a large file goes through the mapped path: same answer as reading it
+    std::string big(3 << 20, 'x');
+    std::ofstream(ws.work() / "big") << big;
+    EXPECT_EQ(sha256File(ws.work() / "big"), sha256(big));
+    EXPECT_EQ(digestFile(ws.work() / "big", DigestAlgorithm::Xxh3_128).size(), 32u);
+    EXPECT_NE(digestFile(ws.work() / "big", DigestAlgorithm::Xxh3_128), digestFile(ws.work() / "abc", DigestAlgorithm::Xxh3_128));
+}
+
+TEST(Digest, ManifestsWithDifferentDigestsDoNotCompare) {
+    Workspace ws("unit");
+    fs::create_directories(ws.work() / "t");
+    ManifestOptions x;
+    x.digest = DigestAlgorithm::Xxh3_128;
+    EXPECT_THROW(compare(Manifest::build(ws.work() / "t"), Manifest::build(ws.work() / "t", x)), std::invalid_argument);
+}

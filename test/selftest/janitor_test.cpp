@@ -1,0 +1,77 @@
+// The janitor releases what a killed run left behind, and the leak check sees
+// what would otherwise remain.
+#include "janitor/Janitor.hpp"
+#include "process/Process.hpp"
+
+#include "Workspace.hpp"
+
+#include <csignal>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <thread>
+
+using namespace e2e;
+using namespace std::chrono_literals;
+
+namespace {
+
+bool alive(int pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string s;
+    if (!std::getline(in, s)) return false;
+    auto rp = s.rfind(')');
+    return rp != std::string::npos && s[rp + 2] != 'Z';
+}
+
+TEST(Janitor, SweepsWhatAKilledRunLeft) {
+    Workspace ws("selftest");
+    const fs::path rt = ws.work() / "runtime";   // the victim's own runtime: a sweep here touches nothing else
+    Command c{.argv = {E2E_JANITOR_VICTIM}};
+    c.env = {{"E2E_RUNTIME", rt.string()}};
+    c.log_dir = ws.logs();
+    Result r = run(c);
+    ASSERT_EQ(r.term_signal, SIGKILL) << r.describe();
+    int stray = std::stoi(r.out);
+    ASSERT_TRUE(alive(stray)) << "the victim's stray process should still run";
+    ASSERT_TRUE(fs::exists(rt / "work" / "victim" / "evidence"));
+
+    auto before = Janitor::leaks(rt);
+    bool sees_record = false, sees_process = false;
+    for (const auto& l : before) {
+        sees_record |= l.find("unreleased dir") != std::string::npos;
+        sees_process |= l.find("process still running: " + std::to_string(stray)) != std::string::npos;
+    }
+    EXPECT_TRUE(sees_record) << "leak check missed the unreleased dir";
+    EXPECT_TRUE(sees_process) << "leak check missed the stray process";
+
+    auto s = Janitor::sweep(rt);
+    EXPECT_TRUE(s.failed.empty());
+    for (int i = 0; i < 100 && alive(stray); ++i) std::this_thread::sleep_for(10ms);
+    EXPECT_FALSE(alive(stray)) << "sweep left the stray process " << stray;
+    EXPECT_FALSE(fs::exists(rt / "work" / "victim"));
+    auto after = Janitor::leaks(rt);
+    std::string left;
+    for (const auto& l : after)
+        if (l.rfind("left in /tmp", 0) != 0) left += l + "\n";
+    EXPECT_TRUE(left.empty()) << left;
+}
+
+TEST(Janitor, LiveOwnersAreLeftAlone) {
+    Workspace ws("selftest");
+    const fs::path rt = ws.work() / "runtime";
+    fs::create_directories(rt / "janitor");
+    fs::create_directories(rt / "keep");
+    // a record owned by this (live) process
+    std::ifstream stat("/proc/self/stat");
+    std::string st;
+    std::getline(stat, st);
+    std::istringstream ss(st.substr(st.rfind(')') + 2));
+    std::string f;
+    for (int i = 3; i <= 22 && (ss >> f); ++i) {}
+    std::ofstream(rt / "janitor" / "live.dir") << "dir\n" << (rt / "keep").string() << "\n" << getpid() << " " << f << "\nlive\n";
+    auto s = Janitor::sweep(rt);
+    EXPECT_TRUE(fs::exists(rt / "keep")) << "a sweep must not take a live run's resources";
+    EXPECT_TRUE(s.released.empty());
+}
+
+}  // namespace
