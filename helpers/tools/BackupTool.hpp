@@ -44,6 +44,7 @@ struct Capabilities {
     bool hardlinks = true;
     bool fifos = true;
     bool listing_newlines = true;       // its file listing can show a name with a newline
+    bool raw_names = true;              // restores names that are not UTF-8 byte for byte
     std::string no_encryption_reason;   // when !no_encryption
 };
 
@@ -125,8 +126,5 @@ protected:
 
 std::unique_ptr<BackupTool> makeTool(const std::string& name, const std::string& binary, ToolContext ctx, RepoTarget target);
 
-// Lossy view of a name as UTF-8 text (invalid bytes -> U+FFFD), for comparing
-// with listings that cannot carry raw bytes (JSON output).
-std::string lossyUtf8(const std::string& raw, const std::string& replacement = "\xef\xbf\xbd");
 
 }  // namespace e2e

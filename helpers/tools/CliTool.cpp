@@ -64,23 +64,4 @@ std::string CliTool::version() {
     return *version_;
 }
 
-std::string lossyUtf8(const std::string& raw, const std::string& replacement) {
-    std::string out;
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-        unsigned char c = raw[i];
-        if (c < 0x80) {
-            out += char(c);
-            continue;
-        }
-        int len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        bool ok = len > 0 && i + len <= raw.size();
-        for (int k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(raw[i + k]) >> 6) == 2;
-        if (ok) {
-            out += raw.substr(i, len);
-            i += len - 1;
-        } else out += replacement;
-    }
-    return out;
-}
-
 }  // namespace e2e

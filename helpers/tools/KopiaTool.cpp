@@ -22,6 +22,7 @@ Capabilities KopiaTool::capabilities() const {
     c.hardlinks = false;          // kopia stores each name as its own file
     c.fifos = false;              // kopia does not store special files
     c.listing_newlines = false;   // `ls -r` prints one path per line
+    c.raw_names = false;          // restores a non-UTF-8 name with U+FFFD in place of the bad bytes
     return c;
 }
 

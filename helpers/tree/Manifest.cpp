@@ -78,6 +78,25 @@ std::string printable(const std::string& raw) {
     return out;
 }
 
+std::string lossyUtf8(const std::string& raw, const std::string& replacement) {
+    std::string out;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        unsigned char c = raw[i];
+        if (c < 0x80) {
+            out += char(c);
+            continue;
+        }
+        int len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        bool ok = len > 0 && i + len <= raw.size();
+        for (int k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(raw[i + k]) >> 6) == 2;
+        if (ok) {
+            out += raw.substr(i, len);
+            i += len - 1;
+        } else out += replacement;
+    }
+    return out;
+}
+
 std::string Difference::describe() const {
     std::string s = toString(kind) + ": " + printable(path);
     if (!expected.empty() || !actual.empty()) s += " (expected " + printable(expected) + ", got " + printable(actual) + ")";
@@ -210,9 +229,33 @@ std::string oct(unsigned mode) {
 
 }  // namespace
 
-std::vector<Difference> compare(const Manifest& a, const Manifest& b, const CompareOptions& opt) {
-    if (a.digest != b.digest)
-        throw std::invalid_argument("compare: manifests use different digests (" + toString(a.digest) + " vs " + toString(b.digest) + ")");
+namespace {
+
+Manifest lossyNames(const Manifest& m) {
+    Manifest out;
+    out.root = m.root;
+    out.total_bytes = m.total_bytes;
+    out.digest = m.digest;
+    for (const auto& [k, e] : m.entries) {
+        Entry x = e;
+        if (!x.hardlink_group.empty()) x.hardlink_group = lossyUtf8(x.hardlink_group);
+        out.entries.emplace(lossyUtf8(k), std::move(x));
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<Difference> compare(const Manifest& a0, const Manifest& b0, const CompareOptions& opt) {
+    if (a0.digest != b0.digest)
+        throw std::invalid_argument("compare: manifests use different digests (" + toString(a0.digest) + " vs " + toString(b0.digest) + ")");
+    if (!opt.raw_names) {
+        CompareOptions o = opt;
+        o.raw_names = true;
+        return compare(lossyNames(a0), lossyNames(b0), o);
+    }
+    const Manifest& a = a0;
+    const Manifest& b = b0;
     std::vector<Difference> d;
     auto skip = [&](const Entry& e) { return opt.skip_types.count(e.type) > 0; };
     auto ia = a.entries.begin();

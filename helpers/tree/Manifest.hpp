@@ -64,10 +64,15 @@ struct CompareOptions {
     bool mtime = true;
     bool owner = true;
     bool xattrs = false;
+    bool raw_names = true;              // false: compare names after lossyUtf8 (a tool that keeps names as UTF-8 text)
     std::set<EntryType> skip_types{};   // types the tool does not store at all
 };
 
 std::vector<Difference> compare(const Manifest& expected, const Manifest& actual, const CompareOptions& opt = {});
+
+// Lossy view of a name as UTF-8 text (invalid bytes -> U+FFFD or `replacement`),
+// for tools that keep or show names only as UTF-8 text.
+std::string lossyUtf8(const std::string& raw, const std::string& replacement = "\xef\xbf\xbd");
 
 // Escape control and non-UTF-8 bytes for printing (\n, \xNN).
 std::string printable(const std::string& raw);

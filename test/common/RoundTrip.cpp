@@ -33,6 +33,10 @@ CompareOptions compareOptionsFor(const Capabilities& caps, std::vector<std::stri
         o.hardlinks = false;
         notes.push_back("tolerated: hardlinks restored as separate files (the tool does not preserve hardlinks); content still compared");
     }
+    if (!caps.raw_names) {
+        o.raw_names = false;
+        notes.push_back("tolerated: names that are not UTF-8 come back with U+FFFD for the bad bytes (the tool keeps names as UTF-8 text); content still compared");
+    }
     if (!caps.fifos) {
         o.skip_types.insert(EntryType::Fifo);
         notes.push_back("tolerated: FIFOs not restored (the tool does not store special files)");

@@ -154,3 +154,18 @@ TEST(Digest, ManifestsWithDifferentDigestsDoNotCompare) {
     x.digest = DigestAlgorithm::Xxh3_128;
     EXPECT_THROW(compare(Manifest::build(ws.work() / "t"), Manifest::build(ws.work() / "t", x)), std::invalid_argument);
 }
+
+TEST_F(ManifestCompare, NonUtf8NamesCanBeComparedAsText) {
+    const std::string raw = std::string("caf\xe9") + ".txt";
+    write(a_ / raw, "same");
+    write(b_ / "caf\xef\xbf\xbd.txt", "same");
+    struct timespec ts[2] = {{1600000000, 0}, {1600000000, 0}};
+    utimensat(AT_FDCWD, (a_ / raw).c_str(), ts, 0);
+    utimensat(AT_FDCWD, (b_ / "caf\xef\xbf\xbd.txt").c_str(), ts, 0);
+    EXPECT_EQ(diff().size(), 2u) << "byte for byte, the names differ";
+    CompareOptions text;
+    text.raw_names = false;
+    EXPECT_TRUE(diff(text).empty());
+    write(b_ / "caf\xef\xbf\xbd.txt", "diff");
+    EXPECT_TRUE(has(diff(text), DiffKind::Content, "caf\xef\xbf\xbd.txt")) << "content is still compared";
+}
