@@ -117,6 +117,8 @@ protected:
                 std::vector<int> ok_codes = {0});
     virtual std::map<std::string, std::string> toolEnv() const = 0;
     virtual std::vector<std::string> versionArgs() const { return {"--version"}; }
+    // What an exit code means for this tool, for error messages ("" = nothing to add).
+    virtual std::string exitMeaning(int) const { return {}; }
 
     std::string binary_;
     ToolContext ctx_;

@@ -45,7 +45,10 @@ Result CliTool::step(const std::string& stepName, std::vector<std::string> args,
               std::find(ok_codes.begin(), ok_codes.end(), r.exit_code) != ok_codes.end();
     if (!ok) {
         std::ostringstream m;
-        m << name() << " " << stepName << " failed: " << r.describe() << "\n  command: " << r.display;
+        m << name() << " " << stepName << " failed: " << r.describe();
+        if (!r.timed_out && !r.spawn_failed && r.term_signal == 0 && !exitMeaning(r.exit_code).empty())
+            m << " (" << exitMeaning(r.exit_code) << ")";
+        m << "\n  command: " << r.display;
         std::string t = r.tail(12);
         if (!t.empty()) m << "\n  output (last lines):\n" << t;
         if (!ctx_.log_dir.empty()) m << "\n  logs: " << r.stderr_path.parent_path().string() << " (" << r.stderr_path.filename().string() << ")";

@@ -23,6 +23,9 @@ public:
     void unlock() override;
     void destroyRepo() override;
     const fs::path& configPath() const { return config_; }
+    std::string exitMeaning(int code) const override {
+        return code == 3 ? "partial success: the backup finished but skipped files it could not read" : "";
+    }
     // Parse `vykar list` (a human table; blank Host/Label cells repeat the row above).
     static std::vector<Snapshot> parseList(const std::string& out);
 
@@ -39,6 +42,9 @@ class ResticTool : public CliTool {
 public:
     ResticTool(std::string binary, ToolContext ctx, RepoTarget target);
     std::string name() const override { return "restic"; }
+    std::string exitMeaning(int code) const override {
+        return code == 3 ? "some source files could not be read" : code == 130 ? "interrupted" : "";
+    }
     Capabilities capabilities() const override;
     void init(const RepoOptions& opt) override;
     std::string backup(const fs::path& source, const std::string& label) override;
@@ -87,6 +93,7 @@ class BorgTool : public CliTool {
 public:
     BorgTool(std::string binary, ToolContext ctx, RepoTarget target);
     std::string name() const override { return "borg"; }
+    std::string exitMeaning(int code) const override { return code == 1 ? "warning: borg finished with warnings" : code == 2 ? "error" : ""; }
     Capabilities capabilities() const override;
     void init(const RepoOptions& opt) override;
     std::string backup(const fs::path& source, const std::string& label) override;
