@@ -5,7 +5,7 @@
 #     SOURCES local_test.cpp
 #     AREA backends SUBSKILL local COST quick|long [NEEDS root kvm]
 #     [TOOLS vykar restic ...]     # one discovery per tool: each test gets its tool label
-#     [TIMEOUT 900] [LIBS extra_targets] [NO_JANITOR])
+#     [TIMEOUT 900] [LIBS extra_targets] [DEFINES NAME=value] [NO_JANITOR])
 #
 # Tests with a tool in their name (…/restic_…) get that tool's label, so
 # `ctest -L restic` works. A skipped gtest (GTEST_SKIP) is reported by ctest
@@ -18,7 +18,7 @@ define_property(GLOBAL PROPERTY E2E_FIXTURES_REQUIRED BRIEF_DOCS "fixtures requi
 set(E2E_ALL_TOOLS vykar restic rustic borg kopia)
 
 function(e2e_add_suite)
-  cmake_parse_arguments(S "NO_JANITOR" "NAME;AREA;SUBSKILL;COST;TIMEOUT" "SOURCES;TOOLS;NEEDS;LIBS" ${ARGN})
+  cmake_parse_arguments(S "NO_JANITOR" "NAME;AREA;SUBSKILL;COST;TIMEOUT" "SOURCES;TOOLS;NEEDS;LIBS;DEFINES" ${ARGN})
   foreach(req NAME AREA COST SOURCES)
     if(NOT S_${req})
       message(FATAL_ERROR "e2e_add_suite: ${req} is required (suite '${S_NAME}')")
@@ -37,6 +37,9 @@ function(e2e_add_suite)
 
   add_executable(${S_NAME} ${S_SOURCES})
   target_link_libraries(${S_NAME} PRIVATE e2e_fixtures GTest::gtest GTest::gmock GTest::gtest_main ${S_LIBS})
+  if(S_DEFINES)
+    target_compile_definitions(${S_NAME} PRIVATE ${S_DEFINES})
+  endif()
 
   set(labels ${S_AREA} ${S_COST} ${S_NEEDS})
   if(S_SUBSKILL)

@@ -302,6 +302,26 @@ Result Child::wait() {
         std::this_thread::sleep_for(sleep);
         sleep = std::min(sleep * 2, std::chrono::milliseconds(50));
     }
+    return finish();
+}
+
+Result Child::terminate(std::chrono::milliseconds grace) {
+    if (!reaped_) {
+        kill(-pid_, SIGTERM);
+        auto kill_at = std::chrono::steady_clock::now() + grace;
+        while (poll() && std::chrono::steady_clock::now() < kill_at) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        if (!reaped_) {
+            kill(-pid_, SIGKILL);
+            int st = 0;
+            struct rusage ru{};
+            wait4(pid_, &st, 0, &ru);
+            reap(st, ru);
+        }
+    }
+    return finish();
+}
+
+Result Child::finish() {
     redactFile(result_.stdout_path, cmd_.secrets);
     redactFile(result_.stderr_path, cmd_.secrets);
     if (!result_.stdout_path.empty() && result_.stdout_path != "/dev/null") result_.out = readAll(result_.stdout_path);

@@ -68,6 +68,9 @@ public:
     bool running();
     void signalGroup(int sig);
     Result wait();   // honours the command's deadline
+    // TERM the group, KILL it after `grace`; returns the outcome.
+    Result terminate(std::chrono::milliseconds grace = std::chrono::seconds(2));
+    std::chrono::steady_clock::time_point started() const { return start_; }
 private:
     Command cmd_;
     int pid_ = -1;
@@ -76,6 +79,7 @@ private:
     Result result_;
     void reap(int status, const ::rusage& ru);
     bool poll();
+    Result finish();
 };
 
 // Look a program up on PATH (or accept a path); nullopt when absent.

@@ -62,7 +62,8 @@ struct RepoOptions {
 struct ToolContext {
     fs::path home;         // HOME, XDG dirs, caches, tool config
     fs::path log_dir;      // command logs
-    std::chrono::seconds timeout{600};
+    std::chrono::seconds timeout{600};            // init, list, check, ...
+    std::chrono::seconds transfer_timeout{3600};  // backup and restore
     std::string passphrase;   // generated per test; redacted everywhere
 };
 
@@ -88,6 +89,10 @@ public:
     virtual void init(const RepoOptions& opt) = 0;
     // Back up the contents of `source` (paths in the snapshot are relative to it).
     virtual std::string backup(const fs::path& source, const std::string& label) = 0;
+    // The same backup, started and left running (to be interrupted); finishBackup
+    // turns its outcome into a snapshot id or throws ToolError.
+    virtual std::unique_ptr<Child> startBackup(const fs::path& source, const std::string& label) = 0;
+    virtual std::string finishBackup(const Result& r) = 0;
     virtual std::vector<Snapshot> snapshots() = 0;
     // Paths in the snapshot, relative to the source root, raw bytes where the tool shows them.
     virtual std::vector<std::string> files(const std::string& id) = 0;
@@ -110,12 +115,24 @@ class CliTool : public BackupTool {
 public:
     CliTool(std::string binary, ToolContext ctx, RepoTarget target);
     std::string version() override;
+    std::string backup(const fs::path& source, const std::string& label) override;
+    std::unique_ptr<Child> startBackup(const fs::path& source, const std::string& label) override;
+    std::string finishBackup(const Result& r) override;
 
 protected:
     // Runs one step; throws ToolError unless the exit code is in `ok_codes`.
     Result step(const std::string& step, std::vector<std::string> args, const fs::path& cwd = {},
                 std::vector<int> ok_codes = {0});
     virtual std::map<std::string, std::string> toolEnv() const = 0;
+    // The backup command line (args, cwd) and how to read the snapshot id from its outcome.
+    struct Invocation {
+        std::vector<std::string> args;
+        fs::path cwd;
+    };
+    virtual Invocation backupInvocation(const fs::path& source, const std::string& label) = 0;
+    virtual std::string snapshotIdFrom(const Result& r) = 0;
+    Command command(const std::string& stepName, const std::vector<std::string>& args, const fs::path& cwd) const;
+    void checkResult(const std::string& stepName, const Result& r, const std::vector<int>& ok_codes) const;
     virtual std::vector<std::string> versionArgs() const { return {"--version"}; }
     // What an exit code means for this tool, for error messages ("" = nothing to add).
     virtual std::string exitMeaning(int) const { return {}; }

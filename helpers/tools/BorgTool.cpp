@@ -53,14 +53,16 @@ void BorgTool::init(const RepoOptions& opt) {
     step("init", {"init", "--encryption", opt.encrypted ? "repokey-blake2" : "none", repo()});
 }
 
-std::string BorgTool::backup(const fs::path& source, const std::string& label) {
+CliTool::Invocation BorgTool::backupInvocation(const fs::path& source, const std::string& label) {
+    // borg names archives itself from what the caller chose: <label>@<n>
     std::string name = label + "@" + std::to_string(++seq_);
-    // names already used by an earlier run of this repo must not collide
     for (const auto& s : snapshots())
         if (s.id == name) name = label + "@" + std::to_string(++seq_) + "b";
-    step("create", {"create", "--json", repo() + "::" + name, "."}, source);
-    return name;
+    pending_ = name;
+    return {{"create", "--json", repo() + "::" + name, "."}, source};
 }
+
+std::string BorgTool::snapshotIdFrom(const Result&) { return pending_; }
 
 std::vector<Snapshot> BorgTool::snapshots() {
     Result r = step("list", {"list", "--json", repo()});

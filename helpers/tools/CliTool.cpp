@@ -18,7 +18,7 @@ CliTool::CliTool(std::string binary, ToolContext ctx, RepoTarget target)
         fs::create_directories(ctx_.home.string() + d);
 }
 
-Result CliTool::step(const std::string& stepName, std::vector<std::string> args, const fs::path& cwd, std::vector<int> ok_codes) {
+Command CliTool::command(const std::string& stepName, const std::vector<std::string>& args, const fs::path& cwd) const {
     Command c;
     c.argv = {binary_};
     c.argv.insert(c.argv.end(), args.begin(), args.end());
@@ -34,27 +34,50 @@ Result CliTool::step(const std::string& stepName, std::vector<std::string> args,
              {"LC_ALL", "C.UTF-8"}};
     for (auto& [k, v] : toolEnv()) c.env[k] = v;
     c.cwd = cwd;
-    c.timeout = ctx_.timeout;
+    c.timeout = (stepName == "backup" || stepName == "restore") ? ctx_.transfer_timeout : ctx_.timeout;
     c.log_dir = ctx_.log_dir;
     c.log_name = name() + "-" + stepName;
     c.secrets = target_.secrets();
     if (!ctx_.passphrase.empty()) c.secrets.push_back(ctx_.passphrase);
-    Result r = run(c);
-    history_.push_back(r);
+    return c;
+}
+
+void CliTool::checkResult(const std::string& stepName, const Result& r, const std::vector<int>& ok_codes) const {
     bool ok = !r.spawn_failed && !r.timed_out && r.term_signal == 0 &&
               std::find(ok_codes.begin(), ok_codes.end(), r.exit_code) != ok_codes.end();
-    if (!ok) {
-        std::ostringstream m;
-        m << name() << " " << stepName << " failed: " << r.describe();
-        if (!r.timed_out && !r.spawn_failed && r.term_signal == 0 && !exitMeaning(r.exit_code).empty())
-            m << " (" << exitMeaning(r.exit_code) << ")";
-        m << "\n  command: " << r.display;
-        std::string t = r.tail(12);
-        if (!t.empty()) m << "\n  output (last lines):\n" << t;
-        if (!ctx_.log_dir.empty()) m << "\n  logs: " << r.stderr_path.parent_path().string() << " (" << r.stderr_path.filename().string() << ")";
-        throw ToolError(stepName, m.str(), r);
-    }
+    if (ok) return;
+    std::ostringstream m;
+    m << name() << " " << stepName << " failed: " << r.describe();
+    if (!r.timed_out && !r.spawn_failed && r.term_signal == 0 && !exitMeaning(r.exit_code).empty())
+        m << " (" << exitMeaning(r.exit_code) << ")";
+    m << "\n  command: " << r.display;
+    std::string t = r.tail(12);
+    if (!t.empty()) m << "\n  output (last lines):\n" << t;
+    if (!ctx_.log_dir.empty()) m << "\n  logs: " << r.stderr_path.parent_path().string() << " (" << r.stderr_path.filename().string() << ")";
+    throw ToolError(stepName, m.str(), r);
+}
+
+Result CliTool::step(const std::string& stepName, std::vector<std::string> args, const fs::path& cwd, std::vector<int> ok_codes) {
+    Result r = run(command(stepName, args, cwd));
+    history_.push_back(r);
+    checkResult(stepName, r, ok_codes);
     return r;
+}
+
+std::string CliTool::backup(const fs::path& source, const std::string& label) {
+    Invocation inv = backupInvocation(source, label);
+    return snapshotIdFrom(step("backup", inv.args, inv.cwd));
+}
+
+std::unique_ptr<Child> CliTool::startBackup(const fs::path& source, const std::string& label) {
+    Invocation inv = backupInvocation(source, label);
+    return std::make_unique<Child>(command("backup", inv.args, inv.cwd));
+}
+
+std::string CliTool::finishBackup(const Result& r) {
+    history_.push_back(r);
+    checkResult("backup", r, {0});
+    return snapshotIdFrom(r);
 }
 
 std::string CliTool::version() {

@@ -13,7 +13,6 @@ public:
     std::string name() const override { return "vykar"; }
     Capabilities capabilities() const override;
     void init(const RepoOptions& opt) override;
-    std::string backup(const fs::path& source, const std::string& label) override;
     std::vector<Snapshot> snapshots() override;
     std::vector<std::string> files(const std::string& id) override;
     void restore(const std::string& id, const fs::path& dest) override;
@@ -31,6 +30,8 @@ public:
 
 protected:
     std::map<std::string, std::string> toolEnv() const override;
+    Invocation backupInvocation(const fs::path& source, const std::string& label) override;
+    std::string snapshotIdFrom(const Result& r) override;
 private:
     void writeConfig(bool encrypted);
     std::vector<std::string> args(std::initializer_list<std::string> rest) const;
@@ -47,7 +48,6 @@ public:
     }
     Capabilities capabilities() const override;
     void init(const RepoOptions& opt) override;
-    std::string backup(const fs::path& source, const std::string& label) override;
     std::vector<Snapshot> snapshots() override;
     std::vector<std::string> files(const std::string& id) override;
     void restore(const std::string& id, const fs::path& dest) override;
@@ -59,6 +59,8 @@ public:
 
 protected:
     std::map<std::string, std::string> toolEnv() const override;
+    Invocation backupInvocation(const fs::path& source, const std::string& label) override;
+    std::string snapshotIdFrom(const Result& r) override;
     std::vector<std::string> versionArgs() const override;
 private:
     std::string repoUrl() const;
@@ -72,7 +74,6 @@ public:
     std::string name() const override { return "rustic"; }
     Capabilities capabilities() const override;
     void init(const RepoOptions& opt) override;
-    std::string backup(const fs::path& source, const std::string& label) override;
     std::vector<Snapshot> snapshots() override;
     std::vector<std::string> files(const std::string& id) override;
     void restore(const std::string& id, const fs::path& dest) override;
@@ -84,6 +85,8 @@ public:
 
 protected:
     std::map<std::string, std::string> toolEnv() const override;
+    Invocation backupInvocation(const fs::path& source, const std::string& label) override;
+    std::string snapshotIdFrom(const Result& r) override;
 private:
     std::string repoUrl() const;
     std::vector<std::string> args(std::initializer_list<std::string> rest) const;
@@ -96,7 +99,6 @@ public:
     std::string exitMeaning(int code) const override { return code == 1 ? "warning: borg finished with warnings" : code == 2 ? "error" : ""; }
     Capabilities capabilities() const override;
     void init(const RepoOptions& opt) override;
-    std::string backup(const fs::path& source, const std::string& label) override;
     std::vector<Snapshot> snapshots() override;
     std::vector<std::string> files(const std::string& id) override;
     void restore(const std::string& id, const fs::path& dest) override;
@@ -108,9 +110,12 @@ public:
 
 protected:
     std::map<std::string, std::string> toolEnv() const override;
+    Invocation backupInvocation(const fs::path& source, const std::string& label) override;
+    std::string snapshotIdFrom(const Result& r) override;
 private:
     std::string repo() const;
     int seq_ = 0;
+    std::string pending_;   // the archive name of the backup in flight
 };
 
 class KopiaTool : public CliTool {
@@ -119,7 +124,6 @@ public:
     std::string name() const override { return "kopia"; }
     Capabilities capabilities() const override;
     void init(const RepoOptions& opt) override;
-    std::string backup(const fs::path& source, const std::string& label) override;
     std::vector<Snapshot> snapshots() override;
     std::vector<std::string> files(const std::string& id) override;
     void restore(const std::string& id, const fs::path& dest) override;
@@ -131,6 +135,8 @@ public:
 
 protected:
     std::map<std::string, std::string> toolEnv() const override;
+    Invocation backupInvocation(const fs::path& source, const std::string& label) override;
+    std::string snapshotIdFrom(const Result& r) override;
 private:
     std::vector<std::string> args(std::initializer_list<std::string> rest) const;
     fs::path config_;

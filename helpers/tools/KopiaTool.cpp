@@ -61,8 +61,11 @@ void KopiaTool::init(const RepoOptions& opt) {
     step("init", a);
 }
 
-std::string KopiaTool::backup(const fs::path& source, const std::string& label) {
-    Result r = step("snapshot-create", args({"snapshot", "create", source.string(), "--json", "--tags=label:" + label}));
+CliTool::Invocation KopiaTool::backupInvocation(const fs::path& source, const std::string& label) {
+    return {args({"snapshot", "create", source.string(), "--json", "--tags=label:" + label}), {}};
+}
+
+std::string KopiaTool::snapshotIdFrom(const Result& r) {
     // one JSON manifest per source; take the last object printed
     std::string id;
     auto j = json::parse(r.out, nullptr, false);

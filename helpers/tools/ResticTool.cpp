@@ -68,8 +68,11 @@ void ResticTool::init(const RepoOptions& opt) {
     step("init", args({"init"}));
 }
 
-std::string ResticTool::backup(const fs::path& source, const std::string& label) {
-    Result r = step("backup", args({"backup", "--json", "--host", "e2e", "--tag", label, "."}), source);
+CliTool::Invocation ResticTool::backupInvocation(const fs::path& source, const std::string& label) {
+    return {args({"backup", "--json", "--host", "e2e", "--tag", label, "."}), source};
+}
+
+std::string ResticTool::snapshotIdFrom(const Result& r) {
     std::istringstream in(r.out);
     std::string line, id;
     while (std::getline(in, line)) {

@@ -29,13 +29,25 @@ std::string RusticTool::repoUrl() const {
     if (t.kind == "local") return t.path.string();
     if (t.kind == "rest") return "rest:" + t.scheme + "://" + t.host + ":" + std::to_string(t.port) + "/" + t.repo_name;
     if (t.kind == "s3") return "opendal:s3";
-    if (t.kind == "sftp") return "opendal:sftp";
+    // SFTP through rclone's sftp remote: it takes our key and known_hosts file,
+    // while opendal's sftp reads ssh's per-user config outside the test's home.
+    if (t.kind == "sftp") return "rclone:e2esftp:" + t.path.string();
     throw ToolError("config", "rustic: unsupported backend " + t.kind);
 }
 
 std::map<std::string, std::string> RusticTool::toolEnv() const {
-    return {{"RUSTIC_PASSWORD", ctx_.passphrase}, {"RUSTIC_REPOSITORY", repoUrl()}, {"RUSTIC_NO_PROGRESS", "true"},
-            {"RUSTIC_CACHE_DIR", (ctx_.home / "rustic-cache").string()}};
+    std::map<std::string, std::string> e{{"RUSTIC_PASSWORD", ctx_.passphrase}, {"RUSTIC_REPOSITORY", repoUrl()},
+                                         {"RUSTIC_NO_PROGRESS", "true"}, {"RUSTIC_CACHE_DIR", (ctx_.home / "rustic-cache").string()}};
+    if (target_.kind == "sftp") {
+        e["RCLONE_CONFIG_E2ESFTP_TYPE"] = "sftp";
+        e["RCLONE_CONFIG_E2ESFTP_HOST"] = target_.host;
+        e["RCLONE_CONFIG_E2ESFTP_PORT"] = std::to_string(target_.port);
+        e["RCLONE_CONFIG_E2ESFTP_USER"] = target_.user;
+        e["RCLONE_CONFIG_E2ESFTP_KEY_FILE"] = target_.key_file.string();
+        e["RCLONE_CONFIG_E2ESFTP_KNOWN_HOSTS_FILE"] = target_.known_hosts.string();
+        e["RCLONE_CONFIG"] = "/dev/null";
+    }
+    return e;
 }
 
 std::vector<std::string> RusticTool::args(std::initializer_list<std::string> rest) const {
@@ -50,8 +62,11 @@ void RusticTool::init(const RepoOptions& opt) {
     step("init", args({"init"}));
 }
 
-std::string RusticTool::backup(const fs::path& source, const std::string& label) {
-    Result r = step("backup", args({"backup", "--json", "--host", "e2e", "--tag", label, "."}), source);
+CliTool::Invocation RusticTool::backupInvocation(const fs::path& source, const std::string& label) {
+    return {args({"backup", "--json", "--host", "e2e", "--tag", label, "."}), source};
+}
+
+std::string RusticTool::snapshotIdFrom(const Result& r) {
     auto j = json::parse(r.out, nullptr, false);
     if (j.is_discarded() || !j.is_object() || !j.contains("id"))
         throw ToolError("backup", "rustic backup exited 0 but printed no snapshot JSON with an id", r);

@@ -95,10 +95,12 @@ void VykarTool::init(const RepoOptions& opt) {
     step("init", args({"init"}));
 }
 
-std::string VykarTool::backup(const fs::path& source, const std::string& label) {
-    Result r = step("backup", args({"backup", "-l", label, source.string()}));
+CliTool::Invocation VykarTool::backupInvocation(const fs::path& source, const std::string& label) {
+    return {args({"backup", "-l", label, source.string()}), {}};
+}
+
+std::string VykarTool::snapshotIdFrom(const Result& r) {
     static const std::regex re(R"(Snapshot created:\s*(\S+))");
-    std::smatch m;
     std::string all = r.out + "\n" + r.err;
     std::string id;
     for (auto it = std::sregex_iterator(all.begin(), all.end(), re); it != std::sregex_iterator(); ++it) id = (*it)[1];

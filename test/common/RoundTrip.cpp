@@ -19,13 +19,13 @@ std::string listDiffs(const std::vector<Difference>& d, std::size_t max = 15) {
     return s.str();
 }
 
-bool sameId(const std::string& a, const std::string& b) {
+}  // namespace
+
+bool sameSnapshotId(const std::string& a, const std::string& b) {
     // tools print short ids in one place and long ones in another
     if (a.empty() || b.empty()) return false;
     return a.rfind(b, 0) == 0 || b.rfind(a, 0) == 0;
 }
-
-}  // namespace
 
 CompareOptions compareOptionsFor(const Capabilities& caps, std::vector<std::string>& notes) {
     CompareOptions o;
@@ -44,48 +44,137 @@ CompareOptions compareOptionsFor(const Capabilities& caps, std::vector<std::stri
     return o;
 }
 
+ScenarioSteps::ScenarioSteps(Workspace& ws, BackupTool& tool, Verdicts& v)
+    : ws_(ws), tool_(tool), v_(v), caps_(tool.capabilities()), source_(ws.work() / "source") {
+    std::vector<std::string> notes;
+    cmp_ = compareOptionsFor(caps_, notes);
+    for (const auto& n : notes) ws_.report().note(n);
+    ws_.report().set("tool", tool.name());
+}
+
+std::string ScenarioSteps::label() const { return "e2e-" + std::to_string(ws_.seed() % 100000); }
+
+bool ScenarioSteps::version() {
+    return v_.layer("version", [&] {
+        std::string ver = tool_.version();
+        ws_.report().set("tool_version", ver);
+        return ver;
+    });
+}
+
+bool ScenarioSteps::corpus(const CorpusProfile& profile) {
+    ws_.context("source", source_.string());
+    return v_.layer("corpus", [&] {
+        CorpusSpec spec;
+        spec.seed = ws_.seed();
+        spec.profile = profile;
+        CorpusStats st = generateCorpus(source_, spec);
+        ManifestOptions mo;
+        mo.digest = Settings::get().digest;
+        expected_ = Manifest::build(source_, mo);
+        ws_.report().set("digest", toString(mo.digest));
+        ws_.report().set("corpus", {{"files", st.files}, {"dirs", st.dirs}, {"symlinks", st.symlinks}, {"hardlinks", st.hardlinks},
+                                    {"fifos", st.fifos}, {"bytes", st.bytes}, {"unique_bytes", st.unique_bytes},
+                                    {"entries", expected_.entries.size()}});
+        std::ostringstream d;
+        d << expected_.entries.size() << " entries, " << humanBytes(st.bytes) << " (" << humanBytes(st.unique_bytes) << " unique)";
+        return d.str();
+    });
+}
+
+bool ScenarioSteps::init(bool encrypted) {
+    return v_.layer("init", [&] {
+        tool_.init(RepoOptions{encrypted});
+        return std::string();
+    });
+}
+
+bool ScenarioSteps::listed(const std::string& id, const std::string& label) {
+    return v_.layer("listed", [&] {
+        auto snaps = tool_.snapshots();
+        for (const auto& s : snaps)
+            if (sameSnapshotId(s.id, id)) {
+                if (s.label != label) throw VerdictFailure("snapshot " + id + " is listed under label '" + s.label + "', expected '" + label + "'");
+                return "listed under '" + label + "'";
+            }
+        throw VerdictFailure("snapshot " + id + " is not in the tool's snapshot list (" + std::to_string(snaps.size()) + " listed)");
+    });
+}
+
+bool ScenarioSteps::files(const std::string& id) {
+    return v_.layer("files", [&] {
+        auto listed = tool_.files(id);
+        std::set<std::string> have(listed.begin(), listed.end());
+        // a listing cannot always carry bytes that are not UTF-8: tools show
+        // them as U+FFFD or '?'. The compare layer checks those names byte for byte.
+        auto listedAs = [&](const std::string& raw) {
+            return have.count(raw) || have.count(lossyUtf8(raw)) || have.count(lossyUtf8(raw, "?"));
+        };
+        std::vector<std::string> missing;
+        std::size_t considered = 0, left_out = 0;
+        for (const auto& [path, e] : expected_.entries) {
+            if (!caps_.fifos && e.type == EntryType::Fifo) continue;   // tolerated and noted at the compare layer
+            if (!caps_.listing_newlines && path.find('\n') != std::string::npos) {
+                ++left_out;
+                continue;
+            }
+            ++considered;
+            if (!listedAs(path)) missing.push_back(printable(path));
+        }
+        if (left_out) ws_.report().note("files layer: " + std::to_string(left_out) + " name(s) with a newline left out: the tool lists one path per line");
+        if (!missing.empty()) {
+            std::string m = std::to_string(missing.size()) + " of " + std::to_string(considered) + " corpus entries missing from the snapshot's file list, e.g.";
+            for (std::size_t i = 0; i < missing.size() && i < 10; ++i) m += "\n    " + missing[i];
+            throw VerdictFailure(m);
+        }
+        return std::to_string(considered) + " corpus entries all listed (" + std::to_string(listed.size()) + " lines)";
+    });
+}
+
+bool ScenarioSteps::restoreAndCompare(const std::string& id, const std::string& dir_name) {
+    const fs::path dest = ws_.work() / dir_name;
+    if (!v_.layer("restore", [&] {
+            fs::create_directories(dest);
+            tool_.restore(id, dest);
+            return "into " + dest.string();
+        }))
+        return false;
+    return v_.layer("compare", [&] {
+        ManifestOptions mo;
+        mo.digest = expected_.digest;
+        Manifest got = Manifest::build(dest, mo);
+        auto diffs = compare(expected_, got, cmp_);
+        if (!diffs.empty()) {
+            nlohmann::json all = nlohmann::json::array();
+            for (const auto& d : diffs) all.push_back(d.describe());
+            ws_.report().set("differences", all);
+            throw VerdictFailure("restored tree differs from the source: " + listDiffs(diffs));
+        }
+        fs::remove_all(dest);   // restore dirs go once they have passed
+        return std::to_string(expected_.entries.size()) + " entries identical (type, mode, owner, size, " + toString(expected_.digest) +
+               ", mtime, link target, hardlinks; tolerances in notes)";
+    });
+}
+
+bool ScenarioSteps::check(bool verify_data) {
+    return v_.layer("check", [&] {
+        tool_.check(verify_data);
+        return std::string(verify_data ? "tool's own check with data verification: ok" : "tool's own check: ok");
+    });
+}
+
 bool runRoundTrip(Workspace& ws, BackupTool& tool, const RoundTripOptions& opt) {
     Verdicts v(ws);
     ScenarioReport& rep = ws.report();
-    const Capabilities caps = tool.capabilities();
-    rep.set("tool", tool.name());
     rep.set("backend", opt.backend);
     rep.set("encrypted", opt.encrypted);
+    ScenarioSteps steps(ws, tool, v);
+    steps.version();
+    steps.corpus(Settings::get().corpusProfile());
+    steps.init(opt.encrypted);
 
-    const fs::path source = ws.work() / "source";
-    Manifest expected;
-    v.layer("version", [&] {
-        std::string ver = tool.version();
-        rep.set("tool_version", ver);
-        return ver;
-    });
-    v.layer("corpus", [&] {
-        CorpusSpec spec;
-        spec.seed = ws.seed();
-        spec.profile = Settings::get().corpusProfile();
-        CorpusStats st = generateCorpus(source, spec);
-        ManifestOptions mo;
-        mo.digest = Settings::get().digest;
-        expected = Manifest::build(source, mo);
-        rep.set("digest", toString(mo.digest));
-        rep.set("corpus", {{"files", st.files}, {"dirs", st.dirs}, {"symlinks", st.symlinks}, {"hardlinks", st.hardlinks},
-                           {"fifos", st.fifos}, {"bytes", st.bytes}, {"unique_bytes", st.unique_bytes}, {"entries", expected.entries.size()}});
-        std::ostringstream d;
-        d << expected.entries.size() << " entries, " << humanBytes(st.bytes) << " (" << humanBytes(st.unique_bytes) << " unique)";
-        return d.str();
-    });
-    ws.context("source", source.string());
-
-    std::vector<std::string> notes;
-    const CompareOptions cmp = compareOptionsFor(caps, notes);
-    for (const auto& n : notes) rep.note(n);
-
-    v.layer("init", [&] {
-        tool.init(RepoOptions{opt.encrypted});
-        return std::string();
-    });
-
-    const std::string label = "e2e-" + std::to_string(ws.seed() % 100000);
+    const std::string label = steps.label();
+    const fs::path& source = steps.source();
     std::string id1;
     v.layer("backup", [&] {
         id1 = tool.backup(source, label);
@@ -95,71 +184,10 @@ bool runRoundTrip(Workspace& ws, BackupTool& tool, const RoundTripOptions& opt) 
         rep.set("backup_1", {{"wall_s", r.usage.wall_s}, {"user_s", r.usage.user_s}, {"sys_s", r.usage.sys_s}, {"max_rss_kib", r.usage.max_rss_kib}});
         return "snapshot " + id1 + " in " + std::to_string(r.usage.wall_s) + " s";
     });
-
-    v.layer("listed", [&] {
-        auto snaps = tool.snapshots();
-        for (const auto& s : snaps)
-            if (sameId(s.id, id1)) {
-                if (s.label != label) throw VerdictFailure("snapshot " + id1 + " is listed under label '" + s.label + "', expected '" + label + "'");
-                return "listed under '" + label + "'";
-            }
-        throw VerdictFailure("snapshot " + id1 + " is not in the tool's snapshot list (" + std::to_string(snaps.size()) + " listed)");
-    });
-
-    v.layer("files", [&] {
-        auto listed = tool.files(id1);
-        std::set<std::string> have(listed.begin(), listed.end());
-        // a listing cannot always carry bytes that are not UTF-8: tools show
-        // them as U+FFFD or '?'. The compare layer checks those names byte for byte.
-        auto listedAs = [&](const std::string& raw) {
-            return have.count(raw) || have.count(lossyUtf8(raw)) || have.count(lossyUtf8(raw, "?"));
-        };
-        std::vector<std::string> missing;
-        std::size_t considered = 0, left_out = 0;
-        for (const auto& [path, e] : expected.entries) {
-            if (!caps.fifos && e.type == EntryType::Fifo) continue;   // tolerated and noted at the compare layer
-            if (!caps.listing_newlines && path.find('\n') != std::string::npos) {
-                ++left_out;
-                continue;
-            }
-            ++considered;
-            if (!listedAs(path)) missing.push_back(printable(path));
-        }
-        if (left_out) rep.note("files layer: " + std::to_string(left_out) + " name(s) with a newline left out: the tool lists one path per line");
-        if (!missing.empty()) {
-            std::string m = std::to_string(missing.size()) + " of " + std::to_string(considered) + " corpus entries missing from the snapshot's file list, e.g.";
-            for (std::size_t i = 0; i < missing.size() && i < 10; ++i) m += "\n    " + missing[i];
-            throw VerdictFailure(m);
-        }
-        return std::to_string(considered) + " corpus entries all listed (" + std::to_string(listed.size()) + " lines)";
-    });
-
-    const fs::path restore1 = ws.work() / "restore-1";
-    v.layer("restore", [&] {
-        fs::create_directories(restore1);
-        tool.restore(id1, restore1);
-        return "into " + restore1.string();
-    });
-    v.layer("compare", [&] {
-        ManifestOptions mo;
-        mo.digest = expected.digest;
-        Manifest got = Manifest::build(restore1, mo);
-        auto diffs = compare(expected, got, cmp);
-        if (!diffs.empty()) {
-            nlohmann::json all = nlohmann::json::array();
-            for (const auto& d : diffs) all.push_back(d.describe());
-            rep.set("differences", all);
-            throw VerdictFailure("restored tree differs from the source: " + listDiffs(diffs));
-        }
-        fs::remove_all(restore1);   // restore dirs go once they have passed
-        return std::to_string(expected.entries.size()) + " entries identical (type, mode, owner, size, " + toString(expected.digest) +
-               ", mtime, link target, hardlinks; tolerances in notes)";
-    });
-
-    v.layer("check", [&] {
-        tool.check(true);
-        return std::string("tool's own check with data verification: ok");
-    });
+    steps.listed(id1, label);
+    steps.files(id1);
+    steps.restoreAndCompare(id1);
+    steps.check(true);
 
     std::string id2;
     std::uint64_t size1 = 0, size2 = 0;
@@ -172,7 +200,7 @@ bool runRoundTrip(Workspace& ws, BackupTool& tool, const RoundTripOptions& opt) 
         std::ostringstream d;
         d << "unchanged second backup grew the repository from " << humanBytes(size1) << " to " << humanBytes(size2) << " ("
           << growth * 100 << "%, limit " << opt.max_dedup_growth * 100 << "%)";
-        if (sameId(id1, id2)) throw VerdictFailure("second backup returned the first snapshot's id " + id2);
+        if (sameSnapshotId(id1, id2)) throw VerdictFailure("second backup returned the first snapshot's id " + id2);
         if (growth >= opt.max_dedup_growth) throw VerdictFailure(d.str());
         return d.str();
     });
@@ -182,8 +210,8 @@ bool runRoundTrip(Workspace& ws, BackupTool& tool, const RoundTripOptions& opt) 
         auto snaps = tool.snapshots();
         bool has1 = false, has2 = false;
         for (const auto& s : snaps) {
-            has1 |= sameId(s.id, id1);
-            has2 |= sameId(s.id, id2);
+            has1 |= sameSnapshotId(s.id, id1);
+            has2 |= sameSnapshotId(s.id, id2);
         }
         if (has1) throw VerdictFailure("snapshot " + id1 + " is still listed after it was deleted");
         if (!has2) throw VerdictFailure("deleting " + id1 + " also removed " + id2);

@@ -4,6 +4,7 @@
 // dedup of an unchanged second backup, delete + reclaim.
 #include "Verdicts.hpp"
 #include "Workspace.hpp"
+#include "config/Settings.hpp"
 #include "tree/Manifest.hpp"
 
 #include <cstdint>
@@ -21,6 +22,32 @@ struct RoundTripOptions {
 
 // Runs every layer into ws.report(); returns true when all passed.
 bool runRoundTrip(Workspace& ws, BackupTool& tool, const RoundTripOptions& opt);
+
+// The verdict layers that scenarios share, each recorded in the report.
+class ScenarioSteps {
+public:
+    ScenarioSteps(Workspace& ws, BackupTool& tool, Verdicts& v);
+    bool version();
+    bool corpus(const CorpusProfile& profile);         // seeded corpus in work/source + its manifest
+    bool init(bool encrypted);
+    bool listed(const std::string& id, const std::string& label);
+    bool files(const std::string& id);
+    bool restoreAndCompare(const std::string& id, const std::string& dir_name = "restore-1");
+    bool check(bool verify_data);
+    const fs::path& source() const { return source_; }
+    const Manifest& expected() const { return expected_; }
+    std::string label() const;                         // this test's snapshot label
+private:
+    Workspace& ws_;
+    BackupTool& tool_;
+    Verdicts& v_;
+    Capabilities caps_;
+    CompareOptions cmp_;
+    fs::path source_;
+    Manifest expected_;
+};
+
+bool sameSnapshotId(const std::string& a, const std::string& b);
 
 // The differences that the tool's capabilities tolerate, and why (for the report).
 CompareOptions compareOptionsFor(const Capabilities& caps, std::vector<std::string>& notes);

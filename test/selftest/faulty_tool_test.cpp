@@ -61,7 +61,7 @@ TEST_P(FaultyTool, ScenarioFails) {
     }
     chmod(wrapper.c_str(), 0755);
 
-    LocalBackend backend(ws);
+    LocalBackend backend(ws);   // a local repository: the fault is in the tool, not the backend
     auto tool = makeTool(f.tool, wrapper.string(), ws.toolContext(f.tool), backend.target());
     RoundTripOptions opt;
     opt.backend = "local";
