@@ -3,7 +3,7 @@
 #
 #   e2e_add_suite(NAME backends_local
 #     SOURCES local_test.cpp
-#     AREA backends SUBSKILL local COST quick|long [NEEDS root kvm]
+#     AREA backends SUBSKILL local [more sub-skills] COST quick|long [NEEDS root kvm]
 #     [TOOLS vykar restic ...]     # one discovery per tool: each test gets its tool label
 #     [TIMEOUT 900] [LIBS extra_targets] [DEFINES NAME=value] [NO_JANITOR])
 #
@@ -18,7 +18,7 @@ define_property(GLOBAL PROPERTY E2E_FIXTURES_REQUIRED BRIEF_DOCS "fixtures requi
 set(E2E_ALL_TOOLS vykar restic rustic borg kopia)
 
 function(e2e_add_suite)
-  cmake_parse_arguments(S "NO_JANITOR" "NAME;AREA;SUBSKILL;COST;TIMEOUT" "SOURCES;TOOLS;NEEDS;LIBS;DEFINES" ${ARGN})
+  cmake_parse_arguments(S "NO_JANITOR" "NAME;AREA;COST;TIMEOUT" "SOURCES;TOOLS;NEEDS;LIBS;DEFINES;SUBSKILL" ${ARGN})
   foreach(req NAME AREA COST SOURCES)
     if(NOT S_${req})
       message(FATAL_ERROR "e2e_add_suite: ${req} is required (suite '${S_NAME}')")

@@ -2,8 +2,10 @@
 
 #include "config/Settings.hpp"
 #include "tree/Corpus.hpp"
+#include "tree/Digest.hpp"
 
 #include <algorithm>
+#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -80,6 +82,22 @@ bool ScenarioSteps::corpus(const CorpusProfile& profile) {
         d << expected_.entries.size() << " entries, " << humanBytes(st.bytes) << " (" << humanBytes(st.unique_bytes) << " unique)";
         return d.str();
     });
+}
+
+void ScenarioSteps::addRandomFile(const std::string& name, std::uint64_t bytes) {
+    Rng rng(ws_.seed() ^ fnv1a64(name));
+    std::ofstream out(source_ / name, std::ios::binary);
+    std::string buf(1 << 20, '\0');
+    for (std::uint64_t left = bytes; left;) {
+        std::size_t k = std::size_t(std::min<std::uint64_t>(left, buf.size()));
+        rng.fill(buf.data(), k);
+        out.write(buf.data(), std::streamsize(k));
+        left -= k;
+    }
+    out.close();
+    ManifestOptions mo;
+    mo.digest = expected_.digest;
+    expected_ = Manifest::build(source_, mo);
 }
 
 bool ScenarioSteps::init(bool encrypted) {

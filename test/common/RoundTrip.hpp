@@ -29,6 +29,7 @@ public:
     ScenarioSteps(Workspace& ws, BackupTool& tool, Verdicts& v);
     bool version();
     bool corpus(const CorpusProfile& profile);         // seeded corpus in work/source + its manifest
+    void addRandomFile(const std::string& name, std::uint64_t bytes);   // new data in the source; manifest rebuilt
     bool init(bool encrypted);
     bool listed(const std::string& id, const std::string& label);
     bool files(const std::string& id);

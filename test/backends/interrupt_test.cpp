@@ -1,0 +1,207 @@
+// backends/interrupt: a backup killed mid-way (the client, or the server) must
+// resume into a complete, restorable snapshot. Built once per backend.
+//   client mode: SIGTERM once the repository visibly grows, SIGKILL after 2 s
+//   server mode: kill rest-server / MinIO mid-backup, restart it on the same data
+// Then: resume, list, files, restore + compare, the tool's check. A stale lock
+// is broken (and reported) only when the resume fails on it.
+#include "RoundTrip.hpp"
+#include "backends/Backend.hpp"
+#include "config/Settings.hpp"
+#include "tools/Drivers.hpp"
+
+#include <csignal>
+#include <fstream>
+#include <functional>
+#include <gtest/gtest.h>
+#include <regex>
+#include <thread>
+
+#if !defined(E2E_BACKEND) || !defined(E2E_INSTANCE)
+#error "E2E_BACKEND must name the backend (local, rest, s3, sftp) and E2E_INSTANCE its test prefix"
+#endif
+
+using namespace e2e;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kBackend = E2E_BACKEND;
+
+struct Case {
+    std::string tool;
+    std::string mode;   // client | server
+};
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.tool << "/" << c.mode; }
+
+// Big enough that a backup takes seconds here: mostly incompressible data.
+CorpusProfile interruptCorpus() {
+    CorpusProfile p;
+    p.small_files = 100;
+    p.depth = 4;
+    p.duplicates = 0;
+    const auto prof = Settings::get().profile;
+    p.bulk_bytes = prof == Profile::Ci ? (384ull << 20) : prof == Profile::Standard ? (2ull << 30) : (8ull << 30);
+    p.big_file_bytes = 128ull << 20;
+    return p;
+}
+
+struct Row {
+    std::string status = "FAIL", reason;
+    std::string interrupt_rc = "-", resume_rc = "-", snapshot_id = "-";
+};
+
+void appendTsv(const fs::path& reports, const Row& r, const std::string& tool, const std::string& mode, const fs::path& log_dir,
+               const fs::path& report) {
+    fs::create_directories(reports);
+    fs::path tsv = reports / "interrupt.tsv";
+    bool fresh = !fs::exists(tsv);
+    std::ofstream out(tsv, std::ios::app);
+    if (fresh) out << "backend\tstatus\treason\tinterrupt_rc\tresume_rc\tsnapshot_id\tlog_dir\treport_path\ttool\tmode\n";
+    std::string reason = r.reason;
+    for (auto& c : reason)
+        if (c == '\t' || c == '\n') c = ' ';
+    out << kBackend << "\t" << r.status << "\t" << reason << "\t" << r.interrupt_rc << "\t" << r.resume_rc << "\t" << r.snapshot_id << "\t"
+        << log_dir.string() << "\t" << report.string() << "\t" << tool << "\t" << mode << "\n";
+}
+
+class InterruptScenario : public ::testing::TestWithParam<Case> {};
+
+TEST_P(InterruptScenario, ResumeAfterKill) {
+    const Case& c = GetParam();
+    Workspace ws("backends");
+    ws.report().set("tool", c.tool);
+    ws.report().set("backend", kBackend);
+    ws.report().set("mode", c.mode);
+    ToolChoice choice = chooseTool(c.tool);
+    E2E_REQUIRE_TOOL(ws, choice);
+    const Capabilities caps = makeTool(c.tool, choice.binary->string(), ws.toolContext(c.tool), RepoTarget{})->capabilities();
+    if (!caps.backends.count(kBackend)) {
+        ws.report().setStatus(Status::NotApplicable, c.tool + " has no " + kBackend + " backend");
+        GTEST_SKIP() << "NOT-APPLICABLE: " << c.tool << " has no " << kBackend << " backend";
+    }
+
+    Row row;
+    std::unique_ptr<Backend> backend;
+    try {
+        backend = makeBackend(kBackend, ws, c.tool);
+    } catch (const ServiceError& e) {
+        ws.report().addLayer({"server", Status::Fail, e.what(), 0});
+        FAIL() << e.what();
+    }
+    ws.report().set("server", backend->facts());
+    auto tool = makeTool(c.tool, choice.binary->string(), ws.toolContext(c.tool), backend->target());
+    Verdicts v(ws);
+    ScenarioSteps steps(ws, *tool, v);
+    steps.version();
+    steps.corpus(interruptCorpus());
+    steps.init(true);
+    const std::string label = steps.label();
+
+    // Start the backup, wait for visible progress (bytes in the repository),
+    // then interrupt. A backup that finished first proves nothing: retry earlier.
+    bool interrupted = false;
+    std::uint64_t threshold = 32ull << 20;
+    for (int attempt = 1; v.ok() && !interrupted && attempt <= 3; ++attempt, threshold /= 4) {
+        v.layer("interrupt-" + std::to_string(attempt), [&] {
+            // a retry needs data the repository does not hold yet
+            if (attempt > 1) steps.addRandomFile("retry-" + std::to_string(attempt) + ".bin", 256ull << 20);
+            const std::uint64_t base = backend->usedBytes();
+            auto child = tool->startBackup(steps.source(), label);
+            const auto deadline = std::chrono::steady_clock::now() + 300s;
+            std::uint64_t seen = base;
+            while (child->running() && (seen = backend->usedBytes()) < base + threshold) {
+                if (std::chrono::steady_clock::now() > deadline) throw VerdictFailure("no progress in 300 s: repository stayed at " + humanBytes(seen));
+                std::this_thread::sleep_for(20ms);
+            }
+            std::ostringstream d;
+            const bool was_running = child->running();
+            if (c.mode == "client") {
+                Result r = child->terminate(2s);   // SIGTERM, SIGKILL after 2 s
+                row.interrupt_rc = std::to_string(r.exit_code);
+                d << "signalled at +" << humanBytes(seen - base) << " in the repository: " << r.describe();
+                // the process state at signal time tells: some tools end cleanly (exit 0) on SIGTERM
+                interrupted = was_running;
+                if (!interrupted) d << "; the backup had already finished: inconclusive, retrying with an earlier signal";
+                else if (r.ok()) d << " (it handled SIGTERM and ended cleanly)";
+            } else {
+                Service* srv = backend->server();
+                if (!srv) throw VerdictFailure("no managed server to kill on " + kBackend);
+                srv->kill();
+                d << srv->name() << " killed at +" << humanBytes(seen - base) << "; ";
+                srv->start();   // same data dir, same port
+                d << "restarted in " << srv->startupSeconds() << " s; ";
+                // restic retries a failing backend for minutes: bound the client
+                const auto client_deadline = std::chrono::steady_clock::now() + 120s;
+                while (child->running() && std::chrono::steady_clock::now() < client_deadline) std::this_thread::sleep_for(50ms);
+                Result r = child->terminate(2s);
+                row.interrupt_rc = std::to_string(r.exit_code);
+                d << "the client then " << r.describe();
+                interrupted = was_running;
+                if (!interrupted) d << "; the backup had already finished before the kill: inconclusive, retrying earlier";
+            }
+            ws.report().set("interrupt", {{"attempt", attempt}, {"threshold_bytes", threshold}, {"interrupt_rc", row.interrupt_rc}});
+            return d.str();
+        });
+    }
+    if (v.ok() && !interrupted) {
+        row.reason = "inconclusive: the backup finished before every signal (3 attempts)";
+        v.layer("interrupt", [&]() -> std::string { throw VerdictFailure(row.reason); });
+    }
+
+    // A stale lock left by the kill is broken with the tool's documented step,
+    // only when a step fails on it, and reported.
+    std::vector<std::string> unlocked_for;
+    auto unlockingRetry = [&](const std::string& what, const std::function<void()>& fn) {
+        try {
+            fn();
+        } catch (const ToolError& e) {
+            static const std::regex lock(R"(lock)", std::regex::icase);
+            if (!std::regex_search(e.what(), lock)) throw;
+            tool->unlock();
+            unlocked_for.push_back(what);
+            fn();
+        }
+    };
+    std::string id;
+    if (v.ok() && interrupted)
+        v.layer("resume", [&] {
+            unlockingRetry("resume", [&] { id = tool->backup(steps.source(), label); });
+            const bool unlocked = !unlocked_for.empty();
+            row.resume_rc = std::to_string(tool->history().back().exit_code);
+            row.snapshot_id = id;
+            ws.context("snapshot_id", id);
+            return "snapshot " + id + (unlocked ? " (after the stale lock was broken)" : "");
+        });
+    if (v.ok()) steps.listed(id, label);
+    if (v.ok()) steps.files(id);
+    if (v.ok()) steps.restoreAndCompare(id);
+    if (v.ok())
+        v.layer("check", [&] {
+            unlockingRetry("check", [&] { tool->check(true); });
+            return std::string("tool's own check with data verification: ok");
+        });
+    ws.report().set("unlock_run_for", unlocked_for);
+
+    row.status = v.ok() && interrupted ? "PASS" : "FAIL";
+    if (row.reason.empty() && !v.ok()) row.reason = v.failedLayer() + ": " + v.firstFailure().substr(0, 300);
+    ws.report().set("interrupt_row", {{"backend", kBackend}, {"status", row.status}, {"reason", row.reason}, {"interrupt_rc", row.interrupt_rc},
+                                      {"resume_rc", row.resume_rc}, {"snapshot_id", row.snapshot_id}});
+    appendTsv(Settings::runtimeDir() / "reports", row, c.tool, c.mode, ws.logs(),
+              Settings::runtimeDir() / "reports" / (ws.safeName() + ".json"));
+    EXPECT_EQ(row.status, "PASS") << row.reason;
+}
+
+std::vector<Case> cases() {
+    std::vector<Case> v;
+    for (const auto& t : knownTools()) {
+        v.push_back({t, "client"});
+        if (kBackend == "rest" || kBackend == "s3") v.push_back({t, "server"});
+    }
+    return v;
+}
+
+INSTANTIATE_TEST_SUITE_P(E2E_INSTANCE, InterruptScenario, ::testing::ValuesIn(cases()),
+                         [](const auto& p) { return p.param.tool + "_" + p.param.mode; });
+
+}  // namespace
