@@ -2,7 +2,7 @@
 // deliberately faulty script and runs the local scenario through it; the test
 // passes only when the scenario fails, at the layer that should catch it.
 #include "RoundTrip.hpp"
-#include "backends/LocalBackend.hpp"
+#include "backends/Backend.hpp"
 #include "config/Settings.hpp"
 #include "tools/Drivers.hpp"
 
@@ -19,6 +19,7 @@ struct Fault {
     std::string name;            // test name suffix
     std::string script;          // body run after `real` is set; "$@" are the tool's args
     std::string caught_by;       // layer expected to fail
+    std::string backend = "local";
 };
 
 // Wrapper scripts: the fakes are the point here. $real is the real binary.
@@ -35,6 +36,19 @@ esac
 exit $rc
 )SH";
 
+const char* kDropFile = R"SH(
+"$real" "$@"; rc=$?
+case " $* " in
+  *" restore "*|*" extract "*)
+    dir=$PWD
+    prev=""
+    for a in "$@"; do [ "$prev" = "--target" ] && dir=$a; prev=$a; done
+    f=$(find "$dir" -type f -name 'note-*' | LC_ALL=C sort | head -n 1)
+    [ -n "$f" ] && rm -f "$f" ;;
+esac
+exit $rc
+)SH";
+
 const char* kFalseSuccess = R"SH(
 case " $* " in
   *" backup "*|*" create "*)
@@ -44,7 +58,7 @@ esac
 exec "$real" "$@"
 )SH";
 
-void PrintTo(const Fault& f, std::ostream* os) { *os << f.tool << "/" << f.name; }
+void PrintTo(const Fault& f, std::ostream* os) { *os << f.tool << "/" << f.name << "/" << f.backend; }
 
 class FaultyTool : public ::testing::TestWithParam<Fault> {};
 
@@ -61,11 +75,11 @@ TEST_P(FaultyTool, ScenarioFails) {
     }
     chmod(wrapper.c_str(), 0755);
 
-    LocalBackend backend(ws);   // a local repository: the fault is in the tool, not the backend
-    auto tool = makeTool(f.tool, wrapper.string(), ws.toolContext(f.tool), backend.target());
+    std::unique_ptr<Backend> backend = makeBackend(f.backend, ws, f.tool);
+    auto tool = makeTool(f.tool, wrapper.string(), ws.toolContext(f.tool), backend->target());
     RoundTripOptions opt;
-    opt.backend = "local";
-    opt.repo_bytes = [&] { return backend.usedBytes(); };
+    opt.backend = f.backend;
+    opt.repo_bytes = [&] { return backend->usedBytes(); };
     bool ok = runRoundTrip(ws, *tool, opt);
 
     std::string failed_layer;
@@ -82,7 +96,40 @@ INSTANTIATE_TEST_SUITE_P(Selftest, FaultyTool,
                          ::testing::Values(Fault{"restic", "damaged_restore", kDamageRestore, "compare"},
                                            Fault{"restic", "false_success", kFalseSuccess, "backup"},
                                            Fault{"borg", "damaged_restore", kDamageRestore, "compare"},
-                                           Fault{"borg", "false_success", kFalseSuccess, "listed"}),
-                         [](const auto& p) { return p.param.tool + "_" + p.param.name; });
+                                           Fault{"borg", "false_success", kFalseSuccess, "listed"},
+                                           // a silently dropped file is caught on every backend
+                                           Fault{"restic", "dropped_file", kDropFile, "compare", "local"},
+                                           Fault{"restic", "dropped_file", kDropFile, "compare", "rest"},
+                                           Fault{"restic", "dropped_file", kDropFile, "compare", "s3"},
+                                           Fault{"restic", "dropped_file", kDropFile, "compare", "sftp"}),
+                         [](const auto& p) {
+                             return p.param.tool + "_" + p.param.name + (p.param.backend == "local" ? "" : "_" + p.param.backend);
+                         });
+
+// A managed server that dies and is not restarted: the scenario fails with a
+// clear reason within its deadline; it does not hang.
+TEST(ServerGone, BackupFailsCleanlyWhenTheServerIsKilled) {
+    Workspace ws("selftest");
+    ToolChoice choice = chooseTool("restic");
+    E2E_REQUIRE_TOOL(ws, choice);
+    std::unique_ptr<Backend> backend = makeBackend("rest", ws, "restic");
+    ToolContext ctx = ws.toolContext("restic");
+    ctx.timeout = ctx.transfer_timeout = std::chrono::seconds(45);   // restic retries a dead backend for minutes
+    auto tool = makeTool("restic", choice.binary->string(), ctx, backend->target());
+    tool->init(RepoOptions{});
+    fs::create_directories(ws.work() / "src");
+    std::ofstream(ws.work() / "src" / "f") << "data";
+    backend->server()->kill();
+    auto t0 = std::chrono::steady_clock::now();
+    try {
+        tool->backup(ws.work() / "src", "gone");
+        FAIL() << "backup succeeded against a killed server";
+    } catch (const ToolError& e) {
+        double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        EXPECT_LT(took, 60.0) << "the failure took too long";
+        EXPECT_NE(std::string(e.what()).find("restic backup failed"), std::string::npos) << e.what();
+        ws.report().setStatus(Status::Pass, std::string("killed server caught: ") + e.what());
+    }
+}
 
 }  // namespace
