@@ -90,7 +90,7 @@ Config defaults() {
     const std::string p = E2E_DEFAULT_PROFILE;
     c.profile = p == "full" ? Profile::Full : p == "standard" ? Profile::Standard : Profile::Ci;
     for (const auto& t : knownTools()) c.tools[t] = ToolConfig{t, t == "vykar" ? "vykar-server" : "", false};
-    c.repositories["local"] = RepositoryConfig{"local", false, {}, {}};
+    c.repositories["local"] = RepositoryConfig{"local", false, {}, {}, {}, {}};
     c.corpus[Profile::Ci] = CorpusProfile{300, 24ull << 20, 64ull << 20, 12, 8};
     c.corpus[Profile::Standard] = CorpusProfile{3000, 1ull << 30, 64ull << 20, 24, 64};
     c.corpus[Profile::Full] = CorpusProfile{20000, 8ull << 30, 256ull << 20, 32, 256};
@@ -106,6 +106,12 @@ std::string toString(Profile p) {
     case Profile::Full: return "full";
     }
     return "?";
+}
+
+const RepositoryConfig* Config::externalFor(const std::string& backend) const {
+    for (const auto& [label, r] : repositories)
+        if (r.external && r.backend == backend) return &r;
+    return nullptr;
 }
 
 const std::vector<std::string>& knownTools() {
@@ -191,7 +197,7 @@ Config parseConfig(const std::string& yaml, const std::string& origin) {
         for (const auto& kv : repos) {
             auto label = kv.first.as<std::string>();
             const std::string key = "repositories." + label;
-            onlyKeys(origin, kv.second, key, {"backend", "mode", "url", "credentials_env"});
+            onlyKeys(origin, kv.second, key, {"backend", "mode", "url", "credentials_env", "key_file", "known_hosts"});
             RepositoryConfig r;
             r.backend = kv.second["backend"] ? str(origin, kv.second["backend"], key + ".backend") : label;
             static const std::vector<std::string> backends{"local", "rest", "s3", "sftp"};
@@ -203,6 +209,8 @@ Config parseConfig(const std::string& yaml, const std::string& origin) {
                 fail(origin, kv.second["mode"], key + ".mode", "unknown mode '" + mode + "'", "use managed (the suite starts the server) or external");
             r.external = mode == "external";
             if (auto u = kv.second["url"]) r.url = str(origin, u, key + ".url");
+            if (auto k = kv.second["key_file"]) r.key_file = str(origin, k, key + ".key_file");
+            if (auto k = kv.second["known_hosts"]) r.known_hosts = str(origin, k, key + ".known_hosts");
             if (r.external && r.url.empty())
                 fail(origin, kv.second, key + ".url", "an external repository needs a url", "add `url: ...` or set `mode: managed`");
             if (!r.external && !r.url.empty())
@@ -244,9 +252,10 @@ Config parseConfig(const std::string& yaml, const std::string& origin) {
         }
     }
     if (auto t = root["timeouts"]) {
-        onlyKeys(origin, t, "timeouts", {"command", "external"});
+        onlyKeys(origin, t, "timeouts", {"command", "external", "transfer"});
         if (auto n = t["command"]) c.command_timeout = std::chrono::seconds(positive(origin, n, "timeouts.command"));
         if (auto n = t["external"]) c.external_timeout = std::chrono::seconds(positive(origin, n, "timeouts.external"));
+        if (auto n = t["transfer"]) c.transfer_timeout = std::chrono::seconds(positive(origin, n, "timeouts.transfer"));
     }
     return c;
 }
@@ -260,6 +269,8 @@ void applyEnvironment(Config& c) {
         std::string var = "E2E_" + name + "_BIN";
         std::transform(var.begin(), var.end(), var.begin(), ::toupper);
         if (const char* b = getenv(var.c_str()); b && *b) t.binary = b;
+        std::string svar = var.substr(0, var.size() - 4) + "_SERVER_BIN";   // E2E_VYKAR_SERVER_BIN
+        if (const char* b = getenv(svar.c_str()); b && *b) t.server_binary = b;
     }
     if (const char* list = getenv("E2E_TOOLS"); list && *list) {
         std::stringstream ss(list);

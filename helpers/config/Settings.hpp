@@ -36,6 +36,7 @@ struct RepositoryConfig {
     bool external = false;       // managed (the suite starts it) or external
     std::string url;             // external only
     std::map<std::string, std::string> credentials_env;   // field -> env var holding it (never the secret itself)
+    std::string key_file, known_hosts;                     // sftp: client key and known_hosts paths
 };
 
 struct CorpusProfile {
@@ -55,7 +56,10 @@ struct Config {
     std::map<Profile, CorpusProfile> corpus;
     DigestAlgorithm digest = DigestAlgorithm::Sha256;    // content digest for manifests
     std::chrono::seconds command_timeout{600};
-    std::chrono::seconds external_timeout{120};
+    std::chrono::seconds external_timeout{120};           // init/list/check against an external endpoint
+    std::chrono::seconds transfer_timeout{3600};          // backup/restore
+    // The external repository configured for a backend kind, if any.
+    const RepositoryConfig* externalFor(const std::string& backend) const;
 
     const CorpusProfile& corpusProfile() const { return corpus.at(profile); }
 };

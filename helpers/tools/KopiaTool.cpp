@@ -47,7 +47,7 @@ void KopiaTool::init(const RepoOptions& opt) {
         a.push_back("filesystem");
         a.push_back("--path=" + t.path.string());
     } else if (t.kind == "s3") {
-        a.insert(a.end(), {"s3", "--endpoint=" + t.host + ":" + std::to_string(t.port), "--bucket=" + t.bucket, "--prefix=" + t.prefix,
+        a.insert(a.end(), {"s3", "--endpoint=" + t.host + ":" + std::to_string(t.port), "--bucket=" + t.bucket, "--prefix=" + t.prefix + "/",
                            "--access-key=" + t.access_key, "--secret-access-key=" + t.secret_key, "--region=" + t.region});
         if (t.scheme == "http") a.push_back("--disable-tls");
     } else if (t.kind == "sftp") {

@@ -2,6 +2,7 @@
 #include "tools/Drivers.hpp"
 
 #include <nlohmann/json.hpp>
+#include <fstream>
 #include <functional>
 #include <sstream>
 
@@ -10,7 +11,21 @@ namespace e2e {
 using json = nlohmann::json;
 
 RusticTool::RusticTool(std::string binary, ToolContext ctx, RepoTarget target)
-    : CliTool(std::move(binary), std::move(ctx), std::move(target)) {}
+    : CliTool(std::move(binary), std::move(ctx), std::move(target)) {
+    if (target_.kind == "s3") {
+        // opendal's S3 options come only from a profile: the default one in the test's home
+        fs::path dir = ctx_.home / ".config" / "rustic";
+        fs::create_directories(dir);
+        const RepoTarget& t = target_;
+        std::ofstream toml(dir / "rustic.toml");
+        toml << "# written by backup-e2e for one test\n[repository]\nrepository = \"opendal:s3\"\n\n[repository.options]\n"
+             << "endpoint = \"" << t.scheme << "://" << t.host << ":" << t.port << "\"\n"
+             << "bucket = \"" << t.bucket << "\"\nroot = \"/" << t.prefix << "\"\nregion = \"" << t.region << "\"\n"
+             << "access_key_id = \"" << t.access_key << "\"\nsecret_access_key = \"" << t.secret_key << "\"\n";
+        toml.close();
+        fs::permissions(dir / "rustic.toml", fs::perms::owner_read | fs::perms::owner_write);
+    }
+}
 
 Capabilities RusticTool::capabilities() const {
     Capabilities c;

@@ -1,7 +1,7 @@
 // Start-to-ready of the servers the suite starts itself: from spawning the
 // process until a real request succeeds (an SFTP session, a REST request, a
 // bucket operation). Baseline in the same run: spawning and reaping `true`.
-// Targets: sshd < 0.3 s, rest-server < 0.5 s, MinIO < 3 s.
+// Targets: sshd < 0.3 s, rest-server < 0.5 s, the S3 server < 3 s.
 #include "config/Settings.hpp"
 #include "janitor/Janitor.hpp"
 #include "services/Servers.hpp"
@@ -49,8 +49,8 @@ void BM_RestServer(benchmark::State& state) {
     startToReady(state, "< 0.5 s", [](const fs::path& d) { return std::make_unique<RestServer>(d, d / "logs"); });
 }
 
-void BM_Minio(benchmark::State& state) {
-    startToReady(state, "< 3 s", [](const fs::path& d) { return std::make_unique<MinioServer>(d, d / "logs", "e2ebench", "e2e-bench-secret-0001"); });
+void BM_S3Server(benchmark::State& state) {
+    startToReady(state, "< 3 s (MinIO's target; versitygw here)", [](const fs::path& d) { return std::make_unique<S3Server>(d, d / "logs", "e2ebench", "e2e-bench-secret-0001"); });
 }
 
 }  // namespace
@@ -58,7 +58,7 @@ void BM_Minio(benchmark::State& state) {
 BENCHMARK(BM_SpawnTrue)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(10)->Arg(0);
 BENCHMARK(BM_Sshd)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5)->Arg(1);
 BENCHMARK(BM_RestServer)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5)->Arg(2);
-BENCHMARK(BM_Minio)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3)->Arg(3);
+BENCHMARK(BM_S3Server)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3)->Arg(3);
 
 int main(int argc, char** argv) {
     fs::create_directories(Settings::runtimeDir() / "reports");
