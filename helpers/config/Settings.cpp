@@ -1,6 +1,7 @@
 #include "config/Settings.hpp"
 
 #include "BuildInfo.hpp"
+#include "tree/Corpus.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -84,6 +85,14 @@ DigestAlgorithm parseDigest(const std::string& s, const std::string& origin, con
     throw ConfigError(origin + ": " + msg);
 }
 
+std::string skipCase(const std::string& k, const std::string& origin, const YAML::Node& n) {
+    if (corpusCases().count(k)) return k;
+    std::string known;
+    for (const auto& c : corpusCases()) known += (known.empty() ? "" : ", ") + c;
+    if (n.IsDefined()) fail(origin, n, "corpus_skip", "unknown corpus case '" + k + "'", "use one of: " + known);
+    throw ConfigError(origin + ": unknown corpus case '" + k + "'. Fix: use one of: " + known);
+}
+
 Config defaults() {
     Config c;
     c.runtime_dir = E2E_DEFAULT_RUNTIME;
@@ -163,10 +172,14 @@ Config parseConfig(const std::string& yaml, const std::string& origin) {
                           ": not valid YAML: " + e.msg + ". Fix: check indentation and quoting on that line");
     }
     if (root.IsNull()) return c;
-    onlyKeys(origin, root, "", {"profile", "runtime_dir", "digest", "tools", "repositories", "corpus", "timeouts"});
+    onlyKeys(origin, root, "", {"profile", "runtime_dir", "digest", "corpus_skip", "tools", "repositories", "corpus", "timeouts"});
 
     if (auto n = root["profile"]) c.profile = parseProfile(str(origin, n, "profile"), origin, n, "profile");
     if (auto n = root["digest"]) c.digest = parseDigest(str(origin, n, "digest"), origin, n);
+    if (auto n = root["corpus_skip"]) {
+        if (!n.IsSequence()) fail(origin, n, "corpus_skip", "expected a list of case names", "e.g. `corpus_skip: [non_utf8_name]`");
+        for (const auto& k : n) c.corpus_skip.insert(skipCase(str(origin, k, "corpus_skip"), origin, k));
+    }
     if (auto n = root["runtime_dir"]) {
         fs::path p = str(origin, n, "runtime_dir");
         if (p.is_relative()) {
@@ -264,6 +277,11 @@ void applyEnvironment(Config& c) {
     if (const char* p = getenv("E2E_PROFILE"); p && *p)
         c.profile = parseProfile(p, "environment", YAML::Node(), "E2E_PROFILE");
     if (const char* r = getenv("E2E_RUNTIME"); r && *r) c.runtime_dir = fs::absolute(r).lexically_normal();
+    if (const char* k = getenv("E2E_CORPUS_SKIP"); k && *k) {
+        std::stringstream ss(k);
+        for (std::string item; std::getline(ss, item, ',');)
+            if (!item.empty()) c.corpus_skip.insert(skipCase(item, "environment: E2E_CORPUS_SKIP", YAML::Node()));
+    }
     if (const char* d = getenv("E2E_DIGEST"); d && *d) c.digest = parseDigest(d, "environment: E2E_DIGEST", YAML::Node());
     for (auto& [name, t] : c.tools) {
         std::string var = "E2E_" + name + "_BIN";

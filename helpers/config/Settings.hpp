@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -55,6 +56,7 @@ struct Config {
     std::map<std::string, RepositoryConfig> repositories; // by label
     std::map<Profile, CorpusProfile> corpus;
     DigestAlgorithm digest = DigestAlgorithm::Sha256;    // content digest for manifests
+    std::set<std::string> corpus_skip;                   // awkward corpus cases left out (named in reports)
     std::chrono::seconds command_timeout{600};
     std::chrono::seconds external_timeout{120};           // init/list/check against an external endpoint
     std::chrono::seconds transfer_timeout{3600};          // backup/restore
@@ -69,7 +71,7 @@ const std::vector<std::string>& knownTools();
 // Parse YAML text; `origin` names it in errors. Applies no environment.
 Config parseConfig(const std::string& yaml, const std::string& origin);
 // Load a file and apply environment overrides (E2E_PROFILE, E2E_RUNTIME,
-// E2E_TOOLS, E2E_<TOOL>_BIN, E2E_DIGEST).
+// E2E_TOOLS, E2E_<TOOL>_BIN, E2E_DIGEST, E2E_CORPUS_SKIP).
 Config loadConfig(const std::optional<fs::path>& file);
 void applyEnvironment(Config& c);
 

@@ -208,7 +208,15 @@ std::uint64_t seedFor(const std::string& name) {
     return base ^ fnv1a64(name);
 }
 
+const std::set<std::string>& corpusCases() {
+    static const std::set<std::string> c{"non_utf8_name", "newline_name", "fifo", "hardlinks", "sparse", "symlinks"};
+    return c;
+}
+
 CorpusStats generateCorpus(const fs::path& root, const CorpusSpec& spec) {
+    for (const auto& k : spec.skip)
+        if (!corpusCases().count(k)) throw std::invalid_argument("unknown corpus case '" + k + "'");
+    auto on = [&](const char* k) { return !spec.skip.count(k); };
     std::error_code ec;
     fs::create_directories(root, ec);
     if (!fs::is_empty(root)) throw std::runtime_error("corpus root is not empty: " + root.string());
@@ -259,24 +267,28 @@ CorpusStats generateCorpus(const fs::path& root, const CorpusSpec& spec) {
     if (spec.awkward) {
         w.dir("awkward");
         w.file("awkward/name with spaces.txt", w.text(100));
-        w.file("awkward/new\nline.txt", w.text(50));
-        w.file(std::string("awkward/latin1-caf\xe9") + ".txt", w.text(60));
+        if (on("newline_name")) w.file("awkward/new\nline.txt", w.text(50));
+        if (on("non_utf8_name")) w.file(std::string("awkward/latin1-caf\xe9") + ".txt", w.text(60));
         w.file("awkward/\u00dcn\u00efc\u00f6d\u00e9-\u65e5\u672c.txt", w.text(70));
         w.file("awkward/-leading-dash", w.text(10));
         w.file("awkward/tab\there", w.text(10));
         w.file("awkward/empty", "");
         w.file("awkward/read-only", w.text(30), 0444);
         w.file("awkward/executable.sh", "#!/bin/sh\necho " + std::to_string(rng.next()) + "\n", 0755);
-        w.sparse("awkward/sparse.img", 16u << 20);
-        w.symlink("../docs/section-0", "awkward/link-relative-dir");
-        w.symlink(small.empty() ? "x" : "../" + small.front(), "awkward/link-relative-file");
-        w.symlink("/etc/hostname", "awkward/link-absolute");
-        w.symlink("does/not/exist-" + std::to_string(rng.below(1000)), "awkward/link-broken");
+        if (on("sparse")) w.sparse("awkward/sparse.img", 16u << 20);
+        if (on("symlinks")) {
+            w.symlink("../docs/section-0", "awkward/link-relative-dir");
+            w.symlink(small.empty() ? "x" : "../" + small.front(), "awkward/link-relative-file");
+            w.symlink("/etc/hostname", "awkward/link-absolute");
+            w.symlink("does/not/exist-" + std::to_string(rng.below(1000)), "awkward/link-broken");
+        }
         w.file("awkward/hardlink-a", w.text(200));
-        w.hardlink("awkward/hardlink-a", "awkward/hardlink-b");
         w.dir("awkward/sub");
-        w.hardlink("awkward/hardlink-a", "awkward/sub/hardlink-c");
-        if (spec.fifo) w.fifo("awkward/fifo");
+        if (on("hardlinks")) {
+            w.hardlink("awkward/hardlink-a", "awkward/hardlink-b");
+            w.hardlink("awkward/hardlink-a", "awkward/sub/hardlink-c");
+        }
+        if (spec.fifo && on("fifo")) w.fifo("awkward/fifo");
         w.dir("awkward/private", 0700);
         w.file("awkward/private/secret.txt", w.text(40), 0600);
         std::string deep = "awkward/deep";

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <set>
 #include <string>
 
 namespace e2e {
@@ -16,7 +17,13 @@ struct CorpusSpec {
     CorpusProfile profile;
     bool awkward = true;      // names with spaces/newlines/non-UTF-8, links, FIFO, sparse, deep, ...
     bool fifo = true;         // FIFOs (some tools cannot store them; the scenario may leave them out)
+    // awkward cases to leave out (a known bug being worked on): non_utf8_name,
+    // newline_name, fifo, hardlinks, sparse, symlinks. Reports name them.
+    std::set<std::string> skip{};
 };
+
+// The awkward cases generateCorpus knows by name.
+const std::set<std::string>& corpusCases();
 
 struct CorpusStats {
     std::uint64_t files = 0, dirs = 0, symlinks = 0, hardlinks = 0, fifos = 0;

@@ -70,6 +70,8 @@ bool ScenarioSteps::corpus(const CorpusProfile& profile) {
         CorpusSpec spec;
         spec.seed = ws_.seed();
         spec.profile = profile;
+        spec.skip = Settings::get().corpus_skip;
+        for (const auto& k : spec.skip) ws_.report().note("corpus case left out on request (corpus_skip / E2E_CORPUS_SKIP): " + k);
         CorpusStats st = generateCorpus(source_, spec);
         ManifestOptions mo;
         mo.digest = Settings::get().digest;

@@ -116,3 +116,8 @@ TEST(Config, Digest) {
     EXPECT_EQ(parseConfig("", "e2e.yaml").digest, DigestAlgorithm::Sha256);
     EXPECT_THAT(errorOf("digest: md5\n"), AllOf(HasSubstr("e2e.yaml:1:9"), HasSubstr("unknown digest 'md5'"), HasSubstr("sha256 (default) or xxh3")));
 }
+
+TEST(Config, CorpusSkip) {
+    EXPECT_EQ(parseConfig("corpus_skip: [non_utf8_name, fifo]\n", "e2e.yaml").corpus_skip.size(), 2u);
+    EXPECT_THAT(errorOf("corpus_skip: [weird]\n"), AllOf(HasSubstr("e2e.yaml:1:15"), HasSubstr("unknown corpus case 'weird'"), HasSubstr("non_utf8_name")));
+}
