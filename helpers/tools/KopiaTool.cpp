@@ -111,7 +111,12 @@ void KopiaTool::restore(const std::string& id, const fs::path& dest) {
 }
 
 void KopiaTool::check(bool verify_data) {
-    if (verify_data) step("verify", args({"snapshot", "verify", "--verify-files-percent=100"}));
+    // verify reads content through kopia's local cache, which the backup just
+    // filled: without clearing it, damage in the repository goes unseen
+    if (verify_data) {
+        step("cache-clear", args({"cache", "clear"}));
+        step("verify", args({"snapshot", "verify", "--verify-files-percent=100"}));
+    }
     else step("verify", args({"snapshot", "verify"}));
 }
 

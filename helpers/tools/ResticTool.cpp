@@ -24,7 +24,8 @@ Capabilities ResticTool::capabilities() const {
 std::string ResticTool::repoUrl() const {
     const RepoTarget& t = target_;
     if (t.kind == "local") return t.path.string();
-    if (t.kind == "rest") return "rest:" + t.scheme + "://" + t.host + ":" + std::to_string(t.port) + "/" + t.repo_name;
+    if (t.kind == "rest")
+        return "rest:" + t.scheme + "://" + (t.user.empty() ? "" : t.user + ":" + t.token + "@") + t.host + ":" + std::to_string(t.port) + "/" + t.repo_name;
     if (t.kind == "s3") return "s3:" + t.scheme + "://" + t.host + ":" + std::to_string(t.port) + "/" + t.bucket + "/" + t.prefix;
     if (t.kind == "sftp") return "sftp:" + t.user + "@" + t.host + ":" + t.path.string();
     throw ToolError("config", "restic: unsupported backend " + t.kind);
