@@ -287,16 +287,7 @@ Result Child::wait() {
         if (now >= deadline) {
             result_.timed_out = true;
             kill(-pid_, SIGTERM);
-            auto kill_at = now + cmd_.kill_grace;
-            while (poll() && std::chrono::steady_clock::now() < kill_at)
-                std::this_thread::sleep_for(std::chrono::milliseconds(20));
-            if (!reaped_) {
-                kill(-pid_, SIGKILL);
-                int st = 0;
-                struct rusage ru{};
-                wait4(pid_, &st, 0, &ru);
-                reap(st, ru);
-            }
+            killAfter(cmd_.kill_grace);
             break;
         }
         std::this_thread::sleep_for(sleep);
@@ -305,20 +296,32 @@ Result Child::wait() {
     return finish();
 }
 
+void Child::killAfter(std::chrono::milliseconds grace) {
+    auto kill_at = std::chrono::steady_clock::now() + grace;
+    while (poll() && std::chrono::steady_clock::now() < kill_at) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!reaped_) {
+        kill(-pid_, SIGKILL);
+        int st = 0;
+        struct rusage ru{};
+        wait4(pid_, &st, 0, &ru);
+        reap(st, ru);
+    }
+}
+
 Result Child::terminate(std::chrono::milliseconds grace) {
     if (!reaped_) {
         kill(-pid_, SIGTERM);
-        auto kill_at = std::chrono::steady_clock::now() + grace;
-        while (poll() && std::chrono::steady_clock::now() < kill_at) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        if (!reaped_) {
-            kill(-pid_, SIGKILL);
-            int st = 0;
-            struct rusage ru{};
-            wait4(pid_, &st, 0, &ru);
-            reap(st, ru);
-        }
+        killAfter(grace);
     }
     return finish();
+}
+
+bool processAlive(int pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string s;
+    if (!std::getline(in, s)) return false;
+    auto rp = s.rfind(')');
+    return rp != std::string::npos && rp + 2 < s.size() && s[rp + 2] != 'Z';
 }
 
 Result Child::finish() {

@@ -79,8 +79,12 @@ private:
     Result result_;
     void reap(int status, const ::rusage& ru);
     bool poll();
+    void killAfter(std::chrono::milliseconds grace);   // TERM sent: wait up to grace, then KILL and reap
     Result finish();
 };
+
+// Running and not a zombie (an orphan's zombie lingers until init reaps it).
+bool processAlive(int pid);
 
 // Look a program up on PATH (or accept a path); nullopt when absent.
 std::optional<fs::path> findProgram(const std::string& name);

@@ -1,6 +1,7 @@
 #include "report/Report.hpp"
 
 #include "process/Process.hpp"
+#include "text/Text.hpp"
 
 #include <ctime>
 #include <fstream>
@@ -28,30 +29,6 @@ std::string nowIso() {
     char b[32];
     std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
     return b;
-}
-
-// JSON strings must be valid UTF-8: escape what is not, keep what is.
-std::string utf8Safe(const std::string& s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        unsigned char c = s[i];
-        if (c < 0x80) {
-            out += char(c);
-            continue;
-        }
-        int len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        bool ok = len > 0 && i + len <= s.size();
-        for (int k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
-        if (ok) {
-            out += s.substr(i, len);
-            i += len - 1;
-        } else {
-            char b[8];
-            snprintf(b, sizeof b, "\\x%02x", c);
-            out += b;
-        }
-    }
-    return out;
 }
 
 }  // namespace

@@ -48,55 +48,6 @@ std::string toString(DiffKind k) {
     return "?";
 }
 
-std::string printable(const std::string& raw) {
-    std::string out;
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-        unsigned char c = raw[i];
-        if (c == '\n') out += "\\n";
-        else if (c == '\t') out += "\\t";
-        else if (c == '\\') out += "\\\\";
-        else if (c < 0x20 || c == 0x7f) {
-            char b[8];
-            snprintf(b, sizeof b, "\\x%02x", c);
-            out += b;
-        } else if (c < 0x80) out += char(c);
-        else {
-            // keep valid UTF-8 sequences, escape stray bytes
-            int len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-            bool ok = len > 0 && i + len <= raw.size();
-            for (int k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(raw[i + k]) >> 6) == 2;
-            if (ok) {
-                out += raw.substr(i, len);
-                i += len - 1;
-            } else {
-                char b[8];
-                snprintf(b, sizeof b, "\\x%02x", c);
-                out += b;
-            }
-        }
-    }
-    return out;
-}
-
-std::string lossyUtf8(const std::string& raw, const std::string& replacement) {
-    std::string out;
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-        unsigned char c = raw[i];
-        if (c < 0x80) {
-            out += char(c);
-            continue;
-        }
-        int len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        bool ok = len > 0 && i + len <= raw.size();
-        for (int k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(raw[i + k]) >> 6) == 2;
-        if (ok) {
-            out += raw.substr(i, len);
-            i += len - 1;
-        } else out += replacement;
-    }
-    return out;
-}
-
 std::string Difference::describe() const {
     std::string s = toString(kind) + ": " + printable(path);
     if (!expected.empty() || !actual.empty()) s += " (expected " + printable(expected) + ", got " + printable(actual) + ")";

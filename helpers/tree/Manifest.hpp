@@ -3,6 +3,7 @@
 // two manifests that lists every difference by kind. An empty list is the only
 // pass. The root entry itself is not compared (the restore target is made by
 // whoever restores).
+#include "text/Text.hpp"
 #include "tree/Digest.hpp"
 
 #include <cstdint>
@@ -69,12 +70,5 @@ struct CompareOptions {
 };
 
 std::vector<Difference> compare(const Manifest& expected, const Manifest& actual, const CompareOptions& opt = {});
-
-// Lossy view of a name as UTF-8 text (invalid bytes -> U+FFFD or `replacement`),
-// for tools that keep or show names only as UTF-8 text.
-std::string lossyUtf8(const std::string& raw, const std::string& replacement = "\xef\xbf\xbd");
-
-// Escape control and non-UTF-8 bytes for printing (\n, \xNN).
-std::string printable(const std::string& raw);
 
 }  // namespace e2e

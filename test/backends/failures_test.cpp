@@ -16,6 +16,15 @@ using namespace std::chrono_literals;
 
 namespace {
 
+RepoTarget restTarget(const RestServer& srv) {
+    RepoTarget t;
+    t.kind = "rest";
+    t.host = srv.host();
+    t.port = srv.port();
+    t.repo_name = "repo";
+    return t;
+}
+
 double since(std::chrono::steady_clock::time_point t0) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
 
 // A small tree of random data (incompressible, so it reaches the repository as is).
@@ -39,11 +48,7 @@ TEST(Failures, RestWrongPasswordFailsCleanly) {
     RestServer srv(ws.work() / "rest-server", ws.logs());
     srv.requireLogin("e2e", ws.secret("htpasswd"));
     srv.start();
-    RepoTarget t;
-    t.kind = "rest";
-    t.host = srv.host();
-    t.port = srv.port();
-    t.repo_name = "repo";
+    RepoTarget t = restTarget(srv);
     t.user = "e2e";
     t.token = ws.secret("wrong");   // not the password the server holds
     ToolContext ctx = ws.toolContext("restic");
@@ -93,11 +98,7 @@ TEST(Failures, RestSizeLimitIsReported) {
     RestServer srv(ws.work() / "rest-server", ws.logs());
     srv.maxSize(4ull << 20);   // 4 MiB for the whole repository
     srv.start();
-    RepoTarget t;
-    t.kind = "rest";
-    t.host = srv.host();
-    t.port = srv.port();
-    t.repo_name = "repo";
+    RepoTarget t = restTarget(srv);
     ToolContext ctx = ws.toolContext("restic");
     ctx.timeout = ctx.transfer_timeout = 120s;
     auto tool = makeTool("restic", choice.binary->string(), ctx, t);

@@ -18,6 +18,7 @@ struct RoundTripOptions {
     std::function<std::uint64_t()> repo_bytes;     // how big the repository is now
     double max_dedup_growth = 0.10;                // unchanged second backup may grow the repo by this fraction
     double min_reclaim = 0.50;                     // deleting every snapshot + reclaim frees at least this fraction
+    bool external = false;                         // an external endpoint: timeouts are BLOCKED, sizes not measurable
 };
 
 // Runs every layer into ws.report(); returns true when all passed.

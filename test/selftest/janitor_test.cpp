@@ -15,14 +15,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-bool alive(int pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string s;
-    if (!std::getline(in, s)) return false;
-    auto rp = s.rfind(')');
-    return rp != std::string::npos && s[rp + 2] != 'Z';
-}
-
 TEST(Janitor, SweepsWhatAKilledRunLeft) {
     Workspace ws("selftest");
     const fs::path rt = ws.work() / "runtime";   // the victim's own runtime: a sweep here touches nothing else
@@ -32,7 +24,7 @@ TEST(Janitor, SweepsWhatAKilledRunLeft) {
     Result r = run(c);
     ASSERT_EQ(r.term_signal, SIGKILL) << r.describe();
     int stray = std::stoi(r.out);
-    ASSERT_TRUE(alive(stray)) << "the victim's stray process should still run";
+    ASSERT_TRUE(processAlive(stray)) << "the victim's stray process should still run";
     ASSERT_TRUE(fs::exists(rt / "work" / "victim" / "evidence"));
 
     auto before = Janitor::leaks(rt);
@@ -46,8 +38,8 @@ TEST(Janitor, SweepsWhatAKilledRunLeft) {
 
     auto s = Janitor::sweep(rt);
     EXPECT_TRUE(s.failed.empty());
-    for (int i = 0; i < 100 && alive(stray); ++i) std::this_thread::sleep_for(10ms);
-    EXPECT_FALSE(alive(stray)) << "sweep left the stray process " << stray;
+    for (int i = 0; i < 100 && processAlive(stray); ++i) std::this_thread::sleep_for(10ms);
+    EXPECT_FALSE(processAlive(stray)) << "sweep left the stray process " << stray;
     EXPECT_FALSE(fs::exists(rt / "work" / "victim"));
     auto after = Janitor::leaks(rt);
     std::string left;

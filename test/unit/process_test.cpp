@@ -14,15 +14,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// alive and not a zombie (an orphan's zombie lingers until init reaps it)
-bool alive(int pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string s;
-    if (!std::getline(in, s)) return false;
-    auto rp = s.rfind(')');
-    return rp != std::string::npos && rp + 2 < s.size() && s[rp + 2] != 'Z';
-}
-
 TEST(Process, ExitCodeAndOutput) {
     Result r = run(Command{.argv = {"sh", "-c", "echo out; echo err >&2; exit 3"}});
     EXPECT_EQ(r.exit_code, 3);
@@ -52,8 +43,8 @@ TEST(Process, DeadlineKillsTheWholeGroup) {
     int gc = 0;
     in >> gc;
     ASSERT_GT(gc, 0);
-    for (int i = 0; i < 100 && alive(gc); ++i) std::this_thread::sleep_for(10ms);
-    EXPECT_FALSE(alive(gc)) << "grandchild " << gc << " survived the deadline";
+    for (int i = 0; i < 100 && processAlive(gc); ++i) std::this_thread::sleep_for(10ms);
+    EXPECT_FALSE(processAlive(gc)) << "grandchild " << gc << " survived the deadline";
 }
 
 TEST(Process, TermIgnoredMeansKillAfterGrace) {

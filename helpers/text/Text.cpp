@@ -1,0 +1,66 @@
+#include "text/Text.hpp"
+
+#include <cstdio>
+
+namespace e2e {
+
+namespace {
+
+std::string hexByte(unsigned char c) {
+    char b[8];
+    snprintf(b, sizeof b, "\\x%02x", c);
+    return b;
+}
+
+}  // namespace
+
+std::size_t utf8SequenceAt(const std::string& raw, std::size_t i) {
+    const auto c = static_cast<unsigned char>(raw[i]);
+    if (c < 0x80) return 1;
+    std::size_t len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (len == 0 || i + len > raw.size()) return 0;
+    for (std::size_t k = 1; k < len; ++k)
+        if ((static_cast<unsigned char>(raw[i + k]) >> 6) != 2) return 0;
+    return len;
+}
+
+std::string lossyUtf8(const std::string& raw, const std::string& replacement) {
+    std::string out;
+    for (std::size_t i = 0; i < raw.size();) {
+        std::size_t n = utf8SequenceAt(raw, i);
+        if (n) out.append(raw, i, n), i += n;
+        else out += replacement, ++i;
+    }
+    return out;
+}
+
+std::string utf8Safe(const std::string& raw) {
+    std::string out;
+    for (std::size_t i = 0; i < raw.size();) {
+        std::size_t n = utf8SequenceAt(raw, i);
+        if (n) out.append(raw, i, n), i += n;
+        else out += hexByte(static_cast<unsigned char>(raw[i++]));
+    }
+    return out;
+}
+
+std::string printable(const std::string& raw) {
+    std::string out;
+    for (std::size_t i = 0; i < raw.size();) {
+        const auto c = static_cast<unsigned char>(raw[i]);
+        std::size_t n = utf8SequenceAt(raw, i);
+        if (c == '\n') out += "\\n";
+        else if (c == '\t') out += "\\t";
+        else if (c == '\\') out += "\\\\";
+        else if (c < 0x20 || c == 0x7f || n == 0) out += hexByte(c);
+        else {
+            out.append(raw, i, n);
+            i += n;
+            continue;
+        }
+        ++i;
+    }
+    return out;
+}
+
+}  // namespace e2e

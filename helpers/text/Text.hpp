@@ -1,0 +1,21 @@
+#pragma once
+// Names are raw bytes; reports and listings are UTF-8 text. One place decides
+// what is valid UTF-8 and how the rest is shown.
+#include <cstddef>
+#include <string>
+
+namespace e2e {
+
+// Length of the valid UTF-8 sequence starting at raw[i] (1 for ASCII), 0 if invalid.
+std::size_t utf8SequenceAt(const std::string& raw, std::size_t i);
+
+// Invalid bytes replaced (U+FFFD by default): how UTF-8-only tools show a name.
+std::string lossyUtf8(const std::string& raw, const std::string& replacement = "\xef\xbf\xbd");
+
+// Valid UTF-8 kept, invalid bytes as \xNN: safe for JSON, still readable.
+std::string utf8Safe(const std::string& raw);
+
+// Like utf8Safe, and control characters escaped too (\n, \t, \xNN): for one-line messages.
+std::string printable(const std::string& raw);
+
+}  // namespace e2e

@@ -1,0 +1,56 @@
+// External endpoints: the URL becomes a RepoTarget, each test gets its own
+// place on the endpoint, and secrets come only from the named variables.
+#include "backends/RemoteBackends.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+using namespace e2e;
+using ::testing::HasSubstr;
+
+TEST(ExternalEndpoint, S3UrlAndCredentialsFromEnvironment) {
+    Workspace ws("unit");
+    setenv("E2E_UNIT_S3_KEY", "AKIAUNIT", 1);
+    setenv("E2E_UNIT_S3_SECRET", "unit-secret-value-1234", 1);
+    RepositoryConfig cfg{"s3", true, "https://s3.example.net:9443/backups/team", {{"access_key_id", "E2E_UNIT_S3_KEY"}, {"secret_access_key", "E2E_UNIT_S3_SECRET"}}, {}, {}};
+    ExternalBackend b(ws, cfg);
+    RepoTarget t = b.target();
+    EXPECT_TRUE(t.external);
+    EXPECT_EQ(t.scheme, "https");
+    EXPECT_EQ(t.host, "s3.example.net");
+    EXPECT_EQ(t.port, 9443);
+    EXPECT_EQ(t.bucket, "backups");
+    EXPECT_EQ(t.prefix, "team/" + ws.safeName());
+    EXPECT_EQ(t.secret_key, "unit-secret-value-1234");
+    unsetenv("E2E_UNIT_S3_SECRET");
+    try {
+        ExternalBackend missing(ws, cfg);
+        FAIL() << "no error for an empty secret variable";
+    } catch (const ServiceError& e) {
+        EXPECT_THAT(e.what(), HasSubstr("E2E_UNIT_S3_SECRET"));
+    }
+    unsetenv("E2E_UNIT_S3_KEY");
+}
+
+TEST(ExternalEndpoint, SftpNeedsKeyAndKnownHosts) {
+    Workspace ws("unit");
+    RepositoryConfig cfg{"sftp", true, "sftp://backup@host.example:2222/srv/repos", {}, {}, {}};
+    try {
+        ExternalBackend b(ws, cfg);
+        FAIL() << "accepted an SFTP endpoint without known_hosts";
+    } catch (const ServiceError& e) {
+        EXPECT_THAT(e.what(), HasSubstr("key_file and known_hosts"));
+    }
+    cfg.key_file = "/keys/id";
+    cfg.known_hosts = "/keys/known_hosts";
+    ExternalBackend b(ws, cfg);
+    EXPECT_EQ(b.target().user, "backup");
+    EXPECT_EQ(b.target().port, 2222);
+    EXPECT_EQ(b.target().path, fs::path("/srv/repos") / ws.safeName());
+}
+
+TEST(ExternalEndpoint, BadUrlIsRejected) {
+    Workspace ws("unit");
+    RepositoryConfig cfg{"rest", true, "ftp:/nope", {}, {}, {}};
+    EXPECT_THROW(ExternalBackend(ws, cfg), ServiceError);
+}
