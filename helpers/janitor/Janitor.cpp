@@ -285,6 +285,8 @@ std::vector<std::string> Janitor::leaks(const fs::path& runtime) {
         const std::string n = e.path().filename().string();
         if (n.rfind("backup-e2e", 0) == 0) out.push_back("left in /tmp: " + e.path().string());
     }
+    // short socket dirs (a socket path must fit in 107 bytes) live here
+    for (const auto& e : fs::directory_iterator("/run/backup-e2e", ec)) out.push_back("left in /run/backup-e2e: " + e.path().string());
     return out;
 }
 

@@ -43,6 +43,8 @@ fs::path smallSource(Workspace& ws, std::uint64_t bytes) {
 
 TEST(Failures, RestWrongPasswordFailsCleanly) {
     Workspace ws("backends");
+    ws.report().set("tool", "restic");
+    ws.report().set("backend", "rest");
     ToolChoice choice = chooseTool("restic");
     E2E_REQUIRE_TOOL(ws, choice);
     RestServer srv(ws.work() / "rest-server", ws.logs());
@@ -69,6 +71,8 @@ TEST(Failures, RestWrongPasswordFailsCleanly) {
 
 TEST(Failures, VykarWrongTokenFailsCleanly) {
     Workspace ws("backends");
+    ws.report().set("tool", "vykar");
+    ws.report().set("backend", "rest");
     ToolChoice choice = chooseTool("vykar");
     E2E_REQUIRE_TOOL(ws, choice);
     std::unique_ptr<Backend> backend;
@@ -93,6 +97,8 @@ TEST(Failures, VykarWrongTokenFailsCleanly) {
 
 TEST(Failures, RestSizeLimitIsReported) {
     Workspace ws("backends");
+    ws.report().set("tool", "restic");
+    ws.report().set("backend", "rest");
     ToolChoice choice = chooseTool("restic");
     E2E_REQUIRE_TOOL(ws, choice);
     RestServer srv(ws.work() / "rest-server", ws.logs());
@@ -125,6 +131,7 @@ TEST_P(CheckCatchesDamage, OnLocal) {
     const std::string name = GetParam();
     Workspace ws("backends");
     ws.report().set("tool", name);
+    ws.report().set("backend", "local");
     ToolChoice choice = chooseTool(name);
     E2E_REQUIRE_TOOL(ws, choice);
     LocalBackend backend(ws);
