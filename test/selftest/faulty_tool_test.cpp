@@ -23,33 +23,33 @@ struct Fault {
 };
 
 // Wrapper scripts: the fakes are the point here. $real is the real binary.
-const char* kDamageRestore = R"SH(
+// After a restore (restic --target DIR, borg extract in $PWD), $dir is where it went.
+const std::string kAfterRestore = R"SH(
 "$real" "$@"; rc=$?
-case " $* " in
-  *" restore "*|*" extract "*)
-    dir=$PWD
-    prev=""
-    for a in "$@"; do [ "$prev" = "--target" ] && dir=$a; prev=$a; done
-    f=$(find "$dir" -type f -size +1k | LC_ALL=C sort | head -n 1)
-    [ -n "$f" ] && printf 'X' | dd of="$f" bs=1 seek=100 conv=notrunc status=none ;;
-esac
+restored=""
+case " $* " in *" restore "*|*" extract "*) restored=yes ;; esac
+dir=$PWD
+prev=""
+for a in "$@"; do [ "$prev" = "--target" ] && dir=$a; prev=$a; done
+)SH";
+
+const std::string kDamageRestore = kAfterRestore + R"SH(
+if [ -n "$restored" ]; then
+  f=$(find "$dir" -type f -size +1k | LC_ALL=C sort | head -n 1)
+  [ -n "$f" ] && printf 'X' | dd of="$f" bs=1 seek=100 conv=notrunc status=none
+fi
 exit $rc
 )SH";
 
-const char* kDropFile = R"SH(
-"$real" "$@"; rc=$?
-case " $* " in
-  *" restore "*|*" extract "*)
-    dir=$PWD
-    prev=""
-    for a in "$@"; do [ "$prev" = "--target" ] && dir=$a; prev=$a; done
-    f=$(find "$dir" -type f -name 'note-*' | LC_ALL=C sort | head -n 1)
-    [ -n "$f" ] && rm -f "$f" ;;
-esac
+const std::string kDropFile = kAfterRestore + R"SH(
+if [ -n "$restored" ]; then
+  f=$(find "$dir" -type f -name 'note-*' | LC_ALL=C sort | head -n 1)
+  [ -n "$f" ] && rm -f "$f"
+fi
 exit $rc
 )SH";
 
-const char* kFalseSuccess = R"SH(
+const std::string kFalseSuccess = R"SH(
 case " $* " in
   *" backup "*|*" create "*)
     # fail for real (wrong passphrase), then claim success
