@@ -41,13 +41,17 @@ fs::path smallSource(Workspace& ws, std::uint64_t bytes) {
     return src;
 }
 
+// restic against a rest-server of the test's own (configured before start)
+#define E2E_RESTIC_ON_REST(ws, choice, srv)            \
+    Workspace ws("backends");                          \
+    ws.report().set("tool", "restic");                 \
+    ws.report().set("backend", "rest");                \
+    ToolChoice choice = chooseTool("restic");          \
+    E2E_REQUIRE_TOOL(ws, choice);                      \
+    RestServer srv(ws.work() / "rest-server", ws.logs())
+
 TEST(Failures, RestWrongPasswordFailsCleanly) {
-    Workspace ws("backends");
-    ws.report().set("tool", "restic");
-    ws.report().set("backend", "rest");
-    ToolChoice choice = chooseTool("restic");
-    E2E_REQUIRE_TOOL(ws, choice);
-    RestServer srv(ws.work() / "rest-server", ws.logs());
+    E2E_RESTIC_ON_REST(ws, choice, srv);
     srv.requireLogin("e2e", ws.secret("htpasswd"));
     srv.start();
     RepoTarget t = restTarget(srv);
@@ -96,12 +100,7 @@ TEST(Failures, VykarWrongTokenFailsCleanly) {
 }
 
 TEST(Failures, RestSizeLimitIsReported) {
-    Workspace ws("backends");
-    ws.report().set("tool", "restic");
-    ws.report().set("backend", "rest");
-    ToolChoice choice = chooseTool("restic");
-    E2E_REQUIRE_TOOL(ws, choice);
-    RestServer srv(ws.work() / "rest-server", ws.logs());
+    E2E_RESTIC_ON_REST(ws, choice, srv);
     srv.maxSize(4ull << 20);   // 4 MiB for the whole repository
     srv.start();
     RepoTarget t = restTarget(srv);
