@@ -5,6 +5,7 @@
 #     SOURCES local_test.cpp
 #     AREA backends SUBSKILL local [more sub-skills] COST quick|long [NEEDS root kvm]
 #     [TOOLS vykar restic ...]     # one discovery per tool: each test gets its tool label
+#     [BACKENDS local rest ...]    # with TOOLS: tests named …/<tool>_<backend>_… also get the backend label
 #     [TIMEOUT 900] [LIBS extra_targets] [DEFINES NAME=value] [NO_JANITOR])
 #
 # Tests with a tool in their name (…/restic_…) get that tool's label, so
@@ -18,7 +19,7 @@ define_property(GLOBAL PROPERTY E2E_FIXTURES_REQUIRED BRIEF_DOCS "fixtures requi
 set(E2E_ALL_TOOLS vykar restic rustic borg kopia)
 
 function(e2e_add_suite)
-  cmake_parse_arguments(S "NO_JANITOR" "NAME;AREA;COST;TIMEOUT" "SOURCES;TOOLS;NEEDS;LIBS;DEFINES;SUBSKILL" ${ARGN})
+  cmake_parse_arguments(S "NO_JANITOR" "NAME;AREA;COST;TIMEOUT" "SOURCES;TOOLS;BACKENDS;NEEDS;LIBS;DEFINES;SUBSKILL" ${ARGN})
   foreach(req NAME AREA COST SOURCES)
     if(NOT S_${req})
       message(FATAL_ERROR "e2e_add_suite: ${req} is required (suite '${S_NAME}')")
@@ -61,7 +62,13 @@ function(e2e_add_suite)
   if(S_TOOLS)
     set(tool_patterns "")
     foreach(tool IN LISTS S_TOOLS)
-      _e2e_discover(${S_NAME} "${tool}" "${labels};${tool}" "*/${tool}_*:*/${tool}")
+      if(S_BACKENDS)
+        foreach(backend IN LISTS S_BACKENDS)
+          _e2e_discover(${S_NAME} "${tool}_${backend}" "${labels};${tool};${backend}" "*/${tool}_${backend}_*")
+        endforeach()
+      else()
+        _e2e_discover(${S_NAME} "${tool}" "${labels};${tool}" "*/${tool}_*:*/${tool}")
+      endif()
       string(APPEND tool_patterns ":*/${tool}_*:*/${tool}")
     endforeach()
     # tests that name no tool (plain TEST()s in the same file)

@@ -1,6 +1,5 @@
 #include "db/Postgres.hpp"
 
-#include "tree/Corpus.hpp"
 #include "tree/Digest.hpp"
 
 #include <libpq-fe.h>
@@ -16,32 +15,15 @@ struct PgResult {
     ~PgResult() { PQclear(r); }
 };
 
-// Random printable text from a seeded stream: no repeated filler.
-std::string randomText(Rng& rng, std::size_t n) {
-    static const char* alpha = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,-";
-    std::string s(n, ' ');
-    for (auto& c : s) c = alpha[rng.below(66)];
-    return s;
-}
-
-std::string randomHex(Rng& rng, std::size_t bytes) {
+std::string hexBytea(const std::string& raw) {
     static const char* h = "0123456789abcdef";
-    std::string s;
-    s.reserve(bytes * 2 + 3);
-    s += "\\\\x";   // COPY text format: \\x then hex = bytea
-    for (std::size_t i = 0; i < bytes; ++i) {
-        auto v = rng.next() & 0xff;
-        s += h[v >> 4];
-        s += h[v & 15];
+    std::string s = "\\\\x";   // COPY text format: \\x then hex = bytea
+    s.reserve(raw.size() * 2 + 3);
+    for (unsigned char c : raw) {
+        s += h[c >> 4];
+        s += h[c & 15];
     }
     return s;
-}
-
-std::string timestamp(Rng& rng) {
-    std::ostringstream s;
-    s << 2020 + rng.below(6) << "-" << 1 + rng.below(12) << "-" << 1 + rng.below(28) << " " << rng.below(24) << ":" << rng.below(60) << ":"
-      << rng.below(60) << "+00";
-    return s.str();
 }
 
 }  // namespace
@@ -87,19 +69,17 @@ std::uint64_t Postgres::databaseBytes() { return std::stoull(scalar("SELECT pg_d
 SeedStats Postgres::seed(const std::string& schema_sql, std::uint64_t target_bytes, std::uint64_t seed_value) {
     auto t0 = std::chrono::steady_clock::now();
     exec(schema_sql);
-    Rng rng(seed_value);
+    RowGen g(seed_value);
     SeedStats st;
-    // a fixed head of customers and products; orders and events grow to the target
-    const std::uint64_t customers = 2000, products = 500;
+    const std::uint64_t customers = kSeedCustomers, products = kSeedProducts;
     std::string buf;
     for (std::uint64_t i = 1; i <= customers; ++i)
-        buf += std::to_string(i) + "\t" + randomText(rng, 12) + "\t" + randomText(rng, 8) + "@example.test\t" + timestamp(rng) + "\t" +
-               randomText(rng, 200 + rng.below(200)) + "\n";
+        buf += std::to_string(i) + "\t" + g.text(12) + "\t" + g.text(8) + "@example.test\t" + g.timestamp() + "+00\t" + g.text(200 + g.below(200)) + "\n";
     copyRows("customers", "id, name, email, created_at, notes", buf);
     buf.clear();
     for (std::uint64_t i = 1; i <= products; ++i)
-        buf += std::to_string(i) + "\tSKU-" + std::to_string(rng.next() % 100000000) + "\t" + randomText(rng, 30) + "\t" +
-               std::to_string(rng.below(1000000)) + "\t" + randomText(rng, 300 + rng.below(300)) + "\n";
+        buf += std::to_string(i) + "\tSKU-" + std::to_string(g.below(100000000)) + "\t" + g.text(30) + "\t" + std::to_string(g.below(1000000)) +
+               "\t" + g.text(300 + g.below(300)) + "\n";
     copyRows("products", "id, sku, title, price_cents, description", buf);
     st.rows["customers"] = customers;
     st.rows["products"] = products;
@@ -109,11 +89,11 @@ SeedStats Postgres::seed(const std::string& schema_sql, std::uint64_t target_byt
         std::string orders, events;
         for (std::uint64_t k = 0; k < batch; ++k) {
             ++order_id;
-            orders += std::to_string(order_id) + "\t" + std::to_string(1 + rng.below(customers)) + "\t" + std::to_string(1 + rng.below(products)) +
-                      "\t" + std::to_string(1 + rng.below(20)) + "\t" + timestamp(rng) + "\t" + randomHex(rng, 256 + rng.below(512)) + "\n";
-            for (int e = 0, n = int(1 + rng.below(3)); e < n; ++e)
-                events += std::to_string(++event_id) + "\t" + std::to_string(order_id) + "\t" + (rng.below(2) ? "shipped" : "paid") + "\t" +
-                          timestamp(rng) + "\t" + randomText(rng, 100 + rng.below(200)) + "\n";
+            orders += std::to_string(order_id) + "\t" + std::to_string(1 + g.below(customers)) + "\t" + std::to_string(1 + g.below(products)) + "\t" +
+                      std::to_string(1 + g.below(20)) + "\t" + g.timestamp() + "+00\t" + hexBytea(g.bytes(256 + g.below(512))) + "\n";
+            for (int e = 0, n = int(1 + g.below(3)); e < n; ++e)
+                events += std::to_string(++event_id) + "\t" + std::to_string(order_id) + "\t" + (g.below(2) ? "shipped" : "paid") + "\t" +
+                          g.timestamp() + "+00\t" + g.text(100 + g.below(200)) + "\n";
         }
         copyRows("orders", "id, customer_id, product_id, quantity, placed_at, payload", orders);
         copyRows("order_events", "id, order_id, kind, at, body", events);
@@ -122,14 +102,48 @@ SeedStats Postgres::seed(const std::string& schema_sql, std::uint64_t target_byt
     st.rows["orders"] = order_id;
     st.rows["order_events"] = event_id;
     st.final_bytes = databaseBytes();
-    st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    st.seconds = secondsSince(t0);
+    return st;
+}
+
+SeedStats Postgres::seedWithSqlGenerator(const std::string& schema_sql, std::uint64_t target_bytes) {
+    // The usual hand-written approach: the server generates rows itself. Text
+    // comes from md5() of random(), payload from gen_random_bytes-like
+    // decode(md5...) chains: random, but far less entropy per byte than ours.
+    auto t0 = std::chrono::steady_clock::now();
+    exec(schema_sql);
+    exec("INSERT INTO customers SELECT i, md5(random()::text), md5(random()::text) || '@example.test', now() - random() * interval '5 years', "
+         "repeat(md5(random()::text), 9) FROM generate_series(1, " + std::to_string(kSeedCustomers) + ") i");
+    exec("INSERT INTO products SELECT i, 'SKU-' || (random() * 1e8)::bigint, md5(random()::text), (random() * 1e6)::bigint, "
+         "repeat(md5(random()::text), 14) FROM generate_series(1, " + std::to_string(kSeedProducts) + ") i");
+    SeedStats st;
+    std::uint64_t order_id = 0, event_id = 0;
+    const std::uint64_t batch = 20000;
+    while (databaseBytes() < target_bytes) {
+        const std::string from = std::to_string(order_id + 1), to = std::to_string(order_id + batch);
+        exec("INSERT INTO orders SELECT i, 1 + (random() * " + std::to_string(kSeedCustomers - 1) + ")::int, 1 + (random() * " +
+             std::to_string(kSeedProducts - 1) + ")::int, 1 + (random() * 19)::int, now() - random() * interval '5 years', "
+             "decode(repeat(md5(random()::text), 16), 'hex') FROM generate_series(" + from + ", " + to + ") i");
+        exec("INSERT INTO order_events SELECT " + std::to_string(event_id) + " + row_number() OVER (), o, "
+             "CASE WHEN random() < 0.5 THEN 'paid' ELSE 'shipped' END, now() - random() * interval '5 years', repeat(md5(random()::text), 6) "
+             "FROM generate_series(" + from + ", " + to + ") o, generate_series(1, 2) k");
+        order_id += batch;
+        event_id += 2 * batch;
+    }
+    exec("ANALYZE");
+    st.rows["customers"] = kSeedCustomers;
+    st.rows["products"] = kSeedProducts;
+    st.rows["orders"] = order_id;
+    st.rows["order_events"] = event_id;
+    st.final_bytes = databaseBytes();
+    st.seconds = secondsSince(t0);
     return st;
 }
 
 DbFingerprint Postgres::fingerprint(std::uint64_t every) {
     DbFingerprint f;
     std::set<std::string> distinct;
-    for (const char* t : {"customers", "products", "orders", "order_events"}) {
+    for (const char* t : kSeedTables) {
         f.rows[t] = std::stoull(scalar(std::string("SELECT count(*) FROM ") + t));
         PgResult r{PQexec(conn_, (std::string("SELECT t::text FROM ") + t + " t WHERE id % " + std::to_string(every) + " = 1 ORDER BY id").c_str())};
         if (PQresultStatus(r.r) != PGRES_TUPLES_OK) throw DbError(std::string("sampling ") + t + ": " + PQerrorMessage(conn_));

@@ -38,6 +38,10 @@ struct Capabilities {
     std::set<std::string> backends;     // which RepoTarget kinds it can use
     bool no_encryption = false;         // can create an unencrypted repository
     bool stdin_dumps = false;           // can store a command's stdout as a file
+    // It runs the dump command itself and commits nothing when the command
+    // fails. Without it the suite pipes the command into the tool's stdin and,
+    // when the command failed, deletes the partial snapshot the tool made.
+    bool dump_guard = false;
     bool native_hooks = false;          // runs before/after/failed/finally itself
     bool concurrent_clients = false;
     // tree fidelity: what a restore brings back (a gap is a named tolerance, not a silent pass)
@@ -52,6 +56,11 @@ struct Snapshot {
     std::string id;
     std::string label;
     std::string time;
+};
+
+// Source hooks run by the tool itself (vykar's before/after/failed/finally).
+struct HookSet {
+    std::string before, after, failed, finally;   // shell commands; empty = none
 };
 
 struct RepoOptions {
@@ -93,6 +102,14 @@ public:
     // turns its outcome into a snapshot id or throws ToolError.
     virtual std::unique_ptr<Child> startBackup(const fs::path& source, const std::string& label) = 0;
     virtual std::string finishBackup(const Result& r) = 0;
+    // Store the stdout of `command` (an executable, run without arguments) as
+    // one file `name`: vykar's command_dumps, the others' from-command or stdin
+    // modes. Throws ToolError when the command or the tool fails.
+    virtual std::string backupCommandOutput(const fs::path& command, const std::string& name, const std::string& label) = 0;
+    // Where that file is in the snapshot's listing and under a restore target.
+    virtual std::string commandOutputPath(const std::string& name) const { return name; }
+    // Back up `source` with the tool running `hooks` itself (Capabilities::native_hooks).
+    virtual std::string backupWithHooks(const fs::path& source, const HookSet& hooks, const std::string& label);
     virtual std::vector<Snapshot> snapshots() = 0;
     // Paths in the snapshot, relative to the source root, raw bytes where the tool shows them.
     virtual std::vector<std::string> files(const std::string& id) = 0;
@@ -118,6 +135,7 @@ public:
     std::string backup(const fs::path& source, const std::string& label) override;
     std::unique_ptr<Child> startBackup(const fs::path& source, const std::string& label) override;
     std::string finishBackup(const Result& r) override;
+    std::string backupCommandOutput(const fs::path& command, const std::string& name, const std::string& label) override;
 
 protected:
     // Runs one step; throws ToolError unless the exit code is in `ok_codes`.
@@ -131,6 +149,13 @@ protected:
     };
     virtual Invocation backupInvocation(const fs::path& source, const std::string& label) = 0;
     virtual std::string snapshotIdFrom(const Result& r) = 0;
+    // How it stores a command's stdout: `piped` = it reads its own stdin and the
+    // suite feeds it the command's output (no guard against a failing command).
+    struct DumpInvocation {
+        std::vector<std::string> args;
+        bool piped = false;
+    };
+    virtual DumpInvocation dumpInvocation(const fs::path& command, const std::string& name, const std::string& label) = 0;
     Command command(const std::string& stepName, const std::vector<std::string>& args, const fs::path& cwd) const;
     void checkResult(const std::string& stepName, const Result& r, const std::vector<int>& ok_codes) const;
     virtual std::vector<std::string> versionArgs() const { return {"--version"}; }

@@ -28,6 +28,7 @@ Capabilities BorgTool::capabilities() const {
     c.backends = {"local", "sftp"};   // sftp here means borg over ssh (borg serve on the remote side)
     c.no_encryption = true;
     c.stdin_dumps = true;
+    c.dump_guard = true;     // --content-from-command
     return c;
 }
 
@@ -60,6 +61,13 @@ CliTool::Invocation BorgTool::backupInvocation(const fs::path& source, const std
         if (s.id == name) name = label + "@" + std::to_string(++seq_) + "b";
     pending_ = name;
     return {{"create", "--json", repo() + "::" + name, "."}, source};
+}
+
+CliTool::DumpInvocation BorgTool::dumpInvocation(const fs::path& command, const std::string& name, const std::string& label) {
+    // --content-from-command: borg runs it and creates no archive when it fails
+    Invocation inv = backupInvocation({}, label);
+    std::string archive = inv.args[2];
+    return {{"create", "--json", "--content-from-command", "--stdin-name", name, archive, "--", command.string()}, false};
 }
 
 std::string BorgTool::snapshotIdFrom(const Result&) { return pending_; }

@@ -22,6 +22,8 @@ public:
     void unlock() override;
     void destroyRepo() override;
     const fs::path& configPath() const { return config_; }
+    std::string commandOutputPath(const std::string& name) const override { return "vykar-dumps/" + name; }
+    std::string backupWithHooks(const fs::path& source, const HookSet& hooks, const std::string& label) override;
     std::string exitMeaning(int code) const override {
         return code == 3 ? "partial success: the backup finished but skipped files it could not read" : "";
     }
@@ -32,10 +34,12 @@ protected:
     std::map<std::string, std::string> toolEnv() const override;
     Invocation backupInvocation(const fs::path& source, const std::string& label) override;
     std::string snapshotIdFrom(const Result& r) override;
+    DumpInvocation dumpInvocation(const fs::path& command, const std::string& name, const std::string& label) override;
 private:
     void writeConfig(bool encrypted);
     std::vector<std::string> args(std::initializer_list<std::string> rest) const;
     fs::path config_;
+    std::string sources_;   // a `sources:` section (hooks, command_dumps) for the next backup
     bool encrypted_ = true;
 };
 
@@ -61,6 +65,7 @@ protected:
     std::map<std::string, std::string> toolEnv() const override;
     Invocation backupInvocation(const fs::path& source, const std::string& label) override;
     std::string snapshotIdFrom(const Result& r) override;
+    DumpInvocation dumpInvocation(const fs::path& command, const std::string& name, const std::string& label) override;
     std::vector<std::string> versionArgs() const override;
 private:
     std::string repoUrl() const;
@@ -87,6 +92,7 @@ protected:
     std::map<std::string, std::string> toolEnv() const override;
     Invocation backupInvocation(const fs::path& source, const std::string& label) override;
     std::string snapshotIdFrom(const Result& r) override;
+    DumpInvocation dumpInvocation(const fs::path& command, const std::string& name, const std::string& label) override;
 private:
     std::string repoUrl() const;
     std::vector<std::string> args(std::initializer_list<std::string> rest) const;
@@ -112,6 +118,7 @@ protected:
     std::map<std::string, std::string> toolEnv() const override;
     Invocation backupInvocation(const fs::path& source, const std::string& label) override;
     std::string snapshotIdFrom(const Result& r) override;
+    DumpInvocation dumpInvocation(const fs::path& command, const std::string& name, const std::string& label) override;
 private:
     std::string repo() const;
     int seq_ = 0;
@@ -137,6 +144,7 @@ protected:
     std::map<std::string, std::string> toolEnv() const override;
     Invocation backupInvocation(const fs::path& source, const std::string& label) override;
     std::string snapshotIdFrom(const Result& r) override;
+    DumpInvocation dumpInvocation(const fs::path& command, const std::string& name, const std::string& label) override;
 private:
     std::vector<std::string> args(std::initializer_list<std::string> rest) const;
     fs::path config_;

@@ -17,7 +17,7 @@ Capabilities KopiaTool::capabilities() const {
     c.no_encryption = false;
     c.no_encryption_reason = "kopia always encrypts its repository (no unencrypted mode)";
     c.stdin_dumps = true;
-    c.native_hooks = true;
+    c.native_hooks = false;   // it has hooks of its own, but backupWithHooks does not drive them yet
     c.concurrent_clients = true;
     c.hardlinks = false;          // kopia stores each name as its own file
     c.fifos = false;              // kopia does not store special files
@@ -63,6 +63,11 @@ void KopiaTool::init(const RepoOptions& opt) {
 
 CliTool::Invocation KopiaTool::backupInvocation(const fs::path& source, const std::string& label) {
     return {args({"snapshot", "create", source.string(), "--json", "--tags=label:" + label}), {}};
+}
+
+CliTool::DumpInvocation KopiaTool::dumpInvocation(const fs::path&, const std::string& name, const std::string& label) {
+    // no from-command mode: it reads stdin, so the suite pipes the command in
+    return {args({"snapshot", "create", "--stdin-file", name, "-", "--json", "--tags=label:" + label}), true};
 }
 
 std::string KopiaTool::snapshotIdFrom(const Result& r) {

@@ -73,6 +73,15 @@ CliTool::Invocation ResticTool::backupInvocation(const fs::path& source, const s
     return {args({"backup", "--json", "--host", "e2e", "--tag", label, "."}), source};
 }
 
+CliTool::DumpInvocation ResticTool::dumpInvocation(const fs::path& command, const std::string& name, const std::string& label) {
+    // --stdin-from-command (runs the command, no snapshot when it fails) came in 0.17
+    int major = 0, minor = 0;
+    sscanf(version().c_str(), "restic %d.%d", &major, &minor);
+    if (major > 0 || minor >= 17)
+        return {args({"backup", "--json", "--host", "e2e", "--tag", label, "--stdin-filename", name, "--stdin-from-command", "--", command.string()}), false};
+    return {args({"backup", "--json", "--host", "e2e", "--tag", label, "--stdin", "--stdin-filename", name}), true};
+}
+
 std::string ResticTool::snapshotIdFrom(const Result& r) {
     std::istringstream in(r.out);
     std::string line, id;

@@ -33,7 +33,8 @@ Capabilities VykarTool::capabilities() const {
     c.backends = {"local", "rest", "s3", "sftp"};
     c.no_encryption = true;
     c.stdin_dumps = true;
-    c.native_hooks = true;
+    c.dump_guard = true;     // command_dumps: a failing command aborts, no snapshot
+    c.native_hooks = true;    // backupWithHooks: source hooks in its config
     c.concurrent_clients = true;
     c.listing_newlines = false;   // `snapshot list` prints one path per line
     c.fifos = false;              // FIFOs are skipped at backup time (with a warning, exit 0)
@@ -68,6 +69,7 @@ void VykarTool::writeConfig(bool encrypted) {
     y << "encryption:\n  mode: " << (encrypted ? "auto" : "none") << "\n";
     y << "compression:\n  algorithm: lz4\n";
     y << "cache_dir: " << yamlQuote((ctx_.home / "vykar-cache").string()) << "\n";
+    y << sources_;
     std::ofstream(config_) << y.str();
     // The config holds S3/REST credentials for a remote target: readable by us only.
     fs::permissions(config_, fs::perms::owner_read | fs::perms::owner_write);
@@ -97,6 +99,28 @@ void VykarTool::init(const RepoOptions& opt) {
 
 CliTool::Invocation VykarTool::backupInvocation(const fs::path& source, const std::string& label) {
     return {args({"backup", "-l", label, source.string()}), {}};
+}
+
+CliTool::DumpInvocation VykarTool::dumpInvocation(const fs::path& command, const std::string& name, const std::string& label) {
+    sources_ = "sources:\n  - label: " + yamlQuote(label) + "\n    command_dumps:\n      - name: " + yamlQuote(name) +
+               "\n        command: " + yamlQuote(command.string()) + "\n";
+    writeConfig(encrypted_);
+    return {args({"backup", "-S", label}), false};
+}
+
+std::string VykarTool::backupWithHooks(const fs::path& source, const HookSet& hooks, const std::string& label) {
+    std::string y = "sources:\n  - label: " + yamlQuote(label) + "\n    path: " + yamlQuote(source.string()) + "\n    hooks:\n";
+    for (const auto& [k, v] : {std::pair<const char*, std::string>{"before", hooks.before}, {"after", hooks.after}, {"failed", hooks.failed},
+                               {"finally", hooks.finally}})
+        if (!v.empty()) y += std::string("      ") + k + ": " + yamlQuote(v) + "\n";
+    sources_ = y;
+    writeConfig(encrypted_);
+    Result r = run(command("backup", args({"backup", "-S", label}), {}));
+    history_.push_back(r);
+    sources_.clear();
+    writeConfig(encrypted_);
+    checkResult("backup", r, {0});
+    return snapshotIdFrom(r);
 }
 
 std::string VykarTool::snapshotIdFrom(const Result& r) {

@@ -1,0 +1,181 @@
+#include "db/MariaDb.hpp"
+
+#include "tree/Digest.hpp"
+
+#include <mysql.h>
+#include <set>
+
+namespace e2e {
+
+namespace {
+
+struct Res {
+    MYSQL_RES* r;
+    ~Res() {
+        if (r) mysql_free_result(r);
+    }
+};
+
+}  // namespace
+
+MariaDb::MariaDb(const MariaDbAddress& a, const std::string& dbname) : conn_(mysql_init(nullptr)) {
+    if (!conn_) throw DbError("mysql_init failed (out of memory)");
+    unsigned timeout = 10;
+    mysql_options(conn_, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+    mysql_options(conn_, MYSQL_READ_DEFAULT_GROUP, "backup-e2e-none");   // no ~/.my.cnf groups of the host
+    if (!mysql_real_connect(conn_, nullptr, a.user.c_str(), a.password.empty() ? nullptr : a.password.c_str(),
+                            dbname.empty() ? nullptr : dbname.c_str(), 0, a.socket.c_str(), CLIENT_MULTI_STATEMENTS)) {
+        std::string e = mysql_error(conn_);
+        mysql_close(conn_);
+        conn_ = nullptr;
+        throw DbError("cannot connect to MariaDB over " + a.socket + " as " + a.user + ": " + e);
+    }
+}
+
+MariaDb::~MariaDb() {
+    if (conn_) mysql_close(conn_);
+}
+
+void MariaDb::drain() {
+    do {
+        if (MYSQL_RES* r = mysql_store_result(conn_)) mysql_free_result(r);
+        else if (mysql_field_count(conn_) != 0) throw DbError(std::string("MariaDB: ") + mysql_error(conn_));
+    } while (mysql_next_result(conn_) == 0);
+    if (mysql_errno(conn_)) throw DbError(std::string("MariaDB: ") + mysql_error(conn_));
+}
+
+void MariaDb::exec(const std::string& sql) {
+    if (mysql_real_query(conn_, sql.data(), sql.size()) != 0)
+        throw DbError(std::string("MariaDB: ") + mysql_error(conn_) + " in: " + sql.substr(0, 200));
+    drain();
+}
+
+std::string MariaDb::scalar(const std::string& sql) {
+    if (mysql_real_query(conn_, sql.data(), sql.size()) != 0)
+        throw DbError(std::string("MariaDB: ") + mysql_error(conn_) + " in: " + sql.substr(0, 200));
+    Res r{mysql_store_result(conn_)};
+    MYSQL_ROW row = r.r ? mysql_fetch_row(r.r) : nullptr;
+    if (!row) throw DbError("MariaDB: no row from: " + sql.substr(0, 200));
+    std::string v = row[0] ? row[0] : "";
+    return v;
+}
+
+std::string MariaDb::quote(const std::string& raw) {
+    std::string out(raw.size() * 2 + 3, '\0');
+    out[0] = '\'';
+    unsigned long n = mysql_real_escape_string(conn_, out.data() + 1, raw.data(), raw.size());
+    out.resize(n + 1);
+    out += '\'';
+    return out;
+}
+
+std::uint64_t MariaDb::databaseBytes() {
+    return std::stoull(scalar("SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables WHERE table_schema = DATABASE()"));
+}
+
+SeedStats MariaDb::seed(const std::string& schema_sql, std::uint64_t target_bytes, std::uint64_t seed_value) {
+    auto t0 = std::chrono::steady_clock::now();
+    exec(schema_sql);
+    exec("SET foreign_key_checks = 0, unique_checks = 0");
+    RowGen g(seed_value);
+    SeedStats st;
+    std::uint64_t sent = 0;   // row bytes generated: InnoDB's size figures lag, this drives the loop
+    auto flush = [&](std::string& sql) {
+        if (sql.empty()) return;
+        sent += sql.size();
+        exec(sql);
+        sql.clear();
+    };
+    std::string sql;
+    for (std::uint64_t i = 1; i <= kSeedCustomers; ++i)
+        sql += (i == 1 ? "INSERT INTO customers VALUES (" : ",(") + std::to_string(i) + "," + quote(g.text(12)) + "," + quote(g.text(8) + "@example.test") +
+               ",'" + g.timestamp() + "'," + quote(g.text(200 + g.below(200))) + ")";
+    flush(sql);
+    for (std::uint64_t i = 1; i <= kSeedProducts; ++i)
+        sql += (i == 1 ? "INSERT INTO products VALUES (" : ",(") + std::to_string(i) + "," + quote("SKU-" + std::to_string(g.below(100000000))) + "," +
+               quote(g.text(30)) + "," + std::to_string(g.below(1000000)) + "," + quote(g.text(300 + g.below(300))) + ")";
+    flush(sql);
+    std::uint64_t order_id = 0, event_id = 0;
+    const std::uint64_t batch = 2000;
+    exec("START TRANSACTION");
+    while (sent < target_bytes) {
+        std::string orders, events;
+        for (std::uint64_t k = 0; k < batch; ++k) {
+            ++order_id;
+            orders += (k == 0 ? "INSERT INTO orders VALUES (" : ",(") + std::to_string(order_id) + "," + std::to_string(1 + g.below(kSeedCustomers)) + "," +
+                      std::to_string(1 + g.below(kSeedProducts)) + "," + std::to_string(1 + g.below(20)) + ",'" + g.timestamp() + "'," +
+                      quote(g.bytes(256 + g.below(512))) + ")";
+            for (int e = 0, n = int(1 + g.below(3)); e < n; ++e)
+                events += (events.empty() ? "INSERT INTO order_events VALUES (" : ",(") + std::to_string(++event_id) + "," + std::to_string(order_id) +
+                          ",'" + (g.below(2) ? "shipped" : "paid") + "','" + g.timestamp() + "'," + quote(g.text(100 + g.below(200))) + ")";
+        }
+        flush(orders);
+        flush(events);
+    }
+    exec("COMMIT");
+    exec("SET foreign_key_checks = 1, unique_checks = 1");
+    exec("ANALYZE TABLE customers, products, orders, order_events");
+    st.rows = {{"customers", kSeedCustomers}, {"products", kSeedProducts}, {"orders", order_id}, {"order_events", event_id}};
+    st.final_bytes = databaseBytes();
+    st.seconds = secondsSince(t0);
+    return st;
+}
+
+SeedStats MariaDb::seedWithSqlGenerator(const std::string& schema_sql, std::uint64_t target_bytes) {
+    auto t0 = std::chrono::steady_clock::now();
+    exec(schema_sql);
+    exec("SET foreign_key_checks = 0, unique_checks = 0");
+    exec("INSERT INTO customers SELECT seq, md5(rand()), concat(md5(rand()), '@example.test'), now() - interval floor(rand() * 1e8) second, "
+         "repeat(md5(rand()), 9) FROM seq_1_to_" + std::to_string(kSeedCustomers));
+    exec("INSERT INTO products SELECT seq, concat('SKU-', floor(rand() * 1e8)), md5(rand()), floor(rand() * 1e6), repeat(md5(rand()), 14) FROM seq_1_to_" +
+         std::to_string(kSeedProducts));
+    std::uint64_t order_id = 0, event_id = 0, sent = 0;
+    const std::uint64_t batch = 20000;
+    exec("START TRANSACTION");
+    while (sent < target_bytes) {
+        const std::string off = std::to_string(order_id);
+        exec("INSERT INTO orders SELECT " + off + " + seq, 1 + floor(rand() * " + std::to_string(kSeedCustomers - 1) + "), 1 + floor(rand() * " +
+             std::to_string(kSeedProducts - 1) + "), 1 + floor(rand() * 19), now() - interval floor(rand() * 1e8) second, "
+             "unhex(repeat(md5(rand()), 16)) FROM seq_1_to_" + std::to_string(batch));
+        exec("INSERT INTO order_events SELECT " + std::to_string(event_id) + " + seq, " + off + " + ((seq + 1) DIV 2), if(rand() < 0.5, 'paid', 'shipped'), "
+             "now() - interval floor(rand() * 1e8) second, repeat(md5(rand()), 6) FROM seq_1_to_" + std::to_string(2 * batch));
+        order_id += batch;
+        event_id += 2 * batch;
+        sent += batch * (256 + 40) + 2 * batch * (192 + 30);
+    }
+    exec("COMMIT");
+    exec("ANALYZE TABLE customers, products, orders, order_events");
+    SeedStats st;
+    st.rows = {{"customers", kSeedCustomers}, {"products", kSeedProducts}, {"orders", order_id}, {"order_events", event_id}};
+    st.final_bytes = databaseBytes();
+    st.seconds = secondsSince(t0);
+    return st;
+}
+
+DbFingerprint MariaDb::fingerprint(std::uint64_t every) {
+    DbFingerprint f;
+    std::set<std::string> distinct;
+    for (const char* t : kSeedTables) {
+        f.rows[t] = std::stoull(scalar(std::string("SELECT COUNT(*) FROM ") + t));
+        std::string q = std::string("SELECT * FROM ") + t + " WHERE id % " + std::to_string(every) + " = 1 ORDER BY id";
+        if (mysql_real_query(conn_, q.data(), q.size()) != 0) throw DbError(std::string("sampling ") + t + ": " + mysql_error(conn_));
+        Res r{mysql_use_result(conn_)};
+        if (!r.r) throw DbError(std::string("sampling ") + t + ": " + mysql_error(conn_));
+        unsigned nf = mysql_num_fields(r.r);
+        std::string all;
+        while (MYSQL_ROW row = mysql_fetch_row(r.r)) {
+            unsigned long* len = mysql_fetch_lengths(r.r);
+            std::string one;
+            for (unsigned i = 0; i < nf; ++i) {
+                one += std::to_string(row[i] ? len[i] : 0) + ":";   // length-prefixed: binary-safe
+                if (row[i]) one.append(row[i], len[i]);
+            }
+            all += one;
+            if (distinct.insert(one).second) f.distinct_sample_bytes += one.size();
+        }
+        f.samples[t] = sha256(all);
+    }
+    return f;
+}
+
+}  // namespace e2e

@@ -1,0 +1,44 @@
+#pragma once
+// MariaDB through mariadb-connector-c: schema, bulk seeding with multi-row
+// INSERT (random content to a target size), per-table counts and a digest of
+// sampled rows, like db/Postgres.
+#include "db/Database.hpp"
+
+#include <string>
+
+struct st_mysql;
+
+namespace e2e {
+
+struct MariaDbAddress {
+    explicit MariaDbAddress(std::string sock, std::string usr = "root", std::string pw = {})
+        : socket(std::move(sock)), user(std::move(usr)), password(std::move(pw)) {}
+    std::string socket;      // unix socket path
+    std::string user;
+    std::string password;    // empty: socket authentication (root)
+};
+
+class MariaDb {
+public:
+    MariaDb(const MariaDbAddress& a, const std::string& dbname = "");
+    ~MariaDb();
+    MariaDb(const MariaDb&) = delete;
+    MariaDb& operator=(const MariaDb&) = delete;
+
+    // One or more statements separated by ';'.
+    void exec(const std::string& sql);
+    std::string scalar(const std::string& sql);
+    SeedStats seed(const std::string& schema_sql, std::uint64_t target_bytes, std::uint64_t seed);
+    DbFingerprint fingerprint(std::uint64_t sample_every = 97);
+    std::uint64_t databaseBytes();
+    // Baseline for the seeding benchmark: INSERT ... SELECT from the server's
+    // sequence engine (seq_1_to_N) with md5/rand text.
+    SeedStats seedWithSqlGenerator(const std::string& schema_sql, std::uint64_t target_bytes);
+
+private:
+    std::string quote(const std::string& raw);
+    void drain();
+    st_mysql* conn_ = nullptr;
+};
+
+}  // namespace e2e

@@ -1,0 +1,197 @@
+#include "db/Mongo.hpp"
+
+#include "tree/Digest.hpp"
+
+#include <mongoc/mongoc.h>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <vector>
+
+namespace e2e {
+
+namespace {
+
+void mongoInit() {
+    static std::once_flag once;
+    std::call_once(once, [] { mongoc_init(); });
+}
+
+struct Bson {
+    bson_t b = BSON_INITIALIZER;
+    Bson() = default;
+    Bson(const Bson&) = delete;
+    ~Bson() { bson_destroy(&b); }
+};
+
+struct Coll {
+    mongoc_collection_t* c;
+    ~Coll() { mongoc_collection_destroy(c); }
+};
+
+}  // namespace
+
+Mongo::Mongo(const std::string& uri, std::string dbname) : db_(std::move(dbname)) {
+    mongoInit();
+    bson_error_t err;
+    mongoc_uri_t* u = mongoc_uri_new_with_error(uri.c_str(), &err);
+    if (!u) throw DbError("bad MongoDB URI '" + uri + "': " + err.message);
+    mongoc_uri_set_option_as_int32(u, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 10000);
+    mongoc_uri_set_option_as_int32(u, MONGOC_URI_CONNECTTIMEOUTMS, 5000);
+    client_ = mongoc_client_new_from_uri_with_error(u, &err);
+    mongoc_uri_destroy(u);
+    if (!client_) throw DbError("cannot create a MongoDB client for '" + uri + "': " + err.message);
+    mongoc_client_set_appname(client_, "backup-e2e");
+}
+
+Mongo::~Mongo() {
+    if (client_) mongoc_client_destroy(client_);
+}
+
+void Mongo::ping() {
+    Bson cmd, reply;
+    BSON_APPEND_INT32(&cmd.b, "ping", 1);
+    bson_error_t err;
+    if (!mongoc_client_command_simple(client_, "admin", &cmd.b, nullptr, &reply.b, &err))
+        throw DbError(std::string("MongoDB ping failed: ") + err.message);
+}
+
+std::uint64_t Mongo::databaseBytes() {
+    Bson cmd, reply;
+    BSON_APPEND_INT32(&cmd.b, "dbStats", 1);
+    bson_error_t err;
+    if (!mongoc_client_command_simple(client_, db_.c_str(), &cmd.b, nullptr, &reply.b, &err))
+        throw DbError(std::string("MongoDB dbStats failed: ") + err.message);
+    bson_iter_t it;
+    if (bson_iter_init_find(&it, &reply.b, "dataSize") && BSON_ITER_HOLDS_NUMBER(&it)) return std::uint64_t(bson_iter_as_double(&it));
+    return 0;
+}
+
+void Mongo::dropDatabase() {
+    mongoc_database_t* d = mongoc_client_get_database(client_, db_.c_str());
+    bson_error_t err;
+    bool ok = mongoc_database_drop(d, &err);
+    mongoc_database_destroy(d);
+    if (!ok && err.code != 26) throw DbError(std::string("MongoDB dropDatabase failed: ") + err.message);
+}
+
+SeedStats Mongo::seed(std::uint64_t target_bytes, std::uint64_t seed_value) {
+    auto t0 = std::chrono::steady_clock::now();
+    RowGen g(seed_value);
+    SeedStats st;
+    std::uint64_t sent = 0;
+    auto insert = [&](const char* coll, std::vector<std::unique_ptr<Bson>>& docs) {
+        if (docs.empty()) return;
+        std::vector<const void*> ptrs;   // bson_t is over-aligned: no bson_t* template argument
+        for (auto& d : docs) {
+            ptrs.push_back(static_cast<const void*>(&d->b));
+            sent += d->b.len;
+        }
+        Coll c{mongoc_client_get_collection(client_, db_.c_str(), coll)};
+        Bson opts, reply;
+        BSON_APPEND_BOOL(&opts.b, "ordered", false);
+        bson_error_t err;
+        if (!mongoc_collection_insert_many(c.c, reinterpret_cast<const bson_t**>(ptrs.data()), ptrs.size(), &opts.b, &reply.b, &err))
+            throw DbError(std::string("MongoDB insert_many into ") + coll + ": " + err.message);
+        st.rows[coll] += docs.size();
+        docs.clear();
+    };
+    auto text = [](bson_t* d, const char* k, const std::string& v) { bson_append_utf8(d, k, -1, v.data(), int(v.size())); };
+    auto when = [&](bson_t* d, const char* k) { bson_append_date_time(d, k, -1, std::int64_t(1577836800000LL + g.below(6ull * 365 * 86400 * 1000))); };
+    std::vector<std::unique_ptr<Bson>> docs;
+    for (std::uint64_t i = 1; i <= kSeedCustomers; ++i) {
+        auto d = std::make_unique<Bson>();
+        BSON_APPEND_INT64(&d->b, "_id", std::int64_t(i));
+        text(&d->b, "name", g.text(12));
+        text(&d->b, "email", g.text(8) + "@example.test");
+        when(&d->b, "created_at");
+        text(&d->b, "notes", g.text(200 + g.below(200)));
+        docs.push_back(std::move(d));
+    }
+    insert("customers", docs);
+    for (std::uint64_t i = 1; i <= kSeedProducts; ++i) {
+        auto d = std::make_unique<Bson>();
+        BSON_APPEND_INT64(&d->b, "_id", std::int64_t(i));
+        text(&d->b, "sku", "SKU-" + std::to_string(g.below(100000000)));
+        text(&d->b, "title", g.text(30));
+        BSON_APPEND_INT64(&d->b, "price_cents", std::int64_t(g.below(1000000)));
+        text(&d->b, "description", g.text(300 + g.below(300)));
+        docs.push_back(std::move(d));
+    }
+    insert("products", docs);
+    std::uint64_t order_id = 0, event_id = 0;
+    std::vector<std::unique_ptr<Bson>> events;
+    while (sent < target_bytes) {
+        for (int k = 0; k < 1000; ++k) {
+            ++order_id;
+            auto d = std::make_unique<Bson>();
+            BSON_APPEND_INT64(&d->b, "_id", std::int64_t(order_id));
+            BSON_APPEND_INT64(&d->b, "customer_id", std::int64_t(1 + g.below(kSeedCustomers)));
+            BSON_APPEND_INT64(&d->b, "product_id", std::int64_t(1 + g.below(kSeedProducts)));
+            BSON_APPEND_INT32(&d->b, "quantity", int(1 + g.below(20)));
+            when(&d->b, "placed_at");
+            std::string payload = g.bytes(256 + g.below(512));
+            bson_append_binary(&d->b, "payload", -1, BSON_SUBTYPE_BINARY, reinterpret_cast<const std::uint8_t*>(payload.data()), std::uint32_t(payload.size()));
+            docs.push_back(std::move(d));
+            for (int e = 0, n = int(1 + g.below(3)); e < n; ++e) {
+                auto ev = std::make_unique<Bson>();
+                BSON_APPEND_INT64(&ev->b, "_id", std::int64_t(++event_id));
+                BSON_APPEND_INT64(&ev->b, "order_id", std::int64_t(order_id));
+                text(&ev->b, "kind", g.below(2) ? "shipped" : "paid");
+                when(&ev->b, "at");
+                text(&ev->b, "body", g.text(100 + g.below(200)));
+                events.push_back(std::move(ev));
+            }
+        }
+        insert("orders", docs);
+        insert("order_events", events);
+    }
+    st.final_bytes = databaseBytes();
+    st.seconds = secondsSince(t0);
+    return st;
+}
+
+DbFingerprint Mongo::fingerprint(std::uint64_t every) {
+    DbFingerprint f;
+    std::set<std::string> distinct;
+    for (const char* t : kSeedTables) {
+        Coll c{mongoc_client_get_collection(client_, db_.c_str(), t)};
+        Bson all_filter;
+        bson_error_t err;
+        std::int64_t n = mongoc_collection_count_documents(c.c, &all_filter.b, nullptr, nullptr, nullptr, &err);
+        if (n < 0) throw DbError(std::string("MongoDB count of ") + t + ": " + err.message);
+        f.rows[t] = std::uint64_t(n);
+        std::string all;
+        // sample ids 1, 1+every, ... in chunks: {_id: {$in: [...]}} sorted by _id
+        for (std::int64_t from = 1; from <= n; from += std::int64_t(every) * 1000) {
+            Bson filter, opts;
+            bson_t in, arr, sort;
+            BSON_APPEND_DOCUMENT_BEGIN(&filter.b, "_id", &in);
+            BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
+            int idx = 0;
+            for (std::int64_t id = from; id <= n && id < from + std::int64_t(every) * 1000; id += std::int64_t(every)) {
+                std::string key = std::to_string(idx++);
+                BSON_APPEND_INT64(&arr, key.c_str(), id);
+            }
+            bson_append_array_end(&in, &arr);
+            bson_append_document_end(&filter.b, &in);
+            BSON_APPEND_DOCUMENT_BEGIN(&opts.b, "sort", &sort);
+            BSON_APPEND_INT32(&sort, "_id", 1);
+            bson_append_document_end(&opts.b, &sort);
+            mongoc_cursor_t* cur = mongoc_collection_find_with_opts(c.c, &filter.b, &opts.b, nullptr);
+            const bson_t* doc;
+            while (mongoc_cursor_next(cur, &doc)) {
+                std::string one(reinterpret_cast<const char*>(bson_get_data(doc)), doc->len);
+                all += one;
+                if (distinct.insert(one).second) f.distinct_sample_bytes += one.size();
+            }
+            bool failed = mongoc_cursor_error(cur, &err);
+            mongoc_cursor_destroy(cur);
+            if (failed) throw DbError(std::string("MongoDB sampling of ") + t + ": " + err.message);
+        }
+        f.samples[t] = sha256(all);
+    }
+    return f;
+}
+
+}  // namespace e2e

@@ -1,0 +1,33 @@
+#pragma once
+// MongoDB (or a wire-compatible server) through libmongoc: bulk seeding with
+// insert_many (random documents to a target size), per-collection counts and
+// a digest of sampled documents, like db/Postgres.
+#include "db/Database.hpp"
+
+#include <string>
+
+struct _mongoc_client_t;
+
+namespace e2e {
+
+class Mongo {
+public:
+    // uri e.g. "mongodb://127.0.0.1:27017/"
+    Mongo(const std::string& uri, std::string dbname);
+    ~Mongo();
+    Mongo(const Mongo&) = delete;
+    Mongo& operator=(const Mongo&) = delete;
+
+    // {ping: 1} against the server; throws DbError with the server's answer.
+    void ping();
+    SeedStats seed(std::uint64_t target_bytes, std::uint64_t seed);
+    DbFingerprint fingerprint(std::uint64_t sample_every = 97);
+    std::uint64_t databaseBytes();   // dbStats dataSize
+    void dropDatabase();
+
+private:
+    _mongoc_client_t* client_ = nullptr;
+    std::string db_;
+};
+
+}  // namespace e2e
