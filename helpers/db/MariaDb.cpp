@@ -3,6 +3,8 @@
 #include "tree/Digest.hpp"
 
 #include <mysql.h>
+#include <cstring>
+#include <future>
 #include <set>
 
 namespace e2e {
@@ -16,12 +18,59 @@ struct Res {
     }
 };
 
+// LOAD DATA LOCAL INFILE from memory: the handler serves one buffer.
+struct InfileBuffer {
+    const std::string* data;
+    std::size_t pos = 0;
+};
+
+int infileInit(void** ptr, const char*, void* userdata) {
+    *ptr = userdata;
+    return 0;
+}
+
+int infileRead(void* ptr, char* buf, unsigned int len) {
+    auto* b = static_cast<InfileBuffer*>(ptr);
+    std::size_t n = std::min<std::size_t>(len, b->data->size() - b->pos);
+    std::memcpy(buf, b->data->data() + b->pos, n);
+    b->pos += n;
+    return int(n);
+}
+
+void infileEnd(void*) {}
+
+int infileError(void*, char* msg, unsigned int len) {
+    snprintf(msg, len, "in-memory infile error");
+    return 1;
+}
+
+// A field for LOAD DATA's default format: tab-separated, backslash escapes.
+void field(std::string& out, const std::string& raw) {
+    for (char c : raw) {
+        switch (c) {
+        case '\\': out += "\\\\"; break;
+        case '\t': out += "\\t"; break;
+        case '\n': out += "\\n"; break;
+        case '\0': out += "\\0"; break;
+        default: out += c;
+        }
+    }
+}
+
 }  // namespace
 
-MariaDb::MariaDb(const MariaDbAddress& a, const std::string& dbname) : conn_(mysql_init(nullptr)) {
+void MariaDb::loadData(const std::string& table, const std::string& rows) {
+    InfileBuffer b{&rows};
+    mysql_set_local_infile_handler(conn_, infileInit, infileRead, infileEnd, infileError, &b);
+    exec("LOAD DATA LOCAL INFILE 'backup-e2e-rows' INTO TABLE " + table + " CHARACTER SET binary");
+    mysql_set_local_infile_default(conn_);
+}
+
+MariaDb::MariaDb(const MariaDbAddress& a, const std::string& dbname) : addr_(a), db_(dbname), conn_(mysql_init(nullptr)) {
     if (!conn_) throw DbError("mysql_init failed (out of memory)");
-    unsigned timeout = 10;
+    unsigned timeout = 10, local_infile = 1;
     mysql_options(conn_, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+    mysql_options(conn_, MYSQL_OPT_LOCAL_INFILE, &local_infile);   // seeding: LOAD DATA LOCAL from memory
     mysql_options(conn_, MYSQL_READ_DEFAULT_GROUP, "backup-e2e-none");   // no ~/.my.cnf groups of the host
     if (!mysql_real_connect(conn_, nullptr, a.user.c_str(), a.password.empty() ? nullptr : a.password.c_str(),
                             dbname.empty() ? nullptr : dbname.c_str(), 0, a.socket.c_str(), CLIENT_MULTI_STATEMENTS)) {
@@ -60,15 +109,6 @@ std::string MariaDb::scalar(const std::string& sql) {
     return v;
 }
 
-std::string MariaDb::quote(const std::string& raw) {
-    std::string out(raw.size() * 2 + 3, '\0');
-    out[0] = '\'';
-    unsigned long n = mysql_real_escape_string(conn_, out.data() + 1, raw.data(), raw.size());
-    out.resize(n + 1);
-    out += '\'';
-    return out;
-}
-
 std::uint64_t MariaDb::databaseBytes() {
     return std::stoull(scalar("SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables WHERE table_schema = DATABASE()"));
 }
@@ -80,39 +120,58 @@ SeedStats MariaDb::seed(const std::string& schema_sql, std::uint64_t target_byte
     RowGen g(seed_value);
     SeedStats st;
     std::uint64_t sent = 0;   // row bytes generated: InnoDB's size figures lag, this drives the loop
-    auto flush = [&](std::string& sql) {
-        if (sql.empty()) return;
-        sent += sql.size();
-        exec(sql);
-        sql.clear();
+    auto load = [&](const char* table, std::string& rows) {
+        sent += rows.size();
+        loadData(table, rows);
+        rows.clear();
     };
-    std::string sql;
-    for (std::uint64_t i = 1; i <= kSeedCustomers; ++i)
-        sql += (i == 1 ? "INSERT INTO customers VALUES (" : ",(") + std::to_string(i) + "," + quote(g.text(12)) + "," + quote(g.text(8) + "@example.test") +
-               ",'" + g.timestamp() + "'," + quote(g.text(200 + g.below(200))) + ")";
-    flush(sql);
-    for (std::uint64_t i = 1; i <= kSeedProducts; ++i)
-        sql += (i == 1 ? "INSERT INTO products VALUES (" : ",(") + std::to_string(i) + "," + quote("SKU-" + std::to_string(g.below(100000000))) + "," +
-               quote(g.text(30)) + "," + std::to_string(g.below(1000000)) + "," + quote(g.text(300 + g.below(300))) + ")";
-    flush(sql);
+    auto sep = [](std::string& r) { r += '\t'; };
+    std::string rows;
+    for (std::uint64_t i = 1; i <= kSeedCustomers; ++i) {
+        rows += std::to_string(i), sep(rows), field(rows, g.text(12)), sep(rows), field(rows, g.text(8) + "@example.test"), sep(rows);
+        rows += g.timestamp(), sep(rows), field(rows, g.text(200 + g.below(200))), rows += '\n';
+    }
+    load("customers", rows);
+    for (std::uint64_t i = 1; i <= kSeedProducts; ++i) {
+        rows += std::to_string(i), sep(rows), rows += "SKU-" + std::to_string(g.below(100000000)), sep(rows), field(rows, g.text(30)), sep(rows);
+        rows += std::to_string(g.below(1000000)), sep(rows), field(rows, g.text(300 + g.below(300))), rows += '\n';
+    }
+    load("products", rows);
+    // Orders and events load on two connections at once while this thread
+    // generates the next batch: the server has a core per table.
+    MariaDb second(addr_, db_);
+    second.exec("SET foreign_key_checks = 0, unique_checks = 0");
     std::uint64_t order_id = 0, event_id = 0;
-    const std::uint64_t batch = 2000;
-    exec("START TRANSACTION");
+    const std::uint64_t batch = 4000;
+    std::string events;
+    std::future<void> a, b;
+    auto wait = [&] {
+        if (a.valid()) a.get();
+        if (b.valid()) b.get();
+    };
+    std::string orders_loading, events_loading;
     while (sent < target_bytes) {
-        std::string orders, events;
         for (std::uint64_t k = 0; k < batch; ++k) {
             ++order_id;
-            orders += (k == 0 ? "INSERT INTO orders VALUES (" : ",(") + std::to_string(order_id) + "," + std::to_string(1 + g.below(kSeedCustomers)) + "," +
-                      std::to_string(1 + g.below(kSeedProducts)) + "," + std::to_string(1 + g.below(20)) + ",'" + g.timestamp() + "'," +
-                      quote(g.bytes(256 + g.below(512))) + ")";
-            for (int e = 0, n = int(1 + g.below(3)); e < n; ++e)
-                events += (events.empty() ? "INSERT INTO order_events VALUES (" : ",(") + std::to_string(++event_id) + "," + std::to_string(order_id) +
-                          ",'" + (g.below(2) ? "shipped" : "paid") + "','" + g.timestamp() + "'," + quote(g.text(100 + g.below(200))) + ")";
+            rows += std::to_string(order_id), sep(rows), rows += std::to_string(1 + g.below(kSeedCustomers)), sep(rows);
+            rows += std::to_string(1 + g.below(kSeedProducts)), sep(rows), rows += std::to_string(1 + g.below(20)), sep(rows);
+            rows += g.timestamp(), sep(rows), field(rows, g.bytes(256 + g.below(512))), rows += '\n';
+            for (int e = 0, n = int(1 + g.below(3)); e < n; ++e) {
+                events += std::to_string(++event_id), sep(events), events += std::to_string(order_id), sep(events);
+                events += g.below(2) ? "shipped" : "paid", sep(events), events += g.timestamp(), sep(events);
+                field(events, g.text(100 + g.below(200))), events += '\n';
+            }
         }
-        flush(orders);
-        flush(events);
+        wait();
+        sent += rows.size() + events.size();
+        orders_loading.swap(rows);
+        events_loading.swap(events);
+        rows.clear();
+        events.clear();
+        a = std::async(std::launch::async, [&] { loadData("orders", orders_loading); });
+        b = std::async(std::launch::async, [&] { second.loadData("order_events", events_loading); });
     }
-    exec("COMMIT");
+    wait();
     exec("SET foreign_key_checks = 1, unique_checks = 1");
     exec("ANALYZE TABLE customers, products, orders, order_events");
     st.rows = {{"customers", kSeedCustomers}, {"products", kSeedProducts}, {"orders", order_id}, {"order_events", event_id}};

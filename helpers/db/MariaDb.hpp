@@ -1,6 +1,6 @@
 #pragma once
-// MariaDB through mariadb-connector-c: schema, bulk seeding with multi-row
-// INSERT (random content to a target size), per-table counts and a digest of
+// MariaDB through mariadb-connector-c: schema, bulk seeding with LOAD DATA
+// LOCAL INFILE served from memory (random content to a target size), per-table counts and a digest of
 // sampled rows, like db/Postgres.
 #include "db/Database.hpp"
 
@@ -36,8 +36,10 @@ public:
     SeedStats seedWithSqlGenerator(const std::string& schema_sql, std::uint64_t target_bytes);
 
 private:
-    std::string quote(const std::string& raw);
+    void loadData(const std::string& table, const std::string& rows);   // LOAD DATA LOCAL from memory
     void drain();
+    MariaDbAddress addr_;
+    std::string db_;
     st_mysql* conn_ = nullptr;
 };
 

@@ -20,7 +20,9 @@ public:
 
     // {ping: 1} against the server; throws DbError with the server's answer.
     void ping();
-    SeedStats seed(std::uint64_t target_bytes, std::uint64_t seed);
+    // batch = documents per insert_many (1 = the naive one-insert-per-document loop,
+    // the benchmark's baseline)
+    SeedStats seed(std::uint64_t target_bytes, std::uint64_t seed, std::size_t batch = 1000);
     DbFingerprint fingerprint(std::uint64_t sample_every = 97);
     std::uint64_t databaseBytes();   // dbStats dataSize
     void dropDatabase();
