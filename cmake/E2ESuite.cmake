@@ -6,7 +6,8 @@
 #     AREA backends SUBSKILL local [more sub-skills] COST quick|long [NEEDS root kvm]
 #     [TOOLS vykar restic ...]     # one discovery per tool: each test gets its tool label
 #     [BACKENDS local rest ...]    # with TOOLS: tests named …/<tool>_<backend>_… also get the backend label
-#     [TIMEOUT 900] [LIBS extra_targets] [DEFINES NAME=value] [NO_JANITOR])
+#     [TIMEOUT 900] [LIBS extra_targets] [DEFINES NAME=value] [NO_JANITOR]
+#     [LOCK resource])             # tests holding one machine-wide resource run one at a time
 #
 # Tests with a tool in their name (…/restic_…) get that tool's label, so
 # `ctest -L restic` works. A skipped gtest (GTEST_SKIP) is reported by ctest
@@ -19,7 +20,7 @@ define_property(GLOBAL PROPERTY E2E_FIXTURES_REQUIRED BRIEF_DOCS "fixtures requi
 set(E2E_ALL_TOOLS vykar restic rustic borg kopia)
 
 function(e2e_add_suite)
-  cmake_parse_arguments(S "NO_JANITOR" "NAME;AREA;COST;TIMEOUT" "SOURCES;TOOLS;BACKENDS;NEEDS;LIBS;DEFINES;SUBSKILL" ${ARGN})
+  cmake_parse_arguments(S "NO_JANITOR" "NAME;AREA;COST;TIMEOUT;LOCK" "SOURCES;TOOLS;BACKENDS;NEEDS;LIBS;DEFINES;SUBSKILL" ${ARGN})
   foreach(req NAME AREA COST SOURCES)
     if(NOT S_${req})
       message(FATAL_ERROR "e2e_add_suite: ${req} is required (suite '${S_NAME}')")
@@ -47,8 +48,11 @@ function(e2e_add_suite)
     list(APPEND labels ${S_SUBSKILL})
   endif()
   set(fixture_props)
+  if(S_LOCK)
+    list(APPEND fixture_props RESOURCE_LOCK ${S_LOCK})
+  endif()
   if(NOT S_NO_JANITOR)
-    set(fixture_props FIXTURES_REQUIRED e2e_janitor)
+    list(APPEND fixture_props FIXTURES_REQUIRED e2e_janitor)
     set_property(GLOBAL APPEND PROPERTY E2E_FIXTURES_REQUIRED e2e_janitor)
   endif()
 

@@ -172,13 +172,23 @@ Config parseConfig(const std::string& yaml, const std::string& origin) {
                           ": not valid YAML: " + e.msg + ". Fix: check indentation and quoting on that line");
     }
     if (root.IsNull()) return c;
-    onlyKeys(origin, root, "", {"profile", "runtime_dir", "digest", "corpus_skip", "tools", "repositories", "corpus", "timeouts"});
+    onlyKeys(origin, root, "", {"profile", "runtime_dir", "digest", "corpus_skip", "tools", "repositories", "corpus", "timeouts", "filesystems"});
 
     if (auto n = root["profile"]) c.profile = parseProfile(str(origin, n, "profile"), origin, n, "profile");
     if (auto n = root["digest"]) c.digest = parseDigest(str(origin, n, "digest"), origin, n);
     if (auto n = root["corpus_skip"]) {
         if (!n.IsSequence()) fail(origin, n, "corpus_skip", "expected a list of case names", "e.g. `corpus_skip: [non_utf8_name]`");
         for (const auto& k : n) c.corpus_skip.insert(skipCase(str(origin, k, "corpus_skip"), origin, k));
+    }
+    if (auto f = root["filesystems"]) {
+        if (!f.IsMap()) fail(origin, f, "filesystems", "expected a mapping", "e.g. `filesystems: {device: /dev/vdb}`");
+        onlyKeys(origin, f, "filesystems", {"device"});
+        if (auto n = f["device"]) {
+            fs::path d = str(origin, n, "filesystems.device");
+            if (d.is_relative() || d.string().rfind("/dev/", 0) != 0)
+                fail(origin, n, "filesystems.device", "'" + d.string() + "' is not a device path", "name a block device such as /dev/vdb, or remove the key to use loop images");
+            c.fs_device = d;
+        }
     }
     if (auto n = root["runtime_dir"]) {
         fs::path p = str(origin, n, "runtime_dir");
@@ -283,6 +293,7 @@ void applyEnvironment(Config& c) {
             if (!item.empty()) c.corpus_skip.insert(skipCase(item, "environment: E2E_CORPUS_SKIP", YAML::Node()));
     }
     if (const char* d = getenv("E2E_DIGEST"); d && *d) c.digest = parseDigest(d, "environment: E2E_DIGEST", YAML::Node());
+    if (const char* d = getenv("E2E_FS_DEVICE"); d && *d) c.fs_device = d;
     for (auto& [name, t] : c.tools) {
         std::string var = "E2E_" + name + "_BIN";
         std::transform(var.begin(), var.end(), var.begin(), ::toupper);

@@ -60,6 +60,9 @@ struct Config {
     std::chrono::seconds command_timeout{600};
     std::chrono::seconds external_timeout{120};           // init/list/check against an external endpoint
     std::chrono::seconds transfer_timeout{3600};          // backup/restore
+    // filesystems: a real block device the suite may format instead of a loop
+    // image (still checked by the safety gate). Empty = loop images only.
+    fs::path fs_device;
     // The external repository configured for a backend kind, if any.
     const RepositoryConfig* externalFor(const std::string& backend) const;
 
@@ -71,7 +74,7 @@ const std::vector<std::string>& knownTools();
 // Parse YAML text; `origin` names it in errors. Applies no environment.
 Config parseConfig(const std::string& yaml, const std::string& origin);
 // Load a file and apply environment overrides (E2E_PROFILE, E2E_RUNTIME,
-// E2E_TOOLS, E2E_<TOOL>_BIN, E2E_DIGEST, E2E_CORPUS_SKIP).
+// E2E_TOOLS, E2E_<TOOL>_BIN, E2E_DIGEST, E2E_CORPUS_SKIP, E2E_FS_DEVICE).
 Config loadConfig(const std::optional<fs::path>& file);
 void applyEnvironment(Config& c);
 

@@ -195,6 +195,16 @@ bool Janitor::undo(const std::string& kind, const std::string& value, std::strin
         }
         return true;
     }
+    if (kind == "zpool") {
+        // needs the ZFS daemon (zfs-fuse) still alive: zpools rank before process groups
+        std::string cmd = "zpool destroy -f " + value + " >/dev/null 2>&1";
+        std::string list = "zpool list " + value + " >/dev/null 2>&1";
+        if (std::system(cmd.c_str()) != 0 && std::system(list.c_str()) == 0) {
+            error = "zpool destroy failed";
+            return false;
+        }
+        return true;
+    }
     if (kind == "pgid") {
         std::istringstream ss(value);
         int pgid = 0;
@@ -212,7 +222,7 @@ Janitor::Sweep Janitor::sweep(const fs::path& runtime, bool include_live) {
     fs::path dir = runtime / "janitor";
     std::error_code ec;
     if (fs::exists(dir, ec)) {
-        // mounts before loop devices before dirs: undo in reverse dependency order
+        // pools (while their daemon lives), processes, mounts, loop devices, dirs: reverse dependency order
         std::vector<std::pair<int, fs::path>> order;
         for (const auto& e : fs::directory_iterator(dir, ec)) {
             const std::string n = e.path().filename().string();
@@ -224,7 +234,7 @@ Janitor::Sweep Janitor::sweep(const fs::path& runtime, bool include_live) {
                 continue;
             }
             if (n.ends_with(".tmp")) continue;
-            int rank = n.ends_with(".pgid") ? 0 : n.ends_with(".mount") ? 1 : n.ends_with(".loop") ? 2 : 3;
+            int rank = n.ends_with(".zpool") ? -1 : n.ends_with(".pgid") ? 0 : n.ends_with(".mount") ? 1 : n.ends_with(".loop") ? 2 : 3;
             order.emplace_back(rank, e.path());
         }
         std::sort(order.begin(), order.end());

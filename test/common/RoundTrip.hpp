@@ -30,6 +30,8 @@ public:
     ScenarioSteps(Workspace& ws, BackupTool& tool, Verdicts& v);
     bool version();
     bool corpus(const CorpusProfile& profile);         // seeded corpus in work/source + its manifest
+    void useSource(const fs::path& dir) { source_ = dir; }   // before corpus(): generate it there instead
+    void expect(Manifest m) { expected_ = std::move(m); }     // what a restore must equal from now on
     void addRandomFile(const std::string& name, std::uint64_t bytes);   // new data in the source; manifest rebuilt
     bool init(bool encrypted);
     bool listed(const std::string& id, const std::string& label);

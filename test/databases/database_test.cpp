@@ -10,6 +10,7 @@
 // or stdin modes (a pipe where the tool has no from-command mode).
 // Failures: a dump that dies mid-stream, a failing before hook, a database
 // that is down: the backup fails, no snapshot is made, the error is clear.
+#include "Hooks.hpp"
 #include "RoundTrip.hpp"
 #include "backends/Backend.hpp"
 #include "databases/DbKit.hpp"
@@ -54,43 +55,6 @@ std::string notApplicable(const Case& c, const Capabilities& caps) {
     if (c.variant == "hookfails" && !caps.native_hooks)
         return c.tool + " runs no hooks itself: the suite's wrapper would be testing only the suite";
     return {};
-}
-
-// Run the recipe's hooks around `backup` with vykar's semantics, for tools
-// without hooks of their own: before (failure aborts), after (success only),
-// failed (on failure), finally (always).
-std::string aroundHooks(Workspace& ws, const HookSet& h, const std::function<std::string()>& backup) {
-    auto hook = [&](const std::string& which, const std::string& cmd) {
-        Command c{.argv = {"sh", "-c", cmd}};
-        c.clean_env = true;
-        c.log_dir = ws.logs();
-        c.log_name = "hook-" + which;
-        c.timeout = std::chrono::minutes(60);
-        return run(c);
-    };
-    Result b = hook("before", h.before);
-    if (!b.ok()) {
-        hook("failed", h.failed);
-        hook("finally", h.finally);
-        throw ToolError("backup", "before hook failed (" + b.describe() + "), backup aborted: " + b.tail(), b);
-    }
-    std::string id;
-    try {
-        id = backup();
-    } catch (...) {
-        hook("failed", h.failed);
-        hook("finally", h.finally);
-        throw;
-    }
-    hook("after", h.after);
-    hook("finally", h.finally);
-    return id;
-}
-
-std::string shellQuote(const std::string& s) {
-    std::string q = "'";
-    for (char ch : s) q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-    return q + "'";
 }
 
 class DbScenario : public ::testing::TestWithParam<Case> {
@@ -176,14 +140,11 @@ TEST_P(DbRoundTrip, DumpBackupRestoreLoad) {
                        shellQuote((dumpdir / artifact).string());
             h.after = "rm -rf " + shellQuote(dumpdir.string());
             in_snapshot = artifact;
-            if (t.caps.native_hooks) {
-                // the source dir must exist when the tool reads its config; the before hook fills it
-                fs::create_directories(dumpdir);
-                id = t.tool->backupWithHooks(dumpdir, h, "db-" + kDatabase);
-                return "snapshot " + id + " (" + c.tool + " ran the hooks)";
-            }
-            id = aroundHooks(ws, h, [&] { return t.tool->backup(dumpdir, "db-" + kDatabase); });
-            return "snapshot " + id + " (the suite ran the hooks around " + c.tool + ")";
+            // the source dir must exist when a tool reads its config; the before hook fills it
+            if (t.caps.native_hooks) fs::create_directories(dumpdir);
+            HookedBackup b = backupWithRecipeHooks(ws, *t.tool, t.caps, dumpdir, h, "db-" + kDatabase);
+            id = b.id;
+            return "snapshot " + id + (b.native ? " (" + c.tool + " ran the hooks)" : " (the suite ran the hooks around " + c.tool + ")");
         }
         id = t.tool->backupCommandOutput(kit.dumpScript(), artifact, "db-" + kDatabase);
         in_snapshot = t.tool->commandOutputPath(artifact);

@@ -121,3 +121,10 @@ TEST(Config, CorpusSkip) {
     EXPECT_EQ(parseConfig("corpus_skip: [non_utf8_name, fifo]\n", "e2e.yaml").corpus_skip.size(), 2u);
     EXPECT_THAT(errorOf("corpus_skip: [weird]\n"), AllOf(HasSubstr("e2e.yaml:1:15"), HasSubstr("unknown corpus case 'weird'"), HasSubstr("non_utf8_name")));
 }
+
+TEST(Config, FilesystemDeviceMustBeADevicePath) {
+    EXPECT_THAT(errorOf("filesystems:\n  device: sdb\n"),
+                AllOf(HasSubstr("e2e.yaml:2:11"), HasSubstr("filesystems.device: 'sdb' is not a device path"), HasSubstr("Fix: name a block device")));
+    EXPECT_THAT(errorOf("filesystems:\n  disk: /dev/sdb\n"), AllOf(HasSubstr("filesystems.disk: unknown key"), HasSubstr("use one of: device")));
+    EXPECT_EQ(parseConfig("filesystems: {device: /dev/vdb}\n", "e2e.yaml").fs_device, "/dev/vdb");
+}
