@@ -7,7 +7,8 @@
 #     [TOOLS vykar restic ...]     # one discovery per tool: each test gets its tool label
 #     [BACKENDS local rest ...]    # with TOOLS: tests named …/<tool>_<backend>_… also get the backend label
 #     [TIMEOUT 900] [LIBS extra_targets] [DEFINES NAME=value] [NO_JANITOR]
-#     [LOCK resource])             # tests holding one machine-wide resource run one at a time
+#     [LOCK resource]              # tests holding one machine-wide resource run one at a time
+#     [SERIAL])                    # runs with nothing else beside it (under ctest --parallel)
 #
 # Tests with a tool in their name (…/restic_…) get that tool's label, so
 # `ctest -L restic` works. A skipped gtest (GTEST_SKIP) is reported by ctest
@@ -20,7 +21,7 @@ define_property(GLOBAL PROPERTY E2E_FIXTURES_REQUIRED BRIEF_DOCS "fixtures requi
 set(E2E_ALL_TOOLS vykar restic rustic borg kopia)
 
 function(e2e_add_suite)
-  cmake_parse_arguments(S "NO_JANITOR" "NAME;AREA;COST;TIMEOUT;LOCK" "SOURCES;TOOLS;BACKENDS;NEEDS;LIBS;DEFINES;SUBSKILL" ${ARGN})
+  cmake_parse_arguments(S "NO_JANITOR;SERIAL" "NAME;AREA;COST;TIMEOUT;LOCK" "SOURCES;TOOLS;BACKENDS;NEEDS;LIBS;DEFINES;SUBSKILL" ${ARGN})
   foreach(req NAME AREA COST SOURCES)
     if(NOT S_${req})
       message(FATAL_ERROR "e2e_add_suite: ${req} is required (suite '${S_NAME}')")
@@ -50,6 +51,9 @@ function(e2e_add_suite)
   set(fixture_props)
   if(S_LOCK)
     list(APPEND fixture_props RESOURCE_LOCK ${S_LOCK})
+  endif()
+  if(S_SERIAL)
+    list(APPEND fixture_props RUN_SERIAL TRUE)
   endif()
   if(NOT S_NO_JANITOR)
     list(APPEND fixture_props FIXTURES_REQUIRED e2e_janitor)

@@ -92,7 +92,9 @@ protected:
 
 // ---- the dump itself, no backup tool: the kit's dump and load keep every row ----
 
-TEST(DbMachinery, DumpAndLoadKeepEveryRow) {
+class DbMachinery : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(DbMachinery, DumpAndLoadKeepEveryRow) {
     Workspace ws("databases");
     Verdicts v(ws);
     SeededDb db(kDatabase, ws, v);
@@ -110,6 +112,8 @@ TEST(DbMachinery, DumpAndLoadKeepEveryRow) {
     v.layer("load-compare", [&] { return db.verify(dump, "copy"); });
     EXPECT_TRUE(v.ok()) << v.failedLayer() << ": " << v.firstFailure();
 }
+
+INSTANTIATE_TEST_SUITE_P(E2E_INSTANCE, DbMachinery, ::testing::Values(kDatabase), [](const auto& p) { return p.param; });
 
 // ---- round trips: variant A (hooks) and B (command dumps) ----
 
@@ -178,7 +182,7 @@ TEST_P(DbRoundTrip, DumpBackupRestoreLoad) {
     EXPECT_TRUE(v.ok()) << v.failedLayer() << ": " << v.firstFailure();
 }
 
-INSTANTIATE_TEST_SUITE_P(Db, DbRoundTrip,
+INSTANTIATE_TEST_SUITE_P(E2E_INSTANCE, DbRoundTrip,
                          ::testing::ValuesIn(cases({{"local", "hooks"}, {"local", "command"}, {"rest", "command"}, {"s3", "hooks"}, {"sftp", "command"}})),
                          caseName);
 
@@ -269,6 +273,6 @@ TEST_P(DbFailure, BackupFailsWithoutSnapshot) {
     EXPECT_TRUE(v.ok()) << v.failedLayer() << ": " << v.firstFailure();
 }
 
-INSTANTIATE_TEST_SUITE_P(Db, DbFailure, ::testing::ValuesIn(cases({{"local", "dumpfails"}, {"local", "hookfails"}, {"local", "dbdown"}})), caseName);
+INSTANTIATE_TEST_SUITE_P(E2E_INSTANCE, DbFailure, ::testing::ValuesIn(cases({{"local", "dumpfails"}, {"local", "hookfails"}, {"local", "dbdown"}})), caseName);
 
 }  // namespace

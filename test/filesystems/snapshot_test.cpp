@@ -231,6 +231,6 @@ TEST_P(FsSnapshot, Recipe) {
     EXPECT_TRUE(v.ok()) << v.failedLayer() << ": " << v.firstFailure();
 }
 
-INSTANTIATE_TEST_SUITE_P(Fs, FsSnapshot, ::testing::ValuesIn(cases()), [](const auto& p) { return p.param.tool + "_" + p.param.what; });
+INSTANTIATE_TEST_SUITE_P(E2E_INSTANCE, FsSnapshot, ::testing::ValuesIn(cases()), [](const auto& p) { return p.param.tool + "_" + p.param.what; });
 
 }  // namespace
