@@ -1,5 +1,6 @@
 #pragma once
-// MongoDB (or a wire-compatible server) through libmongoc: bulk seeding with
+// MongoDB (or a wire-compatible server) through libmongoc: the documents of
+// seeds/schema/mongodb.json, bulk seeding with
 // insert_many (random documents to a target size), per-collection counts and
 // a digest of sampled documents, like db/Postgres.
 #include "db/Database.hpp"

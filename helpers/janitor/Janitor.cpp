@@ -258,6 +258,16 @@ Janitor::Sweep Janitor::sweep(const fs::path& runtime, bool include_live) {
             } else s.failed.push_back(desc + ": " + err);
         }
     }
+    // socket dirs in /run/backup-e2e whose maker is gone (its records may have
+    // gone with a deleted runtime dir)
+    for (const auto& e : fs::directory_iterator(kSharedRunDir, ec)) {
+        std::ifstream in(e.path() / kOwnerFile);
+        int opid = 0;
+        std::string ostart;
+        if (!(in >> opid >> ostart) || alive(opid, ostart)) continue;
+        fs::remove_all(e.path(), ec);
+        s.released.push_back("dir " + e.path().string() + " (its maker, pid " + std::to_string(opid) + ", is gone)");
+    }
     const std::string tag = runtime.string();
     for (int pid : taggedProcesses(tag)) {
         std::string name = procName(pid);
@@ -296,7 +306,7 @@ std::vector<std::string> Janitor::leaks(const fs::path& runtime) {
         if (n.rfind("backup-e2e", 0) == 0) out.push_back("left in /tmp: " + e.path().string());
     }
     // short socket dirs (a socket path must fit in 107 bytes) live here
-    for (const auto& e : fs::directory_iterator("/run/backup-e2e", ec)) out.push_back("left in /run/backup-e2e: " + e.path().string());
+    for (const auto& e : fs::directory_iterator(kSharedRunDir, ec)) out.push_back("left in /run/backup-e2e: " + e.path().string());
     return out;
 }
 
@@ -305,6 +315,9 @@ ScopedDir::ScopedDir(const fs::path& parent, const std::string& name) : path_(pa
     fs::remove_all(path_, ec);   // a previous run's leftover of the same test
     fs::create_directories(path_);
     handle_ = Janitor::instance().record("dir", path_.string(), name);
+    // Shared short dirs (socket dirs in /run/backup-e2e) outlive a runtime dir
+    // that is deleted after a killed run: they say who made them.
+    if (parent == Janitor::kSharedRunDir) std::ofstream(path_ / Janitor::kOwnerFile) << getpid() << " " << startTime(getpid()) << "\n";
 }
 
 ScopedDir::~ScopedDir() {

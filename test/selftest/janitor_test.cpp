@@ -66,4 +66,26 @@ TEST(Janitor, LiveOwnersAreLeftAlone) {
     EXPECT_TRUE(s.released.empty());
 }
 
+// A socket dir in /run/backup-e2e outlives a runtime dir deleted after a killed
+// run; the next sweep takes it when its maker is dead, never a live one's.
+TEST(Janitor, SweepsSharedDirsOfDeadRunsOnly) {
+    Workspace ws("selftest");
+    const fs::path rt = ws.work() / "runtime";
+    fs::create_directories(rt);
+    const fs::path dead = fs::path(Janitor::kSharedRunDir) / "selftest-dead-run";
+    fs::create_directories(dead);
+    std::ofstream(dead / Janitor::kOwnerFile) << "999999999 1\n";   // no such process
+    {
+        ScopedDir live(Janitor::kSharedRunDir, "selftest-live-run");   // made by this process
+        auto s = Janitor::sweep(rt);
+        EXPECT_FALSE(fs::exists(dead)) << "the dead run's socket dir is still there";
+        EXPECT_TRUE(fs::exists(live.path())) << "a sweep took a live run's socket dir";
+        bool named = false;
+        for (const auto& r : s.released) named |= r.find("selftest-dead-run") != std::string::npos;
+        EXPECT_TRUE(named) << "the sweep did not report what it took";
+    }
+    std::error_code ec;
+    fs::remove_all(dead, ec);
+}
+
 }  // namespace
