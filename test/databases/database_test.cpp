@@ -41,7 +41,7 @@ std::vector<Case> cases(const std::vector<std::pair<std::string, std::string>>& 
 
 std::string caseName(const ::testing::TestParamInfo<Case>& p) { return p.param.tool + "_" + p.param.backend + "_" + p.param.variant; }
 
-// Shared set-up: the tool, its backend (NOT-APPLICABLE when it has none), an initialised repo.
+// Shared set-up: the tool and its backend (NOT-APPLICABLE when it has none).
 struct ToolOnBackend {
     std::unique_ptr<Backend> backend;
     std::unique_ptr<BackupTool> tool;

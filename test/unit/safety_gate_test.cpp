@@ -23,8 +23,9 @@ std::string refusal(const fs::path& dev, const fs::path& runtime, const fs::path
     return {};
 }
 
+// One dir per test: ctest runs these side by side, and a ScopedDir clears its path first.
 struct GateDir {
-    ScopedDir dir{Settings::runtimeDir() / "unit", "safety-gate"};
+    ScopedDir dir{Settings::runtimeDir() / "unit", std::string("safety-gate-") + ::testing::UnitTest::GetInstance()->current_test_info()->name()};
 };
 
 TEST(SafetyGate, AcceptsALoopImageOfItsOwnRun) {
