@@ -342,6 +342,8 @@ Result Child::finish() {
     return result_;
 }
 
+std::string failureMessage(const std::string& what, const Result& r) { return what + " failed: " + r.describe() + "\n" + r.tail(); }
+
 Result run(const Command& cmd) {
     Child c(cmd);
     return c.wait();

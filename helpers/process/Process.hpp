@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,26 @@ struct Result {
 
 // Blocks until the command ends or its deadline passes (then TERM -> grace -> KILL).
 Result run(const Command& cmd);
+
+class CommandFailed : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+// "<what> failed: exit 1" and the last output lines.
+std::string failureMessage(const std::string& what, const Result& r);
+
+// A step that must succeed: a clean environment, logged as `what` under
+// log_dir (none when empty), bounded by timeout; throws Error otherwise.
+template <class Error = CommandFailed>
+Result runOrThrow(Command c, const std::string& what, const fs::path& log_dir, std::chrono::milliseconds timeout) {
+    c.clean_env = true;
+    c.log_dir = log_dir;
+    if (!log_dir.empty()) c.log_name = what;
+    c.timeout = timeout;
+    Result r = run(c);
+    if (!r.ok()) throw Error(failureMessage(what, r));
+    return r;
+}
 
 // A started command you observe or signal before waiting (interruption tests).
 class Child {
