@@ -63,4 +63,20 @@ std::string printable(const std::string& raw) {
     return out;
 }
 
+std::string doubleQuoted(const std::string& s) {
+    std::string q = "\"";
+    for (char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (ch == '"' || ch == '\\') q += std::string("\\") + ch;
+        else if (ch == '\n') q += "\\n";
+        else if (ch == '\t') q += "\\t";
+        else if (c < 0x20 || c == 0x7f) {
+            char u[8];
+            snprintf(u, sizeof u, "\\u%04x", c);
+            q += u;
+        } else q += ch;
+    }
+    return q + "\"";
+}
+
 }  // namespace e2e

@@ -18,4 +18,8 @@ std::string utf8Safe(const std::string& raw);
 // Like utf8Safe, and control characters escaped too (\n, \t, \xNN): for one-line messages.
 std::string printable(const std::string& raw);
 
+// A double-quoted string that YAML and TOML both read back as `s` (", \ and
+// control characters escaped): for hook commands in tool configs.
+std::string doubleQuoted(const std::string& s);
+
 }  // namespace e2e

@@ -87,6 +87,8 @@ public:
     void reclaim() override;
     void unlock() override;
     void destroyRepo() override;
+    // [backup.hooks] in its profile: rustic runs them with vykar's semantics
+    std::string backupWithHooks(const fs::path& source, const HookSet& hooks, const std::string& label) override;
 
 protected:
     std::map<std::string, std::string> toolEnv() const override;
@@ -96,6 +98,8 @@ protected:
 private:
     std::string repoUrl() const;
     std::vector<std::string> args(std::initializer_list<std::string> rest) const;
+    // The default profile in the test's home: the S3 options (if any) plus `extra`.
+    void writeProfile(const std::string& extra);
 };
 
 class BorgTool : public CliTool {

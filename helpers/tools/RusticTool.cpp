@@ -1,10 +1,12 @@
 // rustic (crates.io rustic-rs): restic-format repositories, its own CLI.
 #include "tools/Drivers.hpp"
+#include "text/Text.hpp"
 
 #include <nlohmann/json.hpp>
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <tuple>
 
 namespace e2e {
 
@@ -12,19 +14,29 @@ using json = nlohmann::json;
 
 RusticTool::RusticTool(std::string binary, ToolContext ctx, RepoTarget target)
     : CliTool(std::move(binary), std::move(ctx), std::move(target)) {
+    writeProfile("");
+}
+
+void RusticTool::writeProfile(const std::string& extra) {
+    const fs::path dir = ctx_.home / ".config" / "rustic", file = dir / "rustic.toml";
+    std::ostringstream toml;
     if (target_.kind == "s3") {
         // opendal's S3 options come only from a profile: the default one in the test's home
-        fs::path dir = ctx_.home / ".config" / "rustic";
-        fs::create_directories(dir);
         const RepoTarget& t = target_;
-        std::ofstream toml(dir / "rustic.toml");
-        toml << "# written by backup-e2e for one test\n[repository]\nrepository = \"opendal:s3\"\n\n[repository.options]\n"
-             << "endpoint = \"" << t.scheme << "://" << t.host << ":" << t.port << "\"\n"
-             << "bucket = \"" << t.bucket << "\"\nroot = \"/" << t.prefix << "\"\nregion = \"" << t.region << "\"\n"
-             << "access_key_id = \"" << t.access_key << "\"\nsecret_access_key = \"" << t.secret_key << "\"\n";
-        toml.close();
-        fs::permissions(dir / "rustic.toml", fs::perms::owner_read | fs::perms::owner_write);
+        toml << "[repository]\nrepository = \"opendal:s3\"\n\n[repository.options]\n"
+             << "endpoint = " << doubleQuoted(t.scheme + "://" + t.host + ":" + std::to_string(t.port)) << "\n"
+             << "bucket = " << doubleQuoted(t.bucket) << "\nroot = " << doubleQuoted("/" + t.prefix) << "\nregion = " << doubleQuoted(t.region) << "\n"
+             << "access_key_id = " << doubleQuoted(t.access_key) << "\nsecret_access_key = " << doubleQuoted(t.secret_key) << "\n";
     }
+    toml << extra;
+    std::error_code ec;
+    if (toml.str().empty()) {
+        fs::remove(file, ec);
+        return;
+    }
+    fs::create_directories(dir);
+    std::ofstream(file) << "# written by backup-e2e for one test\n" << toml.str();
+    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
 }
 
 Capabilities RusticTool::capabilities() const {
@@ -37,7 +49,7 @@ Capabilities RusticTool::capabilities() const {
     // still saves a snapshot of what it read (seen here). It gets the pipe
     // recipe, which deletes such a snapshot.
     c.dump_guard = false;
-    c.native_hooks = false;   // it has hooks of its own, but backupWithHooks does not drive them yet
+    c.native_hooks = true;    // backupWithHooks: [backup.hooks] in its profile
     c.concurrent_clients = true;
     c.listing_newlines = false;   // see files()
     return c;
@@ -83,6 +95,28 @@ void RusticTool::init(const RepoOptions& opt) {
 
 CliTool::Invocation RusticTool::backupInvocation(const fs::path& source, const std::string& label) {
     return {args({"backup", "--json", "--host", "e2e", "--tag", label, "."}), source};
+}
+
+std::string RusticTool::backupWithHooks(const fs::path& source, const HookSet& hooks, const std::string& label) {
+    // rustic's semantics are vykar's: a failing run-before aborts the backup
+    // (run-failed and run-finally still run); run-after, run-failed and
+    // run-finally only warn. Hook output goes to stderr, away from the JSON.
+    std::string t = "\n[backup.hooks]\n";
+    for (const auto& [key, cmd, on_failure] : {std::tuple<const char*, std::string, const char*>{"run-before", hooks.before, "error"},
+                                               {"run-after", hooks.after, "warn"},
+                                               {"run-failed", hooks.failed, "warn"},
+                                               {"run-finally", hooks.finally, "warn"}})
+        if (!cmd.empty())
+            t += std::string(key) + " = [{ command = \"sh\", args = [\"-c\", " + doubleQuoted("exec 1>&2; " + cmd) + "], on-failure = \"" + on_failure +
+                 "\" }]\n";
+    writeProfile(t);
+    // the source may appear only in the before hook: name it by its path
+    // (stored as the snapshot's root), started from a dir that exists
+    Result r = run(command("backup", args({"backup", "--json", "--host", "e2e", "--tag", label, "--as-path", "/", source.string()}), ctx_.home));
+    history_.push_back(r);
+    writeProfile("");
+    checkResult("backup", r, {0});
+    return snapshotIdFrom(r);
 }
 
 CliTool::DumpInvocation RusticTool::dumpInvocation(const fs::path& command, const std::string& name, const std::string& label) {

@@ -1,6 +1,7 @@
 // vykar: the suite renders its YAML config per test and passes it explicitly;
 // snapshot ids come from "Snapshot created: <id>", `list` is a human table.
 #include "tools/Drivers.hpp"
+#include "text/Text.hpp"
 
 #include <fstream>
 #include <regex>
@@ -12,14 +13,7 @@ namespace {
 
 const char* kRepoLabel = "target";
 
-std::string yamlQuote(const std::string& s) {
-    std::string q = "\"";
-    for (char c : s) {
-        if (c == '"' || c == '\\') q += '\\';
-        q += c;
-    }
-    return q + "\"";
-}
+std::string yamlQuote(const std::string& s) { return doubleQuoted(s); }
 
 }  // namespace
 

@@ -12,8 +12,12 @@
 //   nosnapdir:  the snapshot dir is missing: before fails, nothing is made.
 //   afterfails: the after hook fails: the backup still counts, the leftover
 //               snapshot is detected and reported (and cleaned up by the suite).
-// vykar runs the hooks itself; for the other tools the suite runs the same
-// commands around them with vykar's semantics (the report says which).
+// vykar and rustic run the hooks themselves; for the other tools the suite
+// runs the same commands around them with vykar's semantics (the report says
+// which). Built with E2E_SELFTEST, the cases are faults the scenario must
+// catch instead: a tool that ignores its hooks, an after hook that leaves its
+// snapshot behind.
+#include "FaultyTool.hpp"
 #include "Hooks.hpp"
 #include "RoundTrip.hpp"
 #include "storage/Volumes.hpp"
@@ -32,14 +36,28 @@ const std::string kFs = E2E_FS;
 
 struct Case {
     std::string tool, what;
+    std::string fault{}, caught_by{};   // self-test: the fault, and the layer that must catch it
 };
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.tool << "/" << c.what; }
+void PrintTo(const Case& c, std::ostream* os) { *os << c.tool << "/" << c.what << (c.fault.empty() ? "" : "/" + c.fault); }
+
+// Self-test faults. hooks_ignored: the tool runs without its hooks (rustic
+// without its profile, vykar with the hooks cut from its config).
+const std::map<std::string, std::string> kIgnoreHooks = {
+    {"rustic", "XDG_CONFIG_HOME=/nonexistent-backup-e2e exec \"$real\" \"$@\"\n"},
+    {"vykar", "prev=''\nfor a in \"$@\"; do\n  if [ \"$prev\" = --config ]; then\n"
+              "    grep -vE '^    hooks:$|^      (before|after|failed|finally):' \"$a\" > \"$a.nohooks\" && mv \"$a.nohooks\" \"$a\"\n  fi\n  prev=$a\ndone\n"
+              "exec \"$real\" \"$@\"\n"}};
 
 std::vector<Case> cases() {
     std::vector<Case> all;
+#ifdef E2E_SELFTEST
+    for (const auto& [tool, script] : kIgnoreHooks) all.push_back({tool, "roundtrip", "hooks_ignored", "backup"});
+    for (const char* tool : {"restic", "rustic"}) all.push_back({tool, "roundtrip", "leaky_after_hook", "hook-removed-snapshot"});
+#else
     for (const auto& tool : knownTools())
         for (const char* w : {"roundtrip", "churn", "exists", "nosnapdir", "afterfails"}) all.push_back({tool, w});
+#endif
     return all;
 }
 
@@ -72,15 +90,29 @@ TEST_P(FsSnapshot, Recipe) {
     ws.report().set("case", c.what);
     ToolChoice choice = chooseTool(c.tool);
     E2E_REQUIRE_TOOL(ws, choice);
+    Verdicts v(ws);
     RepoTarget target;
     target.kind = "local";
     target.path = ws.repos() / "repo";
-    auto tool = makeTool(c.tool, choice.binary->string(), ws.toolContext(c.tool), target);
+    fs::path binary = *choice.binary;
+    if (c.fault == "hooks_ignored") binary = writeFaultyWrapper(ws.work(), c.tool, binary, c.fault, kIgnoreHooks.at(c.tool));
+    auto tool = makeTool(c.tool, binary.string(), ws.toolContext(c.tool), target);
     const Capabilities caps = tool->capabilities();
+    // the scenario's verdict; in a self-test its failure at the right layer is the pass
+    auto verdict = [&] {
+        if (c.fault.empty()) {
+            EXPECT_TRUE(v.ok()) << v.failedLayer() << ": " << v.firstFailure();
+            return;
+        }
+        EXPECT_FALSE(v.ok()) << "the scenario passed although " << c.tool << " ran with the fault " << c.fault;
+        EXPECT_EQ(v.failedLayer(), c.caught_by) << "caught, but at the wrong layer: " << v.firstFailure();
+        const bool caught = !v.ok() && v.failedLayer() == c.caught_by;
+        ws.report().setStatus(caught ? Status::Pass : Status::Fail,
+                              c.tool + " with the fault " + c.fault + (caught ? " caught at layer '" : " NOT caught; failed layer '") + v.failedLayer() + "'");
+    };
 
-    Verdicts v(ws);
     std::unique_ptr<SnapshotVolume> vol;
-    const bool with_corpus = c.what == "roundtrip" || c.what == "churn";
+    const bool with_corpus = c.fault.empty() && (c.what == "roundtrip" || c.what == "churn");
     if (!v.layer("volume", [&] {
             vol = SnapshotVolume::make(kFs, ws, imageBytes(with_corpus));
             ws.report().set("volume", vol->describe());
@@ -117,6 +149,7 @@ TEST_P(FsSnapshot, Recipe) {
     if (c.what == "churn")   // what the snapshot held at its moment, kept beside the run (a copy of a read-only snapshot)
         h.before += " && cp -a " + shellQuote(source.string()) + "/. " + shellQuote(reference.string());
     if (c.what == "afterfails") h.after = vol->deleteCommand(name + "-no-such-snapshot");
+    if (c.fault == "leaky_after_hook") h.after = "true";   // claims success, deletes nothing
     if (c.what == "exists")
         v.layer("pre-existing", [&] {
             Command pre{.argv = {"sh", "-c", vol->snapshotCommand(name)}};
@@ -189,10 +222,17 @@ TEST_P(FsSnapshot, Recipe) {
                 if (!vol->snapshotExists(name)) throw VerdictFailure("the pre-existing snapshot '" + name + "' is gone");
                 return std::string("still there");
             });
-        EXPECT_TRUE(v.ok()) << v.failedLayer() << ": " << v.firstFailure();
+        verdict();
         return;
     }
 
+    v.layer("hooks-ran", [&] {
+        bool failed = fs::exists(markers / "failed"), fin = fs::exists(markers / "finally");
+        if (failed || !fin)
+            throw VerdictFailure(std::string("after a backup that succeeded: finally ") + (fin ? "ran" : "did NOT run") + ", failed " +
+                                 (failed ? "ran (it must not)" : "did not run"));
+        return std::string("finally ran, failed did not");
+    });
     steps.listed(id, label);
     if (c.what == "afterfails") {
         v.layer("leftover-detected", [&] {
@@ -201,7 +241,7 @@ TEST_P(FsSnapshot, Recipe) {
             vol->removeSnapshot(name);
             return "leftover snapshot '" + name + "' detected" + (after_failure.empty() ? std::string() : " (after hook: " + after_failure + ")");
         });
-        EXPECT_TRUE(v.ok()) << v.failedLayer() << ": " << v.firstFailure();
+        verdict();
         return;
     }
     v.layer("hook-removed-snapshot", [&] {
@@ -228,9 +268,11 @@ TEST_P(FsSnapshot, Recipe) {
     }
     steps.files(id);
     steps.restoreAndCompare(id);
-    EXPECT_TRUE(v.ok()) << v.failedLayer() << ": " << v.firstFailure();
+    verdict();
 }
 
-INSTANTIATE_TEST_SUITE_P(E2E_INSTANCE, FsSnapshot, ::testing::ValuesIn(cases()), [](const auto& p) { return p.param.tool + "_" + p.param.what; });
+INSTANTIATE_TEST_SUITE_P(E2E_INSTANCE, FsSnapshot, ::testing::ValuesIn(cases()), [](const auto& p) {
+    return p.param.tool + "_" + (p.param.fault.empty() ? p.param.what : p.param.fault);
+});
 
 }  // namespace

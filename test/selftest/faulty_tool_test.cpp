@@ -1,6 +1,7 @@
 // The suite must catch a tool that lies. Each case wraps a real tool in a
 // deliberately faulty script and runs the local scenario through it; the test
 // passes only when the scenario fails, at the layer that should catch it.
+#include "FaultyTool.hpp"
 #include "RoundTrip.hpp"
 #include "backends/Backend.hpp"
 #include "config/Settings.hpp"
@@ -8,7 +9,6 @@
 
 #include <fstream>
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
 using namespace e2e;
 
@@ -22,7 +22,7 @@ struct Fault {
     std::string backend = "local";
 };
 
-// Wrapper scripts: the fakes are the point here. $real is the real binary.
+// Wrapper scripts (writeFaultyWrapper): $real is the real binary.
 // After a restore (restic --target DIR, borg extract in $PWD), $dir is where it went.
 const std::string kAfterRestore = R"SH(
 "$real" "$@"; rc=$?
@@ -68,12 +68,7 @@ TEST_P(FaultyTool, ScenarioFails) {
     ToolChoice choice = chooseTool(f.tool);
     E2E_REQUIRE_TOOL(ws, choice);
 
-    fs::path wrapper = ws.work() / (f.tool + "-" + f.name);
-    {
-        std::ofstream w(wrapper);
-        w << "#!/bin/sh\n# backup-e2e self-test: a deliberately faulty " << f.tool << "\nreal='" << choice.binary->string() << "'\n" << f.script;
-    }
-    chmod(wrapper.c_str(), 0755);
+    fs::path wrapper = writeFaultyWrapper(ws.work(), f.tool, *choice.binary, f.name, f.script);
 
     std::unique_ptr<Backend> backend = makeBackend(f.backend, ws, f.tool);
     auto tool = makeTool(f.tool, wrapper.string(), ws.toolContext(f.tool), backend->target());

@@ -1,0 +1,13 @@
+#pragma once
+// Deliberately faulty tools for the self-tests (the fake is the point there):
+// a script in `dir` that sets $real to the real binary, then runs `script`
+// with the tool's arguments in "$@".
+#include <filesystem>
+#include <string>
+
+namespace e2e {
+
+std::filesystem::path writeFaultyWrapper(const std::filesystem::path& dir, const std::string& tool, const std::filesystem::path& real,
+                                         const std::string& fault, const std::string& script);
+
+}  // namespace e2e
