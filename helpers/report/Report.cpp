@@ -1,5 +1,6 @@
 #include "report/Report.hpp"
 
+#include "config/Settings.hpp"
 #include "process/Process.hpp"
 #include "text/Text.hpp"
 
@@ -107,7 +108,7 @@ fs::path ScenarioReport::write(const fs::path& dir) const {
 }
 
 void writeSummary(const fs::path& dir) {
-    json all = json::array();
+    json all = json::array(), dedup = json::array();
     std::map<std::string, int> counts;
     std::error_code ec;
     if (fs::exists(dir, ec))
@@ -126,9 +127,19 @@ void writeSummary(const fs::path& dir) {
                            {"tool", j["facts"].value("tool", "")},
                            {"backend", j["facts"].value("backend", "")},
                            {"report", e.path().string()}});
+            const json& f = j["facts"];
+            if (f.contains("growth_ratio") && f.contains("repo_bytes"))
+                dedup.push_back({{"scenario", j["scenario"]},
+                                 {"tool", f.value("tool", "")},
+                                 {"status", j["status"]},
+                                 {"first_backup_bytes", f["repo_bytes"].value("first_backup_bytes", std::uint64_t(0))},
+                                 {"growth_bytes", f.value("growth_bytes", std::uint64_t(0))},
+                                 {"growth_ratio", f["growth_ratio"]}});
         }
-    std::sort(all.begin(), all.end(), [](const json& a, const json& b) { return a["scenario"] < b["scenario"]; });
-    json summary{{"generated", nowIso()}, {"counts", counts}, {"scenarios", all}};
+    auto byScenario = [](const json& a, const json& b) { return a["scenario"] < b["scenario"]; };
+    std::sort(all.begin(), all.end(), byScenario);
+    std::sort(dedup.begin(), dedup.end(), byScenario);
+    json summary{{"generated", nowIso()}, {"counts", counts}, {"scenarios", all}, {"dedup", dedup}};
     std::ofstream(dir / "summary.json") << summary.dump(2) << "\n";
     std::ofstream md(dir / "summary.md");
     md << "# backup-e2e summary\n\n";
@@ -141,6 +152,17 @@ void writeSummary(const fs::path& dir) {
         if (r.size() > 160) r = r.substr(0, 160) + "...";
         md << "| " << s["scenario"].get<std::string>() << " | " << s["tool"].get<std::string>() << " | " << s["backend"].get<std::string>()
            << " | " << s["status"].get<std::string>() << " | " << r << " |\n";
+    }
+    if (!dedup.empty()) {
+        md << "\n## Dedup side by side: growth of the second backup\n\n| scenario | tool | status | first backup | growth | growth_ratio |\n"
+           << "|---|---|---|---|---|---|\n";
+        for (const auto& d : dedup) {
+            char ratio[32];
+            snprintf(ratio, sizeof ratio, "%.4f", d["growth_ratio"].get<double>());
+            md << "| " << d["scenario"].get<std::string>() << " | " << d["tool"].get<std::string>() << " | " << d["status"].get<std::string>() << " | "
+               << humanBytes(d["first_backup_bytes"].get<std::uint64_t>()) << " | " << humanBytes(d["growth_bytes"].get<std::uint64_t>()) << " | "
+               << ratio << " |\n";
+        }
     }
 }
 
