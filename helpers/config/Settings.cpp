@@ -85,6 +85,15 @@ DigestAlgorithm parseDigest(const std::string& s, const std::string& origin, con
     throw ConfigError(origin + ": " + msg);
 }
 
+std::string parseVmAccel(const std::string& s, const std::string& origin, const YAML::Node& n) {
+    if (s == "auto" || s == "kvm" || s == "tcg" || s == "kvm-or-tcg") return s;
+    const std::string fix =
+        "use auto (KVM where it boots the guest, else TCG in the full profile only), kvm-or-tcg (KVM, else TCG in any profile), kvm (KVM or fail) or "
+        "tcg (always emulate)";
+    if (n.IsDefined()) fail(origin, n, "filesystems.vm_accel", "unknown accelerator '" + s + "'", fix);
+    throw ConfigError(origin + ": filesystems.vm_accel: unknown accelerator '" + s + "'. Fix: " + fix);
+}
+
 std::string skipCase(const std::string& k, const std::string& origin, const YAML::Node& n) {
     if (corpusCases().count(k)) return k;
     std::string known;
@@ -182,7 +191,8 @@ Config parseConfig(const std::string& yaml, const std::string& origin) {
     }
     if (auto f = root["filesystems"]) {
         if (!f.IsMap()) fail(origin, f, "filesystems", "expected a mapping", "e.g. `filesystems: {device: /dev/vdb}`");
-        onlyKeys(origin, f, "filesystems", {"device"});
+        onlyKeys(origin, f, "filesystems", {"device", "vm_accel"});
+        if (auto n = f["vm_accel"]) c.vm_accel = parseVmAccel(str(origin, n, "filesystems.vm_accel"), origin, n);
         if (auto n = f["device"]) {
             fs::path d = str(origin, n, "filesystems.device");
             if (d.is_relative() || d.string().rfind("/dev/", 0) != 0)
@@ -294,6 +304,7 @@ void applyEnvironment(Config& c) {
     }
     if (const char* d = getenv("E2E_DIGEST"); d && *d) c.digest = parseDigest(d, "environment: E2E_DIGEST", YAML::Node());
     if (const char* d = getenv("E2E_FS_DEVICE"); d && *d) c.fs_device = d;
+    if (const char* a = getenv("E2E_VM_ACCEL"); a && *a) c.vm_accel = parseVmAccel(a, "environment: E2E_VM_ACCEL", YAML::Node());
     for (auto& [name, t] : c.tools) {
         std::string var = "E2E_" + name + "_BIN";
         std::transform(var.begin(), var.end(), var.begin(), ::toupper);

@@ -63,6 +63,10 @@ struct Config {
     // filesystems: a real block device the suite may format instead of a loop
     // image (still checked by the safety gate). Empty = loop images only.
     fs::path fs_device;
+    // How the VM-image online path runs its guest: auto (KVM where it boots
+    // the guest, else TCG in the full profile only), kvm-or-tcg (KVM, else TCG
+    // in any profile), kvm (KVM or fail), tcg.
+    std::string vm_accel = "auto";
     // The external repository configured for a backend kind, if any.
     const RepositoryConfig* externalFor(const std::string& backend) const;
 
@@ -74,7 +78,7 @@ const std::vector<std::string>& knownTools();
 // Parse YAML text; `origin` names it in errors. Applies no environment.
 Config parseConfig(const std::string& yaml, const std::string& origin);
 // Load a file and apply environment overrides (E2E_PROFILE, E2E_RUNTIME,
-// E2E_TOOLS, E2E_<TOOL>_BIN, E2E_DIGEST, E2E_CORPUS_SKIP, E2E_FS_DEVICE).
+// E2E_TOOLS, E2E_<TOOL>_BIN, E2E_DIGEST, E2E_CORPUS_SKIP, E2E_FS_DEVICE, E2E_VM_ACCEL).
 Config loadConfig(const std::optional<fs::path>& file);
 void applyEnvironment(Config& c);
 

@@ -127,4 +127,8 @@ TEST(Config, FilesystemDeviceMustBeADevicePath) {
                 AllOf(HasSubstr("e2e.yaml:2:11"), HasSubstr("filesystems.device: 'sdb' is not a device path"), HasSubstr("Fix: name a block device")));
     EXPECT_THAT(errorOf("filesystems:\n  disk: /dev/sdb\n"), AllOf(HasSubstr("filesystems.disk: unknown key"), HasSubstr("use one of: device")));
     EXPECT_EQ(parseConfig("filesystems: {device: /dev/vdb}\n", "e2e.yaml").fs_device, "/dev/vdb");
+    EXPECT_THAT(errorOf("filesystems:\n  vm_accel: xen\n"),
+                AllOf(HasSubstr("e2e.yaml:2:13"), HasSubstr("filesystems.vm_accel: unknown accelerator 'xen'"), HasSubstr("Fix: use auto")));
+    EXPECT_EQ(parseConfig("filesystems: {vm_accel: tcg}\n", "e2e.yaml").vm_accel, "tcg");
+    EXPECT_EQ(parseConfig("profile: ci\n", "e2e.yaml").vm_accel, "auto");
 }
