@@ -1,6 +1,7 @@
 #include "janitor/Janitor.hpp"
 
 #include "config/Settings.hpp"
+#include "process/Process.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -30,13 +31,6 @@ std::string startTime(int pid) {
 
 bool alive(int pid, const std::string& start) {
     return pid > 0 && !start.empty() && startTime(pid) == start;
-}
-
-std::string readFile(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 bool hasOwnerTag(int pid, const std::string& tag) {

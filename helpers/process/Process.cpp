@@ -23,13 +23,6 @@ namespace {
 
 std::atomic<unsigned> g_seq{0};
 
-std::string readAll(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 std::vector<std::string> buildEnv(const Command& cmd) {
     std::map<std::string, std::string> env;
     if (cmd.clean_env) {
@@ -87,7 +80,7 @@ std::string redact(std::string s, const std::vector<std::string>& secrets) {
 
 void redactFile(const fs::path& p, const std::vector<std::string>& secrets) {
     if (secrets.empty() || !fs::exists(p)) return;
-    std::string body = readAll(p);
+    std::string body = readFile(p);
     std::string red = redact(body, secrets);
     if (red != body) std::ofstream(p, std::ios::binary | std::ios::trunc) << red;
 }
@@ -327,8 +320,8 @@ bool processAlive(int pid) {
 Result Child::finish() {
     redactFile(result_.stdout_path, cmd_.secrets);
     redactFile(result_.stderr_path, cmd_.secrets);
-    if (!result_.stdout_path.empty() && result_.stdout_path != "/dev/null") result_.out = readAll(result_.stdout_path);
-    if (!result_.stderr_path.empty() && result_.stderr_path != "/dev/null") result_.err = readAll(result_.stderr_path);
+    if (!result_.stdout_path.empty() && result_.stdout_path != "/dev/null") result_.out = readFile(result_.stdout_path);
+    if (!result_.stderr_path.empty() && result_.stderr_path != "/dev/null") result_.err = readFile(result_.stderr_path);
     if (cmd_.log_dir.empty()) {
         std::error_code ec;
         fs::remove(result_.stdout_path, ec);
@@ -340,6 +333,13 @@ Result Child::finish() {
             << " sys_s: " << result_.usage.sys_s << " max_rss_kib: " << result_.usage.max_rss_kib << "\n";
     }
     return result_;
+}
+
+std::string readFile(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
 }
 
 std::string failureMessage(const std::string& what, const Result& r) { return what + " failed: " + r.describe() + "\n" + r.tail(); }

@@ -114,6 +114,9 @@ std::optional<fs::path> findProgram(const std::string& name);
 std::string shellQuote(const std::string& s);
 std::string joinCommand(const std::vector<std::string>& argv);
 
+// A whole file's bytes ("" when it cannot be read).
+std::string readFile(const fs::path& p);
+
 // Replace every occurrence of each secret with "***" in s.
 std::string redact(std::string s, const std::vector<std::string>& secrets);
 void redactFile(const fs::path& p, const std::vector<std::string>& secrets);

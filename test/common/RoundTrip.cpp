@@ -263,4 +263,18 @@ bool runRoundTrip(Workspace& ws, BackupTool& tool, const RoundTripOptions& opt) 
     return v.ok();
 }
 
+std::string imageDedupVerdict(Workspace& ws, std::uint64_t before, std::uint64_t after1, std::uint64_t after2, std::uint64_t raw_bytes,
+                              const std::string& change) {
+    const std::uint64_t first = after1 > before ? after1 - before : 0, growth = after2 > after1 ? after2 - after1 : 0;
+    const double ratio = double(growth) / double(raw_bytes);
+    ws.report().set("repo_bytes", {{"after_backup1", after1}, {"after_backup2", after2}, {"first_backup_bytes", first}});
+    ws.report().set("growth_bytes", growth);
+    ws.report().set("growth_ratio", ratio);
+    std::ostringstream d;
+    d << "first backup " << humanBytes(first) << ", second grew the repository by " << humanBytes(growth) << " (growth_ratio " << ratio << " of the "
+      << humanBytes(raw_bytes) << " image; " << change << ")";
+    if (ratio > 0.25 || growth * 2 > first) throw VerdictFailure("the second backup did not deduplicate: " + d.str());
+    return d.str();
+}
+
 }  // namespace e2e

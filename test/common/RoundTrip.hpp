@@ -53,6 +53,14 @@ private:
 
 bool sameSnapshotId(const std::string& a, const std::string& b);
 
+// A disk image backed up twice, changed a little in between: the second backup
+// must grow the repository by under a quarter of the raw image and under half
+// the first backup (without dedup it grows by about the first backup). Sets
+// repo_bytes, growth_bytes and growth_ratio in the report; returns the layer's
+// detail (`change` says what changed in between) or throws VerdictFailure.
+std::string imageDedupVerdict(Workspace& ws, std::uint64_t before, std::uint64_t after1, std::uint64_t after2, std::uint64_t raw_bytes,
+                              const std::string& change);
+
 // The differences that the tool's capabilities tolerate, and why (for the report).
 CompareOptions compareOptionsFor(const Capabilities& caps, std::vector<std::string>& notes);
 
