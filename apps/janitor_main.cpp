@@ -1,5 +1,5 @@
 // e2e-janitor: sweep what a killed run left, check for leaks, write the summary.
-//   e2e-janitor sweep          release records of dead owners, kill strays, note /tmp
+//   e2e-janitor sweep          release records of dead owners, kill strays, note /tmp; start a run
 //   e2e-janitor finish         sweep, then fail if anything of ours remains; summary
 //   e2e-janitor leaks          list what remains (exit 1 if anything)
 #include "config/Settings.hpp"
@@ -49,6 +49,9 @@ int main(int argc, char** argv) {
             std::ofstream out(tmp_before);
             for (const auto& n : tmpEntries()) out << n << "\n";
             std::cout << "janitor: swept " << rt.string() << " (" << s.released.size() << " released, " << s.failed.size() << " failed)\n";
+            // this ctest invocation is one run: its reports and roll-ups go apart from earlier runs'
+            const std::string run = startRun(rt);
+            std::cout << "janitor: run " << run << ": reports in " << (rt / "reports" / run).string() << "\n";
             return s.failed.empty() ? 0 : 1;
         }
     }
@@ -62,8 +65,10 @@ int main(int argc, char** argv) {
                 if (!before.count(n)) leaks.push_back("new in /tmp since the run started: /tmp/" + n);
         }
         if (cmd == "finish") {
-            writeSummary(rt / "reports");
-            std::cout << "summary: " << (rt / "reports" / "summary.md").string() << "\n";
+            const fs::path dir = rt / "reports" / currentRun(rt);
+            fs::create_directories(dir);
+            writeSummary(dir);
+            std::cout << "summary of run " << currentRun(rt) << ": " << (dir / "summary.md").string() << "\n";
         }
         for (const auto& l : leaks) std::cout << "LEAK: " << l << "\n";
         if (leaks.empty()) std::cout << "janitor: nothing of ours remains (processes, mounts, loop devices, records, /tmp)\n";

@@ -39,7 +39,7 @@ function(e2e_add_suite)
   endif()
 
   add_executable(${S_NAME} ${S_SOURCES})
-  target_link_libraries(${S_NAME} PRIVATE e2e_fixtures GTest::gtest GTest::gmock GTest::gtest_main ${S_LIBS})
+  target_link_libraries(${S_NAME} PRIVATE e2e_fixtures GTest::gtest GTest::gmock e2e_gtest_main ${S_LIBS})
   if(S_DEFINES)
     target_compile_definitions(${S_NAME} PRIVATE ${S_DEFINES})
   endif()
@@ -63,8 +63,7 @@ function(e2e_add_suite)
   set(common
     NO_PRETTY_VALUES
     DISCOVERY_MODE PRE_TEST
-    DISCOVERY_TIMEOUT 30
-    XML_OUTPUT_DIR "${E2E_RUNTIME}/junit")
+    DISCOVERY_TIMEOUT 30)
   # Labels are a list; gtest_discover_tests flattens list-valued PROPERTIES, so
   # each discovery names its test list and a small include file labels them.
   if(S_TOOLS)
@@ -92,11 +91,25 @@ function(_e2e_discover target part labels filter)
   gtest_discover_tests(${target} ${common}
     TEST_LIST ${list_var}
     TEST_FILTER "${filter}"
-    PROPERTIES TIMEOUT ${S_TIMEOUT} ${fixture_props})
+    PROPERTIES ${fixture_props})
+  # Read when ctest runs: the labels, and a time limit that follows the
+  # profile of that run (E2E_PROFILE), so that the standard and full
+  # profiles are not stopped at the ci profile's limit (a test's TIMEOUT
+  # wins over `ctest --timeout`).
   set(script "${CMAKE_CURRENT_BINARY_DIR}/${target}_${part}_labels.cmake")
   file(WRITE "${script}"
     "if(DEFINED ${list_var})\n"
-    "  set_tests_properties(\${${list_var}} PROPERTIES LABELS \"${labels}\")\n"
+    "  set(_profile \"\$ENV{E2E_PROFILE}\")\n"
+    "  if(_profile STREQUAL \"\")\n"
+    "    set(_profile \"${E2E_PROFILE}\")\n"
+    "  endif()\n"
+    "  set(_timeout ${S_TIMEOUT})\n"
+    "  if(_profile STREQUAL \"standard\")\n"
+    "    math(EXPR _timeout \"${S_TIMEOUT} * 8\")\n"
+    "  elseif(_profile STREQUAL \"full\")\n"
+    "    math(EXPR _timeout \"${S_TIMEOUT} * 24\")\n"
+    "  endif()\n"
+    "  set_tests_properties(\${${list_var}} PROPERTIES LABELS \"${labels}\" TIMEOUT \${_timeout})\n"
     "endif()\n")
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${script}")
 endfunction()

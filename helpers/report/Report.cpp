@@ -5,6 +5,7 @@
 #include "text/Text.hpp"
 
 #include <ctime>
+#include <unistd.h>
 #include <fstream>
 #include <sstream>
 
@@ -37,14 +38,31 @@ std::string nowIso() {
 ScenarioReport::ScenarioReport(std::string scenario, std::string area)
     : scenario_(std::move(scenario)), area_(std::move(area)), started_(nowIso()) {}
 
-Status ScenarioReport::status() const {
-    if (forced_) return *forced_;
+void ScenarioReport::tolerate(const std::string& what) {
+    tolerances_.push_back(what);
+    notes_.push_back("tolerated: " + what);
+}
+
+void ScenarioReport::expectFault(const std::string& fault, const std::string& layer) {
+    fault_ = fault;
+    fault_layer_ = layer;
+}
+
+Status ScenarioReport::layerStatus() const {
     Status s = Status::Pass;
     for (const auto& l : layers_) {
         if (l.status == Status::Fail) return Status::Fail;
         if (l.status == Status::Blocked) s = Status::Blocked;
     }
     return s;
+}
+
+Status ScenarioReport::status() const { return forced_ ? *forced_ : layerStatus(); }
+
+const Layer* ScenarioReport::firstFailedLayer() const {
+    for (const auto& l : layers_)
+        if (l.status != Status::Pass) return &l;
+    return nullptr;
 }
 
 json ScenarioReport::toJson() const {
@@ -54,6 +72,11 @@ json ScenarioReport::toJson() const {
     j["area"] = area_;
     j["status"] = toString(status());
     if (!reason_.empty()) j["reason"] = clean(reason_);
+    j["run"] = currentRun(Settings::runtimeDir());
+    j["tolerances"] = json::array();
+    for (const auto& t : tolerances_) j["tolerances"].push_back(clean(t));
+    j["figures"] = figures_;
+    if (!fault_.empty()) j["fault"] = {{"name", fault_}, {"caught_by", fault_layer_}};
     j["started"] = started_;
     j["finished"] = nowIso();
     json facts = facts_;
@@ -107,8 +130,63 @@ fs::path ScenarioReport::write(const fs::path& dir) const {
     return js;
 }
 
+std::string startRun(const fs::path& runtime) {
+    std::time_t t = std::time(nullptr);
+    char b[32];
+    std::strftime(b, sizeof b, "%Y%m%dT%H%M%SZ", std::gmtime(&t));
+    const std::string id = std::string(b) + "-" + std::to_string(getpid());
+    const fs::path reports = runtime / "reports";
+    fs::create_directories(reports / id);
+    const fs::path tmp = runtime / ("current-run." + std::to_string(getpid()));
+    std::ofstream(tmp) << id << "\n";
+    fs::rename(tmp, runtime / "current-run");   // tests starting now never read half an id
+    std::error_code ec;
+    fs::remove(reports / "latest", ec);
+    fs::create_directory_symlink(id, reports / "latest", ec);
+    return id;
+}
+
+std::string currentRun(const fs::path& runtime) {
+    std::ifstream in(runtime / "current-run");
+    std::string id;
+    if (in && std::getline(in, id) && !id.empty()) return id;
+    // a test program run by hand, outside ctest: its reports stay apart from any run's
+    static const std::string adhoc = [] {
+        std::time_t t = std::time(nullptr);
+        char b[32];
+        std::strftime(b, sizeof b, "%Y%m%dT%H%M%SZ", std::gmtime(&t));
+        return "adhoc-" + std::string(b) + "-" + std::to_string(getpid());
+    }();
+    return adhoc;
+}
+
+fs::path runReportsDir() {
+    const fs::path rt = Settings::runtimeDir();
+    return rt / "reports" / currentRun(rt);
+}
+
+namespace {
+
+std::string oneLine(std::string s, std::size_t max) {
+    for (auto& c : s)
+        if (c == '\n' || c == '|' || c == '\t') c = ' ';
+    if (s.size() > max) s = s.substr(0, max) + "...";
+    return s;
+}
+
+std::string joined(const json& a, const std::string& sep) {
+    std::string s;
+    if (a.is_array())
+        for (const auto& v : a) s += (s.empty() ? "" : sep) + (v.is_string() ? v.get<std::string>() : v.dump());
+    return s;
+}
+
+}  // namespace
+
 void writeSummary(const fs::path& dir) {
-    json all = json::array(), dedup = json::array();
+    json all = json::array(), faults = json::array();
+    std::map<std::string, json> tables;   // figures the scenarios declared, side by side per table
+    std::vector<std::vector<std::string>> interrupts;
     std::map<std::string, int> counts;
     std::error_code ec;
     if (fs::exists(dir, ec))
@@ -121,47 +199,100 @@ void writeSummary(const fs::path& dir) {
             std::string first_fail;
             for (const auto& l : j["layers"])
                 if (l.value("status", "") == "FAIL" && first_fail.empty()) first_fail = l.value("name", "") + ": " + l.value("detail", "");
+            const json& f = j["facts"];
             all.push_back({{"scenario", j["scenario"]},
                            {"status", j["status"]},
                            {"reason", j.value("reason", first_fail)},
-                           {"tool", j["facts"].value("tool", "")},
-                           {"backend", j["facts"].value("backend", "")},
+                           {"tool", f.value("tool", "")},
+                           {"variant", f.value("tool_variant", "")},
+                           {"backend", f.value("backend", "")},
+                           {"tolerances", j.value("tolerances", json::array())},
+                           {"corpus_skip", f.value("corpus_skip", json::array())},
                            {"report", e.path().string()}});
-            const json& f = j["facts"];
-            if (f.contains("growth_ratio") && f.contains("repo_bytes"))
-                dedup.push_back({{"scenario", j["scenario"]},
-                                 {"tool", f.value("tool", "")},
-                                 {"status", j["status"]},
-                                 {"first_backup_bytes", f["repo_bytes"].value("first_backup_bytes", std::uint64_t(0))},
-                                 {"growth_bytes", f.value("growth_bytes", std::uint64_t(0))},
-                                 {"growth_ratio", f["growth_ratio"]}});
+            if (f.contains("interrupt_row")) {
+                const json& r = f["interrupt_row"];
+                interrupts.push_back({r.value("backend", ""), j.value("status", "?"), oneLine(j.value("reason", first_fail), 300), r.value("interrupt_rc", "-"),
+                                      r.value("resume_rc", "-"), r.value("snapshot_id", "-"), r.value("log_dir", ""), e.path().string(),
+                                      f.value("tool", ""), r.value("mode", "")});
+            }
+            if (j.contains("fault"))
+                faults.push_back({{"scenario", j["scenario"]}, {"fault", j["fault"].value("name", "")}, {"layer", j["fault"].value("caught_by", "")},
+                                  {"status", j["status"]}});
+            for (const auto& figure : j.value("figures", json::array()))
+                tables[figure.value("table", "figures")].push_back(
+                    {{"scenario", j["scenario"]}, {"tool", f.value("tool", "")}, {"status", j["status"]}, {"values", figure["values"]}});
         }
     auto byScenario = [](const json& a, const json& b) { return a["scenario"] < b["scenario"]; };
     std::sort(all.begin(), all.end(), byScenario);
-    std::sort(dedup.begin(), dedup.end(), byScenario);
-    json summary{{"generated", nowIso()}, {"counts", counts}, {"scenarios", all}, {"dedup", dedup}};
-    std::ofstream(dir / "summary.json") << summary.dump(2) << "\n";
-    std::ofstream md(dir / "summary.md");
-    md << "# backup-e2e summary\n\n";
-    for (const auto& [k, v] : counts) md << "- " << k << ": " << v << "\n";
-    md << "\n| scenario | tool | backend | status | reason |\n|---|---|---|---|---|\n";
-    for (const auto& s : all) {
-        std::string r = s["reason"].get<std::string>();
-        for (auto& c : r)
-            if (c == '\n' || c == '|') c = ' ';
-        if (r.size() > 160) r = r.substr(0, 160) + "...";
-        md << "| " << s["scenario"].get<std::string>() << " | " << s["tool"].get<std::string>() << " | " << s["backend"].get<std::string>()
-           << " | " << s["status"].get<std::string>() << " | " << r << " |\n";
+    for (auto& [name, rows] : tables) std::sort(rows.begin(), rows.end(), byScenario);
+    std::sort(faults.begin(), faults.end(), byScenario);
+    int tried = 0, caught = 0;
+    std::map<std::string, std::vector<std::string>> by_layer;
+    for (const auto& x : faults) {
+        const std::string st = x["status"].get<std::string>();
+        if (st != "PASS" && st != "FAIL") continue;   // a skipped self-test tried nothing
+        ++tried;
+        if (st == "PASS") {
+            ++caught;
+            by_layer[x["layer"].get<std::string>()].push_back(x["fault"].get<std::string>());
+        }
     }
-    if (!dedup.empty()) {
-        md << "\n## Dedup side by side: growth of the second backup\n\n| scenario | tool | status | first backup | growth | growth_ratio |\n"
-           << "|---|---|---|---|---|---|\n";
-        for (const auto& d : dedup) {
-            char ratio[32];
-            snprintf(ratio, sizeof ratio, "%.4f", d["growth_ratio"].get<double>());
-            md << "| " << d["scenario"].get<std::string>() << " | " << d["tool"].get<std::string>() << " | " << d["status"].get<std::string>() << " | "
-               << humanBytes(d["first_backup_bytes"].get<std::uint64_t>()) << " | " << humanBytes(d["growth_bytes"].get<std::uint64_t>()) << " | "
-               << ratio << " |\n";
+    json summary{{"generated", nowIso()}, {"run", dir.filename().string()}, {"counts", counts}, {"scenarios", all}, {"tables", tables},
+                 {"mutation", {{"tried", tried}, {"caught", caught}, {"faults", faults}, {"layers", by_layer}}}};
+    std::ofstream(dir / "summary.json") << summary.dump(2) << "\n";
+    if (!interrupts.empty()) {
+        std::sort(interrupts.begin(), interrupts.end());
+        std::ofstream tsv(dir / "interrupt.tsv");
+        tsv << "backend\tstatus\treason\tinterrupt_rc\tresume_rc\tsnapshot_id\tlog_dir\treport_path\ttool\tmode\n";
+        for (const auto& row : interrupts) {
+            for (std::size_t i = 0; i < row.size(); ++i) tsv << (i ? "\t" : "") << row[i];
+            tsv << "\n";
+        }
+    }
+    std::ofstream md(dir / "summary.md");
+    md << "# backup-e2e summary: run " << dir.filename().string() << "\n\n";
+    for (const auto& [k, v] : counts) md << "- " << k << ": " << v << "\n";
+    if (tried) md << "- mutation score (self-tests: faults caught / faults tried): " << caught << "/" << tried << "\n";
+    md << "\n| scenario | tool | backend | status | reason | tolerated | corpus cases left out |\n|---|---|---|---|---|---|---|\n";
+    for (const auto& s : all) {
+        std::string tool = s["tool"].get<std::string>();
+        if (!s["variant"].get<std::string>().empty()) tool += " (" + s["variant"].get<std::string>() + ")";
+        md << "| " << s["scenario"].get<std::string>() << " | " << tool << " | " << s["backend"].get<std::string>() << " | "
+           << s["status"].get<std::string>() << " | " << oneLine(s["reason"].get<std::string>(), 160) << " | "
+           << oneLine(joined(s["tolerances"], "; "), 200) << " | " << oneLine(joined(s["corpus_skip"], ", "), 80) << " |\n";
+    }
+    if (!by_layer.empty()) {
+        md << "\n## Verdict layers and the faults that only they catch\n\n| layer | faults caught |\n|---|---|\n";
+        for (const auto& [layer, fs_] : by_layer) {
+            std::string l;
+            for (const auto& x : fs_) l += (l.empty() ? "" : ", ") + x;
+            md << "| " << layer << " | " << l << " |\n";
+        }
+    }
+    for (const auto& [name, rows] : tables) {
+        std::vector<std::string> cols;   // in the order the first scenario declared them
+        for (const auto& r : rows)
+            for (const auto& [k, v] : r["values"].items())
+                if (std::find(cols.begin(), cols.end(), k) == cols.end()) cols.push_back(k);
+        md << "\n## " << name << ", side by side\n\n| scenario | tool | status |";
+        for (const auto& c : cols) md << " " << c << " |";
+        md << "\n|---|---|---|";
+        for (std::size_t i = 0; i < cols.size(); ++i) md << "---|";
+        md << "\n";
+        for (const auto& r : rows) {
+            md << "| " << r["scenario"].get<std::string>() << " | " << r["tool"].get<std::string>() << " | " << r["status"].get<std::string>() << " |";
+            for (const auto& c : cols) {
+                const json& v = r["values"].value(c, json());
+                std::string cell = v.is_null() ? "" : v.is_string() ? v.get<std::string>() : v.dump();
+                if (v.is_number_unsigned() && c.size() > 6 && c.substr(c.size() - 6) == "_bytes") cell = humanBytes(v.get<std::uint64_t>());
+                else if (v.is_number_float()) {
+                    char b[32];
+                    snprintf(b, sizeof b, "%.4g", v.get<double>());
+                    cell = b;
+                }
+                md << " " << oneLine(cell, 80) << " |";
+            }
+            md << "\n";
         }
     }
 }

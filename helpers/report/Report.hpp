@@ -29,11 +29,26 @@ class ScenarioReport {
 public:
     ScenarioReport(std::string scenario, std::string area);
     void set(const std::string& key, nlohmann::json value) { facts_[key] = std::move(value); }
+    // Figures the run's summary sets side by side with other scenarios' rows of
+    // the same table (e.g. "VM-image dedup": first backup, growth, ratio).
+    void figure(const std::string& table, nlohmann::json values) { figures_.push_back({{"table", table}, {"values", std::move(values)}}); }
     void addLayer(Layer l) { layers_.push_back(std::move(l)); }
     void note(const std::string& n) { notes_.push_back(n); }
     void addSecret(const std::string& s) { secrets_.push_back(s); }
     void setStatus(Status s, const std::string& reason) { forced_ = s; reason_ = reason; }
+    // What a tool is known not to keep, tolerated by the comparison: in the
+    // report and in its summary row, so a green row cannot hide it.
+    void tolerate(const std::string& what);
+    // A self-test: `fault` must make the scenario fail at `layer` (and only there).
+    void expectFault(const std::string& fault, const std::string& layer);
+    bool expectsFault() const { return !fault_.empty(); }
+    const std::string& expectedLayer() const { return fault_layer_; }
+    // The status from the layers alone (the first FAIL, else BLOCKED, else PASS).
+    Status layerStatus() const;
     Status status() const;
+    const std::string& reason() const { return reason_; }
+    // The first layer that did not pass ("" when all passed).
+    const Layer* firstFailedLayer() const;
     const std::vector<Layer>& layers() const { return layers_; }
     nlohmann::json toJson() const;
     std::string toMarkdown() const;
@@ -49,10 +64,20 @@ private:
     std::vector<std::string> secrets_;
     std::optional<Status> forced_;
     std::string reason_;
+    std::vector<std::string> tolerances_;
+    nlohmann::json figures_ = nlohmann::json::array();
+    std::string fault_, fault_layer_;
     std::string started_;
 };
 
-// Aggregate every reports/*.json into summary.json and summary.md.
-void writeSummary(const fs::path& reports_dir);
+// Each ctest invocation is one run: the janitor's setup fixture starts it and
+// writes its id to <runtime>/current-run. Reports, roll-ups (summary,
+// interrupt.tsv) and JUnit files of a run live in their own dirs, never mixed.
+std::string startRun(const fs::path& runtime);    // a new id; reports/latest points at its dir
+std::string currentRun(const fs::path& runtime);  // the started run's id, else one ad-hoc id per process
+fs::path runReportsDir();                         // <runtime>/reports/<current run>
+
+// Aggregate the reports of one run (<dir>/*.json) into summary.json and summary.md.
+void writeSummary(const fs::path& run_reports_dir);
 
 }  // namespace e2e

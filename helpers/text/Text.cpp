@@ -1,5 +1,7 @@
 #include "text/Text.hpp"
 
+#include <regex>
+
 #include <cstdio>
 
 namespace e2e {
@@ -77,6 +79,19 @@ std::string doubleQuoted(const std::string& s) {
         } else q += ch;
     }
     return q + "\"";
+}
+
+std::string matchingLine(const std::string& text, const std::string& pattern) {
+    const std::regex re(pattern, std::regex::ECMAScript | std::regex::icase);
+    std::size_t from = 0;
+    while (from <= text.size()) {
+        std::size_t nl = text.find('\n', from);
+        const std::string line = text.substr(from, nl == std::string::npos ? std::string::npos : nl - from);
+        if (std::regex_search(line, re)) return line.substr(0, 300);
+        if (nl == std::string::npos) break;
+        from = nl + 1;
+    }
+    return {};
 }
 
 }  // namespace e2e

@@ -22,4 +22,9 @@ std::string printable(const std::string& raw);
 // control characters escaped): for hook commands in tool configs.
 std::string doubleQuoted(const std::string& s);
 
+// The first line of `text` that matches `pattern` (ECMAScript, case-insensitive),
+// trimmed to 300 bytes; "" when none does. Verdicts that read a tool's own words
+// use it, so a match names the line it came from.
+std::string matchingLine(const std::string& text, const std::string& pattern);
+
 }  // namespace e2e

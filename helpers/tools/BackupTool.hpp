@@ -37,10 +37,12 @@ struct RepoTarget {
 struct Capabilities {
     std::set<std::string> backends;     // which RepoTarget kinds it can use
     bool no_encryption = false;         // can create an unencrypted repository
-    bool stdin_dumps = false;           // can store a command's stdout as a file
-    // It runs the dump command itself and commits nothing when the command
-    // fails. Without it the suite pipes the command into the tool's stdin and,
-    // when the command failed, deletes the partial snapshot the tool made.
+    bool stdin_dumps = false;           // can store a command's stdout as a file (from-command mode or its stdin)
+    // A from-command mode: the tool runs the dump command itself and must
+    // commit nothing when it fails (vykar command_dumps, restic
+    // --stdin-from-command, rustic --stdin-command, borg
+    // --content-from-command). Without it only the suite's pipe recipe can
+    // feed the tool (test/common/DumpRecipe), and the recipe's verdict is not the tool's.
     bool dump_guard = false;
     bool native_hooks = false;          // runs before/after/failed/finally itself
     bool concurrent_clients = false;
@@ -50,6 +52,12 @@ struct Capabilities {
     bool listing_newlines = true;       // its file listing can show a name with a newline
     bool raw_names = true;              // restores names that are not UTF-8 byte for byte
     std::string no_encryption_reason;   // when !no_encryption
+    // How its check says the repository's data is damaged (ECMAScript regex,
+    // case-insensitive, matched against the check's own output): a check that
+    // fails for another reason (a timeout, a lock, a cache) caught nothing.
+    std::string integrity_failure;
+    // How a step says it met another client's (or a killed run's) lock; "" = lock-free.
+    std::string lock_failure;
 };
 
 struct Snapshot {
@@ -74,6 +82,7 @@ struct ToolContext {
     std::chrono::seconds timeout{600};            // init, list, check, ...
     std::chrono::seconds transfer_timeout{3600};  // backup and restore
     std::string passphrase;   // generated per test; redacted everywhere
+    std::string variant;      // a named, documented non-default setting (e.g. vykar "threads1"); "" = the tool's defaults
 };
 
 class ToolError : public std::runtime_error {
@@ -103,9 +112,12 @@ public:
     virtual std::unique_ptr<Child> startBackup(const fs::path& source, const std::string& label) = 0;
     virtual std::string finishBackup(const Result& r) = 0;
     // Store the stdout of `command` (an executable, run without arguments) as
-    // one file `name`: vykar's command_dumps, the others' from-command or stdin
-    // modes. Throws ToolError when the command or the tool fails.
+    // one file `name`, the tool running the command itself (Capabilities::dump_guard).
+    // Throws ToolError when the command or the tool fails.
     virtual std::string backupCommandOutput(const fs::path& command, const std::string& name, const std::string& label) = 0;
+    // The command line that stores its stdin as one file `name` (for a recipe
+    // that feeds it); finishBackup reads the outcome.
+    virtual Command stdinBackupCommand(const std::string& name, const std::string& label) = 0;
     // Where that file is in the snapshot's listing and under a restore target.
     virtual std::string commandOutputPath(const std::string& name) const { return name; }
     // Back up `source` with the tool running `hooks` itself (Capabilities::native_hooks).
@@ -136,6 +148,7 @@ public:
     std::unique_ptr<Child> startBackup(const fs::path& source, const std::string& label) override;
     std::string finishBackup(const Result& r) override;
     std::string backupCommandOutput(const fs::path& command, const std::string& name, const std::string& label) override;
+    Command stdinBackupCommand(const std::string& name, const std::string& label) override;
 
 protected:
     // Runs one step; throws ToolError unless the exit code is in `ok_codes`.
@@ -149,13 +162,9 @@ protected:
     };
     virtual Invocation backupInvocation(const fs::path& source, const std::string& label) = 0;
     virtual std::string snapshotIdFrom(const Result& r) = 0;
-    // How it stores a command's stdout: `piped` = it reads its own stdin and the
-    // suite feeds it the command's output (no guard against a failing command).
-    struct DumpInvocation {
-        std::vector<std::string> args;
-        bool piped = false;
-    };
-    virtual DumpInvocation dumpInvocation(const fs::path& command, const std::string& name, const std::string& label) = 0;
+    // How it stores a command's stdout: its from-command mode (command set), or
+    // reading its own stdin (command empty: stdinBackupCommand).
+    virtual std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name, const std::string& label) = 0;
     Command command(const std::string& stepName, const std::vector<std::string>& args, const fs::path& cwd) const;
     void checkResult(const std::string& stepName, const Result& r, const std::vector<int>& ok_codes) const;
     virtual std::vector<std::string> versionArgs() const { return {"--version"}; }

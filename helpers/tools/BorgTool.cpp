@@ -29,6 +29,8 @@ Capabilities BorgTool::capabilities() const {
     c.no_encryption = true;
     c.stdin_dumps = true;
     c.dump_guard = true;     // --content-from-command
+    c.integrity_failure = R"(checksum mismatch|integrity error|corrupted|problems found)";
+    c.lock_failure = R"(Failed to create/acquire the lock|LockTimeout|LockFailed)";
     return c;
 }
 
@@ -63,11 +65,11 @@ CliTool::Invocation BorgTool::backupInvocation(const fs::path& source, const std
     return {{"create", "--json", repo() + "::" + name, "."}, source};
 }
 
-CliTool::DumpInvocation BorgTool::dumpInvocation(const fs::path& command, const std::string& name, const std::string& label) {
+std::vector<std::string> BorgTool::dumpArgs(const fs::path& command, const std::string& name, const std::string& label) {
+    const std::string archive = backupInvocation({}, label).args[2];
+    if (command.empty()) return {"create", "--json", "--stdin-name", name, archive, "-"};
     // --content-from-command: borg runs it and creates no archive when it fails
-    Invocation inv = backupInvocation({}, label);
-    std::string archive = inv.args[2];
-    return {{"create", "--json", "--content-from-command", "--stdin-name", name, archive, "--", command.string()}, false};
+    return {"create", "--json", "--content-from-command", "--stdin-name", name, archive, "--", command.string()};
 }
 
 std::string BorgTool::snapshotIdFrom(const Result&) { return pending_; }

@@ -85,42 +85,14 @@ std::string BackupTool::backupWithHooks(const fs::path&, const HookSet&, const s
 }
 
 std::string CliTool::backupCommandOutput(const fs::path& dump, const std::string& name, const std::string& label) {
-    DumpInvocation inv = dumpInvocation(dump, name, label);
-    Command c = command("backup", inv.args, {});
-    if (!inv.piped) {
-        Result r = run(c);
-        history_.push_back(r);
-        checkResult("backup", r, {0});
-        return snapshotIdFrom(r);
-    }
-    // `dump | tool ...`: bash reports both exit codes; 97 marks a failed dump
-    std::vector<std::string> argv{"bash", "-c",
-                                  "\"$0\" | \"$@\"; s=(\"${PIPESTATUS[@]}\"); echo \"backup-e2e pipe status: ${s[*]}\" >&2; "
-                                  "[ \"${s[0]}\" = 0 ] || exit 97; exit \"${s[1]}\"",
-                                  dump.string()};
-    argv.insert(argv.end(), c.argv.begin(), c.argv.end());
-    c.argv = std::move(argv);
-    c.log_name = this->name() + "-backup-piped";
-    Result r = run(c);
-    history_.push_back(r);
-    if (r.exit_code == 97 && !r.timed_out && !r.spawn_failed) {
-        std::string partial;
-        try {
-            partial = snapshotIdFrom(r);
-        } catch (const ToolError&) {
-        }
-        std::string what = "the dump command " + dump.string() + " failed; " + this->name() +
-                           " reads stdin and cannot tell, so the recipe checks the pipe status";
-        if (!partial.empty()) {
-            forget(partial);
-            what += ": it had stored snapshot " + partial + " of the partial stream, which the recipe deleted";
-        } else {
-            what += ": no snapshot was stored";
-        }
-        throw ToolError("backup", what, r);
-    }
-    checkResult("backup", r, {0});
-    return snapshotIdFrom(r);
+    if (!capabilities().dump_guard) throw ToolError("backup", this->name() + " has no from-command mode: only a recipe can feed it a dump (stdinBackupCommand)");
+    return snapshotIdFrom(step("backup", dumpArgs(dump, name, label)));
+}
+
+Command CliTool::stdinBackupCommand(const std::string& name, const std::string& label) {
+    Command c = command("backup", dumpArgs({}, name, label), {});
+    c.log_name = this->name() + "-backup-stdin";
+    return c;
 }
 
 std::string CliTool::version() {

@@ -34,7 +34,7 @@ protected:
     std::map<std::string, std::string> toolEnv() const override;
     Invocation backupInvocation(const fs::path& source, const std::string& label) override;
     std::string snapshotIdFrom(const Result& r) override;
-    DumpInvocation dumpInvocation(const fs::path& command, const std::string& name, const std::string& label) override;
+    std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name, const std::string& label) override;
 private:
     void writeConfig(bool encrypted);
     std::vector<std::string> args(std::initializer_list<std::string> rest) const;
@@ -65,7 +65,7 @@ protected:
     std::map<std::string, std::string> toolEnv() const override;
     Invocation backupInvocation(const fs::path& source, const std::string& label) override;
     std::string snapshotIdFrom(const Result& r) override;
-    DumpInvocation dumpInvocation(const fs::path& command, const std::string& name, const std::string& label) override;
+    std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name, const std::string& label) override;
     std::vector<std::string> versionArgs() const override;
 private:
     std::string repoUrl() const;
@@ -94,7 +94,7 @@ protected:
     std::map<std::string, std::string> toolEnv() const override;
     Invocation backupInvocation(const fs::path& source, const std::string& label) override;
     std::string snapshotIdFrom(const Result& r) override;
-    DumpInvocation dumpInvocation(const fs::path& command, const std::string& name, const std::string& label) override;
+    std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name, const std::string& label) override;
 private:
     std::string repoUrl() const;
     std::vector<std::string> args(std::initializer_list<std::string> rest) const;
@@ -122,7 +122,7 @@ protected:
     std::map<std::string, std::string> toolEnv() const override;
     Invocation backupInvocation(const fs::path& source, const std::string& label) override;
     std::string snapshotIdFrom(const Result& r) override;
-    DumpInvocation dumpInvocation(const fs::path& command, const std::string& name, const std::string& label) override;
+    std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name, const std::string& label) override;
 private:
     std::string repo() const;
     int seq_ = 0;
@@ -148,7 +148,7 @@ protected:
     std::map<std::string, std::string> toolEnv() const override;
     Invocation backupInvocation(const fs::path& source, const std::string& label) override;
     std::string snapshotIdFrom(const Result& r) override;
-    DumpInvocation dumpInvocation(const fs::path& command, const std::string& name, const std::string& label) override;
+    std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name, const std::string& label) override;
 private:
     std::vector<std::string> args(std::initializer_list<std::string> rest) const;
     fs::path config_;

@@ -23,6 +23,7 @@ Capabilities KopiaTool::capabilities() const {
     c.fifos = false;              // kopia does not store special files
     c.listing_newlines = false;   // `ls -r` prints one path per line
     c.raw_names = false;          // restores a non-UTF-8 name with U+FFFD in place of the bad bytes
+    c.integrity_failure = R"(invalid checksum|checksum mismatch|error verifying|decrypt|corrupt|failed to verify)";
     return c;
 }
 
@@ -65,9 +66,10 @@ CliTool::Invocation KopiaTool::backupInvocation(const fs::path& source, const st
     return {args({"snapshot", "create", source.string(), "--json", "--tags=label:" + label}), {}};
 }
 
-CliTool::DumpInvocation KopiaTool::dumpInvocation(const fs::path&, const std::string& name, const std::string& label) {
-    // no from-command mode: it reads stdin, so the suite pipes the command in
-    return {args({"snapshot", "create", "--stdin-file", name, "-", "--json", "--tags=label:" + label}), true};
+std::vector<std::string> KopiaTool::dumpArgs(const fs::path& command, const std::string& name, const std::string& label) {
+    // no from-command mode: it reads stdin (capabilities: dump_guard false)
+    if (!command.empty()) throw ToolError("backup", "kopia has no from-command mode: it can only read a dump from its stdin");
+    return args({"snapshot", "create", "--stdin-file", name, "-", "--json", "--tags=label:" + label});
 }
 
 std::string KopiaTool::snapshotIdFrom(const Result& r) {

@@ -1,4 +1,4 @@
-// restic (Debian 0.14 or newer): JSON output for backup, snapshots and ls.
+// restic 0.17+ (bootstrap pins 0.18): JSON output for backup, snapshots and ls.
 #include "tools/Drivers.hpp"
 
 #include <nlohmann/json.hpp>
@@ -17,7 +17,10 @@ Capabilities ResticTool::capabilities() const {
     c.no_encryption = false;
     c.no_encryption_reason = "restic always encrypts its repository (no unencrypted mode)";
     c.stdin_dumps = true;
+    c.dump_guard = true;   // --stdin-from-command (0.17+; bootstrap installs 0.18)
     c.concurrent_clients = true;
+    c.integrity_failure = R"(repository contains errors|does not match|ciphertext verification failed|hash mismatch)";
+    c.lock_failure = R"(repository is already locked|unable to create lock)";
     return c;
 }
 
@@ -73,13 +76,10 @@ CliTool::Invocation ResticTool::backupInvocation(const fs::path& source, const s
     return {args({"backup", "--json", "--host", "e2e", "--tag", label, "."}), source};
 }
 
-CliTool::DumpInvocation ResticTool::dumpInvocation(const fs::path& command, const std::string& name, const std::string& label) {
-    // --stdin-from-command (runs the command, no snapshot when it fails) came in 0.17
-    int major = 0, minor = 0;
-    sscanf(version().c_str(), "restic %d.%d", &major, &minor);
-    if (major > 0 || minor >= 17)
-        return {args({"backup", "--json", "--host", "e2e", "--tag", label, "--stdin-filename", name, "--stdin-from-command", "--", command.string()}), false};
-    return {args({"backup", "--json", "--host", "e2e", "--tag", label, "--stdin", "--stdin-filename", name}), true};
+std::vector<std::string> ResticTool::dumpArgs(const fs::path& command, const std::string& name, const std::string& label) {
+    // --stdin-from-command (0.17+): restic runs the command and saves no snapshot when it fails
+    if (command.empty()) return args({"backup", "--json", "--host", "e2e", "--tag", label, "--stdin", "--stdin-filename", name});
+    return args({"backup", "--json", "--host", "e2e", "--tag", label, "--stdin-filename", name, "--stdin-from-command", "--", command.string()});
 }
 
 std::string ResticTool::snapshotIdFrom(const Result& r) {

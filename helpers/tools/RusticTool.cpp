@@ -45,13 +45,13 @@ Capabilities RusticTool::capabilities() const {
     c.no_encryption = false;
     c.no_encryption_reason = "rustic always encrypts its repository (restic format, no unencrypted mode)";
     c.stdin_dumps = true;
-    // Not --stdin-command: rustic 0.11.4 exits 1 when the command fails but
-    // still saves a snapshot of what it read (seen here). It gets the pipe
-    // recipe, which deletes such a snapshot.
-    c.dump_guard = false;
+    // --stdin-command: rustic runs the dump command. Whether it commits
+    // nothing when the command fails is what the databases' failure cases judge.
+    c.dump_guard = true;
     c.native_hooks = true;    // backupWithHooks: [backup.hooks] in its profile
     c.concurrent_clients = true;
     c.listing_newlines = false;   // see files()
+    c.integrity_failure = R"(hash mismatch|does not match|corrupt|data.*(error|mismatch))";
     return c;
 }
 
@@ -119,9 +119,9 @@ std::string RusticTool::backupWithHooks(const fs::path& source, const HookSet& h
     return snapshotIdFrom(r);
 }
 
-CliTool::DumpInvocation RusticTool::dumpInvocation(const fs::path& command, const std::string& name, const std::string& label) {
-    (void)command;   // see capabilities(): piped, not --stdin-command
-    return {args({"backup", "--json", "--host", "e2e", "--tag", label, "--stdin-filename", name, "-"}), true};
+std::vector<std::string> RusticTool::dumpArgs(const fs::path& command, const std::string& name, const std::string& label) {
+    if (command.empty()) return args({"backup", "--json", "--host", "e2e", "--tag", label, "--stdin-filename", name, "-"});
+    return args({"backup", "--json", "--host", "e2e", "--tag", label, "--stdin-filename", name, "--stdin-command", command.string(), "-"});
 }
 
 std::string RusticTool::snapshotIdFrom(const Result& r) {

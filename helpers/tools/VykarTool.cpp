@@ -19,6 +19,7 @@ std::string yamlQuote(const std::string& s) { return doubleQuoted(s); }
 
 VykarTool::VykarTool(std::string binary, ToolContext ctx, RepoTarget target)
     : CliTool(std::move(binary), std::move(ctx), std::move(target)), config_(ctx_.home / "vykar.yaml") {
+    if (!ctx_.variant.empty() && ctx_.variant != "threads1") throw ToolError("config", "vykar: unknown variant '" + ctx_.variant + "' (known: threads1)");
     writeConfig(true);
 }
 
@@ -32,6 +33,8 @@ Capabilities VykarTool::capabilities() const {
     c.concurrent_clients = true;
     c.listing_newlines = false;   // `snapshot list` prints one path per line
     c.fifos = false;              // FIFOs are skipped at backup time (with a warning, exit 0)
+    c.integrity_failure = R"(check found [1-9][0-9]* error)";
+    c.lock_failure = R"(repository is locked by)";
     return c;
 }
 
@@ -63,6 +66,8 @@ void VykarTool::writeConfig(bool encrypted) {
     y << "encryption:\n  mode: " << (encrypted ? "auto" : "none") << "\n";
     y << "compression:\n  algorithm: lz4\n";
     y << "cache_dir: " << yamlQuote((ctx_.home / "vykar-cache").string()) << "\n";
+    // the named variant: its sequential backup path (it keeps non-UTF-8 names, see capabilities)
+    if (ctx_.variant == "threads1") y << "limits:\n  threads: 1\n";
     y << sources_;
     std::ofstream(config_) << y.str();
     // The config holds S3/REST credentials for a remote target: readable by us only.
@@ -95,11 +100,12 @@ CliTool::Invocation VykarTool::backupInvocation(const fs::path& source, const st
     return {args({"backup", "-l", label, source.string()}), {}};
 }
 
-CliTool::DumpInvocation VykarTool::dumpInvocation(const fs::path& command, const std::string& name, const std::string& label) {
+std::vector<std::string> VykarTool::dumpArgs(const fs::path& command, const std::string& name, const std::string& label) {
+    if (command.empty()) throw ToolError("backup", "vykar reads no dump from its stdin: it runs the command itself (command_dumps)");
     sources_ = "sources:\n  - label: " + yamlQuote(label) + "\n    command_dumps:\n      - name: " + yamlQuote(name) +
                "\n        command: " + yamlQuote(command.string()) + "\n";
     writeConfig(encrypted_);
-    return {args({"backup", "-S", label}), false};
+    return args({"backup", "-S", label});
 }
 
 std::string VykarTool::backupWithHooks(const fs::path& source, const HookSet& hooks, const std::string& label) {

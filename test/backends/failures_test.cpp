@@ -2,10 +2,12 @@
 // its cause and within a deadline (never a hang): wrong credentials, a server
 // size limit, a repository damaged on disk that the tool's check must catch.
 #include "RoundTrip.hpp"
+#include "ScenarioTest.hpp"
 #include "backends/Backend.hpp"
 #include "backends/LocalBackend.hpp"
 #include "services/Servers.hpp"
 #include "tools/Drivers.hpp"
+#include "text/Text.hpp"
 #include "tree/Corpus.hpp"
 
 #include <fstream>
@@ -41,124 +43,172 @@ fs::path smallSource(Workspace& ws, std::uint64_t bytes) {
     return src;
 }
 
-// restic against a rest-server of the test's own (configured before start)
-#define E2E_RESTIC_ON_REST(ws, choice, srv)            \
-    Workspace ws("backends");                          \
-    ws.report().set("tool", "restic");                 \
-    ws.report().set("backend", "rest");                \
-    ToolChoice choice = chooseTool("restic");          \
-    E2E_REQUIRE_TOOL(ws, choice);                      \
-    RestServer srv(ws.work() / "rest-server", ws.logs())
+// The tool's own output (not the suite's message around it).
+std::string toolOutput(const ToolError& e) { return e.result().out + "\n" + e.result().err; }
 
-TEST(Failures, RestWrongPasswordFailsCleanly) {
-    E2E_RESTIC_ON_REST(ws, choice, srv);
-    srv.requireLogin("e2e", ws.secret("htpasswd"));
-    srv.start();
-    RepoTarget t = restTarget(srv);
+// An HTTP 401 in the tool's words (never a port or a byte count that holds "401").
+const char* kUnauthorized = R"((\b401\b[^0-9]*unauthori[sz]ed|unauthori[sz]ed|status(code)?[ =:]*401\b|\(401\)|HTTP[^\n]{0,20}\b401\b))";
+
+class Failures : public ScenarioTest {
+protected:
+    Failures() : ScenarioTest("backends") {}
+    // restic against a rest-server of the test's own (configured before start)
+    bool resticOnRest(std::unique_ptr<RestServer>& srv, fs::path& binary) {
+        ws().report().set("tool", "restic");
+        ws().report().set("backend", "rest");
+        ToolChoice choice = chooseTool("restic");
+        if (!choice.binary) {
+            endAs(choice.required ? Status::Fail : Status::Skipped, choice.reason);
+            return false;
+        }
+        binary = *choice.binary;
+        srv = std::make_unique<RestServer>(ws().work() / "rest-server", ws().logs());
+        return true;
+    }
+};
+
+TEST_F(Failures, RestWrongPasswordFailsCleanly) {
+    std::unique_ptr<RestServer> srv;
+    fs::path binary;
+    if (!resticOnRest(srv, binary)) return;
+    Verdicts v(ws());
+    v.layer("server", [&] {
+        srv->requireLogin("e2e", ws().secret("htpasswd"));
+        srv->start();
+        return "rest-server with a login, ready in " + std::to_string(srv->startupSeconds()) + " s";
+    });
+    RepoTarget t = restTarget(*srv);
     t.user = "e2e";
-    t.token = ws.secret("wrong");   // not the password the server holds
-    ToolContext ctx = ws.toolContext("restic");
+    t.token = ws().secret("wrong");   // not the password the server holds
+    ToolContext ctx = ws().toolContext("restic");
     ctx.timeout = 60s;
-    auto tool = makeTool("restic", choice.binary->string(), ctx, t);
-    auto t0 = std::chrono::steady_clock::now();
-    try {
-        tool->init(RepoOptions{});
-        FAIL() << "init succeeded with a wrong password";
-    } catch (const ToolError& e) {
-        EXPECT_FALSE(e.timedOut()) << "a wrong password must fail, not hang: " << e.what();
-        EXPECT_LT(since(t0), 30.0);
-        const std::string m = e.what();
-        EXPECT_TRUE(m.find("401") != std::string::npos || m.find("nauthorized") != std::string::npos) << "the cause is not named: " << m;
-        ws.report().addLayer({"wrong-password", Status::Pass, "failed cleanly in " + std::to_string(since(t0)) + " s: " + m.substr(0, 300), since(t0)});
-    }
+    auto tool = makeTool("restic", binary.string(), ctx, t);
+    v.layer("wrong-password", [&] {
+        auto t0 = std::chrono::steady_clock::now();
+        try {
+            tool->init(RepoOptions{});
+        } catch (const ToolError& e) {
+            if (e.timedOut()) throw VerdictFailure(std::string("a wrong password must fail, not hang: ") + e.what());
+            if (since(t0) > 30.0) throw VerdictFailure("a wrong password took " + std::to_string(since(t0)) + " s to fail");
+            const std::string why = matchingLine(toolOutput(e), kUnauthorized);
+            if (why.empty()) throw VerdictFailure(std::string("the failure does not name the cause (no 401 / unauthorized in restic's output):\n") + e.what());
+            return "failed cleanly in " + std::to_string(since(t0)) + " s: " + why;
+        }
+        throw VerdictFailure("init succeeded with a wrong password");
+    });
 }
 
-TEST(Failures, VykarWrongTokenFailsCleanly) {
-    Workspace ws("backends");
-    ws.report().set("tool", "vykar");
-    ws.report().set("backend", "rest");
-    ToolChoice choice = chooseTool("vykar");
-    E2E_REQUIRE_TOOL(ws, choice);
-    std::unique_ptr<Backend> backend;
-    try {
-        backend = makeBackend("rest", ws, "vykar");
-    } catch (const ServiceError& e) {
-        FAIL() << e.what();
-    }
-    RepoTarget t = backend->target();
-    t.token = ws.secret("wrong-token");
-    auto tool = makeTool("vykar", choice.binary->string(), ws.toolContext("vykar"), t);
-    auto t0 = std::chrono::steady_clock::now();
-    try {
-        tool->init(RepoOptions{});
-        FAIL() << "init succeeded with a wrong token";
-    } catch (const ToolError& e) {
-        EXPECT_FALSE(e.timedOut()) << e.what();
-        EXPECT_LT(since(t0), 30.0);
-        EXPECT_NE(std::string(e.what()).find("401"), std::string::npos) << e.what();
-    }
+TEST_F(Failures, VykarWrongTokenFailsCleanly) {
+    PreludeOptions po;
+    po.backend = "rest";
+    ToolOnBackend tb;
+    if (!prepare(tb, "vykar", po)) return;
+    RepoTarget t = tb.backend->target();
+    t.token = ws().secret("wrong-token");
+    auto tool = makeTool("vykar", tb.binary.string(), ws().toolContext("vykar"), t);
+    Verdicts v(ws());
+    v.layer("wrong-token", [&] {
+        auto t0 = std::chrono::steady_clock::now();
+        try {
+            tool->init(RepoOptions{});
+        } catch (const ToolError& e) {
+            if (e.timedOut()) throw VerdictFailure(std::string("a wrong token must fail, not hang: ") + e.what());
+            if (since(t0) > 30.0) throw VerdictFailure("a wrong token took " + std::to_string(since(t0)) + " s to fail");
+            const std::string why = matchingLine(toolOutput(e), kUnauthorized);
+            if (why.empty()) throw VerdictFailure(std::string("the failure does not name the cause (no 401 / unauthorized in vykar's output):\n") + e.what());
+            return "failed cleanly in " + std::to_string(since(t0)) + " s: " + why;
+        }
+        throw VerdictFailure("init succeeded with a wrong token");
+    });
 }
 
-TEST(Failures, RestSizeLimitIsReported) {
-    E2E_RESTIC_ON_REST(ws, choice, srv);
-    srv.maxSize(4ull << 20);   // 4 MiB for the whole repository
-    srv.start();
-    RepoTarget t = restTarget(srv);
-    ToolContext ctx = ws.toolContext("restic");
+TEST_F(Failures, RestSizeLimitIsReported) {
+    std::unique_ptr<RestServer> srv;
+    fs::path binary;
+    if (!resticOnRest(srv, binary)) return;
+    Verdicts v(ws());
+    v.layer("server", [&] {
+        srv->maxSize(4ull << 20);   // 4 MiB for the whole repository
+        srv->start();
+        return std::string("rest-server with a 4 MiB limit");
+    });
+    ToolContext ctx = ws().toolContext("restic");
     ctx.timeout = ctx.transfer_timeout = 120s;
-    auto tool = makeTool("restic", choice.binary->string(), ctx, t);
-    tool->init(RepoOptions{});
-    fs::path src = smallSource(ws, 32ull << 20);
-    auto t0 = std::chrono::steady_clock::now();
-    try {
-        tool->backup(src, "too-big");
-        FAIL() << "a 32 MiB backup fit into a 4 MiB repository";
-    } catch (const ToolError& e) {
-        const std::string m = e.what();
-        ws.report().addLayer({"size-limit", e.timedOut() ? Status::Fail : Status::Pass, m.substr(0, 400), since(t0)});
-        EXPECT_FALSE(e.timedOut()) << "the size limit made the client hang: " << m;
-        // rest-server answers 507 Insufficient Storage; restic retries it for about 50 s, then gives up
-        EXPECT_TRUE(m.find("507") != std::string::npos || m.find("413") != std::string::npos || m.find("Insufficient Storage") != std::string::npos)
-            << "the cause is not named: " << m;
-    }
+    auto tool = makeTool("restic", binary.string(), ctx, restTarget(*srv));
+    v.layer("init", [&] {
+        tool->init(RepoOptions{});
+        return std::string();
+    });
+    fs::path src;
+    v.layer("source", [&] {
+        src = smallSource(ws(), 32ull << 20);
+        return std::string("32 MiB of random data");
+    });
+    v.layer("size-limit", [&] {
+        try {
+            tool->backup(src, "too-big");
+        } catch (const ToolError& e) {
+            if (e.timedOut()) throw VerdictFailure(std::string("the size limit made the client hang: ") + e.what());
+            // rest-server answers 507 Insufficient Storage (413 for one too-large request)
+            const std::string why = matchingLine(toolOutput(e), R"(\b507\b|\b413\b|Insufficient Storage|Request Entity Too Large)");
+            if (why.empty()) throw VerdictFailure(std::string("the failure does not name the size limit:\n") + e.what());
+            return "reported: " + why;
+        }
+        throw VerdictFailure("a 32 MiB backup fit into a 4 MiB repository");
+    });
 }
 
 // Each tool's own check must notice a pack damaged on disk.
-class CheckCatchesDamage : public ::testing::TestWithParam<std::string> {};
+class CheckCatchesDamage : public ScenarioTestP<std::string> {
+protected:
+    CheckCatchesDamage() : ScenarioTestP("backends") {}
+};
 
 TEST_P(CheckCatchesDamage, OnLocal) {
-    const std::string name = GetParam();
-    Workspace ws("backends");
-    ws.report().set("tool", name);
-    ws.report().set("backend", "local");
-    ToolChoice choice = chooseTool(name);
-    E2E_REQUIRE_TOOL(ws, choice);
-    LocalBackend backend(ws);
-    auto tool = makeTool(name, choice.binary->string(), ws.toolContext(name), backend.target());
-    tool->init(RepoOptions{});
-    tool->backup(smallSource(ws, 24ull << 20), "damage");
-    tool->check(true);   // clean before the damage
+    ToolOnBackend t;
+    if (!prepare(t, GetParam())) return;
+    const std::string& name = t.name;
+    Verdicts v(ws());
+    v.layer("init", [&] {
+        t.tool->init(RepoOptions{});
+        return std::string();
+    });
+    v.layer("backup", [&] { return "snapshot " + t.tool->backup(smallSource(ws(), 24ull << 20), "damage"); });
+    v.layer("check-before-damage", [&] {
+        t.tool->check(true);
+        return std::string("clean");
+    });
     // flip bytes in the middle of the repository's largest file (a data pack)
-    fs::path biggest;
-    std::uintmax_t size = 0;
-    for (const auto& e : fs::recursive_directory_iterator(backend.target().path))
-        if (e.is_regular_file() && e.file_size() > size) size = e.file_size(), biggest = e.path();
-    ASSERT_GT(size, 1u << 20) << "no data pack found in the repository";
-    fs::permissions(biggest, fs::perms::owner_write, fs::perm_options::add);
-    {
+    v.layer("damage", [&] {
+        fs::path biggest;
+        std::uintmax_t size = 0;
+        for (const auto& e : fs::recursive_directory_iterator(t.backend->target().path))
+            if (e.is_regular_file() && e.file_size() > size) size = e.file_size(), biggest = e.path();
+        if (size <= (1u << 20)) throw VerdictFailure("no data pack found in the repository");
+        fs::permissions(biggest, fs::perms::owner_write, fs::perm_options::add);
         std::fstream f(biggest, std::ios::in | std::ios::out | std::ios::binary);
         f.seekp(std::streamoff(size / 2));
         const char junk[16] = {'b', 'a', 'c', 'k', 'u', 'p', '-', 'e', '2', 'e', '-', 'r', 'o', 't', '!', '!'};
         f.write(junk, sizeof junk);
-    }
-    ws.context("damaged", biggest.string());
-    try {
-        tool->check(true);
-        ws.report().addLayer({"check-after-damage", Status::Fail, "check passed on a damaged repository (" + biggest.string() + ")", 0});
-        FAIL() << name << "'s check passed after " << biggest << " was damaged";
-    } catch (const ToolError& e) {
-        ws.report().addLayer({"check-after-damage", Status::Pass, std::string("caught: ") + e.what(), 0});
-    }
+        ws().context("damaged", biggest.string());
+        return "16 bytes overwritten in the middle of " + biggest.string();
+    });
+    v.layer("check-after-damage", [&] {
+        try {
+            t.tool->check(true);
+        } catch (const ToolError& e) {
+            // only the tool's integrity verdict counts: a timeout, a lock or a cache error caught nothing
+            const Result& r = e.result();
+            if (r.timed_out || r.spawn_failed || r.term_signal != 0 || r.exit_code == 0)
+                throw VerdictFailure(std::string("the check did not end with an integrity failure: ") + e.what());
+            const std::string why = matchingLine(toolOutput(e), t.caps.integrity_failure);
+            if (why.empty())
+                throw VerdictFailure("the check failed, but not with " + name + "'s integrity-failure message (/" + t.caps.integrity_failure + "/):\n" +
+                                     e.what());
+            return "caught (exit " + std::to_string(r.exit_code) + "): " + why;
+        }
+        throw VerdictFailure(name + "'s check passed on a damaged repository");
+    });
 }
 
 INSTANTIATE_TEST_SUITE_P(Failures, CheckCatchesDamage, ::testing::ValuesIn(knownTools()), [](const auto& p) { return p.param; });

@@ -1,6 +1,7 @@
 // Manifest::build of two trees + compare, beside `diff -qr --no-dereference`
 // on the same trees in the same run. Corpus size: E2E_BENCH_BYTES (default 1GiB).
 #include "config/Settings.hpp"
+#include "report/Report.hpp"
 #include "janitor/Janitor.hpp"
 #include "process/Process.hpp"
 #include "tree/Corpus.hpp"
@@ -75,7 +76,7 @@ BENCHMARK(BM_VerifyAgainstManifest)->Arg(int(DigestAlgorithm::Sha256))->Arg(int(
 int main(int argc, char** argv) {
     std::uint64_t want = 1ull << 30;
     if (const char* b = getenv("E2E_BENCH_BYTES"); b && *b) want = parseSize(b);
-    fs::create_directories(Settings::runtimeDir() / "reports");
+    fs::create_directories(runReportsDir());
     fs::path root = Settings::runtimeDir() / "bench" / "manifest";
     ScopedDir dir(root.parent_path(), "manifest");
     CorpusSpec spec;

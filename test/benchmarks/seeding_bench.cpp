@@ -9,6 +9,7 @@
 // of `ctest -L databases --timeout 7200`: `full_profile_s` extrapolates it.
 // Size per run: E2E_BENCH_SEED_MIB (default 48).
 #include "config/Settings.hpp"
+#include "report/Report.hpp"
 #include "db/MariaDb.hpp"
 #include "db/Mongo.hpp"
 #include "db/Postgres.hpp"
@@ -142,7 +143,7 @@ BENCHMARK(BM_MongoInsertMany)->UseManualTime()->Unit(benchmark::kMillisecond)->I
 BENCHMARK(BM_MongoInsertOne)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(1);
 
 int main(int argc, char** argv) {
-    fs::create_directories(Settings::runtimeDir() / "reports");
+    fs::create_directories(runReportsDir());
     ScopedDir dir(Settings::runtimeDir() / "bench", "seeding");
     g_root = dir.path();
     benchmark::Initialize(&argc, argv);

@@ -3,6 +3,7 @@
 // bucket operation). Baseline in the same run: spawning and reaping `true`.
 // Targets: sshd < 0.3 s, rest-server < 0.5 s, the S3 server < 3 s.
 #include "config/Settings.hpp"
+#include "report/Report.hpp"
 #include "janitor/Janitor.hpp"
 #include "services/Servers.hpp"
 
@@ -61,7 +62,7 @@ BENCHMARK(BM_RestServer)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterat
 BENCHMARK(BM_S3Server)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3)->Arg(3);
 
 int main(int argc, char** argv) {
-    fs::create_directories(Settings::runtimeDir() / "reports");
+    fs::create_directories(runReportsDir());
     ScopedDir dir(Settings::runtimeDir() / "bench", "services");
     g_root = dir.path();
     benchmark::Initialize(&argc, argv);

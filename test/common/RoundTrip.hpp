@@ -17,8 +17,10 @@ struct RoundTripOptions {
     std::string backend;                           // for the report
     std::function<std::uint64_t()> repo_bytes;     // how big the repository is now
     double max_dedup_growth = 0.10;                // unchanged second backup may grow the repo by this fraction
-    double min_reclaim = 0.50;                     // deleting every snapshot + reclaim frees at least this fraction
-    bool external = false;                         // an external endpoint: timeouts are BLOCKED, sizes not measurable
+    // deleting every snapshot + reclaim leaves at most 1% of the first backup plus this much (metadata)
+    std::uint64_t metadata_bytes = 1ull << 20;
+    bool external = false;                         // an external endpoint: sizes not measurable, timeouts BLOCKED when the probe fails too
+    std::function<std::string()> probe;            // "" when the endpoint answers a cheap request
 };
 
 // Runs every layer into ws.report(); returns true when all passed.

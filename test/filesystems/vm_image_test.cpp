@@ -6,6 +6,7 @@
 // image; the latest snapshot restored must have the image's SHA-256.
 // The online path (a booted guest, freeze/thaw hooks) is vm_online_test.cpp.
 #include "RoundTrip.hpp"
+#include "ScenarioTest.hpp"
 #include "backends/Backend.hpp"
 #include "storage/GuestImage.hpp"
 #include "tools/Drivers.hpp"
@@ -107,22 +108,23 @@ void buildGuest(Guest& g) {
     cache.finish(g.build_s);
 }
 
-class VmImage : public ::testing::TestWithParam<std::string> {};
+class VmImage : public ScenarioTestP<std::string> {
+protected:
+    VmImage() : ScenarioTestP("filesystems") {}
+};
 
 TEST_P(VmImage, TwoPhasesDedupAndRestore) {
-    const std::string name = GetParam();
-    Workspace ws("filesystems");
-    ws.report().set("tool", name);
-    ws.report().set("backend", "local");
-    ToolChoice choice = chooseTool(name);
-    E2E_REQUIRE_TOOL(ws, choice);
+    ToolOnBackend t;
+    if (!prepare(t, GetParam())) return;
+    Workspace& ws = this->ws();
     Guest& g = guest();
-    try {   // after the tool check: a skipped row builds nothing
-        buildGuest(g);
-    } catch (const std::exception& e) {
-        ws.report().setStatus(Status::Fail, std::string("building the guest image failed: ") + e.what());
-        FAIL() << "building the guest image failed: " << e.what();
-    }
+    Verdicts v(ws);
+    // after the tool check: a skipped row builds nothing
+    if (!v.layer("guest-image", [&] {
+            buildGuest(g);
+            return "two phase images in " + g.dir.string();
+        }))
+        return;
     ws.report().set("guest", {{"raw_image_bytes", g.p.raw_bytes}, {"phase1_packages", g.p.phase1}, {"phase2_packages", g.p.phase2},
                               {"churn_bytes", g.p.churn_bytes}, {"build_seconds", g.build_s}, {"cache", g.dir.string()},
                               {"phase1", {{"sha256", g.one.sha256}, {"allocated_bytes", allocatedBytes(g.one.image)},
@@ -131,9 +133,8 @@ TEST_P(VmImage, TwoPhasesDedupAndRestore) {
                                           {"qemu_img_info", nlohmann::json::parse(g.two.qemu_info, nullptr, false)}}},
                               {"phase2_change", {{"changed_bytes", g.delta.changed_bytes}, {"windows_1mib", g.delta.windows_1mib},
                                                  {"windows_4mib", g.delta.windows_4mib}}}});
-    auto backend = makeBackend("local", ws, name);
-    auto tool = makeTool(name, choice.binary->string(), ws.toolContext(name), backend->target());
-    Verdicts v(ws);
+    Backend* backend = t.backend.get();
+    BackupTool* tool = t.tool.get();
     const fs::path src = ws.work() / "source";
     fs::create_directories(src);
     v.layer("init", [&] {
@@ -171,7 +172,6 @@ TEST_P(VmImage, TwoPhasesDedupAndRestore) {
         return "restored image SHA-256 " + got + " equals the phase 2 image";
     });
     fs::remove_all(src);
-    EXPECT_TRUE(v.ok()) << v.failedLayer() << ": " << v.firstFailure();
 }
 
 INSTANTIATE_TEST_SUITE_P(Vm, VmImage, ::testing::ValuesIn(knownTools()), [](const auto& p) { return p.param; });

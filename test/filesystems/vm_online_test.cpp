@@ -12,6 +12,7 @@
 // runs in the full profile only.
 #include "Hooks.hpp"
 #include "RoundTrip.hpp"
+#include "ScenarioTest.hpp"
 #include "backends/Backend.hpp"
 #include "services/QemuGuest.hpp"
 #include "tools/Drivers.hpp"
@@ -45,15 +46,16 @@ std::string readFirstWord(const fs::path& p) {
     return w;
 }
 
-class VmOnline : public ::testing::TestWithParam<std::string> {};
+class VmOnline : public ScenarioTestP<std::string> {
+protected:
+    VmOnline() : ScenarioTestP("filesystems") {}
+};
 
 TEST_P(VmOnline, FreezeThawHooks) {
     const std::string name = GetParam();
-    Workspace ws("filesystems");
-    ws.report().set("tool", name);
-    ws.report().set("backend", "local");
-    ToolChoice choice = chooseTool(name);
-    E2E_REQUIRE_TOOL(ws, choice);
+    ToolOnBackend t;
+    if (!prepare(t, name)) return;
+    Workspace& ws = this->ws();
 
     const OnlinePlan p = plan();
     Verdicts v(ws);
@@ -64,20 +66,15 @@ TEST_P(VmOnline, FreezeThawHooks) {
                                       {"build_seconds", g.build_s}, {"cache", g.cache.string()}, {"allocated_bytes", allocatedBytes(g.image)}});
             return "Debian guest, kernel " + g.kernel_release + ", " + humanBytes(allocatedBytes(g.image)) + " allocated of " + humanBytes(g.raw_bytes) +
                    (g.build_s > 0 ? " (built in " + std::to_string(int(g.build_s)) + " s)" : " (cached)");
-        })) {
-        FAIL() << v.failedLayer() << ": " << v.firstFailure();
-    }
+        }))
+        return;
     const AccelChoice ac = chooseAccel(g.kernel);
-    if (!ac.accel) {
-        ws.report().setStatus(ac.fail ? Status::Fail : Status::Skipped, ac.why);
-        if (ac.fail) FAIL() << ac.why;
-        GTEST_SKIP() << ac.why;
-    }
+    if (!ac.accel) return endAs(ac.fail ? Status::Fail : Status::Skipped, ac.why);
     const Accel accel = *ac.accel;
     ws.report().note("accelerator: " + toString(accel) + " (" + ac.why + ")");
 
-    auto backend = makeBackend("local", ws, name);
-    auto tool = makeTool(name, choice.binary->string(), ws.toolContext(name), backend->target());
+    Backend* backend = t.backend.get();
+    BackupTool* tool = t.tool.get();
     const Capabilities caps = tool->capabilities();
     const fs::path vmdir = ws.work() / "vm", disk = vmdir / "disk.raw";
     fs::create_directories(vmdir);

@@ -1,8 +1,10 @@
 // The suite must catch a tool that lies. Each case wraps a real tool in a
-// deliberately faulty script and runs the local scenario through it; the test
-// passes only when the scenario fails, at the layer that should catch it.
+// deliberately faulty script and runs the local round trip through it; the
+// test passes only when the scenario fails at the one layer whose check the
+// fault defeats (report.expectFault): remove that check and this test fails.
 #include "FaultyTool.hpp"
 #include "RoundTrip.hpp"
+#include "ScenarioTest.hpp"
 #include "backends/Backend.hpp"
 #include "config/Settings.hpp"
 #include "tools/Drivers.hpp"
@@ -18,25 +20,31 @@ struct Fault {
     std::string tool;
     std::string name;            // test name suffix
     std::string script;          // body run after `real` is set; "$@" are the tool's args
-    std::string caught_by;       // layer expected to fail
+    std::string caught_by;       // the layer that must catch it
     std::string backend = "local";
 };
 
-// Wrapper scripts (writeFaultyWrapper): $real is the real binary.
-// After a restore (restic --target DIR, borg extract in $PWD), $dir is where it went.
+// After a restore, $dir is where it went: restic names it with --target, borg
+// extracts into $PWD, vykar, rustic and kopia take it as the last plain argument.
 const std::string kAfterRestore = R"SH(
 "$real" "$@"; rc=$?
 restored=""
 case " $* " in *" restore "*|*" extract "*) restored=yes ;; esac
-dir=$PWD
-prev=""
-for a in "$@"; do [ "$prev" = "--target" ] && dir=$a; prev=$a; done
+dir=$PWD; prev=""; last=""
+for a in "$@"; do [ "$prev" = "--target" ] && dir=$a; prev=$a; case $a in -*) ;; *) last=$a ;; esac; done
+case " $* " in *" --target "*|*" extract "*) ;; *) [ -n "$restored" ] && dir=$last ;; esac
 )SH";
 
-const std::string kDamageRestore = kAfterRestore + R"SH(
+// One byte of one restored file changed; size and mtime (to the nanosecond) kept.
+const std::string kDamageKeepsMtime = kAfterRestore + R"SH(
 if [ -n "$restored" ]; then
   f=$(find "$dir" -type f -size +1k | LC_ALL=C sort | head -n 1)
-  [ -n "$f" ] && printf 'X' | dd of="$f" bs=1 seek=100 conv=notrunc status=none
+  if [ -n "$f" ]; then
+    t=$(stat -c %y "$f")
+    b=$(dd if="$f" bs=1 skip=100 count=1 status=none | od -An -tu1 | tr -d ' ')
+    printf "\\$(printf %o $(( (b + 1) % 256 )))" | dd of="$f" bs=1 seek=100 conv=notrunc status=none
+    touch -d "$t" "$f"
+  fi
 fi
 exit $rc
 )SH";
@@ -45,6 +53,24 @@ const std::string kDropFile = kAfterRestore + R"SH(
 if [ -n "$restored" ]; then
   f=$(find "$dir" -type f -name 'note-*' | LC_ALL=C sort | head -n 1)
   [ -n "$f" ] && rm -f "$f"
+fi
+exit $rc
+)SH";
+
+// Every restored entry keeps its mtime to the second only.
+const std::string kLoseSubsecond = kAfterRestore + R"SH(
+if [ -n "$restored" ]; then
+  find "$dir" -mindepth 1 -depth -print0 | while IFS= read -r -d '' p; do touch -h -d "@$(stat -c %Y "$p")" "$p"; done
+fi
+exit $rc
+)SH";
+
+// Every user.* extended attribute of the restore removed (the mtime stays).
+const std::string kLoseXattrs = kAfterRestore + R"SH(
+if [ -n "$restored" ]; then
+  find "$dir" -mindepth 1 -print0 | while IFS= read -r -d '' p; do
+    getfattr --absolute-names -h -m '^user\.' "$p" 2>/dev/null | grep '^user\.' | while IFS= read -r a; do setfattr -h -x "$a" "$p"; done
+  done
 fi
 exit $rc
 )SH";
@@ -58,40 +84,78 @@ esac
 exec "$real" "$@"
 )SH";
 
+// A real backup, reported under an invented id of the right shape.
+const std::string kInventedId = R"SH(
+case " $* " in *" backup "*)
+  out=$("$real" "$@"); rc=$?
+  fake=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  printf '%s\n' "$out" | sed -E "s/\"snapshot_id\":\"[0-9a-f]+\"/\"snapshot_id\":\"$fake\"/"
+  exit $rc ;;
+esac
+exec "$real" "$@"
+)SH";
+
+// The snapshot's listing leaves out one entry (the data is all there).
+const std::string kListingDropsEntry = R"SH(
+case " $* " in *" ls "*)
+  "$real" "$@" | awk '/"struct_type":"node"/ && /note-/ && !d { d = 1; next } { print }'; exit "${PIPESTATUS[0]}" ;;
+esac
+exec "$real" "$@"
+)SH";
+
+// Every backup after the first stores all its data again (a copy of every pack).
+const std::string kStoresEverythingAgain = R"SH(
+case " $* " in *" backup "*)
+  "$real" "$@"; rc=$?
+  if [ -f "$HOME/.e2e-backed-up" ]; then
+    find "$RESTIC_REPOSITORY/data" -type f ! -name '*.again' -exec sh -c 'cp "$1" "$1.again"' _ {} \;
+  fi
+  touch "$HOME/.e2e-backed-up"
+  exit $rc ;;
+esac
+exec "$real" "$@"
+)SH";
+
+// forget and prune say ok and do nothing
+const std::string kForgetsNothing = "case \" $* \" in *\" forget \"*) exit 0 ;; esac\nexec \"$real\" \"$@\"\n";
+const std::string kReclaimsNothing = "case \" $* \" in *\" prune \"*) exit 0 ;; esac\nexec \"$real\" \"$@\"\n";
+
 void PrintTo(const Fault& f, std::ostream* os) { *os << f.tool << "/" << f.name << "/" << f.backend; }
 
-class FaultyTool : public ::testing::TestWithParam<Fault> {};
+class FaultyTool : public ScenarioTestP<Fault> {
+protected:
+    FaultyTool() : ScenarioTestP("selftest") {}
+};
 
 TEST_P(FaultyTool, ScenarioFails) {
     const Fault& f = GetParam();
-    Workspace ws("selftest");
-    ToolChoice choice = chooseTool(f.tool);
-    E2E_REQUIRE_TOOL(ws, choice);
-
-    fs::path wrapper = writeFaultyWrapper(ws.work(), f.tool, *choice.binary, f.name, f.script);
-
-    std::unique_ptr<Backend> backend = makeBackend(f.backend, ws, f.tool);
-    auto tool = makeTool(f.tool, wrapper.string(), ws.toolContext(f.tool), backend->target());
+    ws().report().expectFault(f.tool + " " + f.name, f.caught_by);
+    PreludeOptions po;
+    po.backend = f.backend;
+    po.wrap = [&](const fs::path& real) { return writeFaultyWrapper(ws().work(), f.tool, real, f.name, f.script); };
+    ToolOnBackend t;
+    if (!prepare(t, f.tool, po)) return;
     RoundTripOptions opt;
     opt.backend = f.backend;
-    opt.repo_bytes = [&] { return backend->usedBytes(); };
-    bool ok = runRoundTrip(ws, *tool, opt);
-
-    std::string failed_layer;
-    for (const auto& l : ws.report().layers())
-        if (l.status == Status::Fail && failed_layer.empty()) failed_layer = l.name;
-    EXPECT_FALSE(ok) << "the scenario passed although " << f.tool << " was wrapped to " << f.name;
-    EXPECT_EQ(failed_layer, f.caught_by) << "caught, but at the wrong layer";
-    // the scenario's failure is this test's pass: say so in the report
-    ws.report().setStatus(!ok && failed_layer == f.caught_by ? Status::Pass : Status::Fail,
-                          "faulty " + f.tool + " (" + f.name + ") caught at layer '" + failed_layer + "'");
+    opt.repo_bytes = [&] { return t.backend->usedBytes(); };
+    runRoundTrip(ws(), *t.tool, opt);
 }
 
 INSTANTIATE_TEST_SUITE_P(Selftest, FaultyTool,
-                         ::testing::Values(Fault{"restic", "damaged_restore", kDamageRestore, "compare"},
+                         ::testing::Values(Fault{"restic", "damaged_restore", kDamageKeepsMtime, "compare"},
+                                           Fault{"borg", "damaged_restore", kDamageKeepsMtime, "compare"},
+                                           Fault{"vykar", "damaged_restore", kDamageKeepsMtime, "compare"},
                                            Fault{"restic", "false_success", kFalseSuccess, "backup"},
-                                           Fault{"borg", "damaged_restore", kDamageRestore, "compare"},
                                            Fault{"borg", "false_success", kFalseSuccess, "listed"},
+                                           Fault{"restic", "invented_snapshot_id", kInventedId, "listed"},
+                                           Fault{"restic", "listing_drops_entry", kListingDropsEntry, "files"},
+                                           Fault{"restic", "loses_subsecond_mtime", kLoseSubsecond, "compare"},
+                                           Fault{"restic", "loses_xattrs", kLoseXattrs, "compare"},
+                                           Fault{"restic", "stores_everything_again", kStoresEverythingAgain, "dedup"},
+                                           Fault{"restic", "forgets_nothing", kForgetsNothing, "forget"},
+                                           Fault{"restic", "reclaims_nothing", kReclaimsNothing, "reclaim"},
+                                           // a declared tolerance (kopia: hardlinks, FIFOs) must not hide a dropped file
+                                           Fault{"kopia", "dropped_file", kDropFile, "compare"},
                                            // a silently dropped file is caught on every backend
                                            Fault{"restic", "dropped_file", kDropFile, "compare", "local"},
                                            Fault{"restic", "dropped_file", kDropFile, "compare", "rest"},
@@ -103,28 +167,38 @@ INSTANTIATE_TEST_SUITE_P(Selftest, FaultyTool,
 
 // A managed server that dies and is not restarted: the scenario fails with a
 // clear reason within its deadline; it does not hang.
-TEST(ServerGone, BackupFailsCleanlyWhenTheServerIsKilled) {
-    Workspace ws("selftest");
-    ToolChoice choice = chooseTool("restic");
-    E2E_REQUIRE_TOOL(ws, choice);
-    std::unique_ptr<Backend> backend = makeBackend("rest", ws, "restic");
-    ToolContext ctx = ws.toolContext("restic");
+class ServerGone : public ScenarioTest {
+protected:
+    ServerGone() : ScenarioTest("selftest") {}
+};
+
+TEST_F(ServerGone, BackupFailsCleanlyWhenTheServerIsKilled) {
+    PreludeOptions po;
+    po.backend = "rest";
+    ToolOnBackend t;
+    if (!prepare(t, "restic", po)) return;
+    ToolContext ctx = ws().toolContext("restic");
     ctx.timeout = ctx.transfer_timeout = std::chrono::seconds(45);   // restic retries a dead backend for minutes
-    auto tool = makeTool("restic", choice.binary->string(), ctx, backend->target());
-    tool->init(RepoOptions{});
-    fs::create_directories(ws.work() / "src");
-    std::ofstream(ws.work() / "src" / "f") << "data";
-    backend->server()->kill();
-    auto t0 = std::chrono::steady_clock::now();
-    try {
-        tool->backup(ws.work() / "src", "gone");
-        FAIL() << "backup succeeded against a killed server";
-    } catch (const ToolError& e) {
-        double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        EXPECT_LT(took, 60.0) << "the failure took too long";
-        EXPECT_NE(std::string(e.what()).find("restic backup failed"), std::string::npos) << e.what();
-        ws.report().setStatus(Status::Pass, std::string("killed server caught: ") + e.what());
-    }
+    auto tool = makeTool("restic", t.binary.string(), ctx, t.backend->target());
+    Verdicts v(ws());
+    v.layer("init", [&] {
+        tool->init(RepoOptions{});
+        return std::string();
+    });
+    fs::create_directories(ws().work() / "src");
+    std::ofstream(ws().work() / "src" / "f") << "data";
+    v.layer("backup-fails", [&] {
+        t.backend->server()->kill();
+        auto t0 = std::chrono::steady_clock::now();
+        try {
+            tool->backup(ws().work() / "src", "gone");
+        } catch (const ToolError& e) {
+            double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            if (e.timedOut() || took > 60.0) throw VerdictFailure("the failure took " + std::to_string(took) + " s: " + e.what());
+            return std::string("killed server caught: ") + e.what();
+        }
+        throw VerdictFailure("backup succeeded against a killed server");
+    });
 }
 
 }  // namespace

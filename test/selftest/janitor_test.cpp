@@ -3,7 +3,7 @@
 #include "janitor/Janitor.hpp"
 #include "process/Process.hpp"
 
-#include "Workspace.hpp"
+#include "ScenarioTest.hpp"
 
 #include <csignal>
 #include <fstream>
@@ -15,8 +15,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
-TEST(Janitor, SweepsWhatAKilledRunLeft) {
-    Workspace ws("selftest");
+// the fixture takes the suite's name (tests stay Janitor.*); the class under test is e2e::Janitor
+class Janitor : public ScenarioTest {
+protected:
+    Janitor() : ScenarioTest("selftest") {}
+};
+
+TEST_F(Janitor, SweepsWhatAKilledRunLeft) {
+    Workspace& ws = this->ws();
     const fs::path rt = ws.work() / "runtime";   // the victim's own runtime: a sweep here touches nothing else
     Command c{.argv = {E2E_JANITOR_VICTIM}};
     c.env = {{"E2E_RUNTIME", rt.string()}};
@@ -27,7 +33,7 @@ TEST(Janitor, SweepsWhatAKilledRunLeft) {
     ASSERT_TRUE(processAlive(stray)) << "the victim's stray process should still run";
     ASSERT_TRUE(fs::exists(rt / "work" / "victim" / "evidence"));
 
-    auto before = Janitor::leaks(rt);
+    auto before = e2e::Janitor::leaks(rt);
     bool sees_record = false, sees_process = false;
     for (const auto& l : before) {
         sees_record |= l.find("unreleased dir") != std::string::npos;
@@ -36,20 +42,20 @@ TEST(Janitor, SweepsWhatAKilledRunLeft) {
     EXPECT_TRUE(sees_record) << "leak check missed the unreleased dir";
     EXPECT_TRUE(sees_process) << "leak check missed the stray process";
 
-    auto s = Janitor::sweep(rt);
+    auto s = e2e::Janitor::sweep(rt);
     EXPECT_TRUE(s.failed.empty());
     for (int i = 0; i < 100 && processAlive(stray); ++i) std::this_thread::sleep_for(10ms);
     EXPECT_FALSE(processAlive(stray)) << "sweep left the stray process " << stray;
     EXPECT_FALSE(fs::exists(rt / "work" / "victim"));
-    auto after = Janitor::leaks(rt);
+    auto after = e2e::Janitor::leaks(rt);
     std::string left;
     for (const auto& l : after)
         if (l.rfind("left in /tmp", 0) != 0) left += l + "\n";
     EXPECT_TRUE(left.empty()) << left;
 }
 
-TEST(Janitor, LiveOwnersAreLeftAlone) {
-    Workspace ws("selftest");
+TEST_F(Janitor, LiveOwnersAreLeftAlone) {
+    Workspace& ws = this->ws();
     const fs::path rt = ws.work() / "runtime";
     fs::create_directories(rt / "janitor");
     fs::create_directories(rt / "keep");
@@ -61,23 +67,23 @@ TEST(Janitor, LiveOwnersAreLeftAlone) {
     std::string f;
     for (int i = 3; i <= 22 && (ss >> f); ++i) {}
     std::ofstream(rt / "janitor" / "live.dir") << "dir\n" << (rt / "keep").string() << "\n" << getpid() << " " << f << "\nlive\n";
-    auto s = Janitor::sweep(rt);
+    auto s = e2e::Janitor::sweep(rt);
     EXPECT_TRUE(fs::exists(rt / "keep")) << "a sweep must not take a live run's resources";
     EXPECT_TRUE(s.released.empty());
 }
 
 // A socket dir in /run/backup-e2e outlives a runtime dir deleted after a killed
 // run; the next sweep takes it when its maker is dead, never a live one's.
-TEST(Janitor, SweepsSharedDirsOfDeadRunsOnly) {
-    Workspace ws("selftest");
+TEST_F(Janitor, SweepsSharedDirsOfDeadRunsOnly) {
+    Workspace& ws = this->ws();
     const fs::path rt = ws.work() / "runtime";
     fs::create_directories(rt);
-    const fs::path dead = fs::path(Janitor::kSharedRunDir) / "selftest-dead-run";
+    const fs::path dead = fs::path(e2e::Janitor::kSharedRunDir) / "selftest-dead-run";
     fs::create_directories(dead);
-    std::ofstream(dead / Janitor::kOwnerFile) << "999999999 1\n";   // no such process
+    std::ofstream(dead / e2e::Janitor::kOwnerFile) << "999999999 1\n";   // no such process
     {
-        ScopedDir live(Janitor::kSharedRunDir, "selftest-live-run");   // made by this process
-        auto s = Janitor::sweep(rt);
+        ScopedDir live(e2e::Janitor::kSharedRunDir, "selftest-live-run");   // made by this process
+        auto s = e2e::Janitor::sweep(rt);
         EXPECT_FALSE(fs::exists(dead)) << "the dead run's socket dir is still there";
         EXPECT_TRUE(fs::exists(live.path())) << "a sweep took a live run's socket dir";
         bool named = false;
