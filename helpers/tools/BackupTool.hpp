@@ -45,7 +45,6 @@ struct Capabilities {
     // feed the tool (test/common/DumpRecipe), and the recipe's verdict is not the tool's.
     bool dump_guard = false;
     bool native_hooks = false;          // runs before/after/failed/finally itself
-    bool concurrent_clients = false;
     // tree fidelity: what a restore brings back (a gap is a named tolerance, not a silent pass)
     bool hardlinks = true;
     bool fifos = true;
@@ -131,7 +130,6 @@ public:
     virtual void forget(const std::string& id) = 0;
     virtual void reclaim() = 0;
     virtual void unlock() = 0;
-    virtual void destroyRepo() = 0;
 
     const std::vector<Result>& history() const { return history_; }
 

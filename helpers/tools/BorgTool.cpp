@@ -115,6 +115,5 @@ void BorgTool::check(bool verify_data) {
 void BorgTool::forget(const std::string& id) { step("delete", {"delete", repo() + "::" + id}); }
 void BorgTool::reclaim() { step("compact", {"compact", repo()}); }
 void BorgTool::unlock() { step("break-lock", {"break-lock", repo()}); }
-void BorgTool::destroyRepo() { step("delete-repo", {"delete", repo()}); }
 
 }  // namespace e2e

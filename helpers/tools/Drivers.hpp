@@ -20,7 +20,6 @@ public:
     void forget(const std::string& id) override;
     void reclaim() override;
     void unlock() override;
-    void destroyRepo() override;
     const fs::path& configPath() const { return config_; }
     std::string commandOutputPath(const std::string& name) const override { return "vykar-dumps/" + name; }
     std::string backupWithHooks(const fs::path& source, const HookSet& hooks, const std::string& label) override;
@@ -59,7 +58,6 @@ public:
     void forget(const std::string& id) override;
     void reclaim() override;
     void unlock() override;
-    void destroyRepo() override;
 
 protected:
     std::map<std::string, std::string> toolEnv() const override;
@@ -86,7 +84,6 @@ public:
     void forget(const std::string& id) override;
     void reclaim() override;
     void unlock() override;
-    void destroyRepo() override;
     // [backup.hooks] in its profile: rustic runs them with vykar's semantics
     std::string backupWithHooks(const fs::path& source, const HookSet& hooks, const std::string& label) override;
 
@@ -116,7 +113,6 @@ public:
     void forget(const std::string& id) override;
     void reclaim() override;
     void unlock() override;
-    void destroyRepo() override;
 
 protected:
     std::map<std::string, std::string> toolEnv() const override;
@@ -142,7 +138,6 @@ public:
     void forget(const std::string& id) override;
     void reclaim() override;
     void unlock() override;
-    void destroyRepo() override;
 
 protected:
     std::map<std::string, std::string> toolEnv() const override;

@@ -18,7 +18,6 @@ Capabilities KopiaTool::capabilities() const {
     c.no_encryption_reason = "kopia always encrypts its repository (no unencrypted mode)";
     c.stdin_dumps = true;
     c.native_hooks = false;   // it has hooks of its own, but backupWithHooks does not drive them yet
-    c.concurrent_clients = true;
     c.hardlinks = false;          // kopia stores each name as its own file
     c.fifos = false;              // kopia does not store special files
     c.listing_newlines = false;   // `ls -r` prints one path per line
@@ -131,8 +130,5 @@ void KopiaTool::forget(const std::string& id) { step("snapshot-delete", args({"s
 // default maintenance keeps unreferenced data for hours (safety); reclaim now
 void KopiaTool::reclaim() { step("maintenance", args({"maintenance", "run", "--full", "--safety=none"})); }
 void KopiaTool::unlock() {}   // kopia works lock-free
-void KopiaTool::destroyRepo() {
-    if (target_.kind == "local") fs::remove_all(target_.path);
-}
 
 }  // namespace e2e

@@ -18,7 +18,6 @@ Capabilities ResticTool::capabilities() const {
     c.no_encryption_reason = "restic always encrypts its repository (no unencrypted mode)";
     c.stdin_dumps = true;
     c.dump_guard = true;   // --stdin-from-command (0.17+; bootstrap installs 0.18)
-    c.concurrent_clients = true;
     c.integrity_failure = R"(repository contains errors|does not match|ciphertext verification failed|hash mismatch)";
     c.lock_failure = R"(repository is already locked|unable to create lock)";
     return c;
@@ -134,9 +133,6 @@ void ResticTool::check(bool verify_data) {
 void ResticTool::forget(const std::string& id) { step("forget", args({"forget", id})); }
 void ResticTool::reclaim() { step("prune", args({"prune"})); }
 void ResticTool::unlock() { step("unlock", args({"unlock"})); }
-void ResticTool::destroyRepo() {
-    if (target_.kind == "local") fs::remove_all(target_.path);
-}
 
 std::vector<std::string> ResticTool::versionArgs() const { return {"version"}; }
 

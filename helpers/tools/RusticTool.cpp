@@ -49,7 +49,6 @@ Capabilities RusticTool::capabilities() const {
     // nothing when the command fails is what the databases' failure cases judge.
     c.dump_guard = true;
     c.native_hooks = true;    // backupWithHooks: [backup.hooks] in its profile
-    c.concurrent_clients = true;
     c.listing_newlines = false;   // see files()
     c.integrity_failure = R"(hash mismatch|does not match|corrupt|data.*(error|mismatch))";
     return c;
@@ -177,8 +176,5 @@ void RusticTool::forget(const std::string& id) { step("forget", args({"forget", 
 // rustic keeps packs marked for deletion for a while by default; reclaim now.
 void RusticTool::reclaim() { step("prune", args({"prune", "--instant-delete"})); }
 void RusticTool::unlock() {}   // rustic works lock-free: nothing to break
-void RusticTool::destroyRepo() {
-    if (target_.kind == "local") fs::remove_all(target_.path);
-}
 
 }  // namespace e2e

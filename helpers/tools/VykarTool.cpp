@@ -30,7 +30,6 @@ Capabilities VykarTool::capabilities() const {
     c.stdin_dumps = true;
     c.dump_guard = true;     // command_dumps: a failing command aborts, no snapshot
     c.native_hooks = true;    // backupWithHooks: source hooks in its config
-    c.concurrent_clients = true;
     c.listing_newlines = false;   // `snapshot list` prints one path per line
     c.fifos = false;              // FIFOs are skipped at backup time (with a warning, exit 0)
     c.integrity_failure = R"(check found [1-9][0-9]* error)";
@@ -199,9 +198,5 @@ void VykarTool::check(bool verify_data) {
 void VykarTool::forget(const std::string& id) { step("snapshot-delete", args({"snapshot", "delete", id})); }
 void VykarTool::reclaim() { step("compact", args({"compact"})); }
 void VykarTool::unlock() { step("break-lock", args({"break-lock"})); }
-void VykarTool::destroyRepo() {
-    // single-repo REST servers may refuse the delete: their data dir is wiped by the fixture
-    step("delete", args({"delete", "--yes-delete-this-repo"}), {}, target_.kind == "rest" ? std::vector<int>{0, 1} : std::vector<int>{0});
-}
 
 }  // namespace e2e
