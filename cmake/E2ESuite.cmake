@@ -18,7 +18,17 @@
 define_property(GLOBAL PROPERTY E2E_FIXTURES_SETUP BRIEF_DOCS "fixtures set up" FULL_DOCS "e2e fixtures with a setup test")
 define_property(GLOBAL PROPERTY E2E_FIXTURES_REQUIRED BRIEF_DOCS "fixtures required" FULL_DOCS "e2e fixtures some test requires")
 
-set(E2E_ALL_TOOLS vykar restic rustic borg kopia)
+# The tools come from the registry (helpers/tools/Registry.cpp), one entry per line.
+file(STRINGS "${CMAKE_CURRENT_LIST_DIR}/../helpers/tools/Registry.cpp" _e2e_registry REGEX "^        \\{\"[a-z0-9-]+\", \"")
+set(E2E_ALL_TOOLS)
+foreach(_line IN LISTS _e2e_registry)
+  string(REGEX REPLACE "^        \\{\"([a-z0-9-]+)\".*" "\\1" _tool "${_line}")
+  list(APPEND E2E_ALL_TOOLS ${_tool})
+endforeach()
+if(NOT E2E_ALL_TOOLS)
+  message(FATAL_ERROR "no tools read from helpers/tools/Registry.cpp (the registry's layout changed?)")
+endif()
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${CMAKE_CURRENT_LIST_DIR}/../helpers/tools/Registry.cpp")
 
 function(e2e_add_suite)
   cmake_parse_arguments(S "NO_JANITOR;SERIAL" "NAME;AREA;COST;TIMEOUT;LOCK" "SOURCES;TOOLS;BACKENDS;NEEDS;LIBS;DEFINES;SUBSKILL" ${ARGN})

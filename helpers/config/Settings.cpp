@@ -1,4 +1,5 @@
 #include "config/Settings.hpp"
+#include "tools/Registry.hpp"
 
 #include "BuildInfo.hpp"
 #include "tree/Corpus.hpp"
@@ -107,7 +108,7 @@ Config defaults() {
     c.runtime_dir = E2E_DEFAULT_RUNTIME;
     const std::string p = E2E_DEFAULT_PROFILE;
     c.profile = p == "full" ? Profile::Full : p == "standard" ? Profile::Standard : Profile::Ci;
-    for (const auto& t : knownTools()) c.tools[t] = ToolConfig{t, t == "vykar" ? "vykar-server" : "", false};
+    for (const auto& t : toolRegistry()) c.tools[t.name] = ToolConfig{t.name, t.server_program, false};
     c.repositories["local"] = RepositoryConfig{"local", false, {}, {}, {}, {}};
     c.corpus[Profile::Ci] = CorpusProfile{300, 24ull << 20, 64ull << 20, 12, 8};
     c.corpus[Profile::Standard] = CorpusProfile{3000, 1ull << 30, 64ull << 20, 24, 64};
@@ -133,7 +134,11 @@ const RepositoryConfig* Config::externalFor(const std::string& backend) const {
 }
 
 const std::vector<std::string>& knownTools() {
-    static const std::vector<std::string> t{"vykar", "restic", "rustic", "borg", "kopia"};
+    static const std::vector<std::string> t = [] {
+        std::vector<std::string> names;
+        for (const auto& i : toolRegistry()) names.push_back(i.name);
+        return names;
+    }();
     return t;
 }
 
@@ -306,11 +311,9 @@ void applyEnvironment(Config& c) {
     if (const char* d = getenv("E2E_FS_DEVICE"); d && *d) c.fs_device = d;
     if (const char* a = getenv("E2E_VM_ACCEL"); a && *a) c.vm_accel = parseVmAccel(a, "environment: E2E_VM_ACCEL", YAML::Node());
     for (auto& [name, t] : c.tools) {
-        std::string var = "E2E_" + name + "_BIN";
-        std::transform(var.begin(), var.end(), var.begin(), ::toupper);
-        if (const char* b = getenv(var.c_str()); b && *b) t.binary = b;
-        std::string svar = var.substr(0, var.size() - 4) + "_SERVER_BIN";   // E2E_VYKAR_SERVER_BIN
-        if (const char* b = getenv(svar.c_str()); b && *b) t.server_binary = b;
+        const std::string stem = "E2E_" + toolInfo(name).env_stem;
+        if (const char* b = getenv((stem + "_BIN").c_str()); b && *b) t.binary = b;
+        if (const char* b = getenv((stem + "_SERVER_BIN").c_str()); b && *b) t.server_binary = b;
     }
     if (const char* list = getenv("E2E_TOOLS"); list && *list) {
         std::stringstream ss(list);

@@ -1,0 +1,31 @@
+#pragma once
+// One entry per tool under test: its name, its driver, the environment stem of
+// its overrides (E2E_<STEM>_BIN, E2E_<STEM>_SERVER_BIN), the server its REST
+// backend needs, and where it comes from. Settings, the scenario prelude's
+// hints, the REST backend, the config test and the CMake tool list (read from
+// Registry.cpp) all take the tools from here.
+#include "tools/BackupTool.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace e2e {
+
+enum class RestServerKind { None, ResticRestServer, OwnServer };
+
+struct ToolInfo {
+    std::string name;
+    std::string env_stem;                 // VYKAR: E2E_VYKAR_BIN, E2E_VYKAR_SERVER_BIN
+    RestServerKind rest_server = RestServerKind::None;
+    std::string server_program;           // the tool's own server (OwnServer), e.g. vykar-server
+    std::string comes_from;               // for hints: who installs it
+    std::function<std::unique_ptr<BackupTool>(std::string binary, ToolContext ctx, RepoTarget target)> make;
+};
+
+const std::vector<ToolInfo>& toolRegistry();
+// The entry of `name`; throws std::invalid_argument naming the known tools.
+const ToolInfo& toolInfo(const std::string& name);
+
+}  // namespace e2e
