@@ -30,6 +30,17 @@ if(NOT E2E_ALL_TOOLS)
 endif()
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${CMAKE_CURRENT_LIST_DIR}/../helpers/tools/Registry.cpp")
 
+# Known findings (seeds/known-findings.txt): ctest expects those rows to fail
+# (WILL_FAIL) while the tool's bug is listed; their reports still say FAIL and why.
+set(E2E_KNOWN_FINDINGS_FILE "${CMAKE_CURRENT_LIST_DIR}/../seeds/known-findings.txt")
+file(STRINGS "${E2E_KNOWN_FINDINGS_FILE}" _e2e_findings REGEX "^[^#].* \\| ")
+set(E2E_KNOWN_FINDING_PATTERNS "")   # each quoted, for the scripts ctest reads
+foreach(_line IN LISTS _e2e_findings)
+  string(REGEX REPLACE " \\| .*" "" _pattern "${_line}")
+  string(APPEND E2E_KNOWN_FINDING_PATTERNS " \"${_pattern}\"")
+endforeach()
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${E2E_KNOWN_FINDINGS_FILE}")
+
 function(e2e_add_suite)
   cmake_parse_arguments(S "NO_JANITOR;SERIAL" "NAME;AREA;COST;TIMEOUT;LOCK" "SOURCES;TOOLS;BACKENDS;NEEDS;LIBS;DEFINES;SUBSKILL" ${ARGN})
   foreach(req NAME AREA COST SOURCES)
@@ -120,6 +131,13 @@ function(_e2e_discover target part labels filter)
     "    math(EXPR _timeout \"${S_TIMEOUT} * 24\")\n"
     "  endif()\n"
     "  set_tests_properties(\${${list_var}} PROPERTIES LABELS \"${labels}\" TIMEOUT \${_timeout})\n"
+    "  foreach(_t IN LISTS ${list_var})\n"
+    "    foreach(_f IN ITEMS${E2E_KNOWN_FINDING_PATTERNS})\n"
+    "      if(_t MATCHES \"\${_f}\")\n"
+    "        set_tests_properties(\"\${_t}\" PROPERTIES WILL_FAIL TRUE)\n"
+    "      endif()\n"
+    "    endforeach()\n"
+    "  endforeach()\n"
     "endif()\n")
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${script}")
 endfunction()
