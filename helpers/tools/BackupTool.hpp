@@ -55,6 +55,9 @@ struct Capabilities {
     // case-insensitive, matched against the check's own output): a check that
     // fails for another reason (a timeout, a lock, a cache) caught nothing.
     std::string integrity_failure;
+    // The average chunk its default chunker cuts (a declared fact of the tool):
+    // a change in the data costs it about this much per changed place.
+    std::uint64_t avg_chunk_bytes = 1ull << 20;
     // How a step says it met another client's (or a killed run's) lock; "" = lock-free.
     std::string lock_failure;
 };

@@ -31,6 +31,7 @@ Capabilities BorgTool::capabilities() const {
     c.dump_guard = true;     // --content-from-command
     c.integrity_failure = R"(checksum mismatch|integrity error|corrupted|problems found)";
     c.lock_failure = R"(Failed to create/acquire the lock|LockTimeout|LockFailed)";
+    c.avg_chunk_bytes = 2ull << 20;   // buzhash,19,23,21: 2^21 on average
     return c;
 }
 

@@ -23,6 +23,7 @@ Capabilities KopiaTool::capabilities() const {
     c.listing_newlines = false;   // `ls -r` prints one path per line
     c.raw_names = false;          // restores a non-UTF-8 name with U+FFFD in place of the bad bytes
     c.integrity_failure = R"(invalid checksum|checksum mismatch|error verifying|decrypt|corrupt|failed to verify)";
+    c.avg_chunk_bytes = 4ull << 20;   // DYNAMIC-4M-BUZHASH, its default splitter
     return c;
 }
 

@@ -20,6 +20,7 @@ Capabilities ResticTool::capabilities() const {
     c.dump_guard = true;   // --stdin-from-command (0.17+; bootstrap installs 0.18)
     c.integrity_failure = R"(repository contains errors|does not match|ciphertext verification failed|hash mismatch)";
     c.lock_failure = R"(repository is already locked|unable to create lock)";
+    c.avg_chunk_bytes = 1ull << 20;   // content-defined chunks of 512 KiB to 8 MiB, 1 MiB on average
     return c;
 }
 

@@ -51,6 +51,7 @@ Capabilities RusticTool::capabilities() const {
     c.native_hooks = true;    // backupWithHooks: [backup.hooks] in its profile
     c.listing_newlines = false;   // see files()
     c.integrity_failure = R"(hash mismatch|does not match|corrupt|data.*(error|mismatch))";
+    c.avg_chunk_bytes = 1ull << 20;   // restic's chunker
     return c;
 }
 

@@ -34,6 +34,7 @@ Capabilities VykarTool::capabilities() const {
     c.fifos = false;              // FIFOs are skipped at backup time (with a warning, exit 0)
     c.integrity_failure = R"(check found [1-9][0-9]* error)";
     c.lock_failure = R"(repository is locked by)";
+    c.avg_chunk_bytes = 2ull << 20;   // chunker.avg_size default (read from vykar 0.19 source)
     return c;
 }
 

@@ -55,13 +55,16 @@ private:
 
 bool sameSnapshotId(const std::string& a, const std::string& b);
 
-// A disk image backed up twice, changed a little in between: the second backup
-// must grow the repository by under a quarter of the raw image and under half
-// the first backup (without dedup it grows by about the first backup). Sets
-// repo_bytes, growth_bytes and growth_ratio in the report; returns the layer's
-// detail (`change` says what changed in between) or throws VerdictFailure.
-std::string imageDedupVerdict(Workspace& ws, std::uint64_t before, std::uint64_t after1, std::uint64_t after2, std::uint64_t raw_bytes,
-                              const std::string& change);
+// A disk image backed up twice, changed a little in between. The second
+// backup may grow the repository by what the change costs a tool that chunks
+// as it declares: 2 x its average chunk for every changed window of that size
+// (`changed_windows`: window size -> how many hold a change), plus metadata
+// (2% of the first backup + 16 MiB); where the change was not measured
+// (`changed_windows` empty), by under a quarter of the raw image and half the
+// first backup. Sets repo_bytes, growth_bytes, growth_ratio and the figure;
+// returns the layer's detail or throws VerdictFailure.
+std::string imageDedupVerdict(Workspace& ws, const Capabilities& caps, std::uint64_t before, std::uint64_t after1, std::uint64_t after2,
+                              std::uint64_t raw_bytes, const std::string& change, const std::map<std::uint64_t, std::uint64_t>& changed_windows = {});
 
 // The differences that the tool's capabilities tolerate, and why (for the report).
 CompareOptions compareOptionsFor(const Capabilities& caps, std::vector<std::string>& notes);

@@ -150,7 +150,7 @@ TEST_P(VmOnline, FreezeThawHooks) {
     const fs::path ref2 = frozenBackup(2, after2, &id2);
 
     v.layer("dedup", [&] {
-        return imageDedupVerdict(ws, before, after1, after2, p.raw_bytes, std::to_string(p.phase2_mib) + " MiB written between them");
+        return imageDedupVerdict(ws, caps, before, after1, after2, p.raw_bytes, std::to_string(p.phase2_mib) + " MiB written between them");
     });
     vm.reset();   // the guest's work is done: stop it before reading the restore
     const fs::path out = ws.work() / "restore";
