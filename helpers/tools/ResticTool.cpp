@@ -1,4 +1,5 @@
-// restic (Debian 0.14 or newer): JSON output for backup, snapshots and ls.
+// restic 0.18 (scripts/bootstrap pins it from the Go module proxy; 0.14 and newer
+// still work): JSON output for backup, snapshots and ls.
 #include "tools/Drivers.hpp"
 
 #include <nlohmann/json.hpp>
