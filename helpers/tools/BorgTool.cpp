@@ -1,4 +1,4 @@
-// borg 1.2 (Debian): archive names carry the label (<label>@<n>), JSON output.
+// borg 1.4 (scripts/bootstrap pins it from PyPI, in its own venv): archive names carry the label (<label>@<n>), JSON output.
 #include "tools/Drivers.hpp"
 
 #include <nlohmann/json.hpp>
@@ -48,8 +48,13 @@ std::map<std::string, std::string> BorgTool::toolEnv() const {
                                          {"BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK", "yes"},
                                          {"BORG_RELOCATED_REPO_ACCESS_IS_OK", "yes"},
                                          {"BORG_DELETE_I_KNOW_WHAT_I_AM_DOING", "YES"}};
-    if (target_.kind == "sftp")
+    if (target_.kind == "sftp") {
         e["BORG_RSH"] = "ssh -i " + target_.key_file.string() + " -o UserKnownHostsFile=" + target_.known_hosts.string() + " -o BatchMode=yes";
+        // The suite's own sshd runs on this machine, so `borg serve` is this very
+        // borg: the remote login's PATH could find another one first (a shim,
+        // Debian's 1.2 in /usr/bin), and a mismatch would test two versions at once.
+        if (!target_.external) e["BORG_REMOTE_PATH"] = fs::absolute(binary_).string();
+    }
     return e;
 }
 

@@ -1,4 +1,5 @@
-// restic 0.17+ (bootstrap pins 0.18): JSON output for backup, snapshots and ls.
+// restic 0.17+ (scripts/bootstrap pins 0.18 from the Go module proxy): JSON output for
+// backup, snapshots and ls; --stdin-from-command for dumps.
 #include "tools/Drivers.hpp"
 
 #include <nlohmann/json.hpp>
