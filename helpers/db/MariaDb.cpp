@@ -233,6 +233,7 @@ DbFingerprint MariaDb::fingerprint() {
     for (const char* t : kSeedTables) {
         const std::string columns = scalar(std::string("SELECT GROUP_CONCAT(CONCAT('QUOTE(`', column_name, '`)') ORDER BY ordinal_position SEPARATOR ', ') "
                                                        "FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = '") + t + "'");
+        if (columns.empty()) throw DbError(std::string("MariaDB: table ") + t + " does not exist in database " + db_);
         // Blocks of kBlock rows in id order (keyset on the primary key: one index scan in
         // pieces, one block's md5s in memory at a time): md5 over the md5s of each row's
         // QUOTE()d columns (every column; NULL is the bare word, '' is quoted; BLOB bytes
