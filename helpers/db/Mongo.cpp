@@ -278,4 +278,16 @@ void Mongo::flipByte(const std::string& collection, const std::string& field, st
         throw DbError("MongoDB replace in " + collection + ": " + err.message);
 }
 
+void Mongo::setString(const std::string& collection, const std::string& field, std::uint64_t id, const std::optional<std::string>& value) {
+    Coll c{mongoc_client_get_collection(client_, db_.c_str(), collection.c_str())};
+    Bson filter, update, set;
+    BSON_APPEND_INT64(&filter.b, "_id", std::int64_t(id));
+    if (value) bson_append_utf8(&set.b, field.c_str(), -1, value->data(), int(value->size()));
+    else bson_append_null(&set.b, field.c_str(), -1);
+    BSON_APPEND_DOCUMENT(&update.b, "$set", &set.b);
+    bson_error_t err;
+    if (!mongoc_collection_update_one(c.c, &filter.b, &update.b, nullptr, nullptr, &err))
+        throw DbError("MongoDB update in " + collection + ": " + err.message);
+}
+
 }  // namespace e2e

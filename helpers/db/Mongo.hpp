@@ -5,6 +5,7 @@
 // a digest of every document, like db/Postgres.
 #include "db/Database.hpp"
 
+#include <optional>
 #include <string>
 
 struct _mongoc_client_t;
@@ -27,6 +28,8 @@ public:
     DbFingerprint fingerprint();
     // Damage for the tests that prove the fingerprint sees it: XOR 1 into byte `offset` of a string or binary field.
     void flipByte(const std::string& collection, const std::string& field, std::uint64_t id, std::uint64_t offset);
+    // Set one field of document `id` to a string, or to null.
+    void setString(const std::string& collection, const std::string& field, std::uint64_t id, const std::optional<std::string>& value);
     std::uint64_t databaseBytes();   // dbStats dataSize
     void dropDatabase();
 

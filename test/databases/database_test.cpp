@@ -135,6 +135,26 @@ TEST_P(DbMachinery, FingerprintSeesOneChangedByte) {
     EXPECT_TRUE(v.ok()) << v.failedLayer() << ": " << v.firstFailure();
 }
 
+// An empty value and a missing one (NULL; MongoDB: null) are different rows.
+TEST_P(DbMachinery, FingerprintTellsNullFromEmpty) {
+    Workspace ws("databases");
+    Verdicts v(ws);
+    SeededDb db(kDatabase, ws, v);
+    std::string empty;
+    v.layer("empty-notes", [&] {
+        db.kit().setCustomerNotes("app", 50, "");
+        empty = db.kit().fingerprint("app").digests.at("customers");
+        if (empty == db.source().digests.at("customers")) throw VerdictFailure("emptying customers row 50's notes left the digest unchanged");
+        return std::string("the digest changed");
+    });
+    v.layer("null-notes", [&] {
+        db.kit().setCustomerNotes("app", 50, std::nullopt);
+        if (db.kit().fingerprint("app").digests.at("customers") == empty) throw VerdictFailure("notes NULL and notes '' give the same digest");
+        return std::string("NULL and '' give different digests");
+    });
+    EXPECT_TRUE(v.ok()) << v.failedLayer() << ": " << v.firstFailure();
+}
+
 INSTANTIATE_TEST_SUITE_P(E2E_INSTANCE, DbMachinery, ::testing::Values(kDatabase), [](const auto& p) { return p.param; });
 
 // ---- round trips: variant A (hooks) and B (command dumps) ----
