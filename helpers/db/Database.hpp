@@ -26,10 +26,13 @@ struct SeedStats {
 
 struct DbFingerprint {
     std::map<std::string, std::uint64_t> rows;     // per table
-    std::map<std::string, std::string> samples;    // per table: digest of every Nth row by id
-    std::uint64_t distinct_sample_bytes = 0;       // non-trivial content check
-    bool operator==(const DbFingerprint& o) const { return rows == o.rows && samples == o.samples; }
+    std::map<std::string, std::string> digests;    // per table: digest over every row's every column (see each helper)
+    std::uint64_t distinct_content_bytes = 0;      // non-trivial content check: distinct non-key content of the first rows
+    bool operator==(const DbFingerprint& o) const { return rows == o.rows && digests == o.digests; }
 };
+
+// Rows per table whose non-key content feeds distinct_content_bytes (by primary key; a cheap index read).
+inline constexpr std::uint64_t kContentProbeRows = 256;
 
 // The four seed tables, in load order (foreign keys point backwards).
 inline constexpr const char* kSeedTables[] = {"customers", "products", "orders", "order_events"};

@@ -5,7 +5,9 @@
 #include <mysql.h>
 #include <cstring>
 #include <future>
+#include <optional>
 #include <set>
+#include <vector>
 
 namespace e2e {
 
@@ -211,30 +213,72 @@ SeedStats MariaDb::seedWithSqlGenerator(const std::string& schema_sql, std::uint
     return st;
 }
 
-DbFingerprint MariaDb::fingerprint(std::uint64_t every) {
+std::vector<std::optional<std::string>> MariaDb::row(const std::string& sql) {
+    if (mysql_real_query(conn_, sql.data(), sql.size()) != 0)
+        throw DbError(std::string("MariaDB: ") + mysql_error(conn_) + " in: " + sql.substr(0, 200));
+    Res r{mysql_store_result(conn_)};
+    MYSQL_ROW one = r.r ? mysql_fetch_row(r.r) : nullptr;
+    if (!one) throw DbError("MariaDB: no row from: " + sql.substr(0, 200));
+    unsigned long* len = mysql_fetch_lengths(r.r);
+    std::vector<std::optional<std::string>> v;
+    for (unsigned i = 0; i < mysql_num_fields(r.r); ++i) v.push_back(one[i] ? std::optional<std::string>(std::string(one[i], len[i])) : std::nullopt);
+    return v;
+}
+
+DbFingerprint MariaDb::fingerprint() {
+    // GROUP_CONCAT of one block's md5s must never be cut short (a cut is a warning, checked below)
+    exec("SET SESSION group_concat_max_len = " + std::to_string(64 * kBlock));
     DbFingerprint f;
     std::set<std::string> distinct;
     for (const char* t : kSeedTables) {
-        f.rows[t] = std::stoull(scalar(std::string("SELECT COUNT(*) FROM ") + t));
-        std::string q = std::string("SELECT * FROM ") + t + " WHERE id % " + std::to_string(every) + " = 1 ORDER BY id";
-        if (mysql_real_query(conn_, q.data(), q.size()) != 0) throw DbError(std::string("sampling ") + t + ": " + mysql_error(conn_));
-        Res r{mysql_use_result(conn_)};
-        if (!r.r) throw DbError(std::string("sampling ") + t + ": " + mysql_error(conn_));
-        unsigned nf = mysql_num_fields(r.r);
-        std::string all;
-        while (MYSQL_ROW row = mysql_fetch_row(r.r)) {
-            unsigned long* len = mysql_fetch_lengths(r.r);
-            std::string one;
-            for (unsigned i = 0; i < nf; ++i) {
-                one += std::to_string(row[i] ? len[i] : 0) + ":";   // length-prefixed: binary-safe
-                if (row[i]) one.append(row[i], len[i]);
-            }
-            all += one;
-            if (distinct.insert(one).second) f.distinct_sample_bytes += one.size();
+        const std::string columns = scalar(std::string("SELECT GROUP_CONCAT(CONCAT('QUOTE(`', column_name, '`)') ORDER BY ordinal_position SEPARATOR ', ') "
+                                                       "FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = '") + t + "'");
+        if (columns.empty()) throw DbError(std::string("MariaDB: table ") + t + " does not exist in database " + db_);
+        // Blocks of kBlock rows in id order (keyset on the primary key: one index scan in
+        // pieces, one block's md5s in memory at a time): md5 over the md5s of each row's
+        // QUOTE()d columns (every column; NULL is the bare word, '' is quoted; BLOB bytes
+        // escaped, not converted); the block digests in order make the table's digest.
+        std::string chain, after;
+        std::uint64_t n = 0;
+        for (;;) {
+            const std::string q = "SELECT COUNT(*), MAX(id), MD5(GROUP_CONCAT(h ORDER BY id SEPARATOR '')) FROM (SELECT id, MD5(CONCAT_WS(',', " + columns +
+                                  ")) AS h FROM `" + t + "`" + (after.empty() ? "" : " WHERE id > " + after) + " ORDER BY id LIMIT " +
+                                  std::to_string(kBlock) + ") b";
+            auto v = row(q);
+            if (mysql_warning_count(conn_) != 0) throw DbError(std::string("digest of ") + t + ": the server warned (a cut GROUP_CONCAT?) in: " + q.substr(0, 200));
+            const std::uint64_t got = std::stoull(v.at(0).value_or("0"));
+            if (got == 0) break;
+            n += got;
+            after = v.at(1).value();
+            chain += v.at(2).value() + "\n";
+            if (got < kBlock) break;
         }
-        f.samples[t] = sha256(all);
+        f.rows[t] = n;
+        f.digests[t] = sha256(chain);
+        std::string q = std::string("SELECT * FROM `") + t + "` ORDER BY id LIMIT " + std::to_string(kContentProbeRows);
+        if (mysql_real_query(conn_, q.data(), q.size()) != 0) throw DbError(std::string("reading ") + t + ": " + mysql_error(conn_));
+        Res r{mysql_store_result(conn_)};
+        if (!r.r) throw DbError(std::string("reading ") + t + ": " + mysql_error(conn_));
+        unsigned nf = mysql_num_fields(r.r);
+        while (MYSQL_ROW one = mysql_fetch_row(r.r)) {
+            unsigned long* len = mysql_fetch_lengths(r.r);
+            std::string content;
+            for (unsigned i = 1; i < nf; ++i) {   // field 0 is the key
+                content += std::to_string(one[i] ? len[i] : 0) + ":";   // length-prefixed: binary-safe
+                if (one[i]) content.append(one[i], len[i]);
+            }
+            if (distinct.insert(content).second) f.distinct_content_bytes += content.size();
+        }
     }
     return f;
+}
+
+void MariaDb::flipByte(const std::string& table, const std::string& column, std::uint64_t id, std::uint64_t offset) {
+    const std::string c = "`" + column + "`", at = std::to_string(offset);
+    const bool binary = scalar("SELECT data_type FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = '" + table +
+                               "' AND column_name = '" + column + "'") == "blob";
+    exec("UPDATE `" + table + "` SET " + c + " = CONCAT(LEFT(" + c + ", " + at + "), CHAR(ORD(SUBSTRING(" + c + ", " + at + " + 1, 1)) ^ 1" +
+         (binary ? "" : " USING utf8mb4") + "), SUBSTRING(" + c + ", " + at + " + 2)) WHERE id = " + std::to_string(id));
 }
 
 }  // namespace e2e

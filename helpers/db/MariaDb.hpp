@@ -1,10 +1,12 @@
 #pragma once
 // MariaDB through mariadb-connector-c: schema, bulk seeding with LOAD DATA
 // LOCAL INFILE served from memory (random content to a target size), per-table counts and a digest of
-// sampled rows, like db/Postgres.
+// every row, like db/Postgres.
 #include "db/Database.hpp"
 
+#include <optional>
 #include <string>
+#include <vector>
 
 struct st_mysql;
 
@@ -29,13 +31,17 @@ public:
     void exec(const std::string& sql);
     std::string scalar(const std::string& sql);
     SeedStats seed(const std::string& schema_sql, std::uint64_t target_bytes, std::uint64_t seed);
-    DbFingerprint fingerprint(std::uint64_t sample_every = 97);
+    DbFingerprint fingerprint();
+    // Damage for the tests that prove the fingerprint sees it: XOR 1 into byte `offset` of one value.
+    void flipByte(const std::string& table, const std::string& column, std::uint64_t id, std::uint64_t offset);
     std::uint64_t databaseBytes();
     // Baseline for the seeding benchmark: INSERT ... SELECT from the server's
     // sequence engine (seq_1_to_N) with md5/rand text.
     SeedStats seedWithSqlGenerator(const std::string& schema_sql, std::uint64_t target_bytes);
 
 private:
+    static constexpr std::uint64_t kBlock = 10000;   // rows per server-side digest block
+    std::vector<std::optional<std::string>> row(const std::string& sql);   // the first row of a result
     void loadData(const std::string& table, const std::string& rows);   // LOAD DATA LOCAL from memory
     void drain();
     MariaDbAddress addr_;

@@ -3,6 +3,9 @@
 #include "tree/Digest.hpp"
 
 #include <mongoc/mongoc.h>
+#include <array>
+#include <cstdio>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <cstring>
@@ -171,10 +174,28 @@ SeedStats Mongo::seed(std::uint64_t target_bytes, std::uint64_t seed_value, std:
     return st;
 }
 
-DbFingerprint Mongo::fingerprint(std::uint64_t every) {
-    // One unsorted pass per collection, sampled client-side by _id: FerretDB
-    // pushes neither $in, a sort nor (on SQLite) an _id lookup down to an
-    // index, so each of those costs a scan of its own.
+namespace {
+
+// Adds the 256-bit number `hex` (64 hex digits) to `sum`, modulo 2^256.
+void addDigest(std::array<std::uint64_t, 4>& sum, const std::string& hex) {
+    unsigned carry = 0;
+    for (int limb = 3; limb >= 0; --limb) {   // limb 3 holds the last 16 digits (least significant)
+        const std::uint64_t v = std::stoull(hex.substr(std::size_t(limb) * 16, 16), nullptr, 16);
+        const std::uint64_t s1 = sum[std::size_t(limb)] + v, s2 = s1 + carry;
+        carry = (s1 < v) + (s2 < s1);
+        sum[std::size_t(limb)] = s2;
+    }
+}
+
+}  // namespace
+
+DbFingerprint Mongo::fingerprint() {
+    // One unsorted pass per collection over every document: FerretDB pushes
+    // neither a sort nor (on SQLite) an _id range down to an index, so an _id
+    // order would be a server-side sort of the whole collection in memory.
+    // Each document's digest covers its _id, so the order-free sum of the
+    // digests (mod 2^256) still ties every byte to its document, like an
+    // ordered digest would; the count catches a duplicate.
     DbFingerprint f;
     std::set<std::string> distinct;
     for (const char* t : kSeedTables) {
@@ -182,29 +203,91 @@ DbFingerprint Mongo::fingerprint(std::uint64_t every) {
         Bson filter, opts;
         BSON_APPEND_INT32(&opts.b, "batchSize", 5000);
         mongoc_cursor_t* cur = mongoc_collection_find_with_opts(c.c, &filter.b, &opts.b, nullptr);
-        std::map<std::int64_t, std::string> sampled;
+        std::array<std::uint64_t, 4> sum{};
+        std::map<std::int64_t, std::string> probe;   // the lowest _ids' content, for the non-trivial check
         std::uint64_t n = 0;
         const bson_t* doc;
         bson_iter_t it;
         while (mongoc_cursor_next(cur, &doc)) {
             ++n;
+            addDigest(sum, sha256(std::string_view(reinterpret_cast<const char*>(bson_get_data(doc)), doc->len)));
             if (!bson_iter_init_find(&it, doc, "_id") || !BSON_ITER_HOLDS_INT64(&it)) continue;
-            std::int64_t id = bson_iter_int64(&it);
-            if (id % std::int64_t(every) == 1) sampled[id].assign(reinterpret_cast<const char*>(bson_get_data(doc)), doc->len);
+            const std::int64_t id = bson_iter_int64(&it);
+            if (probe.size() >= kContentProbeRows && id >= probe.rbegin()->first) continue;
+            Bson content;   // the document without its key
+            bson_copy_to_excluding_noinit(doc, &content.b, "_id", nullptr);
+            probe[id].assign(reinterpret_cast<const char*>(bson_get_data(&content.b)), content.b.len);
+            if (probe.size() > kContentProbeRows) probe.erase(std::prev(probe.end()));
         }
         bson_error_t err;
         bool failed = mongoc_cursor_error(cur, &err);
         mongoc_cursor_destroy(cur);
         if (failed) throw DbError(std::string("MongoDB scan of ") + t + ": " + err.message);
         f.rows[t] = n;
-        std::string all;
-        for (const auto& [id, one] : sampled) {
-            all += one;
-            if (distinct.insert(one).second) f.distinct_sample_bytes += one.size();
-        }
-        f.samples[t] = sha256(all);
+        char hex[65];
+        snprintf(hex, sizeof hex, "%016llx%016llx%016llx%016llx", (unsigned long long)sum[0], (unsigned long long)sum[1], (unsigned long long)sum[2],
+                 (unsigned long long)sum[3]);
+        f.digests[t] = hex;
+        for (const auto& [id, one] : probe)
+            if (distinct.insert(one).second) f.distinct_content_bytes += one.size();
     }
     return f;
+}
+
+void Mongo::flipByte(const std::string& collection, const std::string& field, std::uint64_t id, std::uint64_t offset) {
+    Coll c{mongoc_client_get_collection(client_, db_.c_str(), collection.c_str())};
+    Bson filter;
+    BSON_APPEND_INT64(&filter.b, "_id", std::int64_t(id));
+    mongoc_cursor_t* cur = mongoc_collection_find_with_opts(c.c, &filter.b, nullptr, nullptr);
+    const bson_t* doc;
+    Bson changed;
+    bool found = mongoc_cursor_next(cur, &doc);
+    bool flipped = false;
+    bson_iter_t it;
+    if (found && bson_iter_init(&it, doc)) {
+        while (bson_iter_next(&it)) {
+            const char* key = bson_iter_key(&it);
+            std::string value;
+            if (field == key && BSON_ITER_HOLDS_UTF8(&it)) {
+                std::uint32_t len = 0;
+                const char* p = bson_iter_utf8(&it, &len);
+                value.assign(p, len);
+            } else if (field == key && BSON_ITER_HOLDS_BINARY(&it)) {
+                bson_subtype_t sub;
+                std::uint32_t len = 0;
+                const std::uint8_t* p = nullptr;
+                bson_iter_binary(&it, &sub, &len, &p);
+                value.assign(reinterpret_cast<const char*>(p), len);
+            } else {
+                bson_append_iter(&changed.b, key, -1, &it);
+                continue;
+            }
+            if (offset >= value.size()) break;
+            value[offset] = char(value[offset] ^ 1);
+            flipped = true;
+            if (BSON_ITER_HOLDS_UTF8(&it)) bson_append_utf8(&changed.b, key, -1, value.data(), int(value.size()));
+            else bson_append_binary(&changed.b, key, -1, BSON_SUBTYPE_BINARY, reinterpret_cast<const std::uint8_t*>(value.data()), std::uint32_t(value.size()));
+        }
+    }
+    bson_error_t err;
+    bool failed = mongoc_cursor_error(cur, &err);
+    mongoc_cursor_destroy(cur);
+    if (failed) throw DbError("MongoDB find in " + collection + ": " + err.message);
+    if (!flipped) throw DbError("MongoDB: " + collection + " has no document " + std::to_string(id) + " with a string or binary '" + field + "' that long");
+    if (!mongoc_collection_replace_one(c.c, &filter.b, &changed.b, nullptr, nullptr, &err))
+        throw DbError("MongoDB replace in " + collection + ": " + err.message);
+}
+
+void Mongo::setString(const std::string& collection, const std::string& field, std::uint64_t id, const std::optional<std::string>& value) {
+    Coll c{mongoc_client_get_collection(client_, db_.c_str(), collection.c_str())};
+    Bson filter, update, set;
+    BSON_APPEND_INT64(&filter.b, "_id", std::int64_t(id));
+    if (value) bson_append_utf8(&set.b, field.c_str(), -1, value->data(), int(value->size()));
+    else bson_append_null(&set.b, field.c_str(), -1);
+    BSON_APPEND_DOCUMENT(&update.b, "$set", &set.b);
+    bson_error_t err;
+    if (!mongoc_collection_update_one(c.c, &filter.b, &update.b, nullptr, nullptr, &err))
+        throw DbError("MongoDB update in " + collection + ": " + err.message);
 }
 
 }  // namespace e2e

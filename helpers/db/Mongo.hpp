@@ -2,9 +2,10 @@
 // MongoDB (or a wire-compatible server) through libmongoc: the documents of
 // seeds/schema/mongodb.json, bulk seeding with
 // insert_many (random documents to a target size), per-collection counts and
-// a digest of sampled documents, like db/Postgres.
+// a digest of every document, like db/Postgres.
 #include "db/Database.hpp"
 
+#include <optional>
 #include <string>
 
 struct _mongoc_client_t;
@@ -24,7 +25,11 @@ public:
     // batch = documents per insert_many (1 = the naive one-insert-per-document loop,
     // the benchmark's baseline)
     SeedStats seed(std::uint64_t target_bytes, std::uint64_t seed, std::size_t batch = 1000);
-    DbFingerprint fingerprint(std::uint64_t sample_every = 97);
+    DbFingerprint fingerprint();
+    // Damage for the tests that prove the fingerprint sees it: XOR 1 into byte `offset` of a string or binary field.
+    void flipByte(const std::string& collection, const std::string& field, std::uint64_t id, std::uint64_t offset);
+    // Set one field of document `id` to a string, or to null.
+    void setString(const std::string& collection, const std::string& field, std::uint64_t id, const std::optional<std::string>& value);
     std::uint64_t databaseBytes();   // dbStats dataSize
     void dropDatabase();
 

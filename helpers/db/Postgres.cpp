@@ -143,22 +143,48 @@ SeedStats Postgres::seedWithSqlGenerator(const std::string& schema_sql, std::uin
     return st;
 }
 
-DbFingerprint Postgres::fingerprint(std::uint64_t every) {
+DbFingerprint Postgres::fingerprint() {
+    // a row's text depends on these settings: pin them so source and copy print alike
+    exec("SET bytea_output = 'hex'; SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1");
     DbFingerprint f;
     std::set<std::string> distinct;
     for (const char* t : kSeedTables) {
-        f.rows[t] = std::stoull(scalar(std::string("SELECT count(*) FROM ") + t));
-        PgResult r{PQexec(conn_, (std::string("SELECT t::text FROM ") + t + " t WHERE id % " + std::to_string(every) + " = 1 ORDER BY id").c_str())};
-        if (PQresultStatus(r.r) != PGRES_TUPLES_OK) throw DbError(std::string("sampling ") + t + ": " + PQerrorMessage(conn_));
-        std::string all;
+        // Blocks of kBlock rows in id order (keyset on the primary key: one index scan
+        // in pieces, no giant string): the server gives md5 over the md5s of each row's
+        // text (every column; NULL prints empty, '' prints ""; bytea in hex); the
+        // block digests in order make the table's digest.
+        std::string chain, after;
+        std::uint64_t n = 0;
+        for (;;) {
+            const std::string q = std::string("SELECT count(*), max(id), md5(string_agg(md5(r), '' ORDER BY id)) FROM (SELECT id, t::text AS r FROM ") + t +
+                                  " t" + (after.empty() ? "" : " WHERE id > " + after) + " ORDER BY id LIMIT " + std::to_string(kBlock) + ") b";
+            PgResult r{PQexec(conn_, q.c_str())};
+            if (PQresultStatus(r.r) != PGRES_TUPLES_OK || PQntuples(r.r) != 1) throw DbError(std::string("digest of ") + t + ": " + PQerrorMessage(conn_));
+            const std::uint64_t got = std::stoull(PQgetvalue(r.r, 0, 0));
+            if (got == 0) break;
+            n += got;
+            after = PQgetvalue(r.r, 0, 1);
+            chain += std::string(PQgetvalue(r.r, 0, 2)) + "\n";
+            if (got < kBlock) break;
+        }
+        f.rows[t] = n;
+        f.digests[t] = sha256(chain);
+        PgResult r{PQexec(conn_, (std::string("SELECT t::text FROM ") + t + " t ORDER BY id LIMIT " + std::to_string(kContentProbeRows)).c_str())};
+        if (PQresultStatus(r.r) != PGRES_TUPLES_OK) throw DbError(std::string("reading ") + t + ": " + PQerrorMessage(conn_));
         for (int i = 0; i < PQntuples(r.r); ++i) {
             std::string row = PQgetvalue(r.r, i, 0);
-            all += row + "\n";
-            if (distinct.insert(row).second) f.distinct_sample_bytes += row.size();
+            std::string content = row.substr(std::min(row.size(), row.find(',')));   // "(id,...": the key left out
+            if (distinct.insert(content).second) f.distinct_content_bytes += content.size();
         }
-        f.samples[t] = sha256(all);
     }
     return f;
+}
+
+void Postgres::flipByte(const std::string& table, const std::string& column, std::uint64_t id, std::uint64_t offset) {
+    const std::string c = column, at = std::to_string(offset), where = " WHERE id = " + std::to_string(id);
+    const bool binary = scalar("SELECT data_type FROM information_schema.columns WHERE table_name = '" + table + "' AND column_name = '" + column + "'") == "bytea";
+    if (binary) exec("UPDATE " + table + " SET " + c + " = set_byte(" + c + ", " + at + ", get_byte(" + c + ", " + at + ") # 1)" + where);
+    else exec("UPDATE " + table + " SET " + c + " = overlay(" + c + " placing chr(ascii(substr(" + c + ", " + at + " + 1, 1)) # 1) from " + at + " + 1 for 1)" + where);
 }
 
 }  // namespace e2e

@@ -1,7 +1,7 @@
 // databases/<db>: a database seeded with random rows through its bulk path,
 // dumped by the recipe, backed up, restored, loaded into a fresh database and
-// compared with the source: per-table counts and a digest of sampled rows,
-// which must be non-trivial content. Built once per database (E2E_DATABASE).
+// compared with the source: per-table counts and a digest of every row,
+// whose first rows must be non-trivial content. Built once per database (E2E_DATABASE).
 //
 // Variant A (hooks): before = create a temp dir and dump into it, after =
 // remove it; vykar runs the hooks itself, for the others the suite runs the
@@ -91,6 +91,48 @@ TEST_P(DbMachinery, DumpAndLoadKeepEveryRow) {
         return humanBytes(fs::file_size(dump));
     });
     v.layer("load-compare", [&] { return db.verify(dump, "copy"); });
+}
+
+// The fingerprint sees one changed byte in any table: row 50 is not one of the
+// every-97th rows (id % 97 == 1) that a sampled digest used to read.
+TEST_P(DbMachinery, FingerprintSeesOneChangedByte) {
+    Workspace& ws = this->ws();
+    Verdicts v(ws);
+    SeededDb db(kDatabase, ws, v);
+    constexpr std::uint64_t kRow = 50;
+    for (const std::string table : kSeedTables)
+        v.layer("flip-" + table, [&] {
+            db.kit().flipOneByte("app", table, kRow);
+            const std::string changed = describeDifference(db.kit().fingerprint("app"), db.source());
+            db.kit().flipOneByte("app", table, kRow);   // XOR again: the source as seeded
+            const std::string undone = describeDifference(db.kit().fingerprint("app"), db.source());
+            if (changed.rfind(table + ": row digest differs with equal counts", 0) != 0 || changed.find("; ") != std::string::npos)
+                throw VerdictFailure("one byte of " + table + " row " + std::to_string(kRow) + " changed, the fingerprint says: " +
+                                     (changed.empty() ? "no difference" : changed));
+            if (!undone.empty()) throw VerdictFailure("the byte flipped back, yet the fingerprint differs: " + undone);
+            return "one byte changed: " + changed + "; flipped back: equal again";
+        });
+    EXPECT_TRUE(v.ok()) << v.failedLayer() << ": " << v.firstFailure();
+}
+
+// An empty value and a missing one (NULL; MongoDB: null) are different rows.
+TEST_P(DbMachinery, FingerprintTellsNullFromEmpty) {
+    Workspace& ws = this->ws();
+    Verdicts v(ws);
+    SeededDb db(kDatabase, ws, v);
+    std::string empty;
+    v.layer("empty-notes", [&] {
+        db.kit().setCustomerNotes("app", 50, "");
+        empty = db.kit().fingerprint("app").digests.at("customers");
+        if (empty == db.source().digests.at("customers")) throw VerdictFailure("emptying customers row 50's notes left the digest unchanged");
+        return std::string("the digest changed");
+    });
+    v.layer("null-notes", [&] {
+        db.kit().setCustomerNotes("app", 50, std::nullopt);
+        if (db.kit().fingerprint("app").digests.at("customers") == empty) throw VerdictFailure("notes NULL and notes '' give the same digest");
+        return std::string("NULL and '' give different digests");
+    });
+    EXPECT_TRUE(v.ok()) << v.failedLayer() << ": " << v.firstFailure();
 }
 
 INSTANTIATE_TEST_SUITE_P(E2E_INSTANCE, DbMachinery, ::testing::Values(kDatabase), [](const auto& p) { return p.param; });
