@@ -49,6 +49,22 @@ std::string toolOutput(const ToolError& e) { return e.result().out + "\n" + e.re
 // An HTTP 401 in the tool's words (never a port or a byte count that holds "401").
 const char* kUnauthorized = R"((\b401\b[^0-9]*unauthori[sz]ed|unauthori[sz]ed|status(code)?[ =:]*401\b|\(401\)|HTTP[^\n]{0,20}\b401\b))";
 
+// init with a wrong secret: a quick failure that names the cause in the tool's words
+std::string initFailsUnauthorized(BackupTool& tool, const std::string& secret) {
+    auto t0 = std::chrono::steady_clock::now();
+    try {
+        tool.init(RepoOptions{});
+    } catch (const ToolError& e) {
+        if (e.timedOut()) throw VerdictFailure("a wrong " + secret + " must fail, not hang: " + e.what());
+        if (since(t0) > 30.0) throw VerdictFailure("a wrong " + secret + " took " + std::to_string(since(t0)) + " s to fail");
+        const std::string why = matchingLine(toolOutput(e), kUnauthorized);
+        if (why.empty())
+            throw VerdictFailure("the failure does not name the cause (no 401 / unauthorized in " + tool.name() + "'s output):\n" + e.what());
+        return "failed cleanly in " + std::to_string(since(t0)) + " s: " + why;
+    }
+    throw VerdictFailure("init succeeded with a wrong " + secret);
+}
+
 class Failures : public ScenarioTest {
 protected:
     Failures() : ScenarioTest("backends") {}
@@ -83,19 +99,7 @@ TEST_F(Failures, RestWrongPasswordFailsCleanly) {
     ToolContext ctx = ws().toolContext("restic");
     ctx.timeout = 60s;
     auto tool = makeTool("restic", binary.string(), ctx, t);
-    v.layer("wrong-password", [&] {
-        auto t0 = std::chrono::steady_clock::now();
-        try {
-            tool->init(RepoOptions{});
-        } catch (const ToolError& e) {
-            if (e.timedOut()) throw VerdictFailure(std::string("a wrong password must fail, not hang: ") + e.what());
-            if (since(t0) > 30.0) throw VerdictFailure("a wrong password took " + std::to_string(since(t0)) + " s to fail");
-            const std::string why = matchingLine(toolOutput(e), kUnauthorized);
-            if (why.empty()) throw VerdictFailure(std::string("the failure does not name the cause (no 401 / unauthorized in restic's output):\n") + e.what());
-            return "failed cleanly in " + std::to_string(since(t0)) + " s: " + why;
-        }
-        throw VerdictFailure("init succeeded with a wrong password");
-    });
+    v.layer("wrong-password", [&] { return initFailsUnauthorized(*tool, "password"); });
 }
 
 TEST_F(Failures, VykarWrongTokenFailsCleanly) {
@@ -107,19 +111,7 @@ TEST_F(Failures, VykarWrongTokenFailsCleanly) {
     t.token = ws().secret("wrong-token");
     auto tool = makeTool("vykar", tb.binary.string(), ws().toolContext("vykar"), t);
     Verdicts v(ws());
-    v.layer("wrong-token", [&] {
-        auto t0 = std::chrono::steady_clock::now();
-        try {
-            tool->init(RepoOptions{});
-        } catch (const ToolError& e) {
-            if (e.timedOut()) throw VerdictFailure(std::string("a wrong token must fail, not hang: ") + e.what());
-            if (since(t0) > 30.0) throw VerdictFailure("a wrong token took " + std::to_string(since(t0)) + " s to fail");
-            const std::string why = matchingLine(toolOutput(e), kUnauthorized);
-            if (why.empty()) throw VerdictFailure(std::string("the failure does not name the cause (no 401 / unauthorized in vykar's output):\n") + e.what());
-            return "failed cleanly in " + std::to_string(since(t0)) + " s: " + why;
-        }
-        throw VerdictFailure("init succeeded with a wrong token");
-    });
+    v.layer("wrong-token", [&] { return initFailsUnauthorized(*tool, "token"); });
 }
 
 TEST_F(Failures, RestSizeLimitIsReported) {
