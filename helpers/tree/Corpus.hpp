@@ -33,7 +33,7 @@ struct CorpusStats {
     std::uint64_t bytes = 0;           // apparent size of regular files
     std::uint64_t unique_bytes = 0;    // without the duplicated content
     bool subsecond_mtimes = false;     // every entry's mtime has a non-zero nanosecond part
-    // cases the corpus filesystem refused (ENOTSUP: no xattrs or ACLs there); reports name them
+    // what the corpus filesystem refused (xattrs, acls, symlink_mtime: ENOTSUP and kin); reports name them
     std::set<std::string> unsupported;
 };
 
