@@ -29,6 +29,7 @@ Capabilities BorgTool::capabilities() const {
     c.no_encryption = true;
     c.stdin_dumps = true;
     c.dump_guard = true;     // --content-from-command
+    // seen in the local round trip (borg 1.2.4): mtimes to the ns on files, dirs, symlinks and FIFOs, user xattrs and ACLs all restored
     return c;
 }
 

@@ -32,6 +32,8 @@ Capabilities VykarTool::capabilities() const {
     c.concurrent_clients = true;
     c.listing_newlines = false;   // `snapshot list` prints one path per line
     c.fifos = false;              // FIFOs are skipped at backup time (with a warning, exit 0)
+    // read from the source (0.19.1; not installed here): restore sets ns mtimes on files, dirs (deepest first) and
+    // symlinks, and every xattr it read (xattrs.enabled defaults to true), ACLs included as system.posix_acl_* xattrs
     return c;
 }
 
