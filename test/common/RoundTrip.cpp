@@ -167,7 +167,17 @@ bool ScenarioSteps::files(const std::string& id) {
             for (std::size_t i = 0; i < missing.size() && i < 10; ++i) m += "\n    " + missing[i];
             throw VerdictFailure(m);
         }
-        return std::to_string(considered) + " corpus entries all listed (" + std::to_string(listed.size()) + " lines)";
+        // empty dirs are entries too: a listing that shows only files' paths would miss them
+        std::set<std::string> parents;
+        std::size_t dirs = 0;
+        for (const auto& [path, e] : expected_.entries) {
+            dirs += e.type == EntryType::Dir;
+            if (auto slash = path.rfind('/'); slash != std::string::npos) parents.insert(path.substr(0, slash));
+        }
+        std::size_t empty = 0;
+        for (const auto& [path, e] : expected_.entries) empty += e.type == EntryType::Dir && !parents.count(path);
+        return std::to_string(considered) + " corpus entries all listed (" + std::to_string(dirs) + " dirs, " + std::to_string(empty) + " of them empty; " +
+               std::to_string(listed.size()) + " lines)";
     });
 }
 
