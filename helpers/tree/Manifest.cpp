@@ -53,6 +53,7 @@ std::string toString(DiffKind k) {
 std::string toString(MtimePrecision p) {
     switch (p) {
     case MtimePrecision::Nanoseconds: return "nanoseconds";
+    case MtimePrecision::Microseconds: return "microseconds";
     case MtimePrecision::Seconds: return "whole seconds";
     case MtimePrecision::Ignored: return "not compared";
     }
@@ -299,8 +300,11 @@ std::vector<Difference> compare(const Manifest& a0, const Manifest& b0, const Co
             d.push_back({DiffKind::Owner, path, std::to_string(x.uid) + ":" + std::to_string(x.gid),
                          std::to_string(y.uid) + ":" + std::to_string(y.gid)});
         if (const MtimePrecision p = mtimePrecision(x.type); p != MtimePrecision::Ignored) {
-            const std::int64_t g = p == MtimePrecision::Seconds ? std::max(fs_granularity, kNsPerSecond) : fs_granularity;
-            if (floorDiv(x.mtime_ns, g) != floorDiv(y.mtime_ns, g))
+            const std::int64_t unit = p == MtimePrecision::Seconds ? kNsPerSecond : p == MtimePrecision::Microseconds ? 1000 : 1;
+            const std::int64_t g = std::max(fs_granularity, unit);
+            // the source's value cut down or rounded up to the unit (Go's NsecToTimeval rounds up)
+            const std::int64_t kept = floorDiv(y.mtime_ns, g);
+            if (kept != floorDiv(x.mtime_ns, g) && kept != floorDiv(x.mtime_ns + g - 1, g))
                 d.push_back({DiffKind::Mtime, path, std::to_string(x.mtime_ns), std::to_string(y.mtime_ns)});
         }
         if (x.type == EntryType::File) {

@@ -66,9 +66,10 @@ struct Difference {
     std::string describe() const;   // printable, with unprintable bytes escaped
 };
 
-// How much of an mtime must match. Nanoseconds still means "as finely as both
+// How much of an mtime must match: the restored value may be the source's cut
+// down or rounded up to that unit, nothing further off. Nanoseconds still means "as finely as both
 // filesystems keep it" (Manifest::mtime_granularity_ns).
-enum class MtimePrecision { Nanoseconds, Seconds, Ignored };
+enum class MtimePrecision { Nanoseconds, Microseconds, Seconds, Ignored };
 std::string toString(MtimePrecision p);
 
 // What a tool is known not to preserve; each tolerance is named in reports.

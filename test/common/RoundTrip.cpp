@@ -46,8 +46,9 @@ CompareOptions compareOptionsFor(const Capabilities& caps, std::vector<std::stri
     auto mtime = [&](const std::string& kind, MtimePrecision kept, MtimePrecision& tolerance) {
         if (kept == MtimePrecision::Nanoseconds) return;
         tolerance = kept;
-        notes.push_back(kept == MtimePrecision::Seconds ? "tolerated: " + kind + " mtimes compared in whole seconds (the tool drops the sub-second part)"
-                                                        : "tolerated: " + kind + " mtimes not compared (the tool does not restore them)");
+        notes.push_back(kept == MtimePrecision::Ignored ? "tolerated: " + kind + " mtimes not compared (the tool does not restore them)"
+                                                        : "tolerated: " + kind + " mtimes compared to " + toString(kept) +
+                                                              " (the tool keeps no finer part); a value cut down or rounded up to it passes, nothing further off");
     };
     mtime("files' and FIFOs'", caps.file_mtime, o.file_mtime);
     mtime("directories'", caps.dir_mtime, o.dir_mtime);

@@ -38,6 +38,8 @@ TEST(CompareOptionsFor, EachGapIsOneNamedToleranceOnly) {
     only([](Capabilities& c) { c.symlink_mtime = MtimePrecision::Ignored; },
          [](const CompareOptions& o) { EXPECT_EQ(o.symlink_mtime, MtimePrecision::Ignored); });
     only([](Capabilities& c) { c.file_mtime = MtimePrecision::Seconds; }, [](const CompareOptions& o) { EXPECT_EQ(o.file_mtime, MtimePrecision::Seconds); });
+    only([](Capabilities& c) { c.symlink_mtime = MtimePrecision::Microseconds; },
+         [](const CompareOptions& o) { EXPECT_EQ(o.symlink_mtime, MtimePrecision::Microseconds); });
     only([](Capabilities& c) { c.xattrs = false; }, [](const CompareOptions& o) { EXPECT_FALSE(o.xattrs); });
     only([](Capabilities& c) { c.acls = false; }, [](const CompareOptions& o) { EXPECT_FALSE(o.acls); });
     only([](Capabilities& c) { c.fifos = false; }, [](const CompareOptions& o) { EXPECT_EQ(o.skip_types, std::set<EntryType>{EntryType::Fifo}); });

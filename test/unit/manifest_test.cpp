@@ -200,6 +200,21 @@ TEST_F(ManifestCompare, MtimeToleranceIsPerKindAndOnlyTheFraction) {
     EXPECT_FALSE(has(diff(links), DiffKind::Mtime, "sym"));
 }
 
+TEST_F(ManifestCompare, MicrosecondToleranceTakesACutOrRoundedValueOnly) {
+    CompareOptions us;
+    us.symlink_mtime = MtimePrecision::Microseconds;
+    stamp(a_ / "sym", 1600000100, 250000100);
+    stamp(b_ / "sym", 1600000100, 250001000);   // rounded up to the microsecond
+    EXPECT_TRUE(diff(us).empty());
+    EXPECT_TRUE(has(diff(), DiffKind::Mtime, "sym")) << "without the tolerance it is a difference";
+    stamp(b_ / "sym", 1600000100, 250000000);   // cut to the microsecond
+    EXPECT_TRUE(diff(us).empty());
+    stamp(b_ / "sym", 1600000100, 250002000);   // a microsecond further off
+    EXPECT_TRUE(has(diff(us), DiffKind::Mtime, "sym"));
+    stamp(b_ / "sym", 1600000100, 249999000);
+    EXPECT_TRUE(has(diff(us), DiffKind::Mtime, "sym"));
+}
+
 TEST_F(ManifestCompare, MtimesCompareAtTheFilesystemsGranularity) {
     Manifest a = Manifest::build(a_), b = Manifest::build(b_);
     EXPECT_LE(a.mtime_granularity_ns, 1000) << "this suite's workspace keeps at least microseconds";
