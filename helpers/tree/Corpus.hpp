@@ -32,7 +32,7 @@ struct CorpusStats {
     std::uint64_t acls = 0;            // POSIX ACLs set (access and default)
     std::uint64_t bytes = 0;           // apparent size of regular files
     std::uint64_t unique_bytes = 0;    // without the duplicated content
-    bool subsecond_mtimes = false;     // every entry's mtime has a non-zero nanosecond part
+    bool subsecond_mtimes = false;     // every entry was given a non-zero nanosecond part (the filesystem may keep less: Manifest::mtime_granularity_ns)
     // what the corpus filesystem refused (xattrs, acls, symlink_mtime: ENOTSUP and kin); reports name them
     std::set<std::string> unsupported;
 };
