@@ -18,7 +18,7 @@ Capabilities ResticTool::capabilities() const {
     c.no_encryption_reason = "restic always encrypts its repository (no unencrypted mode)";
     c.stdin_dumps = true;
     c.concurrent_clients = true;
-    // seen in the local round trip (restic 0.14.0): mtimes to the ns on files, dirs, symlinks and FIFOs, user xattrs and ACLs all restored
+    // seen in the local round trip (restic 0.14.0 and 0.18.1): mtimes to the ns on files, dirs, symlinks and FIFOs, user xattrs and ACLs all restored
     return c;
 }
 
