@@ -3,6 +3,7 @@
 // to its tool's real command line, isolates the tool's home/caches/config per
 // test, and throws ToolError (with the command's outcome and log) on failure.
 #include "process/Process.hpp"
+#include "tree/Manifest.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -50,6 +51,12 @@ struct Capabilities {
     bool fifos = true;
     bool listing_newlines = true;       // its file listing can show a name with a newline
     bool raw_names = true;              // restores names that are not UTF-8 byte for byte
+    // how much of each kind's mtime a restore brings back (Seconds: the fraction is lost; Ignored: not restored)
+    MtimePrecision file_mtime = MtimePrecision::Nanoseconds;      // regular files and FIFOs
+    MtimePrecision dir_mtime = MtimePrecision::Nanoseconds;
+    MtimePrecision symlink_mtime = MtimePrecision::Nanoseconds;
+    bool xattrs = true;                 // user.* extended attributes, on files and dirs
+    bool acls = true;                   // POSIX access and default ACLs
     std::string no_encryption_reason;   // when !no_encryption
     // How its check says the repository's data is damaged (ECMAScript regex,
     // case-insensitive, matched against the check's own output): a check that

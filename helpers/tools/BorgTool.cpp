@@ -32,6 +32,7 @@ Capabilities BorgTool::capabilities() const {
     c.integrity_failure = R"(checksum mismatch|integrity error|corrupted|problems found)";
     c.lock_failure = R"(Failed to create/acquire the lock|LockTimeout|LockFailed)";
     c.avg_chunk_bytes = 2ull << 20;   // buzhash,19,23,21: 2^21 on average
+    // seen in the local round trip (borg 1.2.4): mtimes to the ns on files, dirs, symlinks and FIFOs, user xattrs and ACLs all restored
     return c;
 }
 

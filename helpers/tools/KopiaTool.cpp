@@ -24,6 +24,11 @@ Capabilities KopiaTool::capabilities() const {
     c.raw_names = false;          // restores a non-UTF-8 name with U+FFFD in place of the bad bytes
     c.integrity_failure = R"(invalid checksum|checksum mismatch|error verifying|decrypt|corrupt|failed to verify)";
     c.avg_chunk_bytes = 4ull << 20;   // DYNAMIC-4M-BUZHASH, its default splitter
+    // seen in the local round trip (kopia 0.22.3): file mtimes come back to the ns, but
+    c.dir_mtime = MtimePrecision::Ignored;             // a non-empty dir gets the newest mtime found inside it, not its own
+    c.symlink_mtime = MtimePrecision::Microseconds;    // a symlink's mtime comes back rounded up to the microsecond
+    c.xattrs = false;             // no user.* xattr comes back, on files or dirs
+    c.acls = false;               // no access or default ACL comes back
     return c;
 }
 

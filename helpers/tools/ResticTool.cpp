@@ -22,6 +22,7 @@ Capabilities ResticTool::capabilities() const {
     c.integrity_failure = R"(repository contains errors|does not match|ciphertext verification failed|hash mismatch)";
     c.lock_failure = R"(repository is already locked|unable to create lock)";
     c.avg_chunk_bytes = 1ull << 20;   // content-defined chunks of 512 KiB to 8 MiB, 1 MiB on average
+    // seen in the local round trip (restic 0.14.0 and 0.18.1): mtimes to the ns on files, dirs, symlinks and FIFOs, user xattrs and ACLs all restored
     return c;
 }
 

@@ -52,6 +52,7 @@ Capabilities RusticTool::capabilities() const {
     c.listing_newlines = false;   // see files()
     c.integrity_failure = R"(error checking pack|check found errors)";   // 0.11.4, seen with a damaged pack
     c.avg_chunk_bytes = 1ull << 20;   // restic's chunker
+    // seen in the local round trip (rustic 0.11.4): mtimes to the ns on files, dirs, symlinks and FIFOs, user xattrs and ACLs all restored
     return c;
 }
 

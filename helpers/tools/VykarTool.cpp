@@ -35,6 +35,8 @@ Capabilities VykarTool::capabilities() const {
     c.integrity_failure = R"(check found [1-9][0-9]* error)";
     c.lock_failure = R"(repository is locked by)";
     c.avg_chunk_bytes = 2ull << 20;   // chunker.avg_size default (read from vykar 0.19 source)
+    // read from the source (0.19.1; not installed here): restore sets ns mtimes on files, dirs (deepest first) and
+    // symlinks, and every xattr it read (xattrs.enabled defaults to true), ACLs included as system.posix_acl_* xattrs
     return c;
 }
 

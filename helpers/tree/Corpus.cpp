@@ -1,7 +1,9 @@
 #include "tree/Corpus.hpp"
 
+#include "tree/Acl.hpp"
 #include "tree/Digest.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -9,6 +11,7 @@
 #include <stdexcept>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include <vector>
 
@@ -31,7 +34,7 @@ std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); 
 
 class Writer {
 public:
-    Writer(const fs::path& root, Rng& rng, CorpusStats& st) : root_(root), rng_(rng), st_(st) {
+    Writer(const fs::path& root, Rng& rng, CorpusStats& st, bool subsecond) : root_(root), rng_(rng), st_(st), subsecond_(subsecond) {
         // a vocabulary of random "words": text that compresses, but is not filler
         for (int i = 0; i < 2048; ++i) {
             std::string w;
@@ -136,11 +139,55 @@ public:
         setTimes(p, false);
     }
 
-    // directories last: writing into them changed their mtimes
+    // an empty dir (and its parents) made on purpose
+    void emptyDir(const std::string& rel) {
+        std::string at;
+        for (const auto& part : fs::path(rel)) {
+            at += (at.empty() ? "" : "/") + part.string();
+            if (!fs::exists(root_ / at)) dir(at);
+        }
+        ++st_.empty_dirs;
+    }
+
+    // a user.* attribute; false when the filesystem has no xattrs (case noted as unsupported)
+    bool xattr(const std::string& rel, const std::string& name, const std::string& value) {
+        fs::path p = root_ / rel;
+        if (lsetxattr(p.c_str(), name.c_str(), value.data(), value.size(), 0) != 0) {
+            if (errno == ENOTSUP) {
+                st_.unsupported.insert("xattrs");
+                return false;
+            }
+            sysfail("setxattr " + name, p);
+        }
+        ++st_.xattrs;
+        return true;
+    }
+
+    // an ACL written as the kernel's xattr; setting the access ACL also sets the group mode bits from its mask
+    bool acl(const std::string& rel, const char* xattr_name, const std::vector<AclEntry>& entries) {
+        fs::path p = root_ / rel;
+        std::string v = encodeAcl(entries);
+        if (lsetxattr(p.c_str(), xattr_name, v.data(), v.size(), 0) != 0) {
+            if (errno == ENOTSUP) {
+                st_.unsupported.insert("acls");
+                return false;
+            }
+            sysfail(std::string("setxattr ") + xattr_name, p);
+        }
+        ++st_.acls;
+        return true;
+    }
+
+    // directories last, deepest first: writing into them changed their mtimes
     void fixDirTimes() {
+        std::vector<fs::path> dirs;
         std::error_code ec;
         for (auto it = fs::recursive_directory_iterator(root_); it != fs::recursive_directory_iterator(); ++it)
-            if (it->is_directory(ec) && !it->is_symlink(ec)) setTimes(it->path(), false, 1);
+            if (it->is_directory(ec) && !it->is_symlink(ec)) dirs.push_back(it->path());
+        std::stable_sort(dirs.begin(), dirs.end(), [](const fs::path& a, const fs::path& b) {
+            return std::distance(a.begin(), a.end()) > std::distance(b.begin(), b.end());
+        });
+        for (const auto& d : dirs) setTimes(d, false, 1);
         setTimes(root_, false, 1);
     }
 
@@ -150,18 +197,24 @@ private:
         setTimes(p, false);
     }
 
-    // deterministic mtimes in 2020..2025, whole seconds plus a fixed fraction
+    // deterministic mtimes in 2020..2025; with subsecond_mtime a fraction in 1..999999999 ns
     void setTimes(const fs::path& p, bool link, std::uint64_t salt = 0) {
         std::uint64_t h = fnv1a64(fs::relative(p, root_).string()) ^ salt;
         struct timespec ts[2];
         ts[0].tv_sec = ts[1].tv_sec = time_t(1577836800 + h % (5ull * 365 * 86400));
-        ts[0].tv_nsec = ts[1].tv_nsec = long(h % 1000000000ull);
-        utimensat(AT_FDCWD, p.c_str(), ts, link ? AT_SYMLINK_NOFOLLOW : 0);
+        ts[0].tv_nsec = ts[1].tv_nsec = subsecond_ ? long(1 + (h >> 20) % 999999999ull) : 0;
+        if (utimensat(AT_FDCWD, p.c_str(), ts, link ? AT_SYMLINK_NOFOLLOW : 0) == 0) return;
+        if (link && (errno == EOPNOTSUPP || errno == ENOSYS || errno == EPERM)) {
+            st_.unsupported.insert("symlink_mtime");   // some FUSE filesystems cannot set a symlink's own times
+            return;
+        }
+        sysfail("utimensat", p);
     }
 
     fs::path root_;
     Rng& rng_;
     CorpusStats& st_;
+    bool subsecond_;
     std::vector<std::string> words_;
 };
 
@@ -209,7 +262,8 @@ std::uint64_t seedFor(const std::string& name) {
 }
 
 const std::set<std::string>& corpusCases() {
-    static const std::set<std::string> c{"non_utf8_name", "newline_name", "fifo", "hardlinks", "sparse", "symlinks"};
+    static const std::set<std::string> c{"non_utf8_name", "newline_name", "fifo", "hardlinks", "sparse", "symlinks",
+                                         "empty_dirs", "dirs_only", "subsecond_mtime", "xattrs", "acls"};
     return c;
 }
 
@@ -222,7 +276,8 @@ CorpusStats generateCorpus(const fs::path& root, const CorpusSpec& spec) {
     if (!fs::is_empty(root)) throw std::runtime_error("corpus root is not empty: " + root.string());
     CorpusStats st;
     Rng rng(spec.seed);
-    Writer w(root, rng, st);
+    st.subsecond_mtimes = on("subsecond_mtime");
+    Writer w(root, rng, st, st.subsecond_mtimes);
     const CorpusProfile& pr = spec.profile;
 
     // small files over a modest tree
@@ -298,6 +353,45 @@ CorpusStats generateCorpus(const fs::path& root, const CorpusSpec& spec) {
             w.dir(deep);
         }
         w.file(deep + "/bottom.txt", w.text(80));
+
+        if (on("empty_dirs")) {
+            w.emptyDir("empty-top");
+            w.emptyDir("awkward/empty-nested/a/b/c/d/e");
+            w.emptyDir("awkward/empty-nested/a/b/side");
+        }
+        if (on("dirs_only")) {
+            // a tree of directories with not one file in it
+            for (const char* leaf : {"dirs-only/x/y/z", "dirs-only/x/w", "dirs-only/q/r/s/t"}) w.emptyDir(leaf);
+        }
+        w.dir("meta");
+        if (on("xattrs")) {
+            w.file("meta/xattr-text.txt", w.text(120));
+            w.xattr("meta/xattr-text.txt", "user.comment", "backup-e2e note " + std::to_string(rng.next()));
+            w.xattr("meta/xattr-text.txt", "user.mime_type", "text/plain");
+            w.file("meta/xattr-binary.bin", w.random(300));
+            w.xattr("meta/xattr-binary.bin", "user.blob", w.random(200) + std::string("\0\0\xff", 3));
+            w.xattr("meta/xattr-binary.bin", "user.empty", "");
+            w.xattr("meta/xattr-binary.bin", "user.large", w.random(1536));
+            w.dir("meta/xattr-dir");
+            w.file("meta/xattr-dir/inside.txt", w.text(40));
+            w.xattr("meta/xattr-dir", "user.dir_note", "a directory's own attribute");
+            w.xattr("meta/xattr-dir", "user.dir_blob", w.random(32));
+            if (!small.empty()) w.xattr(small.back(), "user.origin", "docs " + std::to_string(rng.below(1000)));
+            w.xattr("docs/section-1", "user.section", "one");
+        }
+        if (on("acls")) {
+            using T = AclTag;
+            w.file("meta/acl-file.txt", w.text(90), 0640);
+            w.acl("meta/acl-file.txt", kAclAccessXattr,
+                  {{T::UserObj, 6}, {T::User, 6, 1001}, {T::GroupObj, 4}, {T::Group, 4, 1002}, {T::Mask, 6}, {T::Other, 0}});
+            w.dir("meta/acl-default-dir", 0750);
+            w.file("meta/acl-default-dir/before-the-acl.txt", w.text(30));   // written first: it inherits nothing
+            w.acl("meta/acl-default-dir", kAclDefaultXattr,
+                  {{T::UserObj, 7}, {T::User, 5, 1001}, {T::GroupObj, 5}, {T::Group, 7, 1003}, {T::Mask, 7}, {T::Other, 0}});
+            w.dir("meta/acl-both-dir", 0770);
+            w.acl("meta/acl-both-dir", kAclAccessXattr, {{T::UserObj, 7}, {T::User, 7, 1004}, {T::GroupObj, 7}, {T::Mask, 7}, {T::Other, 0}});
+            w.acl("meta/acl-both-dir", kAclDefaultXattr, {{T::UserObj, 7}, {T::GroupObj, 5}, {T::Other, 5}});
+        }
     }
     w.fixDirTimes();
     return st;

@@ -1,5 +1,6 @@
 #include "tree/Manifest.hpp"
 
+#include "tree/Acl.hpp"
 #include "tree/Digest.hpp"
 
 #include <algorithm>
@@ -44,6 +45,17 @@ std::string toString(DiffKind k) {
     case DiffKind::LinkTarget: return "link-target";
     case DiffKind::HardlinkSplit: return "hardlink-split";
     case DiffKind::Xattr: return "xattr";
+    case DiffKind::Acl: return "acl";
+    }
+    return "?";
+}
+
+std::string toString(MtimePrecision p) {
+    switch (p) {
+    case MtimePrecision::Nanoseconds: return "nanoseconds";
+    case MtimePrecision::Microseconds: return "microseconds";
+    case MtimePrecision::Seconds: return "whole seconds";
+    case MtimePrecision::Ignored: return "not compared";
     }
     return "?";
 }
@@ -60,27 +72,60 @@ std::size_t Manifest::count(EntryType t) const {
 
 namespace {
 
+constexpr std::int64_t kNsPerSecond = 1000000000;
+
+// Sets the root's mtime to an odd second and .999999999, reads back what the
+// filesystem kept, and puts the old mtime back. 1 when the root cannot be set.
+std::int64_t probeMtimeGranularity(const fs::path& root, const struct stat& before) {
+    const struct timespec probe[2] = {{0, UTIME_OMIT}, {before.st_mtim.tv_sec | 1, kNsPerSecond - 1}};
+    if (utimensat(AT_FDCWD, root.c_str(), probe, AT_SYMLINK_NOFOLLOW) != 0) return 1;
+    struct stat after {};
+    int rc = lstat(root.c_str(), &after);
+    const struct timespec restore[2] = {{0, UTIME_OMIT}, before.st_mtim};
+    utimensat(AT_FDCWD, root.c_str(), restore, AT_SYMLINK_NOFOLLOW);
+    if (rc != 0) return 1;
+    const std::int64_t lost = (std::int64_t(probe[1].tv_sec) * kNsPerSecond + probe[1].tv_nsec) -
+                              (std::int64_t(after.st_mtim.tv_sec) * kNsPerSecond + after.st_mtim.tv_nsec);
+    for (std::int64_t g = 1; g <= kNsPerSecond; g *= 10)
+        if (lost >= 0 && lost < g) return g;
+    return lost >= 0 && lost < 2 * kNsPerSecond ? 2 * kNsPerSecond : 1;   // FAT keeps even seconds
+}
+
 struct Walker {
     const ManifestOptions& opt;
     Manifest& m;
     std::vector<std::pair<std::string, std::uint64_t>> files;              // rel path, size
     std::map<std::pair<dev_t, ino_t>, std::vector<std::string>> inodes;   // multi-linked files
 
-    std::map<std::string, std::string> readXattrs(const std::string& abs) {
-        std::map<std::string, std::string> out;
+    // labels the system's security module sets, not data a backup carries
+    static bool isLsmLabel(const std::string& name) {
+        return name == "security.selinux" || name == "security.apparmor" || name == "security.ima" || name == "security.evm" ||
+               name.rfind("security.SMACK64", 0) == 0;
+    }
+
+    void readXattrs(const std::string& abs, Entry& e) {
         ssize_t n = llistxattr(abs.c_str(), nullptr, 0);
-        if (n <= 0) return out;
+        if (n <= 0) return;
         std::string names(size_t(n), '\0');
         n = llistxattr(abs.c_str(), names.data(), names.size());
         for (std::size_t p = 0; n > 0 && p < size_t(n);) {
             std::string name(names.c_str() + p);
             p += name.size() + 1;
+            if (isLsmLabel(name)) continue;
             ssize_t v = lgetxattr(abs.c_str(), name.c_str(), nullptr, 0);
             std::string val(v > 0 ? size_t(v) : 0, '\0');
-            if (v > 0) lgetxattr(abs.c_str(), name.c_str(), val.data(), val.size());
-            out[name] = val;
+            if (v > 0) {
+                v = lgetxattr(abs.c_str(), name.c_str(), val.data(), val.size());
+                val.resize(v > 0 ? size_t(v) : 0);
+            }
+            bool access = name == kAclAccessXattr, dflt = name == kAclDefaultXattr;
+            if (!access && !dflt) {
+                e.xattrs[name] = val;
+                continue;
+            }
+            auto acl = canonicalAcl(val, dflt);
+            (access ? e.acl_access : e.acl_default) = acl ? *acl : "not a valid ACL (" + std::to_string(val.size()) + " bytes)";
         }
-        return out;
     }
 
     void walk(const std::string& abs, const std::string& rel) {
@@ -102,10 +147,10 @@ struct Walker {
             e.mode = st.st_mode & 07777;
             e.uid = st.st_uid;
             e.gid = st.st_gid;
+            e.mtime_ns = std::int64_t(st.st_mtim.tv_sec) * kNsPerSecond + st.st_mtim.tv_nsec;
             if (S_ISREG(st.st_mode)) {
                 e.type = EntryType::File;
                 e.size = std::uint64_t(st.st_size);
-                e.mtime = st.st_mtim.tv_sec;
                 files.emplace_back(crel, e.size);
                 m.total_bytes += e.size;
                 if (st.st_nlink > 1) inodes[{st.st_dev, st.st_ino}].push_back(crel);
@@ -120,7 +165,7 @@ struct Walker {
             else if (S_ISSOCK(st.st_mode)) e.type = EntryType::Socket;
             else if (S_ISCHR(st.st_mode)) e.type = EntryType::CharDev;
             else e.type = EntryType::BlockDev;
-            if (opt.xattrs) e.xattrs = readXattrs(cabs);
+            if (opt.xattrs) readXattrs(cabs, e);
             bool dir = e.type == EntryType::Dir;
             m.entries.emplace(crel, std::move(e));
             if (dir) walk(cabs, crel);
@@ -137,6 +182,7 @@ Manifest Manifest::build(const fs::path& root, const ManifestOptions& opt) {
     struct stat st {};
     if (lstat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
         throw std::runtime_error("manifest root is not a directory: " + printable(root.string()));
+    if (opt.probe_mtime_granularity) m.mtime_granularity_ns = probeMtimeGranularity(root, st);
     Walker w{opt, m, {}, {}};
     w.walk(root.string(), "");
     for (auto& [ino, paths] : w.inodes) {
@@ -197,6 +243,20 @@ Manifest lossyNames(const Manifest& m) {
 
 }  // namespace
 
+namespace {
+
+// floor division: a pre-1970 mtime rounds the same way as a later one
+std::int64_t floorDiv(std::int64_t v, std::int64_t g) { return v / g - ((v % g) != 0 && v < 0); }
+
+std::string shortValue(const std::string& v) {
+    std::string p = printable(v.size() > 48 ? v.substr(0, 48) : v);
+    return "'" + p + (v.size() > 48 ? "...' (" + std::to_string(v.size()) + " bytes)" : "'");
+}
+
+std::string aclOrNone(const std::string& kind, const std::string& acl) { return kind + " " + (acl.empty() ? "none" : acl); }
+
+}  // namespace
+
 std::vector<Difference> compare(const Manifest& a0, const Manifest& b0, const CompareOptions& opt) {
     if (a0.digest != b0.digest)
         throw std::invalid_argument("compare: manifests use different digests (" + toString(a0.digest) + " vs " + toString(b0.digest) + ")");
@@ -207,6 +267,10 @@ std::vector<Difference> compare(const Manifest& a0, const Manifest& b0, const Co
     }
     const Manifest& a = a0;
     const Manifest& b = b0;
+    const std::int64_t fs_granularity = std::max<std::int64_t>({1, a.mtime_granularity_ns, b.mtime_granularity_ns});
+    auto mtimePrecision = [&](EntryType t) {
+        return t == EntryType::Dir ? opt.dir_mtime : t == EntryType::Symlink ? opt.symlink_mtime : opt.file_mtime;
+    };
     std::vector<Difference> d;
     auto skip = [&](const Entry& e) { return opt.skip_types.count(e.type) > 0; };
     auto ia = a.entries.begin();
@@ -227,7 +291,6 @@ std::vector<Difference> compare(const Manifest& a0, const Manifest& b0, const Co
         const Entry& y = ib->second;
         ++ia;
         ++ib;
-        if (skip(x)) continue;
         if (x.type != y.type) {
             d.push_back({DiffKind::Type, path, toString(x.type), toString(y.type)});
             continue;
@@ -236,23 +299,38 @@ std::vector<Difference> compare(const Manifest& a0, const Manifest& b0, const Co
         if (opt.owner && (x.uid != y.uid || x.gid != y.gid))
             d.push_back({DiffKind::Owner, path, std::to_string(x.uid) + ":" + std::to_string(x.gid),
                          std::to_string(y.uid) + ":" + std::to_string(y.gid)});
+        if (const MtimePrecision p = mtimePrecision(x.type); p != MtimePrecision::Ignored) {
+            const std::int64_t unit = p == MtimePrecision::Seconds ? kNsPerSecond : p == MtimePrecision::Microseconds ? 1000 : 1;
+            const std::int64_t g = std::max(fs_granularity, unit);
+            // the source's value cut down or rounded up to the unit (Go's NsecToTimeval rounds up)
+            const std::int64_t kept = floorDiv(y.mtime_ns, g);
+            if (kept != floorDiv(x.mtime_ns, g) && kept != floorDiv(x.mtime_ns + g - 1, g))
+                d.push_back({DiffKind::Mtime, path, std::to_string(x.mtime_ns), std::to_string(y.mtime_ns)});
+        }
         if (x.type == EntryType::File) {
             if (x.size != y.size) d.push_back({DiffKind::Size, path, std::to_string(x.size), std::to_string(y.size)});
             if (x.digest != y.digest) d.push_back({DiffKind::Content, path, x.digest.substr(0, 16), y.digest.substr(0, 16)});
-            if (opt.mtime && x.mtime != y.mtime) d.push_back({DiffKind::Mtime, path, std::to_string(x.mtime), std::to_string(y.mtime)});
             if (opt.hardlinks && x.hardlink_group != y.hardlink_group)
                 d.push_back({DiffKind::HardlinkSplit, path, x.hardlink_group.empty() ? "single link" : "linked with " + x.hardlink_group,
                              y.hardlink_group.empty() ? "single link" : "linked with " + y.hardlink_group});
         }
         if (x.type == EntryType::Symlink && x.link_target != y.link_target)
             d.push_back({DiffKind::LinkTarget, path, x.link_target, y.link_target});
-        if (opt.xattrs && x.xattrs != y.xattrs) {
-            auto names = [](const Entry& e) {
-                std::string s;
-                for (const auto& [k, v] : e.xattrs) s += (s.empty() ? "" : ",") + k;
-                return s.empty() ? std::string("none") : s;
-            };
-            d.push_back({DiffKind::Xattr, path, names(x), names(y)});
+        if (opt.xattrs) {
+            // one difference per name: dropped, changed or added
+            for (const auto& [k, v] : x.xattrs) {
+                auto it = y.xattrs.find(k);
+                if (it == y.xattrs.end()) d.push_back({DiffKind::Xattr, path, k + "=" + shortValue(v), k + " absent"});
+                else if (it->second != v) d.push_back({DiffKind::Xattr, path, k + "=" + shortValue(v), k + "=" + shortValue(it->second)});
+            }
+            for (const auto& [k, v] : y.xattrs)
+                if (!x.xattrs.count(k)) d.push_back({DiffKind::Xattr, path, k + " absent", k + "=" + shortValue(v)});
+        }
+        if (opt.acls) {
+            if (x.acl_access != y.acl_access)
+                d.push_back({DiffKind::Acl, path, aclOrNone("access", x.acl_access), aclOrNone("access", y.acl_access)});
+            if (x.acl_default != y.acl_default)
+                d.push_back({DiffKind::Acl, path, aclOrNone("default", x.acl_default), aclOrNone("default", y.acl_default)});
         }
     }
     return d;

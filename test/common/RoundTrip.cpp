@@ -41,7 +41,25 @@ CompareOptions compareOptionsFor(const Capabilities& caps, std::vector<std::stri
     }
     if (!caps.fifos) {
         o.skip_types.insert(EntryType::Fifo);
-        notes.push_back("tolerated: FIFOs not restored (the tool does not store special files)");
+        notes.push_back("tolerated: FIFOs not restored (the tool does not store special files); anything else in their place is still a type difference");
+    }
+    auto mtime = [&](const std::string& kind, MtimePrecision kept, MtimePrecision& tolerance) {
+        if (kept == MtimePrecision::Nanoseconds) return;
+        tolerance = kept;
+        notes.push_back(kept == MtimePrecision::Ignored ? "tolerated: " + kind + " mtimes not compared (the tool does not restore them)"
+                                                        : "tolerated: " + kind + " mtimes compared to " + toString(kept) +
+                                                              " (the tool keeps no finer part); a value cut down or rounded up to it passes, nothing further off");
+    };
+    mtime("files' and FIFOs'", caps.file_mtime, o.file_mtime);
+    mtime("directories'", caps.dir_mtime, o.dir_mtime);
+    mtime("symlinks'", caps.symlink_mtime, o.symlink_mtime);
+    if (!caps.xattrs) {
+        o.xattrs = false;
+        notes.push_back("tolerated: extended attributes not restored (the tool does not store them); ACLs judged on their own");
+    }
+    if (!caps.acls) {
+        o.acls = false;
+        notes.push_back("tolerated: POSIX ACLs not restored (the tool does not store them); mode bits still compared");
     }
     return o;
 }
@@ -78,9 +96,12 @@ bool ScenarioSteps::corpus(const CorpusProfile& profile) {
         mo.digest = Settings::get().digest;
         expected_ = Manifest::build(source_, mo);
         ws_.report().set("digest", toString(mo.digest));
+        for (const auto& k : st.unsupported)
+            ws_.report().note("corpus case not applicable: the source filesystem refused it (ENOTSUP): " + k);
         ws_.report().set("corpus", {{"files", st.files}, {"dirs", st.dirs}, {"symlinks", st.symlinks}, {"hardlinks", st.hardlinks},
-                                    {"fifos", st.fifos}, {"bytes", st.bytes}, {"unique_bytes", st.unique_bytes},
-                                    {"entries", expected_.entries.size()}});
+                                    {"fifos", st.fifos}, {"empty_dirs", st.empty_dirs}, {"xattrs", st.xattrs}, {"acls", st.acls},
+                                    {"subsecond_mtimes", st.subsecond_mtimes}, {"bytes", st.bytes}, {"unique_bytes", st.unique_bytes},
+                                    {"entries", expected_.entries.size()}, {"mtime_granularity_ns", expected_.mtime_granularity_ns}});
         std::ostringstream d;
         d << expected_.entries.size() << " entries, " << humanBytes(st.bytes) << " (" << humanBytes(st.unique_bytes) << " unique)";
         return d.str();
@@ -148,7 +169,17 @@ bool ScenarioSteps::files(const std::string& id) {
             for (std::size_t i = 0; i < missing.size() && i < 10; ++i) m += "\n    " + missing[i];
             throw VerdictFailure(m);
         }
-        return std::to_string(considered) + " corpus entries all listed (" + std::to_string(listed.size()) + " lines)";
+        // empty dirs are entries too: a listing that shows only files' paths would miss them
+        std::set<std::string> parents;
+        std::size_t dirs = 0;
+        for (const auto& [path, e] : expected_.entries) {
+            dirs += e.type == EntryType::Dir;
+            if (auto slash = path.rfind('/'); slash != std::string::npos) parents.insert(path.substr(0, slash));
+        }
+        std::size_t empty = 0;
+        for (const auto& [path, e] : expected_.entries) empty += e.type == EntryType::Dir && !parents.count(path);
+        return std::to_string(considered) + " corpus entries all listed (" + std::to_string(dirs) + " dirs, " + std::to_string(empty) + " of them empty; " +
+               std::to_string(listed.size()) + " lines)";
     });
 }
 
@@ -173,7 +204,8 @@ bool ScenarioSteps::restoreAndCompare(const std::string& id, const std::string& 
         }
         fs::remove_all(dest);   // restore dirs go once they have passed
         return std::to_string(expected_.entries.size()) + " entries identical (type, mode, owner, size, " + toString(expected_.digest) +
-               ", mtime, link target, hardlinks; tolerances in notes)";
+               ", mtime to " + std::to_string(std::max(expected_.mtime_granularity_ns, got.mtime_granularity_ns)) +
+               " ns, link target, hardlinks, xattrs, ACLs; tolerances in notes)";
     });
 }
 

@@ -5,6 +5,7 @@
 #include "Workspace.hpp"
 
 #include <gtest/gtest.h>
+#include <map>
 
 using namespace e2e;
 
@@ -30,6 +31,8 @@ TEST(Corpus, SameSeedSameBytesAndMetadata) {
     auto d = compare(a, b);
     EXPECT_TRUE(d.empty()) << d.front().describe();
     EXPECT_GT(a.total_bytes, 3u << 20);
+    EXPECT_FALSE(a.entries.at("meta/xattr-binary.bin").xattrs.empty()) << "xattrs took part in the comparison";
+    EXPECT_FALSE(a.entries.at("meta/acl-file.txt").acl_access.empty()) << "ACLs took part in the comparison";
 }
 
 TEST(Corpus, OtherSeedOtherBytes) {
@@ -58,6 +61,101 @@ TEST(Corpus, HoldsTheAwkwardCases) {
     EXPECT_EQ(m.entries.at("awkward/link-broken").type, EntryType::Symlink);
     EXPECT_EQ(m.entries.at("big/incompressible.bin").size, 1u << 20);
     EXPECT_LT(st.unique_bytes, st.bytes) << "duplicates and sparse files are in the corpus";
+}
+
+TEST(Corpus, HoldsEmptyDirsAndADirsOnlyTree) {
+    Workspace ws("unit");
+    CorpusStats st = generateCorpus(ws.work() / "c", small(7));
+    auto m = Manifest::build(ws.work() / "c");
+    auto childrenOf = [&](const std::string& dir) {
+        std::size_t n = 0, files = 0;
+        for (const auto& [k, e] : m.entries)
+            if (k.rfind(dir + "/", 0) == 0) {
+                ++n;
+                files += e.type != EntryType::Dir;
+            }
+        return std::make_pair(n, files);
+    };
+    for (const char* empty : {"empty-top", "awkward/empty-nested/a/b/c/d/e", "awkward/empty-nested/a/b/side", "dirs-only/x/y/z", "dirs-only/q/r/s/t"}) {
+        ASSERT_TRUE(m.entries.count(empty)) << empty;
+        EXPECT_EQ(m.entries.at(empty).type, EntryType::Dir) << empty;
+        EXPECT_EQ(childrenOf(empty).first, 0u) << empty << " is empty";
+    }
+    EXPECT_EQ(childrenOf("dirs-only").second, 0u) << "not one file in the dirs-only tree";
+    EXPECT_GE(childrenOf("dirs-only").first, 8u) << "several levels of dirs";
+    EXPECT_EQ(st.empty_dirs, 6u);
+}
+
+TEST(Corpus, EveryEntryTypeHasSubsecondMtimes) {
+    Workspace ws("unit");
+    CorpusStats st = generateCorpus(ws.work() / "c", small(7));
+    EXPECT_TRUE(st.subsecond_mtimes);
+    auto m = Manifest::build(ws.work() / "c");
+    std::map<EntryType, std::size_t> seen;
+    for (const auto& [k, e] : m.entries) {
+        EXPECT_NE(e.mtime_ns % 1000000000, 0) << printable(k) << " (" << toString(e.type) << ") has a whole-second mtime";
+        ++seen[e.type];
+    }
+    EXPECT_GT(seen[EntryType::File], 0u);
+    EXPECT_GT(seen[EntryType::Dir], 0u);
+    EXPECT_GT(seen[EntryType::Symlink], 0u);
+    EXPECT_GT(seen[EntryType::Fifo], 0u);
+    EXPECT_FALSE(m.entries.at("awkward/hardlink-b").hardlink_group.empty()) << "hardlinks are among them";
+}
+
+TEST(Corpus, HoldsXattrsOnFilesAndDirs) {
+    Workspace ws("unit");
+    CorpusStats st = generateCorpus(ws.work() / "c", small(7));
+    if (st.unsupported.count("xattrs")) GTEST_SKIP() << "the workspace filesystem has no user xattrs";
+    auto m = Manifest::build(ws.work() / "c");
+    const auto& text = m.entries.at("meta/xattr-text.txt").xattrs;
+    EXPECT_EQ(text.at("user.mime_type"), "text/plain");
+    EXPECT_EQ(text.at("user.comment").rfind("backup-e2e note ", 0), 0u);
+    const auto& bin = m.entries.at("meta/xattr-binary.bin").xattrs;
+    EXPECT_EQ(bin.at("user.blob").size(), 203u);
+    EXPECT_EQ(bin.at("user.blob").substr(200), std::string("\0\0\xff", 3)) << "binary, with NUL bytes";
+    EXPECT_EQ(bin.at("user.empty"), "");
+    EXPECT_EQ(bin.at("user.large").size(), 1536u);
+    EXPECT_EQ(m.entries.at("meta/xattr-dir").type, EntryType::Dir);
+    EXPECT_EQ(m.entries.at("meta/xattr-dir").xattrs.size(), 2u);
+    EXPECT_EQ(m.entries.at("docs/section-1").xattrs.at("user.section"), "one");
+    EXPECT_EQ(st.xattrs, 9u);
+}
+
+TEST(Corpus, HoldsRealAccessAndDefaultAcls) {
+    Workspace ws("unit");
+    CorpusStats st = generateCorpus(ws.work() / "c", small(7));
+    if (st.unsupported.count("acls")) GTEST_SKIP() << "the workspace filesystem has no POSIX ACLs";
+    auto m = Manifest::build(ws.work() / "c");
+    const Entry& file = m.entries.at("meta/acl-file.txt");
+    EXPECT_EQ(file.acl_access, "user::rw-,user:1001:rw-,group::r--,group:1002:r--,mask::rw-,other::---");
+    EXPECT_EQ(file.mode, 0660u) << "the kernel took it as an ACL: the group bits show its mask";
+    EXPECT_EQ(m.entries.at("meta/acl-default-dir").acl_default, "user::rwx,user:1001:r-x,group::r-x,group:1003:rwx,mask::rwx,other::---");
+    EXPECT_EQ(m.entries.at("meta/acl-default-dir").acl_access, "");
+    EXPECT_EQ(m.entries.at("meta/acl-default-dir/before-the-acl.txt").acl_access, "") << "written before the default ACL";
+    EXPECT_EQ(m.entries.at("meta/acl-both-dir").acl_access, "user::rwx,user:1004:rwx,group::rwx,mask::rwx,other::---");
+    EXPECT_EQ(m.entries.at("meta/acl-both-dir").acl_default, "user::rwx,group::r-x,other::r-x");
+    EXPECT_EQ(st.acls, 4u);
+}
+
+TEST(Corpus, EachNewCaseCanBeLeftOut) {
+    Workspace ws("unit");
+    CorpusSpec spec = small(7);
+    spec.skip = {"empty_dirs", "dirs_only", "subsecond_mtime", "xattrs", "acls"};
+    CorpusStats st = generateCorpus(ws.work() / "c", spec);
+    auto m = Manifest::build(ws.work() / "c");
+    EXPECT_FALSE(m.entries.count("empty-top"));
+    EXPECT_FALSE(m.entries.count("awkward/empty-nested"));
+    EXPECT_FALSE(m.entries.count("dirs-only"));
+    EXPECT_FALSE(m.entries.count("meta/xattr-text.txt"));
+    EXPECT_FALSE(m.entries.count("meta/acl-file.txt"));
+    EXPECT_EQ(st.empty_dirs + st.xattrs + st.acls, 0u);
+    EXPECT_FALSE(st.subsecond_mtimes);
+    for (const auto& [k, e] : m.entries) {
+        EXPECT_EQ(e.mtime_ns % 1000000000, 0) << printable(k);
+        EXPECT_TRUE(e.xattrs.empty() && e.acl_access.empty() && e.acl_default.empty()) << printable(k);
+    }
+    for (const char* k : {"empty_dirs", "dirs_only", "subsecond_mtime", "xattrs", "acls"}) EXPECT_TRUE(corpusCases().count(k)) << k;
 }
 
 TEST(Corpus, SeedComesFromTheTestNameAndCanBeReplayed) {
