@@ -81,7 +81,7 @@ json ScenarioReport::toJson() const {
     j["finished"] = nowIso();
     json facts = facts_;
     // facts may hold strings with secrets (paths, urls): redact their text form
-    j["facts"] = json::parse(clean(facts.dump()));
+    j["facts"] = json::parse(clean(facts.dump(-1, ' ', false, json::error_handler_t::replace)));
     j["layers"] = json::array();
     for (const auto& l : layers_)
         j["layers"].push_back({{"name", l.name}, {"status", toString(l.status)}, {"detail", clean(l.detail)}, {"seconds", l.seconds}});

@@ -17,12 +17,19 @@ std::string hexByte(unsigned char c) {
 }  // namespace
 
 std::size_t utf8SequenceAt(const std::string& raw, std::size_t i) {
-    const auto c = static_cast<unsigned char>(raw[i]);
+    const auto at = [&](std::size_t k) { return static_cast<unsigned char>(raw[i + k]); };
+    const unsigned char c = at(0);
     if (c < 0x80) return 1;
-    std::size_t len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    // RFC 3629: no overlong forms (C0, C1, E0 80-9F, F0 80-8F), no surrogates (ED A0-BF), nothing past U+10FFFF
+    std::size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) len = 2;
+    else if (c >= 0xe0 && c <= 0xef) len = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+    else if (c >= 0xf0 && c <= 0xf4) len = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
     if (len == 0 || i + len > raw.size()) return 0;
-    for (std::size_t k = 1; k < len; ++k)
-        if ((static_cast<unsigned char>(raw[i + k]) >> 6) != 2) return 0;
+    if (at(1) < lo || at(1) > hi) return 0;
+    for (std::size_t k = 2; k < len; ++k)
+        if ((at(k) >> 6) != 2) return 0;
     return len;
 }
 

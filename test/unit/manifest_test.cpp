@@ -381,3 +381,14 @@ TEST_F(ManifestCompare, NonUtf8NamesCanBeComparedAsText) {
     write(b_ / "caf\xef\xbf\xbd.txt", "diff");
     EXPECT_TRUE(has(diff(text), DiffKind::Content, "caf\xef\xbf\xbd.txt")) << "content is still compared";
 }
+
+// Reports are JSON: bytes that are not UTF-8 by RFC 3629 (overlong forms,
+// surrogates, past U+10FFFF) are escaped, never passed through.
+TEST(Text, Utf8SafeEscapesWhatJsonRejects) {
+    EXPECT_EQ(e2e::utf8Safe("caf\xc3\xa9"), "caf\xc3\xa9");
+    EXPECT_EQ(e2e::utf8Safe("\xc1\x81"), "\\xc1\\x81");            // overlong 'A'
+    EXPECT_EQ(e2e::utf8Safe("\xe0\x80\xaf"), "\\xe0\\x80\\xaf");   // overlong '/'
+    EXPECT_EQ(e2e::utf8Safe("\xed\xa0\x80"), "\\xed\\xa0\\x80");   // a surrogate
+    EXPECT_EQ(e2e::utf8Safe("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80");   // past U+10FFFF
+    EXPECT_EQ(e2e::utf8Safe("\xf0\x9f\x98\x80"), "\xf0\x9f\x98\x80");       // U+1F600 stays
+}
