@@ -1,5 +1,6 @@
 // External endpoints: the URL becomes a RepoTarget, each test gets its own
 // place on the endpoint, and secrets come only from the named variables.
+#include "Verdicts.hpp"
 #include "backends/RemoteBackends.hpp"
 
 #include <gmock/gmock.h>
@@ -53,4 +54,34 @@ TEST(ExternalEndpoint, BadUrlIsRejected) {
     Workspace ws("unit");
     RepositoryConfig cfg{"rest", true, "ftp:/nope", {}, {}, {}};
     EXPECT_THROW(ExternalBackend(ws, cfg), ServiceError);
+}
+
+// A timeout against an external endpoint is BLOCKED only when a probe of the
+// endpoint fails too: a tool that hangs against a live endpoint is a FAIL.
+TEST(ExternalEndpoint, TimeoutIsBlockedOnlyWhenTheEndpointIsDown) {
+    Workspace ws("unit");
+    RestServer srv(ws.work() / "rest-server", ws.logs());
+    srv.start();
+    RepositoryConfig cfg{"rest", true, "http://127.0.0.1:" + std::to_string(srv.port()) + "/repo", {}, {}, {}};
+    ExternalBackend b(ws, cfg);
+    Result hung;
+    hung.timed_out = true;
+    auto timeout = [&]() -> std::string { throw ToolError("backup", "restic backup timed out", hung); };
+    {
+        EXPECT_EQ(b.probe(), "") << "a live rest-server must answer the probe";
+        Verdicts v(ws, true);
+        v.probeWith([&] { return b.probe(); });
+        v.layer("backup", timeout);
+        EXPECT_EQ(ws.report().layers().back().status, Status::Fail) << "a hang against a live endpoint is a FAIL";
+        EXPECT_THAT(ws.report().layers().back().detail, HasSubstr("answers a probe"));
+    }
+    srv.stop();
+    {
+        EXPECT_THAT(b.probe(), HasSubstr("got no answer"));
+        Verdicts v(ws, true);
+        v.probeWith([&] { return b.probe(); });
+        v.layer("backup", timeout);
+        EXPECT_EQ(ws.report().layers().back().status, Status::Blocked) << "a timeout against a dead endpoint is BLOCKED";
+        EXPECT_THAT(ws.report().layers().back().detail, HasSubstr("endpoint is down too"));
+    }
 }
