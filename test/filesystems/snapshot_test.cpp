@@ -91,7 +91,7 @@ TEST_P(FsSnapshot, Recipe) {
     ws().report().set("filesystem", kFs);
     ws().report().set("case", c.what);
     // a self-test: the scenario's failure at the right layer (and only there) is the pass
-    if (!c.fault.empty()) ws().report().expectFault(c.fault, c.caught_by);
+    if (!c.fault.empty()) ws().report().expectFault(c.tool + " " + c.fault, c.caught_by);
     PreludeOptions po;
     if (c.fault == "hooks_ignored")
         po.wrap = [&](const fs::path& real) { return writeFaultyWrapper(ws().work(), c.tool, real, c.fault, kIgnoreHooks.at(c.tool)); };
@@ -172,7 +172,7 @@ TEST_P(FsSnapshot, Recipe) {
             id = b.id;
             after_failure = b.after_failure;
         } catch (const ToolError& e) {
-            error = std::string(e.what()) + "\n" + e.result().tail(20);
+            error = std::string(e.what()) + "\n" + e.result().out + "\n" + e.result().err;   // the whole run: the cause may be far from the end
             if (must_fail) return "aborted as it must: " + std::string(e.what()).substr(0, 300);
             throw;
         }
@@ -201,7 +201,8 @@ TEST_P(FsSnapshot, Recipe) {
         v.layer("error-says-why", [&] {
             // the errno text of the failed snapshot command, not a loose word
             std::vector<std::string> hints = c.what == "exists" ? std::vector<std::string>{"already exists"}
-                                                                : std::vector<std::string>{"No such file or directory", "Not a directory"};
+                                                                : std::vector<std::string>{"No such file or directory", "Not a directory",
+                                                                                           "failed to create mountpoint"};   // zfs: the clone's mountpoint
             for (const auto& hint : hints)
                 if (error.find(hint) != std::string::npos) return "the error says '" + hint + "'";
             throw VerdictFailure("the error does not say why the snapshot could not be made:\n" + error);

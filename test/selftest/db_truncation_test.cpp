@@ -62,7 +62,7 @@ protected:
 TEST_P(DamagedDump, LoadCompareCatchesIt) {
     const DumpFault& f = GetParam();
     ws().report().set("database", f.db);
-    ws().report().expectFault("restic " + f.name, "load-compare");
+    ws().report().expectFault("restic " + f.name + " (" + f.db + ")", "load-compare");
     PreludeOptions po;
     po.wrap = [&](const fs::path& real) { return writeFaultyWrapper(ws().work(), "restic", real, f.name, f.script); };
     ToolOnBackend t;
