@@ -300,7 +300,17 @@ std::vector<std::string> Janitor::leaks(const fs::path& runtime) {
         if (n.rfind("backup-e2e", 0) == 0) out.push_back("left in /tmp: " + e.path().string());
     }
     // short socket dirs (a socket path must fit in 107 bytes) live here
-    for (const auto& e : fs::directory_iterator(kSharedRunDir, ec)) out.push_back("left in /run/backup-e2e: " + e.path().string());
+    // (another runtime's live run may have its own there: not ours to report)
+    for (const auto& e : fs::directory_iterator(kSharedRunDir, ec)) {
+        std::ifstream in(e.path() / kOwnerFile);
+        int opid = 0;
+        std::string ostart, oruntime;
+        if (in >> opid >> ostart) {
+            std::getline(in >> std::ws, oruntime);
+            if (!oruntime.empty() && oruntime != runtime.string() && alive(opid, ostart)) continue;
+        }
+        out.push_back("left in /run/backup-e2e: " + e.path().string());
+    }
     return out;
 }
 
@@ -311,7 +321,9 @@ ScopedDir::ScopedDir(const fs::path& parent, const std::string& name) : path_(pa
     handle_ = Janitor::instance().record("dir", path_.string(), name);
     // Shared short dirs (socket dirs in /run/backup-e2e) outlive a runtime dir
     // that is deleted after a killed run: they say who made them.
-    if (parent == Janitor::kSharedRunDir) std::ofstream(path_ / Janitor::kOwnerFile) << getpid() << " " << startTime(getpid()) << "\n";
+    if (parent == Janitor::kSharedRunDir)
+        std::ofstream(path_ / Janitor::kOwnerFile) << getpid() << " " << startTime(getpid()) << "\n"
+                                                   << Janitor::instance().runtimeDir().string() << "\n";
 }
 
 ScopedDir::~ScopedDir() {

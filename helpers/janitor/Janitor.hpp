@@ -16,7 +16,8 @@ public:
     // Every process we start carries this variable, so strays can be found by environment.
     static constexpr const char* kOwnerEnv = "BACKUP_E2E_OWNER";
     // Short dirs every run shares (a socket path must fit in 107 bytes); each
-    // holds kOwnerFile ("<pid> <start>") so a sweep can tell a dead run's.
+    // holds kOwnerFile ("<pid> <start>\n<runtime dir>") so a sweep can tell a
+    // dead run's and the leak check only its own runtime's.
     static constexpr const char* kSharedRunDir = "/run/backup-e2e";
     static constexpr const char* kOwnerFile = ".e2e-owner";
     static Janitor& instance();
