@@ -16,6 +16,7 @@
 #include "ScenarioTest.hpp"
 #include "RoundTrip.hpp"
 #include "backends/Backend.hpp"
+#include "SeededDb.hpp"
 #include "databases/DbKit.hpp"
 #include "services/Servers.hpp"
 #include "text/Text.hpp"
