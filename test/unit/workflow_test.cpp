@@ -137,7 +137,9 @@ TEST(Workflows, PushJobsCoverEveryArea) {
     EXPECT_EQ(jobFor(jobs, "interrupt"), "interrupt");
     // backends runs without the interrupt scenarios, which have their own job
     for (const auto& j : jobs)
-        if (j.name == "backends") EXPECT_THAT(j.args, ::testing::HasSubstr("-LE \"^interrupt$\""));
+        if (j.name == "backends") {
+            EXPECT_THAT(j.args, ::testing::HasSubstr("-LE \"^interrupt$\""));
+        }
 }
 
 TEST(Workflows, DatabasesRunAsDocumented) {
@@ -155,7 +157,9 @@ TEST(Workflows, NightlyRunsTheStandardProfileAndTheBenchmarks) {
     EXPECT_EQ(wf["on"]["workflow_dispatch"]["inputs"]["profile"]["default"].as<std::string>(), "standard");
     const auto jobs = areaJobs("nightly.yml");
     EXPECT_NE(jobFor(jobs, "benchmarks"), "");
-    EXPECT_NE(jobFor(jobs, "backends"), "") << "the nightly scenarios job must select every area but the benchmarks";
+    bool all_but_benchmarks = false;
+    for (const auto& j : jobs) all_but_benchmarks |= j.includes.empty() && j.args.find("-LE \"^benchmarks$\"") != std::string::npos;
+    EXPECT_TRUE(all_but_benchmarks) << "the nightly scenarios job must select every area but the benchmarks";
 }
 
 TEST(Workflows, EveryJobRunsOnAKvmRunnerWithATimeLimit) {
@@ -172,8 +176,9 @@ TEST(Workflows, EveryJobRunsOnAKvmRunnerWithATimeLimit) {
             // the janitor's sweep comes before any test in a job that runs ctest
             std::string steps;
             for (const auto& s : job["steps"]) steps += (s["run"] ? s["run"].as<std::string>() : "") + "\n";
-            if (steps.find("ctest ") != std::string::npos)
+            if (steps.find("ctest ") != std::string::npos) {
                 EXPECT_LT(steps.find("e2e-janitor sweep"), steps.find("ctest ")) << where << ": the janitor's sweep must run first";
+            }
         }
     }
 }
