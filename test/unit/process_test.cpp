@@ -108,3 +108,44 @@ TEST(Process, CleanEnvironmentDropsTheUsersVariables) {
 }
 
 }  // namespace
+
+// A long step prints a heartbeat at most every `heartbeat`: what it waits for,
+// the bytes its progress dir holds and the rate, elapsed time and deadline;
+// into the .cmd log too. A quick one prints none.
+TEST(ProcessHeartbeat, LongStepReportsProgress) {
+    Workspace ws("unit");
+    const fs::path out = ws.work() / "written";
+    fs::create_directories(out);
+    Command c{.argv = {"sh", "-c", "i=0; while [ $i -lt 14 ]; do head -c 1048576 /dev/zero > " + out.string() + "/f$i; i=$((i+1)); sleep 0.2; done"}};
+    c.timeout = 60s;
+    c.heartbeat = 1s;
+    c.log_dir = ws.logs();
+    c.log_name = "writer";
+    c.progress = Progress{.what = "the writer", .dir = out, .unit = "written to the repository"};
+    ::testing::internal::CaptureStdout();
+    Result r = run(c);
+    const std::string printed = ::testing::internal::GetCapturedStdout();
+    ASSERT_TRUE(r.ok()) << r.describe();
+    std::size_t lines = 0;
+    for (std::size_t p = printed.find("[e2e] waiting for the writer: "); p != std::string::npos; p = printed.find("[e2e] waiting for the writer: ", p + 1)) ++lines;
+    EXPECT_GE(lines, 2u) << printed;
+    EXPECT_LE(lines, 3u) << "more than one line a second: " << printed;   // ~2.8 s of work
+    EXPECT_NE(printed.find("MiB written to the repository ("), std::string::npos) << printed;
+    EXPECT_NE(printed.find("/s), 1 s elapsed, deadline 60 s"), std::string::npos) << printed;
+    std::string cmdlog;
+    for (const auto& e : fs::directory_iterator(ws.logs()))
+        if (e.path().extension() == ".cmd") cmdlog += readFile(e.path());
+    EXPECT_NE(cmdlog.find("[e2e] waiting for the writer"), std::string::npos) << cmdlog;
+
+    ::testing::internal::CaptureStdout();
+    Command quick{.argv = {"true"}};
+    quick.heartbeat = 1s;
+    ASSERT_TRUE(run(quick).ok());
+    EXPECT_EQ(::testing::internal::GetCapturedStdout(), "");
+}
+
+TEST(ProcessHeartbeat, CountsAndRates) {
+    EXPECT_EQ(heartbeatLine("seeding postgres", 20s, 600s, 120000u, "seeded", "rows", 6000.4),
+              "[e2e] waiting for seeding postgres: 120000 rows seeded (6000 rows/s), 20 s elapsed, deadline 600 s");
+    EXPECT_EQ(heartbeatLine("image build", 30s, 1800s, std::nullopt, "", "bytes", 0), "[e2e] waiting for image build: 30 s elapsed, deadline 1800 s");
+}
