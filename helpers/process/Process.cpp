@@ -320,7 +320,7 @@ void Child::heartbeat(std::chrono::steady_clock::time_point now) {
     const std::string line = redact(heartbeatLine(what, std::chrono::duration_cast<std::chrono::milliseconds>(now - start_), cmd_.timeout, amount,
                                                   p.unit, p.count_unit, rate),
                                     cmd_.secrets);
-    std::cout << line << std::endl;
+    std::cout << (beats_ == 1 ? "\n" : "") << line << std::endl;   // the first ends a layer's pending "step ..." line
     if (!cmd_.log_dir.empty() && !result_.stdout_path.empty())
         std::ofstream(cmd_.log_dir / (result_.stdout_path.stem().string() + ".cmd"), std::ios::app) << line << "\n";
 }
