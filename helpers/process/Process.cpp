@@ -295,8 +295,9 @@ std::string heartbeatLine(const std::string& what, std::chrono::milliseconds ela
         else s << *amount << " " << count_unit << " " << unit << " (" << std::uint64_t(rate_per_s) << " " << count_unit << "/s)";
         s << ", ";
     }
-    s << std::chrono::duration_cast<std::chrono::seconds>(elapsed).count() << " s elapsed, deadline "
-      << std::chrono::duration_cast<std::chrono::seconds>(deadline).count() << " s";
+    s << std::chrono::duration_cast<std::chrono::seconds>(elapsed).count() << " s elapsed, ";
+    if (deadline.count() > 0) s << "deadline " << std::chrono::duration_cast<std::chrono::seconds>(deadline).count() << " s";
+    else s << "no deadline of its own (the test's time limit applies)";
     return s.str();
 }
 

@@ -1,6 +1,7 @@
 // The process runner: exit codes, deadlines that kill the whole group, logs
 // with secrets redacted, rusage figures.
 #include "process/Process.hpp"
+#include "process/Heartbeat.hpp"
 
 #include "Workspace.hpp"
 
@@ -148,4 +149,17 @@ TEST(ProcessHeartbeat, CountsAndRates) {
     EXPECT_EQ(heartbeatLine("seeding postgres", 20s, 600s, 120000u, "seeded", "rows", 6000.4),
               "[e2e] waiting for seeding postgres: 120000 rows seeded (6000 rows/s), 20 s elapsed, deadline 600 s");
     EXPECT_EQ(heartbeatLine("image build", 30s, 1800s, std::nullopt, "", "bytes", 0), "[e2e] waiting for image build: 30 s elapsed, deadline 1800 s");
+}
+
+// Seeding through a native client beats the same way: amount, rate, elapsed, and no deadline of its own.
+TEST(ProcessHeartbeat, SeedingTicks) {
+    Heartbeat quiet("seeding x", "seeded", "rows");
+    ::testing::internal::CaptureStdout();
+    quiet.tick(10);   // not 10 s yet: nothing
+    Heartbeat hb("seeding PostgreSQL to 24.0 MiB", "seeded", "rows", {}, 0ms);
+    hb.tick(1200);
+    const std::string out = ::testing::internal::GetCapturedStdout();
+    EXPECT_EQ(out.find("seeding x"), std::string::npos) << out;
+    EXPECT_NE(out.find("[e2e] waiting for seeding PostgreSQL to 24.0 MiB: 1200 rows seeded ("), std::string::npos) << out;
+    EXPECT_NE(out.find("no deadline of its own (the test's time limit applies)"), std::string::npos) << out;
 }
