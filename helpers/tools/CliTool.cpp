@@ -34,7 +34,7 @@ Command CliTool::command(const std::string& stepName, const std::vector<std::str
              {"LC_ALL", "C.UTF-8"}};
     for (auto& [k, v] : toolEnv()) c.env[k] = v;
     c.cwd = cwd;
-    c.timeout = (stepName == "backup" || stepName == "restore") ? ctx_.transfer_timeout : ctx_.timeout;
+    c.timeout = (stepName == "backup" || stepName == "restore" || stepName == "extract") ? ctx_.transfer_timeout : ctx_.timeout;   // borg restores by extract
     c.log_dir = ctx_.log_dir;
     c.log_name = name() + "-" + stepName;
     c.secrets = target_.secrets();
