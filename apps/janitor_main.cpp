@@ -2,9 +2,11 @@
 //   e2e-janitor sweep          release records of dead owners, kill strays, note /tmp; start a run
 //   e2e-janitor finish         sweep, then fail if anything of ours remains; summary
 //   e2e-janitor leaks          list what remains (exit 1 if anything)
+//   e2e-janitor matrix         print the last run's tool x sub-skill matrix and where its report is
 #include "config/Settings.hpp"
 #include "janitor/Janitor.hpp"
 #include "report/Report.hpp"
+#include "report/RunReport.hpp"
 
 #include <fstream>
 #include <iostream>
@@ -22,7 +24,7 @@ std::set<std::string> tmpEntries() {
 }
 
 int usage() {
-    std::cerr << "usage: e2e-janitor sweep|finish|leaks\n";
+    std::cerr << "usage: e2e-janitor sweep|finish|leaks|matrix\n";
     return 2;
 }
 
@@ -40,6 +42,18 @@ int main(int argc, char** argv) {
     }
     fs::create_directories(rt);
     const fs::path tmp_before = rt / "janitor-tmp-before.txt";
+
+    if (cmd == "matrix") {
+        const fs::path dir = rt / "reports" / currentRun(rt);
+        std::ifstream in(dir / "summary.json");
+        const auto summary = nlohmann::json::parse(in, nullptr, false);
+        if (!in || summary.is_discarded()) {
+            std::cerr << "e2e-janitor: no summary in " << dir.string() << " (the run did not reach its janitor.leak_check)\n";
+            return 1;
+        }
+        std::cout << terminalMatrix(summary, dir);
+        return 0;
+    }
 
     if (cmd == "sweep" || cmd == "finish") {
         auto s = Janitor::sweep(rt, false);

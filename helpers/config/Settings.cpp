@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <unistd.h>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
@@ -101,6 +104,35 @@ std::string skipCase(const std::string& k, const std::string& origin, const YAML
     for (const auto& c : corpusCases()) known += (known.empty() ? "" : ", ") + c;
     if (n.IsDefined()) fail(origin, n, "corpus_skip", "unknown corpus case '" + k + "'", "use one of: " + known);
     throw ConfigError(origin + ": unknown corpus case '" + k + "'. Fix: use one of: " + known);
+}
+
+// A user corpus: an existing, readable, non-empty directory (relative paths
+// from the config file's dir; origin "environment" for E2E_CORPUS).
+fs::path userCorpus(const std::string& s, const std::string& origin, const YAML::Node& n, const std::string& key) {
+    const bool env = origin == "environment";   // no file, no line: the variable names itself
+    fs::path p = s;
+    if (p.is_relative()) {
+        fs::path base = !env && fs::path(origin).has_parent_path() ? fs::path(origin).parent_path() : fs::current_path();
+        p = fs::absolute(base / p);
+    }
+    p = p.lexically_normal();
+    auto bad = [&](const std::string& problem, const std::string& fix) {
+        if (!env) fail(origin, n, key, problem, fix);
+        throw ConfigError(origin + ": " + key + ": " + problem + ". Fix: " + fix);
+    };
+    const std::string unset = env ? "unset " + key : "remove the key";
+    std::error_code ec;
+    const auto st = fs::status(p, ec);
+    if (!fs::exists(st))
+        bad("'" + p.string() + "' does not exist", "give the directory holding the data to back up, or " + unset + " to use the generated corpus");
+    if (!fs::is_directory(st)) bad("'" + p.string() + "' is not a directory", "give the directory holding the data to back up (the suite backs up a tree)");
+    if (access(p.c_str(), R_OK | X_OK) != 0)
+        bad("'" + p.string() + "' is not readable (" + std::string(strerror(errno)) + ")", "give the suite's user read and search rights on it, or choose another tree");
+    fs::directory_iterator it(p, ec);
+    if (ec) bad("'" + p.string() + "' cannot be listed (" + ec.message() + ")", "give the suite's user read rights on it, or choose another tree");
+    if (it == fs::directory_iterator())
+        bad("'" + p.string() + "' is empty", "give a directory with the data to back up, or " + unset + " to use the generated corpus");
+    return p;
 }
 
 Config defaults() {
@@ -263,9 +295,13 @@ Config parseConfig(const std::string& yaml, const std::string& origin) {
         }
     }
     if (auto corpus = root["corpus"]) {
-        onlyKeys(origin, corpus, "corpus", {"ci", "standard", "full"});
+        onlyKeys(origin, corpus, "corpus", {"ci", "standard", "full", "path", "local_path", "remote_path"});
+        if (auto n = corpus["path"]) c.corpus_path = userCorpus(str(origin, n, "corpus.path"), origin, n, "corpus.path");
+        if (auto n = corpus["local_path"]) c.corpus_local_path = userCorpus(str(origin, n, "corpus.local_path"), origin, n, "corpus.local_path");
+        if (auto n = corpus["remote_path"]) c.corpus_remote_path = userCorpus(str(origin, n, "corpus.remote_path"), origin, n, "corpus.remote_path");
         for (const auto& kv : corpus) {
             auto pname = kv.first.as<std::string>();
+            if (pname == "path" || pname == "local_path" || pname == "remote_path") continue;
             Profile p = parseProfile(pname, origin, kv.first, "corpus." + pname);
             const std::string key = "corpus." + pname;
             onlyKeys(origin, kv.second, key, {"small_files", "bulk_bytes", "big_file_bytes", "depth", "duplicates"});
@@ -307,6 +343,12 @@ void applyEnvironment(Config& c) {
         for (std::string item; std::getline(ss, item, ',');)
             if (!item.empty()) c.corpus_skip.insert(skipCase(item, "environment: E2E_CORPUS_SKIP", YAML::Node()));
     }
+    if (const char* u = getenv("E2E_CORPUS"); u && *u) {
+        // the override wins over every corpus path of the file
+        c.corpus_path = userCorpus(u, "environment", YAML::Node(), "E2E_CORPUS");
+        c.corpus_local_path.clear();
+        c.corpus_remote_path.clear();
+    }
     if (const char* d = getenv("E2E_DIGEST"); d && *d) c.digest = parseDigest(d, "environment: E2E_DIGEST", YAML::Node());
     if (const char* d = getenv("E2E_FS_DEVICE"); d && *d) c.fs_device = d;
     if (const char* a = getenv("E2E_VM_ACCEL"); a && *a) c.vm_accel = parseVmAccel(a, "environment: E2E_VM_ACCEL", YAML::Node());
@@ -326,6 +368,14 @@ void applyEnvironment(Config& c) {
             c.tools[name].required = true;
         }
     }
+}
+
+std::optional<fs::path> Config::userCorpusFor(const std::string& backend) const {
+    const bool local = backend == "local" || backend.rfind("local-", 0) == 0;   // local-none: the unencrypted row
+    const fs::path& specific = local ? corpus_local_path : corpus_remote_path;
+    if (!specific.empty()) return specific;
+    if (!corpus_path.empty()) return corpus_path;
+    return std::nullopt;
 }
 
 Config loadConfig(const std::optional<fs::path>& file) {

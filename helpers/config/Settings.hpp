@@ -67,6 +67,12 @@ struct Config {
     // the guest, else TCG in the full profile only), kvm-or-tcg (KVM, else TCG
     // in any profile), kvm (KVM or fail), tcg.
     std::string vm_accel = "auto";
+    // The user's own data instead of the generated corpus (corpus.path, or per
+    // backend corpus.local_path / corpus.remote_path; E2E_CORPUS overrides all):
+    // backed up as it is, read-only. Empty = the generated corpus.
+    fs::path corpus_path, corpus_local_path, corpus_remote_path;
+    // The user corpus for a backend kind (local, rest, s3, sftp), if one is configured.
+    std::optional<fs::path> userCorpusFor(const std::string& backend) const;
     // The external repository configured for a backend kind, if any.
     const RepositoryConfig* externalFor(const std::string& backend) const;
 
@@ -78,7 +84,7 @@ const std::vector<std::string>& knownTools();
 // Parse YAML text; `origin` names it in errors. Applies no environment.
 Config parseConfig(const std::string& yaml, const std::string& origin);
 // Load a file and apply environment overrides (E2E_PROFILE, E2E_RUNTIME,
-// E2E_TOOLS, E2E_<TOOL>_BIN, E2E_DIGEST, E2E_CORPUS_SKIP, E2E_FS_DEVICE, E2E_VM_ACCEL).
+// E2E_TOOLS, E2E_<TOOL>_BIN, E2E_DIGEST, E2E_CORPUS_SKIP, E2E_CORPUS, E2E_FS_DEVICE, E2E_VM_ACCEL).
 Config loadConfig(const std::optional<fs::path>& file);
 void applyEnvironment(Config& c);
 

@@ -1,4 +1,5 @@
 #include "db/MariaDb.hpp"
+#include "process/Heartbeat.hpp"
 
 #include "tree/Digest.hpp"
 
@@ -152,7 +153,9 @@ SeedStats MariaDb::seed(const std::string& schema_sql, std::uint64_t target_byte
         if (b.valid()) b.get();
     };
     std::string orders_loading, events_loading;
+    Heartbeat hb("seeding MariaDB to " + humanBytes(target_bytes), "seeded", "rows");
     while (sent < target_bytes) {
+        hb.tick(kSeedCustomers + kSeedProducts + order_id + event_id);
         for (std::uint64_t k = 0; k < batch; ++k) {
             ++order_id;
             rows += std::to_string(order_id), sep(rows), rows += std::to_string(1 + g.below(kSeedCustomers)), sep(rows);

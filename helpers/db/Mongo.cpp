@@ -1,4 +1,5 @@
 #include "db/Mongo.hpp"
+#include "process/Heartbeat.hpp"
 
 #include "tree/Digest.hpp"
 
@@ -144,7 +145,9 @@ SeedStats Mongo::seed(std::uint64_t target_bytes, std::uint64_t seed_value, std:
     insert("products", docs);
     std::uint64_t order_id = 0, event_id = 0;
     std::vector<std::unique_ptr<Bson>> events;
+    Heartbeat hb("seeding MongoDB to " + humanBytes(target_bytes), "seeded", "documents");
     while (sent < target_bytes) {
+        hb.tick(kSeedCustomers + kSeedProducts + order_id + event_id);
         for (int k = 0; k < 1000; ++k) {
             ++order_id;
             auto d = std::make_unique<Bson>();

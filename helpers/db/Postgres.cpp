@@ -1,4 +1,5 @@
 #include "db/Postgres.hpp"
+#include "process/Heartbeat.hpp"
 
 #include "tree/Digest.hpp"
 
@@ -87,7 +88,9 @@ SeedStats Postgres::seed(const std::string& schema_sql, std::uint64_t target_byt
     st.rows["products"] = products;
     std::uint64_t order_id = 0, event_id = 0;
     const std::uint64_t batch = 2000;
+    Heartbeat hb("seeding PostgreSQL to " + humanBytes(target_bytes), "seeded", "rows");
     while (databaseBytes() < target_bytes) {
+        hb.tick(customers + products + order_id + event_id);
         std::string orders, events;
         for (std::uint64_t k = 0; k < batch; ++k) {
             ++order_id;

@@ -1,5 +1,6 @@
 #include "process/Process.hpp"
 
+#include "config/Settings.hpp"
 #include "janitor/Janitor.hpp"
 
 #include <atomic>
@@ -8,6 +9,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -272,11 +274,64 @@ void Child::signalGroup(int sig) {
     if (!reaped_ && pid_ > 0) kill(-pid_, sig);
 }
 
+std::uint64_t dirBytes(const fs::path& dir) {
+    std::uint64_t n = 0;
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) return 0;
+    for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+        std::error_code e2;
+        if (it->is_regular_file(e2)) n += it->file_size(e2);
+    }
+    return n;
+}
+
+std::string heartbeatLine(const std::string& what, std::chrono::milliseconds elapsed, std::chrono::milliseconds deadline,
+                          std::optional<std::uint64_t> amount, const std::string& unit, const std::string& count_unit, double rate_per_s) {
+    std::ostringstream s;
+    s << "[e2e] waiting for " << what << ": ";
+    if (amount) {
+        if (count_unit == "bytes") s << humanBytes(*amount) << " " << unit << " (" << humanBytes(std::uint64_t(rate_per_s)) << "/s)";
+        else s << *amount << " " << count_unit << " " << unit << " (" << std::uint64_t(rate_per_s) << " " << count_unit << "/s)";
+        s << ", ";
+    }
+    s << std::chrono::duration_cast<std::chrono::seconds>(elapsed).count() << " s elapsed, ";
+    if (deadline.count() > 0) s << "deadline " << std::chrono::duration_cast<std::chrono::seconds>(deadline).count() << " s";
+    else s << "no deadline of its own (the test's time limit applies)";
+    return s.str();
+}
+
+void Child::heartbeat(std::chrono::steady_clock::time_point now) {
+    const Progress p = cmd_.progress.value_or(Progress{});
+    std::string what = p.what;
+    if (what.empty()) what = cmd_.log_name.empty() ? fs::path(cmd_.argv[0]).filename().string() : cmd_.log_name;
+    std::optional<std::uint64_t> amount;
+    if (p.count) amount = p.count();
+    else if (!p.dir.empty()) amount = dirBytes(p.dir);
+    double rate = 0;
+    if (amount) {
+        // the rate since the last beat (the whole run for the first)
+        const double secs = std::chrono::duration<double>(now - (beats_ ? last_beat_ : start_)).count();
+        const std::uint64_t prev = beats_ ? last_amount_ : 0;
+        rate = secs > 0 ? double(*amount - std::min(*amount, prev)) / secs : 0;
+        last_amount_ = *amount;
+    }
+    ++beats_;
+    last_beat_ = now;
+    const std::string line = redact(heartbeatLine(what, std::chrono::duration_cast<std::chrono::milliseconds>(now - start_), cmd_.timeout, amount,
+                                                  p.unit, p.count_unit, rate),
+                                    cmd_.secrets);
+    std::cout << (beats_ == 1 ? "\n" : "") << line << std::endl;   // the first ends a layer's pending "step ..." line
+    if (!cmd_.log_dir.empty() && !result_.stdout_path.empty())
+        std::ofstream(cmd_.log_dir / (result_.stdout_path.stem().string() + ".cmd"), std::ios::app) << line << "\n";
+}
+
 Result Child::wait() {
     auto deadline = start_ + cmd_.timeout;
     auto sleep = std::chrono::milliseconds(1);
     while (poll()) {
         auto now = std::chrono::steady_clock::now();
+        if (cmd_.heartbeat.count() > 0 && now - (beats_ ? last_beat_ : start_) >= cmd_.heartbeat && now < deadline) heartbeat(now);
         if (now >= deadline) {
             result_.timed_out = true;
             kill(-pid_, SIGTERM);

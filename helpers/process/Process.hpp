@@ -19,6 +19,23 @@ namespace e2e {
 
 namespace fs = std::filesystem;
 
+// What a long step reports while it runs: every heartbeat (at most every
+// Command::heartbeat) names what it waits for, how much it has done so far and
+// the rate, the elapsed time and the deadline.
+struct Progress {
+    std::string what;                           // "restic backup"; default: the log name or program
+    fs::path dir{};                             // its size is sampled (bytes written to a repository, restored, ...)
+    std::string unit = "written";               // what the sampled bytes are: "written to the repository", "restored"
+    std::function<std::uint64_t()> count{};     // or any count (rows seeded); wins over dir
+    std::string count_unit = "bytes";           // "bytes" (shown as sizes) or a noun such as "rows"
+};
+
+// One heartbeat line ("[e2e] ... still running"): what, amount, rate, elapsed, deadline.
+std::string heartbeatLine(const std::string& what, std::chrono::milliseconds elapsed, std::chrono::milliseconds deadline,
+                          std::optional<std::uint64_t> amount, const std::string& unit, const std::string& count_unit, double rate_per_s);
+// Apparent bytes of the regular files under dir (0 when it does not exist).
+std::uint64_t dirBytes(const fs::path& dir);
+
 struct Command {
     std::vector<std::string> argv{};            // argv[0] is looked up on PATH when it has no '/'
     std::map<std::string, std::string> env{};   // added to (and overriding) the base environment
@@ -31,6 +48,10 @@ struct Command {
     fs::path log_dir{};                       // where <name>.out / <name>.err / <name>.cmd go; empty = discard
     std::string log_name{};                     // file stem; default argv[0] basename + sequence
     std::vector<std::string> secrets{};       // redacted from logs and the printed command
+    // A step running longer than `heartbeat` prints a line at most every
+    // `heartbeat` (stdout: ctest -V and the test's log; and the .cmd log).
+    std::optional<Progress> progress{};
+    std::chrono::milliseconds heartbeat{std::chrono::seconds(10)};
 };
 
 struct Usage {
@@ -98,6 +119,10 @@ private:
     bool reaped_ = false;
     std::chrono::steady_clock::time_point start_;
     Result result_;
+    int beats_ = 0;                                  // heartbeats printed so far
+    std::chrono::steady_clock::time_point last_beat_;
+    std::uint64_t last_amount_ = 0;
+    void heartbeat(std::chrono::steady_clock::time_point now);
     void reap(int status, const ::rusage& ru);
     bool poll();
     void killAfter(std::chrono::milliseconds grace);   // TERM sent: wait up to grace, then KILL and reap

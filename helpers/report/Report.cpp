@@ -1,6 +1,7 @@
 #include "report/Report.hpp"
 
 #include "config/Settings.hpp"
+#include "report/RunReport.hpp"
 #include "process/Process.hpp"
 #include "text/Text.hpp"
 
@@ -196,10 +197,21 @@ void writeSummary(const fs::path& dir) {
             json j = json::parse(in, nullptr, false);
             if (j.is_discarded() || !j.contains("scenario")) continue;
             counts[j.value("status", "?")]++;
-            std::string first_fail;
+            std::string first_fail, failed_layer, failed_detail;
             for (const auto& l : j["layers"])
-                if (l.value("status", "") == "FAIL" && first_fail.empty()) first_fail = l.value("name", "") + ": " + l.value("detail", "");
+                if (l.value("status", "") == "FAIL" && first_fail.empty()) {
+                    failed_layer = l.value("name", "");
+                    failed_detail = l.value("detail", "");
+                    first_fail = failed_layer + ": " + failed_detail;
+                }
+            if (failed_layer.empty())   // a BLOCKED row names the layer that timed out
+                for (const auto& l : j["layers"])
+                    if (l.value("status", "") == "BLOCKED" && failed_layer.empty()) {
+                        failed_layer = l.value("name", "");
+                        failed_detail = l.value("detail", "");
+                    }
             const json& f = j["facts"];
+            const json corpus = f.value("corpus", json::object());
             all.push_back({{"scenario", j["scenario"]},
                            {"status", j["status"]},
                            {"reason", j.value("reason", first_fail)},
@@ -208,7 +220,14 @@ void writeSummary(const fs::path& dir) {
                            {"backend", f.value("backend", "")},
                            {"tolerances", j.value("tolerances", json::array())},
                            {"corpus_skip", f.value("corpus_skip", json::array())},
-                           {"report", e.path().string()}});
+                           {"report", e.path().string()},
+                           // for summary.html and the terminal matrix: the cell, the failing layer, the logs
+                           {"area", j.value("area", "")},
+                           {"subskill", subskillOf(j.value("scenario", ""))},
+                           {"failed_layer", failed_layer},
+                           {"failed_detail", failed_detail.empty() ? j.value("reason", "") : failed_detail},
+                           {"log_dir", f.value("log_dir", "")},
+                           {"user_corpus", corpus.is_object() && corpus.value("user", false) ? corpus.value("path", "") : ""}});
             if (f.contains("interrupt_row")) {
                 const json& r = f["interrupt_row"];
                 interrupts.push_back({r.value("backend", ""), j.value("status", "?"), oneLine(j.value("reason", first_fail), 300), r.value("interrupt_rc", "-"),
@@ -261,6 +280,11 @@ void writeSummary(const fs::path& dir) {
            << s["status"].get<std::string>() << " | " << oneLine(s["reason"].get<std::string>(), 160) << " | "
            << oneLine(joined(s["tolerances"], "; "), 200) << " | " << oneLine(joined(s["corpus_skip"], ", "), 80) << " |\n";
     }
+    for (const auto& s : all)
+        if (!s["user_corpus"].get<std::string>().empty()) {
+            md << "\nUser corpus (corpus.path / E2E_CORPUS) backed up instead of the generated one: " << s["user_corpus"].get<std::string>() << "\n";
+            break;
+        }
     if (!by_layer.empty()) {
         md << "\n## Verdict layers and the faults that only they catch\n\n| layer | faults caught |\n|---|---|\n";
         for (const auto& [layer, fs_] : by_layer) {
@@ -295,6 +319,8 @@ void writeSummary(const fs::path& dir) {
             md << "\n";
         }
     }
+    md.close();
+    writeSummaryHtml(dir, summary);
 }
 
 }  // namespace e2e

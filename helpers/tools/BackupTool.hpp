@@ -32,6 +32,7 @@ struct RepoTarget {
     std::string token;         // rest (secret: redacted)
     std::string repo_name;     // rest: path under the server root (empty = root)
     fs::path key_file, known_hosts, ca_file;
+    fs::path local_dir;        // where a managed repository's bytes lie on this machine (progress lines); empty = not measurable
     std::vector<std::string> secrets() const;
 };
 

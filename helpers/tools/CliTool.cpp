@@ -34,11 +34,25 @@ Command CliTool::command(const std::string& stepName, const std::vector<std::str
              {"LC_ALL", "C.UTF-8"}};
     for (auto& [k, v] : toolEnv()) c.env[k] = v;
     c.cwd = cwd;
-    c.timeout = (stepName == "backup" || stepName == "restore") ? ctx_.transfer_timeout : ctx_.timeout;
+    c.timeout = (stepName == "backup" || stepName == "restore" || stepName == "extract") ? ctx_.transfer_timeout : ctx_.timeout;   // borg restores by extract
     c.log_dir = ctx_.log_dir;
     c.log_name = name() + "-" + stepName;
     c.secrets = target_.secrets();
     if (!ctx_.passphrase.empty()) c.secrets.push_back(ctx_.passphrase);
+    // heartbeats of long steps: bytes written to the repository, or restored into the target dir
+    Progress p;
+    p.what = name() + " " + stepName + (target_.kind.empty() ? "" : " (" + target_.kind + ")");
+    if (stepName == "restore" || stepName == "extract") {
+        p.unit = "restored";
+        if (!cwd.empty()) p.dir = cwd;   // borg extracts into its cwd; the others name the target dir last
+        else
+            for (auto it = args.rbegin(); it != args.rend() && p.dir.empty(); ++it)
+                if (std::error_code ec; !it->empty() && (*it)[0] == '/' && fs::is_directory(*it, ec)) p.dir = *it;
+    } else if (!target_.local_dir.empty()) {
+        p.dir = target_.local_dir;
+        p.unit = "in the repository";
+    }
+    c.progress = p;
     return c;
 }
 

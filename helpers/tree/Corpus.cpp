@@ -2,6 +2,7 @@
 
 #include "tree/Acl.hpp"
 #include "tree/Digest.hpp"
+#include "process/Heartbeat.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -297,7 +298,9 @@ CorpusStats generateCorpus(const fs::path& root, const CorpusSpec& spec) {
     w.dir("data");
     std::uint64_t left = pr.bulk_bytes;
     std::vector<std::string> medium;
+    Heartbeat hb("writing the corpus's bulk data (" + humanBytes(pr.bulk_bytes) + ")", "written", "bytes");
     for (int i = 0; left > 0; ++i) {
+        hb.tick(pr.bulk_bytes - left);
         std::uint64_t n = std::min<std::uint64_t>(left, (256u << 10) + rng.below(4u << 20));
         std::string rel = "data/blob-" + std::to_string(i) + (i % 2 ? ".txt" : ".bin");
         w.file(rel, i % 2 ? w.text(size_t(n)) : w.random(size_t(n)));

@@ -108,7 +108,34 @@ bool ScenarioSteps::corpus(const CorpusProfile& profile) {
     });
 }
 
+bool ScenarioSteps::userCorpus(const fs::path& tree) {
+    source_ = tree;
+    user_corpus_ = true;
+    ws_.context("source", tree.string() + " (user corpus, read-only)");
+    return v_.layer("corpus", [&] {
+        ManifestOptions mo;
+        mo.digest = Settings::get().digest;
+        mo.probe_mtime_granularity = false;   // the probe sets the root's mtime: nothing is written into the user's tree
+        expected_ = Manifest::build(tree, mo);
+        std::uint64_t files = 0, dirs = 0, symlinks = 0, bytes = 0;
+        for (const auto& [path, e] : expected_.entries) {
+            files += e.type == EntryType::File;
+            dirs += e.type == EntryType::Dir;
+            symlinks += e.type == EntryType::Symlink;
+            if (e.type == EntryType::File) bytes += e.size;
+        }
+        ws_.report().set("digest", toString(mo.digest));
+        ws_.report().set("corpus_skip", std::vector<std::string>{});
+        ws_.report().set("corpus", {{"user", true}, {"path", tree.string()}, {"files", files}, {"dirs", dirs}, {"symlinks", symlinks},
+                                    {"bytes", bytes}, {"entries", expected_.entries.size()}, {"mtime_granularity_ns", expected_.mtime_granularity_ns}});
+        ws_.report().note("user corpus (corpus.path / E2E_CORPUS): " + tree.string() + ", backed up as it is, read-only; the generated corpus and its awkward cases were not used");
+        return "user corpus " + tree.string() + ": " + std::to_string(files) + " files, " + humanBytes(bytes) + ", " +
+               std::to_string(expected_.entries.size()) + " entries (manifest taken before the backup)";
+    });
+}
+
 void ScenarioSteps::addRandomFile(const std::string& name, std::uint64_t bytes) {
+    if (user_corpus_) throw std::logic_error("addRandomFile: the source is the user's corpus, which the suite never writes into");
     Rng rng(ws_.seed() ^ fnv1a64(name));
     std::ofstream out(source_ / name, std::ios::binary);
     std::string buf(1 << 20, '\0');
@@ -224,7 +251,8 @@ bool runRoundTrip(Workspace& ws, BackupTool& tool, const RoundTripOptions& opt) 
     rep.set("encrypted", opt.encrypted);
     ScenarioSteps steps(ws, tool, v);
     steps.version();
-    steps.corpus(Settings::get().corpusProfile());
+    if (auto user = Settings::get().userCorpusFor(opt.backend)) steps.userCorpus(*user);
+    else steps.corpus(Settings::get().corpusProfile());
     steps.init(opt.encrypted);
 
     const std::string label = steps.label();

@@ -33,6 +33,9 @@ public:
     bool version();
     bool corpus(const CorpusProfile& profile);         // seeded corpus in work/source + its manifest
     void useSource(const fs::path& dir) { source_ = dir; }   // before corpus(): generate it there instead
+    // The user's own tree (corpus.path, E2E_CORPUS) instead of corpus(): backed
+    // up as it is, read-only; its manifest is taken now, before any backup.
+    bool userCorpus(const fs::path& tree);
     void expect(Manifest m) { expected_ = std::move(m); }     // what a restore must equal from now on
     void addRandomFile(const std::string& name, std::uint64_t bytes);   // new data in the source; manifest rebuilt
     bool init(bool encrypted);
@@ -51,6 +54,7 @@ private:
     CompareOptions cmp_;
     fs::path source_;
     Manifest expected_;
+    bool user_corpus_ = false;   // source_ is the user's tree: never written into
 };
 
 bool sameSnapshotId(const std::string& a, const std::string& b);

@@ -5,6 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <unistd.h>
+
 using namespace e2e;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
@@ -139,4 +142,52 @@ TEST(Config, FilesystemDeviceMustBeADevicePath) {
                 AllOf(HasSubstr("e2e.yaml:2:13"), HasSubstr("filesystems.vm_accel: unknown accelerator 'xen'"), HasSubstr("Fix: use auto")));
     EXPECT_EQ(parseConfig("filesystems: {vm_accel: tcg}\n", "e2e.yaml").vm_accel, "tcg");
     EXPECT_EQ(parseConfig("profile: ci\n", "e2e.yaml").vm_accel, "auto");
+}
+
+// The user's own data (corpus.path / local_path / remote_path, E2E_CORPUS): a
+// missing, non-directory, unreadable or empty tree is a config error.
+TEST(Config, UserCorpus) {
+    const fs::path dir = Settings::runtimeDir() / "tmp" / ("config-test-" + std::to_string(getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir / "data" / "sub");
+    fs::create_directories(dir / "empty");
+    std::ofstream(dir / "data" / "sub" / "f.txt") << "user data\n";
+    std::ofstream(dir / "plain-file") << "x";
+    const std::string data = (dir / "data").string(), small = (dir / "data" / "sub").string();
+
+    Config c = parseConfig("corpus:\n  path: " + data + "\n  remote_path: " + small + "\n", "e2e.yaml");
+    EXPECT_EQ(c.userCorpusFor("local"), fs::path(data));
+    EXPECT_EQ(c.userCorpusFor("sftp"), fs::path(small));
+    EXPECT_FALSE(parseConfig("", "e2e.yaml").userCorpusFor("local"));
+    // relative to the config file's dir
+    EXPECT_EQ(parseConfig("corpus: {local_path: data}\n", (dir / "e2e.yaml").string()).userCorpusFor("local"), fs::path(data));
+
+    EXPECT_THAT(errorOf("corpus:\n  path: /nonexistent/tree\n"),
+                AllOf(HasSubstr("e2e.yaml:2:9"), HasSubstr("corpus.path: '/nonexistent/tree' does not exist"), HasSubstr("Fix: give the directory"),
+                      HasSubstr("remove the key")));
+    EXPECT_THAT(errorOf("corpus:\n  local_path: " + (dir / "plain-file").string() + "\n"),
+                AllOf(HasSubstr("e2e.yaml:2:15"), HasSubstr("corpus.local_path: '"), HasSubstr("is not a directory")));
+    EXPECT_THAT(errorOf("corpus:\n  remote_path: " + (dir / "empty").string() + "\n"),
+                AllOf(HasSubstr("e2e.yaml:2:16"), HasSubstr("corpus.remote_path: '"), HasSubstr("is empty"), HasSubstr("generated corpus")));
+    EXPECT_THAT(errorOf("corpus:\n  paths: /x\n"), AllOf(HasSubstr("corpus.paths: unknown key"), HasSubstr("local_path")));
+    if (geteuid() != 0) {   // root reads everything: only an unprivileged run can meet an unreadable tree
+        fs::permissions(dir / "data", fs::perms::none);
+        EXPECT_THAT(errorOf("corpus: {path: " + data + "}\n"), HasSubstr("is not readable"));
+        fs::permissions(dir / "data", fs::perms::owner_all);
+    }
+
+    // the environment wins over every path of the file, and is checked the same way
+    setenv("E2E_CORPUS", small.c_str(), 1);
+    applyEnvironment(c);
+    EXPECT_EQ(c.userCorpusFor("local"), fs::path(small));
+    EXPECT_EQ(c.userCorpusFor("s3"), fs::path(small));
+    setenv("E2E_CORPUS", (dir / "empty").c_str(), 1);
+    try {
+        applyEnvironment(c);
+        ADD_FAILURE() << "no error for an empty E2E_CORPUS";
+    } catch (const ConfigError& e) {
+        EXPECT_THAT(e.what(), AllOf(HasSubstr("environment: E2E_CORPUS: '"), HasSubstr("is empty"), HasSubstr("unset E2E_CORPUS")));
+    }
+    unsetenv("E2E_CORPUS");
+    fs::remove_all(dir);
 }
