@@ -67,6 +67,10 @@ struct Config {
     // the guest, else TCG in the full profile only), kvm-or-tcg (KVM, else TCG
     // in any profile), kvm (KVM or fail), tcg.
     std::string vm_accel = "auto";
+    // benchmarks: a user's dataset (must hold snapshot-1/ and snapshot-2/; empty = the
+    // generated corpus in two generations) and measured runs per phase (0 = the profile's)
+    fs::path bench_dataset;
+    int bench_runs = 0;
     // The external repository configured for a backend kind, if any.
     const RepositoryConfig* externalFor(const std::string& backend) const;
 

@@ -36,6 +36,8 @@ struct Command {
 struct Usage {
     double wall_s = 0, user_s = 0, sys_s = 0;
     long max_rss_kib = 0;
+    long fs_in = 0, fs_out = 0;           // block input/output operations (ru_inblock, ru_oublock)
+    long vol_ctx_sw = 0, invol_ctx_sw = 0; // ru_nvcsw, ru_nivcsw
 };
 
 struct Result {
