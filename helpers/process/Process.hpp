@@ -31,6 +31,9 @@ struct Command {
     fs::path log_dir{};                       // where <name>.out / <name>.err / <name>.cmd go; empty = discard
     std::string log_name{};                     // file stem; default argv[0] basename + sequence
     std::vector<std::string> secrets{};       // redacted from logs and the printed command
+    // rusage of the program itself, forked from the small e2e-rusage helper: forked from us,
+    // its ru_maxrss would start at our own resident size (the benchmarks need its own)
+    bool exact_rusage = false;
 };
 
 struct Usage {
@@ -38,6 +41,7 @@ struct Usage {
     long max_rss_kib = 0;
     long fs_in = 0, fs_out = 0;           // block input/output operations (ru_inblock, ru_oublock)
     long vol_ctx_sw = 0, invol_ctx_sw = 0; // ru_nvcsw, ru_nivcsw
+    bool exact = false;                    // measured by e2e-rusage (Command::exact_rusage), not around it
 };
 
 struct Result {
@@ -100,6 +104,7 @@ private:
     bool reaped_ = false;
     std::chrono::steady_clock::time_point start_;
     Result result_;
+    fs::path rusage_path_;   // where e2e-rusage writes the program's own rusage (Command::exact_rusage)
     void reap(int status, const ::rusage& ru);
     bool poll();
     void killAfter(std::chrono::milliseconds grace);   // TERM sent: wait up to grace, then KILL and reap

@@ -13,6 +13,7 @@
 // BenchOverhead: the suite's rusage of `true` and of a fixed `dd` agrees
 // within 5% with GNU time -v on the same commands.
 #include "BenchDataset.hpp"
+#include "FaultyTool.hpp"
 #include "RoundTrip.hpp"
 #include "ScenarioTest.hpp"
 #include "backends/Backend.hpp"
@@ -94,12 +95,13 @@ const char* kCommonSettings =
 class ToolBench : public ScenarioTestP<std::string> {
 protected:
     ToolBench() : ScenarioTestP("benchmarks") {}
+    // The whole benchmark of one tool; its tables go to `dir`. `wrap`: a self-test's faulty wrapper around the binary.
+    void runBench(const std::string& tool, const fs::path& dir, int runs, const std::function<fs::path(const fs::path&)>& wrap = {});
 };
 
-TEST_P(ToolBench, Phases) {
-    const std::string tool = GetParam();
+void ToolBench::runBench(const std::string& tool, const fs::path& dir, const int N, const std::function<fs::path(const fs::path&)>& wrap) {
     const Config& cfg = Settings::get();
-    const fs::path dir = benchDir();
+    fs::create_directories(dir / "tools");
     const FairSettings fair = fairSettings(tool);
     json tj{{"tool", tool}, {"run", currentRun(Settings::runtimeDir())}, {"profile", toString(cfg.profile)}, {"host", hostLine()},
             {"settings", fair.text}, {"settings_common", {{"text", kCommonSettings}}}, {"runs", json::array()}};
@@ -132,7 +134,7 @@ TEST_P(ToolBench, Phases) {
     const Manifest expected = Manifest::build(data.snapshot2, mo);
 
     tj["version"] = t.tool->version();
-    const int N = measuredRuns(cfg);
+    const fs::path binary = wrap ? wrap(t.binary) : t.binary;
     tj["runs_measured"] = N;
     tj["warmup_runs"] = 1;
     std::set<std::string> cache_problems;
@@ -143,11 +145,12 @@ TEST_P(ToolBench, Phases) {
         const std::string rn = "run-" + std::to_string(k);
         ToolContext ctx = ws().toolContext(tool);
         ctx.variant = fair.variant;
+        ctx.exact_rusage = true;
         ctx.home = ws().work() / rn / "home";
         ctx.log_dir = dir / "logs" / tool / rn;
         RepoTarget target = t.backend->target();
         target.path = ws().repos() / rn;
-        auto drv = toolInfo(tool).make(t.binary.string(), ctx, target);
+        auto drv = toolInfo(tool).make(binary.string(), ctx, target);
         const fs::path restore_dir = ws().work() / rn / "restore";
         std::string id1, id3;
         std::string failed;   // the phase that failed in this run
@@ -259,7 +262,31 @@ TEST_P(ToolBench, Phases) {
                                                                    {"cv", r["figures"]["duration_s"]["cv"]}, {"n", r["figures"]["duration_s"]["n"]}});
 }
 
+TEST_P(ToolBench, Phases) { runBench(GetParam(), benchDir(), measuredRuns(Settings::get())); }
+
 INSTANTIATE_TEST_SUITE_P(Bench, ToolBench, ::testing::ValuesIn(knownTools()), [](const auto& p) { return p.param; });
+
+// Self-test: a fast wrong restore is not a result. A wrapper changes one
+// byte of one restored file; only the benchmark's restore verification can
+// see it, so its `phases` layer must fail. Its tables stay apart (selftest/).
+class ToolBenchSelftest : public ToolBench {};
+
+TEST_P(ToolBenchSelftest, DamagedRestoreIsNoResult) {
+    const std::string tool = GetParam();
+    ws().report().expectFault(tool + " damaged restore in the benchmark", "phases");
+    const std::string script = R"SH(
+"$real" "$@"; rc=$?
+case " $* " in *" restore "*)
+  prev=""; for a in "$@"; do [ "$prev" = "--target" ] && dir=$a; prev=$a; done
+  f=$(find "$dir" -type f -size +1k | LC_ALL=C sort | head -n 1)
+  [ -n "$f" ] && printf 'X' | dd of="$f" bs=1 seek=100 conv=notrunc status=none ;;
+esac
+exit $rc
+)SH";
+    runBench(tool, benchDir() / "selftest", 1, [&](const fs::path& real) { return writeFaultyWrapper(ws().work(), tool, real, "damaged_restore", script); });
+}
+
+INSTANTIATE_TEST_SUITE_P(BenchSelftest, ToolBenchSelftest, ::testing::Values("restic"), [](const auto& p) { return p.param; });
 
 // ---- the benchmark's own overhead ----
 
@@ -304,6 +331,9 @@ TEST_F(BenchOverhead, SuiteTimingAgreesWithTimeV) {
         return;
     }
     const fs::path dir = benchDir();
+    // the runner as big as a benchmark's (its manifests): a child forked from it starts with these pages resident
+    std::vector<char> ballast(96u << 20);
+    for (std::size_t i = 0; i < ballast.size(); i += 4096) ballast[i] = char(i);
     const std::vector<std::pair<std::string, std::vector<std::string>>> cmds{
         {"true", {"true"}},
         // a fixed amount of work: 16 GiB from /dev/zero to /dev/null in 1 MiB blocks (sys time, no disk; about 1 s)
@@ -311,53 +341,66 @@ TEST_F(BenchOverhead, SuiteTimingAgreesWithTimeV) {
     };
     const int reps = 5;
     std::ofstream tsv(dir / "overhead.tsv");
-    tsv << "command\tmeasure\tsuite_median_s\ttime_v_median_s\tdiff_s\tdiff_pct\tallowed_s\tverdict\n";
+    tsv << "command\tmeasure\tunit\tsuite_median\ttime_v_median\tdiff\tdiff_pct\tallowed\tverdict\n";
     Verdicts v(ws());
     for (const auto& [name, argv] : cmds) {
         v.layer("overhead-" + name, [&, &name = name, &argv = argv] {
-            std::vector<double> bare_wall, suite_wall, tv_wall, suite_cpu, tv_cpu;
+            std::vector<double> bare_wall, suite_wall, tv_wall, suite_cpu, tv_cpu, suite_rss, plain_rss, tv_rss;
             for (int i = 0; i < reps; ++i) {
-                Command bare;
+                Command bare;   // as the benchmark runs a tool
                 bare.argv = argv;
                 bare.log_dir = ws().logs();
                 bare.log_name = "overhead-" + name;
+                bare.exact_rusage = true;
                 Result b = run(bare);
                 if (!b.ok()) throw VerdictFailure(failureMessage(name, b));
+                if (!b.usage.exact) throw VerdictFailure("the e2e-rusage helper did not measure " + name + " (is it built beside libe2e?)");
                 bare_wall.push_back(b.usage.wall_s);
+                suite_cpu.push_back(b.usage.user_s + b.usage.sys_s);
+                suite_rss.push_back(double(b.usage.max_rss_kib));
+                Command plain = bare;   // forked from this big process directly
+                plain.exact_rusage = false;
+                plain.log_name = "overhead-plain-" + name;
+                plain_rss.push_back(double(run(plain).usage.max_rss_kib));
                 Command timed;
                 timed.argv = {timeBin->string(), "-v"};
                 timed.argv.insert(timed.argv.end(), argv.begin(), argv.end());
                 timed.log_dir = ws().logs();
                 timed.log_name = "overhead-time-v-" + name;
+                timed.exact_rusage = true;   // measured as the benchmark measures a tool
                 Result r = run(timed);
                 if (!r.ok()) throw VerdictFailure(failureMessage("time -v " + name, r));
                 TimeV t = parseTimeV(r.err);
-                if (t.wall_s < 0 || t.user_s < 0 || t.sys_s < 0) throw VerdictFailure("could not read time -v's output:\n" + r.tail(30));
-                suite_wall.push_back(r.usage.wall_s);   // the same execution, seen by wait4 (time's own run is inside)
+                if (t.wall_s < 0 || t.user_s < 0 || t.sys_s < 0 || t.maxrss_kb < 0) throw VerdictFailure("could not read time -v's output:\n" + r.tail(30));
+                suite_wall.push_back(r.usage.wall_s);   // the same execution, seen by the suite's helper (time's own start is inside)
                 tv_wall.push_back(t.wall_s);
-                suite_cpu.push_back(b.usage.user_s + b.usage.sys_s);
                 tv_cpu.push_back(t.user_s + t.sys_s);
+                tv_rss.push_back(double(t.maxrss_kb));
             }
             std::ostringstream d;
             bool ok = true;
-            // judged: what both saw of the same execution, and CPU seconds; informative: separate executions' wall
-            // (on a shared machine other load moves it, which is the benchmark's CV business, not the runner's)
-            auto judge = [&](const std::string& what, double suite, double tv, bool judged = true) {
+            // judged: the same execution's wall, CPU seconds and peak RSS; informative: separate executions' wall
+            // (other load on a shared machine moves it: the benchmark's CV business) and the RSS of a child forked
+            // from this big process without the helper (it starts with our resident pages: why the helper exists)
+            auto judge = [&](const std::string& what, const std::string& unit, double suite, double tv, double tick, bool judged) {
                 const double diff = std::fabs(suite - tv);
-                const double allowed = std::max(0.05 * tv, kTick);
+                const double allowed = std::max(0.05 * tv, tick);
                 const bool agree = diff <= allowed;
                 if (judged) ok = ok && agree;
-                tsv << name << "\t" << what << "\t" << suite << "\t" << tv << "\t" << diff << "\t" << (tv > 0 ? diff / tv * 100 : 0) << "\t" << allowed
-                    << "\t" << (agree ? "agree" : "DISAGREE") << (judged ? "" : " (informative)") << "\n";
-                d << what << ": suite " << suite << " s, time -v " << tv << " s (|diff| " << diff << " s, allowed " << allowed << " s)"
+                tsv << name << "\t" << what << "\t" << unit << "\t" << suite << "\t" << tv << "\t" << diff << "\t" << (tv > 0 ? diff / tv * 100 : 0)
+                    << "\t" << allowed << "\t" << (agree ? "agree" : "DISAGREE") << (judged ? "" : " (informative)") << "\n";
+                d << what << ": suite " << suite << " " << unit << ", time -v " << tv << " (|diff| " << diff << ", allowed " << allowed << ")"
                   << (agree ? "" : " DISAGREE") << (judged ? "" : " (informative)") << "; ";
-                ws().report().figure("benchmark overhead", {{"command", name}, {"measure", what}, {"suite_s", suite}, {"time_v_s", tv},
-                                                            {"diff_s", diff}, {"allowed_s", allowed}, {"agree", agree}, {"judged", judged}});
+                ws().report().figure("benchmark overhead", {{"command", name}, {"measure", what}, {"unit", unit}, {"suite", suite}, {"time_v", tv},
+                                                            {"diff", diff}, {"allowed", allowed}, {"agree", agree}, {"judged", judged}});
             };
-            judge("wall (separate executions: bare run vs time -v, medians of " + std::to_string(reps) + ")", median(bare_wall), median(tv_wall), false);
-            judge("wall (the same execution: wait4 around time -v vs its report, medians of " + std::to_string(reps) + ")", median(suite_wall), median(tv_wall));
-            judge("cpu user+sys (bare run vs time -v, medians of " + std::to_string(reps) + ")", median(suite_cpu), median(tv_cpu));
-            if (!ok) throw VerdictFailure("the suite's timing and time -v disagree by more than 5% (or one 10 ms tick): " + d.str());
+            const std::string n = " (medians of " + std::to_string(reps) + ")";
+            judge("wall, the same execution: the suite's helper around time -v vs its report" + n, "s", median(suite_wall), median(tv_wall), kTick, true);
+            judge("cpu user+sys, suite's helper vs time -v" + n, "s", median(suite_cpu), median(tv_cpu), kTick, true);
+            judge("peak RSS, suite's helper vs time -v" + n, "KiB", median(suite_rss), median(tv_rss), 256, true);
+            judge("wall, separate executions: suite's helper vs time -v" + n, "s", median(bare_wall), median(tv_wall), kTick, false);
+            judge("peak RSS forked straight from the 96 MiB runner (no helper) vs time -v" + n, "KiB", median(plain_rss), median(tv_rss), 256, false);
+            if (!ok) throw VerdictFailure("the suite's measurement and time -v disagree by more than 5% (or one tick): " + d.str());
             return d.str();
         });
     }
