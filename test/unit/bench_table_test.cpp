@@ -1,7 +1,6 @@
 // The tool benchmark's statistics on known samples (nearest-rank percentiles,
 // sample stddev, CV and its noisy flag), its summary.tsv columns, how a failed
-// and a skipped tool show in the tables, and the config's benchmarks section.
-#include "config/Settings.hpp"
+// and a skipped tool show in the tables (the config's benchmarks section: config_test).
 #include "janitor/Janitor.hpp"
 #include "report/BenchTable.hpp"
 
@@ -164,31 +163,6 @@ TEST(BenchTable, TsvHasTheDocumentedColumnsAndRows) {
     EXPECT_EQ(sj["columns"].size(), cols.size());
     EXPECT_TRUE(fs::exists(dir.path() / "benchmark.dat"));
     EXPECT_TRUE(fs::exists(dir.path() / "benchmark.gp"));
-}
-
-std::string errorOf(const std::string& yaml) {
-    try {
-        parseConfig(yaml, "e2e.yaml");
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "no error";
-}
-
-TEST(BenchConfig, DatasetMustHoldBothGenerations) {
-    ScopedDir dir(Janitor::instance().scratchDir(), "bench-config");
-    fs::create_directories(dir.path() / "snapshot-1");
-    std::string e = errorOf("benchmarks:\n  dataset: " + dir.path().string() + "\n");
-    EXPECT_THAT(e, HasSubstr("e2e.yaml:2:12: benchmarks.dataset:"));
-    EXPECT_THAT(e, HasSubstr("holds no directory snapshot-2"));
-    EXPECT_THAT(e, HasSubstr("Fix:"));
-    fs::create_directories(dir.path() / "snapshot-2");
-    Config c = parseConfig("benchmarks:\n  dataset: " + dir.path().string() + "\n  runs: 7\n", "e2e.yaml");
-    EXPECT_EQ(c.bench_dataset, dir.path());
-    EXPECT_EQ(c.bench_runs, 7);
-    EXPECT_THAT(errorOf("benchmarks:\n  runs: many\n"), HasSubstr("benchmarks.runs: expected a whole number"));
-    EXPECT_THAT(errorOf("benchmarks:\n  data: /x\n"), HasSubstr("benchmarks.data: unknown key"));
-    EXPECT_THAT(errorOf("benchmarks: 3\n"), HasSubstr("benchmarks: expected a mapping"));
 }
 
 }  // namespace
