@@ -333,8 +333,9 @@ std::vector<std::string> writeBenchSummary(const fs::path& dir) {
             auto m = [&](const char* k, int p) { return r.st.at(k).n ? num(r.st.at(k).mean, p) : std::string("-"); };
             o << d.n << (r.failed ? " (" + std::to_string(r.failed) + " failed)" : "") << " | ";
             if (d.n) {
-                o << num(d.mean) << " ± " << num(d.stddev) << " | " << num(d.p50) << " | " << num(d.p95) << " | " << num(d.p99) << " | "
-                  << num(d.cv * 100, 1) << "%" << (d.noisy() ? " **noisy**" : "") << " | ";
+                // one sample has no spread: no stddev, no CV (not "0%")
+                o << num(d.mean) << (d.n > 1 ? " ± " + num(d.stddev) : std::string()) << " | " << num(d.p50) << " | " << num(d.p95) << " | "
+                  << num(d.p99) << " | " << (d.n > 1 ? num(d.cv * 100, 1) + "%" : std::string("- (n=1)")) << (d.noisy() ? " **noisy**" : "") << " | ";
             } else {
                 o << "- | - | - | - | - | ";
             }
@@ -346,6 +347,13 @@ std::vector<std::string> writeBenchSummary(const fs::path& dir) {
             else o << "**FAIL** exit " << r.exit << ", step " << cell(r.step) << ": " << cell(r.reason.substr(0, 160)) << " (log `" << r.log << "`)";
             o << " |\n";
         }
+        // every figure whose CV is over the bar, not only the wall time
+        std::string noisy;
+        for (const auto& r : rows)
+            for (const char* k : {"duration_s", "throughput_mib_s", "user_s", "sys_s", "maxrss_kb", "repo_size_bytes"})
+                if (r.st.count(k) && r.st.at(k).n > 1 && r.st.at(k).noisy())
+                    noisy += (noisy.empty() ? "" : ", ") + r.tool + " " + r.phase + " " + k + " (CV " + num(r.st.at(k).cv * 100, 1) + "%)";
+        o << "\nNoisy figures (CV over " << SampleStats::kNoisyCv * 100 << "%): " << (noisy.empty() ? "none" : noisy) << ".\n";
         o << "\nChart: `benchmark.summary.png` (data `benchmark.dat`, script `benchmark.gp`). Every run's command lines are in `tools/<tool>.json`, "
              "its logs under `logs/<tool>/run-<k>/`.\n";
     }
