@@ -226,8 +226,13 @@ void ToolBench::runBench(const std::string& tool, const fs::path& dir, const int
             tj["runs"].push_back(pr.toJson());
         }
         drv.reset();
-        fs::remove_all(ws().work() / rn);
-        fs::remove_all(target.path);
+        // a run that failed keeps its repository and home beside the logs (the workspace keeps them as evidence)
+        if (failed.empty()) {
+            fs::remove_all(ws().work() / rn);
+            fs::remove_all(target.path);
+        } else {
+            ws().context(rn, failed + " failed; repository " + target.path.string() + ", home " + ctx.home.string());
+        }
     }
     std::string caches = cache_problems.empty() ? "synced and dropped before every measured phase" : "NOT dropped: ";
     for (const auto& p : cache_problems) caches += p + "; ";
