@@ -217,9 +217,11 @@ void ToolBench::runBench(const std::string& tool, const fs::path& dir, const int
                     pr.ok = false;
                     pr.step = "restore-verify";
                     pr.exit = 0;
-                    pr.error = "the restore differs from snapshot-2 in " + std::to_string(diffs.size()) + " places, first: " + diffs.front().describe();
+                    pr.error = "the restore differs from snapshot-2 in " + std::to_string(diffs.size()) + " places, first: " + diffs.front().describe() +
+                               " (restore kept in " + restore_dir.string() + ")";
+                } else {
+                    fs::remove_all(restore_dir);
                 }
-                fs::remove_all(restore_dir);
             }
             pr.repo_bytes = treeBytes(target.path);
             if (!pr.ok) failed = phase;
