@@ -1,19 +1,24 @@
-# e2e_add_suite(): one call registers a gtest suite with its labels, timeout
-# and the janitor fixtures.
+# One test program per area, its tests labelled by group:
 #
-#   e2e_add_suite(NAME backends_local
-#     SOURCES local_test.cpp
+#   e2e_add_program(NAME backends
+#     SOURCES backend_test.cpp interrupt_test.cpp
+#     [LIBS extra_targets] [DEFINES NAME=value])
+#   e2e_add_tests(PROGRAM backends
+#     [PREFIX Local]               # the group: gtest instance Local/... and suite Local.*
 #     AREA backends SUBSKILL local [more sub-skills] COST quick|long [NEEDS root kvm]
-#     [TOOLS vykar restic ...]     # one discovery per tool: each test gets its tool label
+#     [TOOLS vykar restic ...]     # tests named …/<tool>_… or …/<tool> also get the tool's label
 #     [BACKENDS local rest ...]    # with TOOLS: tests named …/<tool>_<backend>_… also get the backend label
-#     [TIMEOUT 900] [LIBS extra_targets] [DEFINES NAME=value] [NO_JANITOR]
+#     [TIMEOUT 900] [NO_JANITOR]
 #     [LOCK resource]              # tests holding one machine-wide resource run one at a time
 #     [SERIAL])                    # runs with nothing else beside it (under ctest --parallel)
 #
-# Tests with a tool in their name (…/restic_…) get that tool's label, so
-# `ctest -L restic` works. A skipped gtest (GTEST_SKIP) is reported by ctest
-# as "Not Run" with its reason, never as a pass (gtest_discover_tests sets
-# SKIP_REGULAR_EXPRESSION itself).
+# A program with more than one group gives each its PREFIX. e2e_add_suite()
+# is both in one call for a program that is one group (NAME, SOURCES, LIBS,
+# DEFINES and e2e_add_tests' arguments). A new area is its folder under
+# test/ with one such CMakeLists.txt, plus one add_subdirectory line.
+#
+# A skipped gtest (GTEST_SKIP) is reported by ctest as "Not Run" with its
+# reason, never as a pass (gtest_discover_tests sets SKIP_REGULAR_EXPRESSION).
 
 define_property(GLOBAL PROPERTY E2E_FIXTURES_SETUP BRIEF_DOCS "fixtures set up" FULL_DOCS "e2e fixtures with a setup test")
 define_property(GLOBAL PROPERTY E2E_FIXTURES_REQUIRED BRIEF_DOCS "fixtures required" FULL_DOCS "e2e fixtures some test requires")
@@ -41,15 +46,50 @@ foreach(_line IN LISTS _e2e_findings)
 endforeach()
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${E2E_KNOWN_FINDINGS_FILE}")
 
+function(e2e_add_program)
+  cmake_parse_arguments(P "" "NAME" "SOURCES;LIBS;DEFINES" ${ARGN})
+  if(NOT P_NAME OR NOT P_SOURCES)
+    message(FATAL_ERROR "e2e_add_program: NAME and SOURCES are required (program '${P_NAME}')")
+  endif()
+  add_executable(${P_NAME} ${P_SOURCES})
+  target_link_libraries(${P_NAME} PRIVATE e2e_fixtures GTest::gtest GTest::gmock e2e_gtest_main ${P_LIBS})
+  if(P_DEFINES)
+    target_compile_definitions(${P_NAME} PRIVATE ${P_DEFINES})
+  endif()
+endfunction()
+
 function(e2e_add_suite)
-  cmake_parse_arguments(S "NO_JANITOR;SERIAL" "NAME;AREA;COST;TIMEOUT;LOCK" "SOURCES;TOOLS;BACKENDS;NEEDS;LIBS;DEFINES;SUBSKILL" ${ARGN})
-  foreach(req NAME AREA COST SOURCES)
+  cmake_parse_arguments(S "NO_JANITOR;SERIAL" "NAME;AREA;COST;TIMEOUT;LOCK" "SOURCES;LIBS;DEFINES;TOOLS;BACKENDS;NEEDS;SUBSKILL" ${ARGN})
+  if(S_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "e2e_add_suite(${S_NAME}): unknown arguments '${S_UNPARSED_ARGUMENTS}'")
+  endif()
+  e2e_add_program(NAME ${S_NAME} SOURCES ${S_SOURCES} LIBS ${S_LIBS} DEFINES ${S_DEFINES})
+  set(forward)
+  foreach(option NO_JANITOR SERIAL)
+    if(S_${option})
+      list(APPEND forward ${option})
+    endif()
+  endforeach()
+  foreach(key AREA COST TIMEOUT LOCK TOOLS BACKENDS NEEDS SUBSKILL)
+    if(S_${key})
+      list(APPEND forward ${key} ${S_${key}})
+    endif()
+  endforeach()
+  e2e_add_tests(PROGRAM ${S_NAME} ${forward})
+endfunction()
+
+function(e2e_add_tests)
+  cmake_parse_arguments(S "NO_JANITOR;SERIAL" "PROGRAM;PREFIX;AREA;COST;TIMEOUT;LOCK" "TOOLS;BACKENDS;NEEDS;SUBSKILL" ${ARGN})
+  if(S_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "e2e_add_tests(${S_PROGRAM}): unknown arguments '${S_UNPARSED_ARGUMENTS}'")
+  endif()
+  foreach(req PROGRAM AREA COST)
     if(NOT S_${req})
-      message(FATAL_ERROR "e2e_add_suite: ${req} is required (suite '${S_NAME}')")
+      message(FATAL_ERROR "e2e_add_tests: ${req} is required (program '${S_PROGRAM}', group '${S_PREFIX}')")
     endif()
   endforeach()
   if(NOT S_COST MATCHES "^(quick|long)$")
-    message(FATAL_ERROR "e2e_add_suite(${S_NAME}): COST must be quick or long, got '${S_COST}'")
+    message(FATAL_ERROR "e2e_add_tests(${S_PROGRAM}): COST must be quick or long, got '${S_COST}'")
   endif()
   if(NOT S_TIMEOUT)
     if(S_COST STREQUAL "quick")
@@ -58,12 +98,22 @@ function(e2e_add_suite)
       set(S_TIMEOUT 1800)
     endif()
   endif()
-
-  add_executable(${S_NAME} ${S_SOURCES})
-  target_link_libraries(${S_NAME} PRIVATE e2e_fixtures GTest::gtest GTest::gmock e2e_gtest_main ${S_LIBS})
-  if(S_DEFINES)
-    target_compile_definitions(${S_NAME} PRIVATE ${S_DEFINES})
+  # the group's tests and the pattern a tool adds to it
+  # (gtest's '*' spans '/' and '.': "Local/*/restic_*" is Local/<Suite>.<Test>/restic_...)
+  if(S_PREFIX)
+    string(REPLACE "/" "-" group "${S_PREFIX}")
+    set(all "${S_PREFIX}/*:${S_PREFIX}.*")
+    set(ins "${S_PREFIX}/*/" "${S_PREFIX}.*/")
+  else()
+    set(group "all")
+    set(all "*")
+    set(ins "*/")
   endif()
+  get_property(groups TARGET ${S_PROGRAM} PROPERTY E2E_GROUPS)
+  if(("all" IN_LIST groups) OR (groups AND group STREQUAL "all") OR (group IN_LIST groups))
+    message(FATAL_ERROR "e2e_add_tests(${S_PROGRAM}): a program with more than one group needs a PREFIX per group, each once")
+  endif()
+  set_property(TARGET ${S_PROGRAM} APPEND PROPERTY E2E_GROUPS ${group})
 
   set(labels ${S_AREA} ${S_COST} ${S_NEEDS})
   if(S_SUBSKILL)
@@ -87,23 +137,34 @@ function(e2e_add_suite)
     DISCOVERY_TIMEOUT 30)
   # Labels are a list; gtest_discover_tests flattens list-valued PROPERTIES, so
   # each discovery names its test list and a small include file labels them.
+  set(target ${S_PROGRAM})
   if(S_TOOLS)
     set(tool_patterns "")
     foreach(tool IN LISTS S_TOOLS)
+      set(tool_in "")
+      foreach(in IN LISTS ins)
+        string(APPEND tool_in ":${in}${tool}_*:${in}${tool}")
+      endforeach()
+      string(SUBSTRING "${tool_in}" 1 -1 tool_in)
       if(S_BACKENDS)
         foreach(backend IN LISTS S_BACKENDS)
-          _e2e_discover(${S_NAME} "${tool}_${backend}" "${labels};${tool};${backend}" "*/${tool}_${backend}_*")
+          set(tool_backend "")
+          foreach(in IN LISTS ins)
+            string(APPEND tool_backend ":${in}${tool}_${backend}_*")
+          endforeach()
+          string(SUBSTRING "${tool_backend}" 1 -1 tool_backend)
+          _e2e_discover(${S_PROGRAM} "${group}_${tool}_${backend}" "${labels};${tool};${backend}" "${tool_backend}")
         endforeach()
       else()
-        _e2e_discover(${S_NAME} "${tool}" "${labels};${tool}" "*/${tool}_*:*/${tool}")
+        _e2e_discover(${S_PROGRAM} "${group}_${tool}" "${labels};${tool}" "${tool_in}")
       endif()
-      string(APPEND tool_patterns ":*/${tool}_*:*/${tool}")
+      string(APPEND tool_patterns ":${tool_in}")
     endforeach()
     # tests that name no tool (plain TEST()s in the same file)
     string(SUBSTRING "${tool_patterns}" 1 -1 tool_patterns)
-    _e2e_discover(${S_NAME} "other" "${labels}" "*-${tool_patterns}")
+    _e2e_discover(${S_PROGRAM} "${group}_other" "${labels}" "${all}-${tool_patterns}")
   else()
-    _e2e_discover(${S_NAME} "all" "${labels}" "*")
+    _e2e_discover(${S_PROGRAM} "${group}" "${labels}" "${all}")
   endif()
 endfunction()
 

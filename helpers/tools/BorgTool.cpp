@@ -1,11 +1,39 @@
 // borg 1.4 (scripts/bootstrap pins it from PyPI, in its own venv): archive names carry the label (<label>@<n>), JSON output.
 #include "tools/Drivers.hpp"
+#include "tools/Registry.hpp"
 
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 
 namespace e2e {
+
+class BorgTool : public CliTool {
+public:
+    BorgTool(std::string binary, ToolContext ctx, RepoTarget target);
+    std::string name() const override { return "borg"; }
+    std::string exitMeaning(int code) const override { return code == 1 ? "warning: borg finished with warnings" : code == 2 ? "error" : ""; }
+    Capabilities capabilities() const override;
+    void init(const RepoOptions& opt) override;
+    std::vector<Snapshot> snapshots() override;
+    std::vector<std::string> files(const std::string& id) override;
+    void restore(const std::string& id, const fs::path& dest) override;
+    void check(bool verify_data) override;
+    void forget(const std::string& id) override;
+    void reclaim() override;
+    void unlock() override;
+
+protected:
+    std::map<std::string, std::string> toolEnv() const override;
+    Invocation backupInvocation(const fs::path& source, const std::string& label) override;
+    std::string snapshotIdFrom(const Result& r) override;
+    std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name, const std::string& label) override;
+private:
+    std::string repo() const;
+    int seq_ = 0;
+    std::string pending_;   // the archive name of the backup in flight
+};
+
 
 using json = nlohmann::json;
 
@@ -123,5 +151,7 @@ void BorgTool::check(bool verify_data) {
 void BorgTool::forget(const std::string& id) { step("delete", {"delete", repo() + "::" + id}); }
 void BorgTool::reclaim() { step("compact", {"compact", repo()}); }
 void BorgTool::unlock() { step("break-lock", {"break-lock", repo()}); }
+
+DriverFactory borgDriver() { return driver<BorgTool>(); }
 
 }  // namespace e2e

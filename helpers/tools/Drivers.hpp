@@ -1,6 +1,9 @@
 #pragma once
-// The five drivers. Each maps BackupTool steps to its tool's CLI; facts about
-// each CLI are in shared/reference/ and were confirmed against the real tools.
+// The drivers that scenarios name (vykar's config and variants). Every other
+// driver is declared in its own file, helpers/tools/<Name>Tool.cpp, and known
+// only through the registry (tools/Registry.cpp). Each maps BackupTool steps
+// to its tool's CLI; facts about each CLI are in shared/reference/ and were
+// confirmed against the real tools.
 #include "tools/BackupTool.hpp"
 
 #include <map>
@@ -40,113 +43,6 @@ private:
     fs::path config_;
     std::string sources_;   // a `sources:` section (hooks, command_dumps) for the next backup
     bool encrypted_ = true;
-};
-
-class ResticTool : public CliTool {
-public:
-    ResticTool(std::string binary, ToolContext ctx, RepoTarget target);
-    std::string name() const override { return "restic"; }
-    std::string exitMeaning(int code) const override {
-        return code == 3 ? "some source files could not be read" : code == 130 ? "interrupted" : "";
-    }
-    Capabilities capabilities() const override;
-    void init(const RepoOptions& opt) override;
-    std::vector<Snapshot> snapshots() override;
-    std::vector<std::string> files(const std::string& id) override;
-    void restore(const std::string& id, const fs::path& dest) override;
-    void check(bool verify_data) override;
-    void forget(const std::string& id) override;
-    void reclaim() override;
-    void unlock() override;
-
-protected:
-    std::map<std::string, std::string> toolEnv() const override;
-    Invocation backupInvocation(const fs::path& source, const std::string& label) override;
-    std::string snapshotIdFrom(const Result& r) override;
-    std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name, const std::string& label) override;
-    std::vector<std::string> versionArgs() const override;
-private:
-    std::string repoUrl() const;
-    std::vector<std::string> common() const;
-    std::vector<std::string> args(std::initializer_list<std::string> rest) const;
-};
-
-class RusticTool : public CliTool {
-public:
-    RusticTool(std::string binary, ToolContext ctx, RepoTarget target);
-    std::string name() const override { return "rustic"; }
-    Capabilities capabilities() const override;
-    void init(const RepoOptions& opt) override;
-    std::vector<Snapshot> snapshots() override;
-    std::vector<std::string> files(const std::string& id) override;
-    void restore(const std::string& id, const fs::path& dest) override;
-    void check(bool verify_data) override;
-    void forget(const std::string& id) override;
-    void reclaim() override;
-    void unlock() override;
-    // [backup.hooks] in its profile: rustic runs them with vykar's semantics
-    std::string backupWithHooks(const fs::path& source, const HookSet& hooks, const std::string& label) override;
-
-protected:
-    std::map<std::string, std::string> toolEnv() const override;
-    Invocation backupInvocation(const fs::path& source, const std::string& label) override;
-    std::string snapshotIdFrom(const Result& r) override;
-    std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name, const std::string& label) override;
-private:
-    std::string repoUrl() const;
-    std::vector<std::string> args(std::initializer_list<std::string> rest) const;
-    // The default profile in the test's home: the S3 options (if any) plus `extra`.
-    void writeProfile(const std::string& extra);
-};
-
-class BorgTool : public CliTool {
-public:
-    BorgTool(std::string binary, ToolContext ctx, RepoTarget target);
-    std::string name() const override { return "borg"; }
-    std::string exitMeaning(int code) const override { return code == 1 ? "warning: borg finished with warnings" : code == 2 ? "error" : ""; }
-    Capabilities capabilities() const override;
-    void init(const RepoOptions& opt) override;
-    std::vector<Snapshot> snapshots() override;
-    std::vector<std::string> files(const std::string& id) override;
-    void restore(const std::string& id, const fs::path& dest) override;
-    void check(bool verify_data) override;
-    void forget(const std::string& id) override;
-    void reclaim() override;
-    void unlock() override;
-
-protected:
-    std::map<std::string, std::string> toolEnv() const override;
-    Invocation backupInvocation(const fs::path& source, const std::string& label) override;
-    std::string snapshotIdFrom(const Result& r) override;
-    std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name, const std::string& label) override;
-private:
-    std::string repo() const;
-    int seq_ = 0;
-    std::string pending_;   // the archive name of the backup in flight
-};
-
-class KopiaTool : public CliTool {
-public:
-    KopiaTool(std::string binary, ToolContext ctx, RepoTarget target);
-    std::string name() const override { return "kopia"; }
-    Capabilities capabilities() const override;
-    void init(const RepoOptions& opt) override;
-    std::vector<Snapshot> snapshots() override;
-    std::vector<std::string> files(const std::string& id) override;
-    void restore(const std::string& id, const fs::path& dest) override;
-    void check(bool verify_data) override;
-    void forget(const std::string& id) override;
-    void reclaim() override;
-    void unlock() override;
-
-protected:
-    std::map<std::string, std::string> toolEnv() const override;
-    Invocation backupInvocation(const fs::path& source, const std::string& label) override;
-    std::string snapshotIdFrom(const Result& r) override;
-    std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name, const std::string& label) override;
-private:
-    std::vector<std::string> args(std::initializer_list<std::string> rest) const;
-    fs::path config_;
 };
 
 }  // namespace e2e

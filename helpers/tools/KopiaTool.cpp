@@ -1,10 +1,36 @@
 // kopia (Go module proxy): own --config-file per test, JSON snapshot manifests.
 #include "tools/Drivers.hpp"
+#include "tools/Registry.hpp"
 
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace e2e {
+
+class KopiaTool : public CliTool {
+public:
+    KopiaTool(std::string binary, ToolContext ctx, RepoTarget target);
+    std::string name() const override { return "kopia"; }
+    Capabilities capabilities() const override;
+    void init(const RepoOptions& opt) override;
+    std::vector<Snapshot> snapshots() override;
+    std::vector<std::string> files(const std::string& id) override;
+    void restore(const std::string& id, const fs::path& dest) override;
+    void check(bool verify_data) override;
+    void forget(const std::string& id) override;
+    void reclaim() override;
+    void unlock() override;
+
+protected:
+    std::map<std::string, std::string> toolEnv() const override;
+    Invocation backupInvocation(const fs::path& source, const std::string& label) override;
+    std::string snapshotIdFrom(const Result& r) override;
+    std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name, const std::string& label) override;
+private:
+    std::vector<std::string> args(std::initializer_list<std::string> rest) const;
+    fs::path config_;
+};
+
 
 using json = nlohmann::json;
 
@@ -138,5 +164,7 @@ void KopiaTool::forget(const std::string& id) { step("snapshot-delete", args({"s
 // default maintenance keeps unreferenced data for hours (safety); reclaim now
 void KopiaTool::reclaim() { step("maintenance", args({"maintenance", "run", "--full", "--safety=none"})); }
 void KopiaTool::unlock() {}   // kopia works lock-free
+
+DriverFactory kopiaDriver() { return driver<KopiaTool>(); }
 
 }  // namespace e2e

@@ -1,28 +1,24 @@
 #include "tools/Registry.hpp"
 
-#include "tools/Drivers.hpp"
-
 #include <stdexcept>
 
 namespace e2e {
 
-namespace {
-
-template <class T>
-std::function<std::unique_ptr<BackupTool>(std::string, ToolContext, RepoTarget)> driver() {
-    return [](std::string b, ToolContext c, RepoTarget t) { return std::make_unique<T>(std::move(b), std::move(c), std::move(t)); };
-}
-
-}  // namespace
+// the drivers' factories, each at the end of its helpers/tools/<Name>Tool.cpp
+DriverFactory vykarDriver();
+DriverFactory resticDriver();
+DriverFactory rusticDriver();
+DriverFactory borgDriver();
+DriverFactory kopiaDriver();
 
 // cmake/E2ESuite.cmake reads the tool names from the lines below ({"name", ...): one entry per line.
 const std::vector<ToolInfo>& toolRegistry() {
     static const std::vector<ToolInfo> r{
-        {"vykar", "VYKAR", RestServerKind::OwnServer, "vykar-server", "your PATH (the suite never installs vykar)", driver<VykarTool>()},
-        {"restic", "RESTIC", RestServerKind::ResticRestServer, "", "scripts/bootstrap (Go module proxy, pinned)", driver<ResticTool>()},
-        {"rustic", "RUSTIC", RestServerKind::ResticRestServer, "", "scripts/bootstrap (crates.io, pinned)", driver<RusticTool>()},
-        {"borg", "BORG", RestServerKind::None, "", "scripts/bootstrap (PyPI borgbackup in a venv, pinned)", driver<BorgTool>()},
-        {"kopia", "KOPIA", RestServerKind::None, "", "scripts/bootstrap (Go module proxy, pinned)", driver<KopiaTool>()},
+        {"vykar", "VYKAR", RestServerKind::OwnServer, "vykar-server", "your PATH (the suite never installs vykar)", vykarDriver()},
+        {"restic", "RESTIC", RestServerKind::ResticRestServer, "", "scripts/bootstrap (Go module proxy, pinned)", resticDriver()},
+        {"rustic", "RUSTIC", RestServerKind::ResticRestServer, "", "scripts/bootstrap (crates.io, pinned)", rusticDriver()},
+        {"borg", "BORG", RestServerKind::None, "", "scripts/bootstrap (PyPI borgbackup in a venv, pinned)", borgDriver()},
+        {"kopia", "KOPIA", RestServerKind::None, "", "scripts/bootstrap (Go module proxy, pinned)", kopiaDriver()},
     };
     return r;
 }

@@ -15,13 +15,22 @@ namespace e2e {
 
 enum class RestServerKind { None, ResticRestServer, OwnServer };
 
+using DriverFactory = std::function<std::unique_ptr<BackupTool>(std::string binary, ToolContext ctx, RepoTarget target)>;
+
+// A driver's factory: `DriverFactory resticDriver() { return driver<ResticTool>(); }`
+// at the end of helpers/tools/ResticTool.cpp, named in its registry entry.
+template <class T>
+DriverFactory driver() {
+    return [](std::string b, ToolContext c, RepoTarget t) { return std::make_unique<T>(std::move(b), std::move(c), std::move(t)); };
+}
+
 struct ToolInfo {
     std::string name;
     std::string env_stem;                 // VYKAR: E2E_VYKAR_BIN, E2E_VYKAR_SERVER_BIN
     RestServerKind rest_server = RestServerKind::None;
     std::string server_program;           // the tool's own server (OwnServer), e.g. vykar-server
     std::string comes_from;               // for hints: who installs it
-    std::function<std::unique_ptr<BackupTool>(std::string binary, ToolContext ctx, RepoTarget target)> make;
+    DriverFactory make;
 };
 
 const std::vector<ToolInfo>& toolRegistry();

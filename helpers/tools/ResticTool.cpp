@@ -1,11 +1,42 @@
 // restic 0.17+ (scripts/bootstrap pins 0.18 from the Go module proxy): JSON output for
 // backup, snapshots and ls; --stdin-from-command for dumps.
 #include "tools/Drivers.hpp"
+#include "tools/Registry.hpp"
 
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace e2e {
+
+class ResticTool : public CliTool {
+public:
+    ResticTool(std::string binary, ToolContext ctx, RepoTarget target);
+    std::string name() const override { return "restic"; }
+    std::string exitMeaning(int code) const override {
+        return code == 3 ? "some source files could not be read" : code == 130 ? "interrupted" : "";
+    }
+    Capabilities capabilities() const override;
+    void init(const RepoOptions& opt) override;
+    std::vector<Snapshot> snapshots() override;
+    std::vector<std::string> files(const std::string& id) override;
+    void restore(const std::string& id, const fs::path& dest) override;
+    void check(bool verify_data) override;
+    void forget(const std::string& id) override;
+    void reclaim() override;
+    void unlock() override;
+
+protected:
+    std::map<std::string, std::string> toolEnv() const override;
+    Invocation backupInvocation(const fs::path& source, const std::string& label) override;
+    std::string snapshotIdFrom(const Result& r) override;
+    std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name, const std::string& label) override;
+    std::vector<std::string> versionArgs() const override;
+private:
+    std::string repoUrl() const;
+    std::vector<std::string> common() const;
+    std::vector<std::string> args(std::initializer_list<std::string> rest) const;
+};
+
 
 using json = nlohmann::json;
 
@@ -138,5 +169,7 @@ void ResticTool::reclaim() { step("prune", args({"prune"})); }
 void ResticTool::unlock() { step("unlock", args({"unlock"})); }
 
 std::vector<std::string> ResticTool::versionArgs() const { return {"version"}; }
+
+DriverFactory resticDriver() { return driver<ResticTool>(); }
 
 }  // namespace e2e

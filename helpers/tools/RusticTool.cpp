@@ -1,5 +1,6 @@
 // rustic (crates.io rustic-rs): restic-format repositories, its own CLI.
 #include "tools/Drivers.hpp"
+#include "tools/Registry.hpp"
 #include "text/Text.hpp"
 
 #include <nlohmann/json.hpp>
@@ -9,6 +10,35 @@
 #include <tuple>
 
 namespace e2e {
+
+class RusticTool : public CliTool {
+public:
+    RusticTool(std::string binary, ToolContext ctx, RepoTarget target);
+    std::string name() const override { return "rustic"; }
+    Capabilities capabilities() const override;
+    void init(const RepoOptions& opt) override;
+    std::vector<Snapshot> snapshots() override;
+    std::vector<std::string> files(const std::string& id) override;
+    void restore(const std::string& id, const fs::path& dest) override;
+    void check(bool verify_data) override;
+    void forget(const std::string& id) override;
+    void reclaim() override;
+    void unlock() override;
+    // [backup.hooks] in its profile: rustic runs them with vykar's semantics
+    std::string backupWithHooks(const fs::path& source, const HookSet& hooks, const std::string& label) override;
+
+protected:
+    std::map<std::string, std::string> toolEnv() const override;
+    Invocation backupInvocation(const fs::path& source, const std::string& label) override;
+    std::string snapshotIdFrom(const Result& r) override;
+    std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name, const std::string& label) override;
+private:
+    std::string repoUrl() const;
+    std::vector<std::string> args(std::initializer_list<std::string> rest) const;
+    // The default profile in the test's home: the S3 options (if any) plus `extra`.
+    void writeProfile(const std::string& extra);
+};
+
 
 using json = nlohmann::json;
 
@@ -178,5 +208,7 @@ void RusticTool::forget(const std::string& id) { step("forget", args({"forget", 
 // rustic keeps packs marked for deletion for a while by default; reclaim now.
 void RusticTool::reclaim() { step("prune", args({"prune", "--instant-delete"})); }
 void RusticTool::unlock() {}   // rustic works lock-free: nothing to break
+
+DriverFactory rusticDriver() { return driver<RusticTool>(); }
 
 }  // namespace e2e

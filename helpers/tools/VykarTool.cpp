@@ -1,6 +1,7 @@
 // vykar: the suite renders its YAML config per test and passes it explicitly;
 // snapshot ids come from "Snapshot created: <id>", `list` is a human table.
 #include "tools/Drivers.hpp"
+#include "tools/Registry.hpp"
 #include "text/Text.hpp"
 
 #include <fstream>
@@ -203,5 +204,7 @@ void VykarTool::check(bool verify_data) {
 void VykarTool::forget(const std::string& id) { step("snapshot-delete", args({"snapshot", "delete", id})); }
 void VykarTool::reclaim() { step("compact", args({"compact"})); }
 void VykarTool::unlock() { step("break-lock", args({"break-lock"})); }
+
+DriverFactory vykarDriver() { return driver<VykarTool>(); }
 
 }  // namespace e2e

@@ -1,7 +1,8 @@
 // backends/<kind>: every installed tool through the whole round trip (see
-// test/common/RoundTrip.hpp) on one backend. Built once per backend
-// (E2E_BACKEND = local, rest, s3, sftp) so each gets its own ctest label;
-// local also runs local-none (encryption off) where the tool has such a mode.
+// test/common/RoundTrip.hpp) on each backend (local, rest, s3, sftp), one
+// instantiation per backend (Local/, Rest/, S3/, Sftp/) so that each gets its
+// own ctest label; local also runs local-none (encryption off) where the tool
+// has such a mode.
 #include "RoundTrip.hpp"
 #include "ScenarioTest.hpp"
 #include "backends/Backend.hpp"
@@ -10,23 +11,18 @@
 
 #include <gtest/gtest.h>
 
-#if !defined(E2E_BACKEND) || !defined(E2E_INSTANCE)
-#error "E2E_BACKEND must name the backend (local, rest, s3, sftp) and E2E_INSTANCE its test prefix"
-#endif
-
 using namespace e2e;
 
 namespace {
 
-const std::string kBackend = E2E_BACKEND;
-
 struct Case {
+    std::string backend;
     std::string tool;
     bool encrypted;
     std::string variant{};   // a named tool variant beside the default row
 };
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.tool << (c.variant.empty() ? "" : "-" + c.variant) << (c.encrypted ? "/encrypted" : "/none"); }
+void PrintTo(const Case& c, std::ostream* os) { *os << c.backend << "/" << c.tool << (c.variant.empty() ? "" : "-" + c.variant) << (c.encrypted ? "/encrypted" : "/none"); }
 
 class BackendScenario : public ScenarioTestP<Case> {
 protected:
@@ -35,23 +31,24 @@ protected:
 
 TEST_P(BackendScenario, RoundTrip) {
     const Case& c = GetParam();
+    const std::string& backend = c.backend;
     PreludeOptions po;
-    po.backend = kBackend;
+    po.backend = backend;
     po.variant = c.variant;
     po.not_applicable = [&](const Capabilities& caps) { return !c.encrypted && !caps.no_encryption ? caps.no_encryption_reason : std::string(); };
     ToolOnBackend t;
     if (!prepare(t, c.tool, po)) return;
-    ws().report().set("backend", kBackend + (c.encrypted ? "" : "-none"));
+    ws().report().set("backend", backend + (c.encrypted ? "" : "-none"));
 
     RoundTripOptions opt;
     opt.external = t.backend->external();
     opt.encrypted = c.encrypted;
-    opt.backend = kBackend + (c.encrypted ? "" : "-none");
+    opt.backend = backend + (c.encrypted ? "" : "-none");
     opt.repo_bytes = [&] { return t.backend->usedBytes(); };
     opt.probe = [&] { return t.backend->probe(); };
     bool ok = runRoundTrip(ws(), *t.tool, opt);
     ws().report().set("server", t.backend->facts());   // again: server-side request counts after the run
-    if (kBackend == "s3" && c.tool == "vykar" && ok && !t.backend->external()) {
+    if (backend == "s3" && c.tool == "vykar" && ok && !t.backend->external()) {
         // vykar uploads packs over 16 MiB in parts: the 64 MiB file must have taken that path
         Verdicts v(ws());
         v.layer("multipart", [&] {
@@ -64,25 +61,30 @@ TEST_P(BackendScenario, RoundTrip) {
         });
     }
     if (auto* v = dynamic_cast<VykarTool*>(t.tool.get())) ws().keepConfig(v->configPath());
-    if (ws().report().layerStatus() == Status::Blocked) endAs(Status::Blocked, "the external " + kBackend + " endpoint timed out: " + ws().report().firstFailedLayer()->detail);
+    if (ws().report().layerStatus() == Status::Blocked) endAs(Status::Blocked, "the external " + backend + " endpoint timed out: " + ws().report().firstFailedLayer()->detail);
 }
 
-std::vector<Case> cases() {
+std::vector<Case> cases(const std::string& backend) {
     std::vector<Case> v;
     for (const auto& t : knownTools()) {
-        v.push_back({t, true});
-        if (kBackend == "local") v.push_back({t, false});
+        v.push_back({backend, t, true});
+        if (backend == "local") v.push_back({backend, t, false});
     }
     // vykar 0.19.1 skips a non-UTF-8 name when its backup runs more than one
     // thread (its default): the default rows keep that verdict, this variant
     // proves the rest of its behaviour on the full corpus (documented setting)
-    v.push_back({"vykar", true, "threads1"});
+    v.push_back({backend, "vykar", true, "threads1"});
     return v;
 }
 
-// the instance name carries the backend, so test names are unique across suites
-INSTANTIATE_TEST_SUITE_P(E2E_INSTANCE, BackendScenario, ::testing::ValuesIn(cases()), [](const auto& p) {
+std::string caseName(const ::testing::TestParamInfo<Case>& p) {
     return p.param.tool + (p.param.variant.empty() ? "" : "_" + p.param.variant) + (p.param.encrypted ? "_encrypted" : "_none");
-});
+}
+
+// the instance name carries the backend (test/backends/CMakeLists.txt labels by it)
+INSTANTIATE_TEST_SUITE_P(Local, BackendScenario, ::testing::ValuesIn(cases("local")), caseName);
+INSTANTIATE_TEST_SUITE_P(Rest, BackendScenario, ::testing::ValuesIn(cases("rest")), caseName);
+INSTANTIATE_TEST_SUITE_P(S3, BackendScenario, ::testing::ValuesIn(cases("s3")), caseName);
+INSTANTIATE_TEST_SUITE_P(Sftp, BackendScenario, ::testing::ValuesIn(cases("sftp")), caseName);
 
 }  // namespace

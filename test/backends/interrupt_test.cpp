@@ -1,5 +1,6 @@
 // backends/interrupt: a backup killed mid-way (the client, or the server) must
-// resume into a complete, restorable snapshot. Built once per backend.
+// resume into a complete, restorable snapshot, on each backend (one
+// instantiation per backend: InterruptLocal/, InterruptRest/, ...).
 //   client mode: SIGTERM once the repository visibly grows, SIGKILL after 2 s
 //   server mode: kill rest-server / MinIO mid-backup, restart it on the same data
 // Then: resume, list, files, restore + compare, the tool's check. A stale lock
@@ -18,24 +19,19 @@
 #include <gtest/gtest.h>
 #include <thread>
 
-#if !defined(E2E_BACKEND) || !defined(E2E_INSTANCE)
-#error "E2E_BACKEND must name the backend (local, rest, s3, sftp) and E2E_INSTANCE its test prefix"
-#endif
-
 using namespace e2e;
 using namespace std::chrono_literals;
 
 namespace {
 
-const std::string kBackend = E2E_BACKEND;
-
 struct Case {
+    std::string backend;
     std::string tool;
     std::string mode;                   // client | server
     std::string fault{}, caught_by{};   // self-test: a faulty wrapper, and the layer that must catch it
 };
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.tool << "/" << c.mode << (c.fault.empty() ? "" : "/" + c.fault); }
+void PrintTo(const Case& c, std::ostream* os) { *os << c.backend << "/" << c.tool << "/" << c.mode << (c.fault.empty() ? "" : "/" + c.fault); }
 
 // Self-test: every backup after the interrupted one claims success but leaves
 // out the data the interrupted one was writing (the big binary files).
@@ -72,7 +68,7 @@ protected:
 TEST_P(InterruptScenario, ResumeAfterKill) {
     const Case& c = GetParam();
     PreludeOptions po;
-    po.backend = kBackend;
+    po.backend = c.backend;
     if (!c.fault.empty()) {
         ws().report().expectFault(c.tool + " " + c.fault, c.caught_by);
         po.wrap = [&](const fs::path& real) { return writeFaultyWrapper(ws().work(), c.tool, real, c.fault, kResumeLosesData); };
@@ -85,7 +81,7 @@ TEST_P(InterruptScenario, ResumeAfterKill) {
     Row row;
     // the run's interrupt.tsv is rolled up from this fact and the report's final status
     auto rowFact = [&] {
-        ws.report().set("interrupt_row", {{"backend", kBackend}, {"mode", c.mode}, {"interrupt_rc", row.interrupt_rc}, {"resume_rc", row.resume_rc},
+        ws.report().set("interrupt_row", {{"backend", c.backend}, {"mode", c.mode}, {"interrupt_rc", row.interrupt_rc}, {"resume_rc", row.resume_rc},
                                           {"snapshot_id", row.snapshot_id}, {"log_dir", ws.logs().string()}});
     };
     rowFact();
@@ -126,7 +122,7 @@ TEST_P(InterruptScenario, ResumeAfterKill) {
                 else if (r.ok()) d << " (it handled SIGTERM and ended cleanly)";
             } else {
                 Service* srv = backend->server();
-                if (!srv) throw VerdictFailure("no managed server to kill on " + kBackend);
+                if (!srv) throw VerdictFailure("no managed server to kill on " + c.backend);
                 srv->kill();
                 d << srv->name() << " killed at +" << humanBytes(seen - base) << "; ";
                 srv->start();   // same data dir, same port
@@ -186,20 +182,27 @@ TEST_P(InterruptScenario, ResumeAfterKill) {
     rowFact();
 }
 
-std::vector<Case> cases() {
+std::vector<Case> cases(const std::string& backend) {
     std::vector<Case> v;
-#ifdef E2E_SELFTEST
-    v.push_back({"restic", "client", "resume_loses_data", "files"});
-    return v;
-#endif
     for (const auto& t : knownTools()) {
-        v.push_back({t, "client"});
-        if (kBackend == "rest" || kBackend == "s3") v.push_back({t, "server"});
+        v.push_back({backend, t, "client"});
+        if (backend == "rest" || backend == "s3") v.push_back({backend, t, "server"});
     }
     return v;
 }
 
-INSTANTIATE_TEST_SUITE_P(E2E_INSTANCE, InterruptScenario, ::testing::ValuesIn(cases()),
-                         [](const auto& p) { return p.param.tool + "_" + p.param.mode + (p.param.fault.empty() ? "" : "_" + p.param.fault); });
+std::string caseName(const ::testing::TestParamInfo<Case>& p) {
+    return p.param.tool + "_" + p.param.mode + (p.param.fault.empty() ? "" : "_" + p.param.fault);
+}
+
+INSTANTIATE_TEST_SUITE_P(InterruptLocal, InterruptScenario, ::testing::ValuesIn(cases("local")), caseName);
+INSTANTIATE_TEST_SUITE_P(InterruptRest, InterruptScenario, ::testing::ValuesIn(cases("rest")), caseName);
+INSTANTIATE_TEST_SUITE_P(InterruptS3, InterruptScenario, ::testing::ValuesIn(cases("s3")), caseName);
+INSTANTIATE_TEST_SUITE_P(InterruptSftp, InterruptScenario, ::testing::ValuesIn(cases("sftp")), caseName);
+
+// Self-test of the scenario (labelled selftest): a tool that claims success on
+// resume but lost the interrupted data must be caught by the file list.
+INSTANTIATE_TEST_SUITE_P(InterruptFaults, InterruptScenario,
+                         ::testing::Values(Case{"local", "restic", "client", "resume_loses_data", "files"}), caseName);
 
 }  // namespace

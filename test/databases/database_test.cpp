@@ -1,7 +1,8 @@
 // databases/<db>: a database seeded with random rows through its bulk path,
 // dumped by the recipe, backed up, restored, loaded into a fresh database and
 // compared with the source: per-table counts and a digest of every row,
-// whose first rows must be non-trivial content. Built once per database (E2E_DATABASE).
+// whose first rows must be non-trivial content. One instantiation per database
+// (Postgres/, Mariadb/, Mongodb/): test/databases/CMakeLists.txt labels by it.
 //
 // Variant A (hooks): before = create a temp dir and dump into it, after =
 // remove it; vykar runs the hooks itself, for the others the suite runs the
@@ -15,6 +16,7 @@
 #include "ScenarioTest.hpp"
 #include "RoundTrip.hpp"
 #include "backends/Backend.hpp"
+#include "SeededDb.hpp"
 #include "databases/DbKit.hpp"
 #include "services/Servers.hpp"
 #include "text/Text.hpp"
@@ -27,18 +29,16 @@ using namespace e2e;
 
 namespace {
 
-const std::string kDatabase = E2E_DATABASE;
-
 struct Case {
-    std::string tool, backend, variant;   // variant: hooks | command | dumpfails | hookfails | dbdown
+    std::string database, tool, backend, variant;   // variant: hooks | command | dumpfails | hookfails | dbdown
 };
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.tool << "/" << c.backend << "/" << c.variant; }
+void PrintTo(const Case& c, std::ostream* os) { *os << c.database << "/" << c.tool << "/" << c.backend << "/" << c.variant; }
 
-std::vector<Case> cases(const std::vector<std::pair<std::string, std::string>>& runs) {
+std::vector<Case> cases(const std::string& database, const std::vector<std::pair<std::string, std::string>>& runs) {
     std::vector<Case> all;
     for (const auto& tool : knownTools())
-        for (const auto& [backend, variant] : runs) all.push_back({tool, backend, variant});
+        for (const auto& [backend, variant] : runs) all.push_back({database, tool, backend, variant});
     return all;
 }
 
@@ -61,7 +61,7 @@ protected:
     bool setUpTool(ToolOnBackend& t) {
         const Case& c = GetParam();
         ws().report().set("variant", c.variant);
-        ws().report().set("database", kDatabase);
+        ws().report().set("database", c.database);
         PreludeOptions po;
         po.backend = c.backend;
         po.not_applicable = [&](const Capabilities& caps) { return notApplicable(c, caps); };
@@ -78,7 +78,7 @@ protected:
 
 TEST_P(DbMachinery, DumpAndLoadKeepEveryRow) {
     Verdicts v(ws());
-    SeededDb db(kDatabase, ws(), v);
+    SeededDb db(GetParam(), ws(), v);
     const fs::path dump = ws().work() / db.kit().artifactName();
     v.layer("dump", [&] {
         Command c{.argv = {"sh", "-c", shellQuote(db.kit().dumpScript().string()) + " > " + shellQuote(dump.string())}};
@@ -98,7 +98,7 @@ TEST_P(DbMachinery, DumpAndLoadKeepEveryRow) {
 TEST_P(DbMachinery, FingerprintSeesOneChangedByte) {
     Workspace& ws = this->ws();
     Verdicts v(ws);
-    SeededDb db(kDatabase, ws, v);
+    SeededDb db(GetParam(), ws, v);
     constexpr std::uint64_t kRow = 50;
     for (const std::string table : kSeedTables)
         v.layer("flip-" + table, [&] {
@@ -119,7 +119,7 @@ TEST_P(DbMachinery, FingerprintSeesOneChangedByte) {
 TEST_P(DbMachinery, FingerprintTellsNullFromEmpty) {
     Workspace& ws = this->ws();
     Verdicts v(ws);
-    SeededDb db(kDatabase, ws, v);
+    SeededDb db(GetParam(), ws, v);
     std::string empty;
     v.layer("empty-notes", [&] {
         db.kit().setCustomerNotes("app", 50, "");
@@ -135,7 +135,10 @@ TEST_P(DbMachinery, FingerprintTellsNullFromEmpty) {
     EXPECT_TRUE(v.ok()) << v.failedLayer() << ": " << v.firstFailure();
 }
 
-INSTANTIATE_TEST_SUITE_P(E2E_INSTANCE, DbMachinery, ::testing::Values(kDatabase), [](const auto& p) { return p.param; });
+std::string dbName(const ::testing::TestParamInfo<std::string>& p) { return p.param; }
+INSTANTIATE_TEST_SUITE_P(Postgres, DbMachinery, ::testing::Values("postgres"), dbName);
+INSTANTIATE_TEST_SUITE_P(Mariadb, DbMachinery, ::testing::Values("mariadb"), dbName);
+INSTANTIATE_TEST_SUITE_P(Mongodb, DbMachinery, ::testing::Values("mongodb"), dbName);
 
 // ---- round trips: variant A (hooks) and B (command dumps) ----
 
@@ -146,7 +149,7 @@ TEST_P(DbRoundTrip, DumpBackupRestoreLoad) {
     ToolOnBackend t;
     if (!setUpTool(t)) return;
     Verdicts v(ws());
-    SeededDb db(kDatabase, ws(), v);
+    SeededDb db(c.database, ws(), v);
     DbKit& kit = db.kit();
     const std::string artifact = kit.artifactName();
     const fs::path dumpdir = ws().work() / "dump-dir";
@@ -164,11 +167,11 @@ TEST_P(DbRoundTrip, DumpBackupRestoreLoad) {
             in_snapshot = artifact;
             // the source dir must exist when a tool reads its config; the before hook fills it
             if (t.caps.native_hooks) fs::create_directories(dumpdir);
-            HookedBackup b = backupWithRecipeHooks(ws(), *t.tool, t.caps, dumpdir, h, "db-" + kDatabase);
+            HookedBackup b = backupWithRecipeHooks(ws(), *t.tool, t.caps, dumpdir, h, "db-" + c.database);
             id = b.id;
             return "snapshot " + id + (b.native ? " (" + c.tool + " ran the hooks)" : " (the suite ran the hooks around " + c.tool + ")");
         }
-        DumpBackup b = backupDump(ws(), *t.tool, t.caps, kit.dumpScript(), artifact, "db-" + kDatabase);
+        DumpBackup b = backupDump(ws(), *t.tool, t.caps, kit.dumpScript(), artifact, "db-" + c.database);
         id = b.id;
         in_snapshot = t.tool->commandOutputPath(artifact);
         return "snapshot " + id + ": " + b.how;
@@ -200,9 +203,13 @@ TEST_P(DbRoundTrip, DumpBackupRestoreLoad) {
     ws().report().set("server", t.backend->facts());
 }
 
-INSTANTIATE_TEST_SUITE_P(E2E_INSTANCE, DbRoundTrip,
-                         ::testing::ValuesIn(cases({{"local", "hooks"}, {"local", "command"}, {"rest", "command"}, {"s3", "hooks"}, {"sftp", "command"}})),
-                         caseName);
+// variant A and B on local, one variant on each remote backend
+std::vector<Case> roundTrips(const std::string& database) {
+    return cases(database, {{"local", "hooks"}, {"local", "command"}, {"rest", "command"}, {"s3", "hooks"}, {"sftp", "command"}});
+}
+INSTANTIATE_TEST_SUITE_P(Postgres, DbRoundTrip, ::testing::ValuesIn(roundTrips("postgres")), caseName);
+INSTANTIATE_TEST_SUITE_P(Mariadb, DbRoundTrip, ::testing::ValuesIn(roundTrips("mariadb")), caseName);
+INSTANTIATE_TEST_SUITE_P(Mongodb, DbRoundTrip, ::testing::ValuesIn(roundTrips("mongodb")), caseName);
 
 // ---- failure cases ----
 
@@ -216,7 +223,7 @@ TEST_P(DbFailure, BackupFailsWithoutSnapshot) {
     ToolOnBackend t;
     if (!setUpTool(t)) return;
     Verdicts v(ws());
-    auto kit = DbKit::make(kDatabase, ws());
+    auto kit = DbKit::make(c.database, ws());
     v.layer("server", [&] {
         kit->start();
         kit->seed(2ull << 20, ws().seed());   // a small real database: the dump has something to stream
@@ -240,10 +247,10 @@ TEST_P(DbFailure, BackupFailsWithoutSnapshot) {
     v.layer("backup-fails", [&] {
         try {
             if (c.variant == "dumpfails") {
-                t.tool->backupCommandOutput(failing, kit->artifactName(), "db-" + kDatabase);
+                t.tool->backupCommandOutput(failing, kit->artifactName(), "db-" + c.database);
             } else if (c.variant == "dbdown") {
                 kit->server().stop();
-                t.tool->backupCommandOutput(kit->dumpScript(), kit->artifactName(), "db-" + kDatabase);
+                t.tool->backupCommandOutput(kit->dumpScript(), kit->artifactName(), "db-" + c.database);
             } else {   // hookfails: the tool runs the hooks
                 const fs::path dumpdir = ws().work() / "dump-dir";
                 fs::create_directories(dumpdir);
@@ -253,7 +260,7 @@ TEST_P(DbFailure, BackupFailsWithoutSnapshot) {
                 h.after = "touch " + shellQuote((markers / "after").string());
                 h.failed = "touch " + shellQuote((markers / "failed").string());
                 h.finally = "touch " + shellQuote((markers / "finally").string()) + "; rm -rf " + shellQuote(dumpdir.string());
-                t.tool->backupWithHooks(dumpdir, h, "db-" + kDatabase);
+                t.tool->backupWithHooks(dumpdir, h, "db-" + c.database);
             }
         } catch (const ToolError& e) {
             if (e.timedOut()) throw VerdictFailure(std::string("the backup hung instead of failing: ") + e.what());
@@ -292,6 +299,9 @@ TEST_P(DbFailure, BackupFailsWithoutSnapshot) {
         });
 }
 
-INSTANTIATE_TEST_SUITE_P(E2E_INSTANCE, DbFailure, ::testing::ValuesIn(cases({{"local", "dumpfails"}, {"local", "hookfails"}, {"local", "dbdown"}})), caseName);
+std::vector<Case> failures(const std::string& database) { return cases(database, {{"local", "dumpfails"}, {"local", "hookfails"}, {"local", "dbdown"}}); }
+INSTANTIATE_TEST_SUITE_P(Postgres, DbFailure, ::testing::ValuesIn(failures("postgres")), caseName);
+INSTANTIATE_TEST_SUITE_P(Mariadb, DbFailure, ::testing::ValuesIn(failures("mariadb")), caseName);
+INSTANTIATE_TEST_SUITE_P(Mongodb, DbFailure, ::testing::ValuesIn(failures("mongodb")), caseName);
 
 }  // namespace

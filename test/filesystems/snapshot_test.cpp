@@ -1,6 +1,6 @@
 // filesystems/<fs>: back up a filesystem snapshot with the recipe's hooks, on
 // a btrfs or ZFS volume the suite makes on a loop image (safety gate first).
-// Built once per filesystem (E2E_FS).
+// One instantiation per filesystem (Btrfs/, Zfs/).
 //   roundtrip:  200 small files + the profile's corpus in the live data; before
 //               = take a read-only snapshot, after = delete it; the tool backs
 //               up the snapshot. Backup ok, listed under its label, files
@@ -14,9 +14,9 @@
 //               snapshot is detected and reported (and cleaned up by the suite).
 // vykar and rustic run the hooks themselves; for the other tools the suite
 // runs the same commands around them with vykar's semantics (the report says
-// which). Built with E2E_SELFTEST, the cases are faults the scenario must
-// catch instead: a tool that ignores its hooks, an after hook that leaves its
-// snapshot behind.
+// which). The self-test instantiation (HookFaults/, labelled selftest) runs
+// faults the scenario must catch instead: a tool that ignores its hooks, an
+// after hook that leaves its snapshot behind.
 #include "FaultyTool.hpp"
 #include "Hooks.hpp"
 #include "RoundTrip.hpp"
@@ -33,14 +33,12 @@ using namespace e2e;
 
 namespace {
 
-const std::string kFs = E2E_FS;
-
 struct Case {
-    std::string tool, what;
+    std::string fs, tool, what;
     std::string fault{}, caught_by{};   // self-test: the fault, and the layer that must catch it
 };
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.tool << "/" << c.what << (c.fault.empty() ? "" : "/" + c.fault); }
+void PrintTo(const Case& c, std::ostream* os) { *os << c.fs << "/" << c.tool << "/" << c.what << (c.fault.empty() ? "" : "/" + c.fault); }
 
 // Self-test faults. hooks_ignored: the tool runs without its hooks (rustic
 // without its profile, vykar with the hooks cut from its config).
@@ -50,15 +48,17 @@ const std::map<std::string, std::string> kIgnoreHooks = {
               "    grep -vE '^    hooks:$|^      (before|after|failed|finally):' \"$a\" > \"$a.nohooks\" && mv \"$a.nohooks\" \"$a\"\n  fi\n  prev=$a\ndone\n"
               "exec \"$real\" \"$@\"\n"}};
 
-std::vector<Case> cases() {
+std::vector<Case> cases(const std::string& fs) {
     std::vector<Case> all;
-#ifdef E2E_SELFTEST
-    for (const auto& [tool, script] : kIgnoreHooks) all.push_back({tool, "roundtrip", "hooks_ignored", "backup"});
-    for (const char* tool : {"restic", "rustic"}) all.push_back({tool, "roundtrip", "leaky_after_hook", "hook-removed-snapshot"});
-#else
     for (const auto& tool : knownTools())
-        for (const char* w : {"roundtrip", "churn", "exists", "nosnapdir", "afterfails"}) all.push_back({tool, w});
-#endif
+        for (const char* w : {"roundtrip", "churn", "exists", "nosnapdir", "afterfails"}) all.push_back({fs, tool, w});
+    return all;
+}
+
+std::vector<Case> faultCases() {
+    std::vector<Case> all;
+    for (const auto& [tool, script] : kIgnoreHooks) all.push_back({"btrfs", tool, "roundtrip", "hooks_ignored", "backup"});
+    for (const char* tool : {"restic", "rustic"}) all.push_back({"btrfs", tool, "roundtrip", "leaky_after_hook", "hook-removed-snapshot"});
     return all;
 }
 
@@ -88,7 +88,7 @@ protected:
 
 TEST_P(FsSnapshot, Recipe) {
     const Case& c = GetParam();
-    ws().report().set("filesystem", kFs);
+    ws().report().set("filesystem", c.fs);
     ws().report().set("case", c.what);
     // a self-test: the scenario's failure at the right layer (and only there) is the pass
     if (!c.fault.empty()) ws().report().expectFault(c.tool + " " + c.fault, c.caught_by);
@@ -105,13 +105,13 @@ TEST_P(FsSnapshot, Recipe) {
     std::unique_ptr<SnapshotVolume> vol;
     const bool with_corpus = c.fault.empty() && (c.what == "roundtrip" || c.what == "churn");
     if (!v.layer("volume", [&] {
-            vol = SnapshotVolume::make(kFs, ws, imageBytes(with_corpus));
+            vol = SnapshotVolume::make(c.fs, ws, imageBytes(with_corpus));
             ws.report().set("volume", vol->describe());
             ws.report().set("snapshot_source", vol->sourceNote());
             return vol->describe() + "; the tool reads " + vol->sourceNote();
         }))
         return;
-    if (c.what == "nosnapdir" && kFs == "zfs" && vol->breakSnapshotParent().empty())
+    if (c.what == "nosnapdir" && c.fs == "zfs" && vol->breakSnapshotParent().empty())
         return endAs(Status::NotApplicable, "kernel ZFS reads snapshots under .zfs/snapshot: there is no snapshot dir of the recipe's to take away");
 
     ScenarioSteps steps(ws, *tool, v);
@@ -124,7 +124,7 @@ TEST_P(FsSnapshot, Recipe) {
     steps.init(true);
 
     const std::string name = "e2e-" + c.what;
-    const std::string label = "fs-" + kFs;
+    const std::string label = "fs-" + c.fs;
     const fs::path source = vol->snapshotSource(name);
     const fs::path reference = ws.work() / "snapshot-copy";
     const fs::path markers = ws.work() / "markers";
@@ -258,8 +258,11 @@ TEST_P(FsSnapshot, Recipe) {
     steps.restoreAndCompare(id);
 }
 
-INSTANTIATE_TEST_SUITE_P(E2E_INSTANCE, FsSnapshot, ::testing::ValuesIn(cases()), [](const auto& p) {
-    return p.param.tool + "_" + (p.param.fault.empty() ? p.param.what : p.param.fault);
-});
+std::string caseName(const ::testing::TestParamInfo<Case>& p) { return p.param.tool + "_" + (p.param.fault.empty() ? p.param.what : p.param.fault); }
+
+INSTANTIATE_TEST_SUITE_P(Btrfs, FsSnapshot, ::testing::ValuesIn(cases("btrfs")), caseName);
+INSTANTIATE_TEST_SUITE_P(Zfs, FsSnapshot, ::testing::ValuesIn(cases("zfs")), caseName);
+// the scenario's self-test (test/filesystems/CMakeLists.txt labels it selftest)
+INSTANTIATE_TEST_SUITE_P(HookFaults, FsSnapshot, ::testing::ValuesIn(faultCases()), caseName);
 
 }  // namespace

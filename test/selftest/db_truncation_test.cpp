@@ -11,6 +11,7 @@
 #include "FaultyTool.hpp"
 #include "ScenarioTest.hpp"
 #include "config/Settings.hpp"
+#include "SeededDb.hpp"
 #include "databases/DbKit.hpp"
 #include "tools/Drivers.hpp"
 
