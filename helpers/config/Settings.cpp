@@ -218,7 +218,7 @@ Config parseConfig(const std::string& yaml, const std::string& origin) {
                           ": not valid YAML: " + e.msg + ". Fix: check indentation and quoting on that line");
     }
     if (root.IsNull()) return c;
-    onlyKeys(origin, root, "", {"profile", "runtime_dir", "digest", "corpus_skip", "tools", "repositories", "corpus", "timeouts", "filesystems"});
+    onlyKeys(origin, root, "", {"profile", "runtime_dir", "digest", "corpus_skip", "tools", "repositories", "corpus", "timeouts", "filesystems", "benchmarks"});
 
     if (auto n = root["profile"]) c.profile = parseProfile(str(origin, n, "profile"), origin, n, "profile");
     if (auto n = root["digest"]) c.digest = parseDigest(str(origin, n, "digest"), origin, n);
@@ -235,6 +235,25 @@ Config parseConfig(const std::string& yaml, const std::string& origin) {
             if (d.is_relative() || d.string().rfind("/dev/", 0) != 0)
                 fail(origin, n, "filesystems.device", "'" + d.string() + "' is not a device path", "name a block device such as /dev/vdb, or remove the key to use loop images");
             c.fs_device = d;
+        }
+    }
+    if (auto b = root["benchmarks"]) {
+        if (!b.IsMap()) fail(origin, b, "benchmarks", "expected a mapping", "e.g. `benchmarks: {dataset: /srv/corpus, runs: 5}`");
+        onlyKeys(origin, b, "benchmarks", {"dataset", "runs"});
+        if (auto n = b["dataset"]) {
+            fs::path d = str(origin, n, "benchmarks.dataset");
+            if (d.is_relative()) d = fs::absolute((fs::path(origin).has_parent_path() ? fs::path(origin).parent_path() : fs::current_path()) / d);
+            for (const char* sub : {"snapshot-1", "snapshot-2"})
+                if (!fs::is_directory(d / sub))
+                    fail(origin, n, "benchmarks.dataset", "'" + d.string() + "' holds no directory " + sub,
+                         "point it at a dir holding snapshot-1/ and snapshot-2/ (two generations of the same data, as vykar's testbench wants), or remove the key to use the generated corpus");
+            c.bench_dataset = d;
+        }
+        if (auto n = b["runs"]) {
+            std::string v = str(origin, n, "benchmarks.runs");
+            if (v.empty() || v.size() > 3 || v.find_first_not_of("0123456789") != std::string::npos || std::stoi(v) < 1)
+                fail(origin, n, "benchmarks.runs", "expected a whole number of measured runs from 1 to 999, got '" + v + "'", "e.g. `runs: 5`");
+            c.bench_runs = std::stoi(v);
         }
     }
     if (auto n = root["runtime_dir"]) {

@@ -73,6 +73,10 @@ struct Config {
     fs::path corpus_path, corpus_local_path, corpus_remote_path;
     // The user corpus for a backend kind (local, rest, s3, sftp), if one is configured.
     std::optional<fs::path> userCorpusFor(const std::string& backend) const;
+    // benchmarks: a user's dataset (must hold snapshot-1/ and snapshot-2/; empty = the
+    // generated corpus in two generations) and measured runs per phase (0 = the profile's)
+    fs::path bench_dataset;
+    int bench_runs = 0;
     // The external repository configured for a backend kind, if any.
     const RepositoryConfig* externalFor(const std::string& backend) const;
 

@@ -52,11 +52,17 @@ struct Command {
     // `heartbeat` (stdout: ctest -V and the test's log; and the .cmd log).
     std::optional<Progress> progress{};
     std::chrono::milliseconds heartbeat{std::chrono::seconds(10)};
+    // rusage of the program itself, forked from the small e2e-rusage helper: forked from us,
+    // its ru_maxrss would start at our own resident size (the benchmarks need its own)
+    bool exact_rusage = false;
 };
 
 struct Usage {
     double wall_s = 0, user_s = 0, sys_s = 0;
     long max_rss_kib = 0;
+    long fs_in = 0, fs_out = 0;           // block input/output operations (ru_inblock, ru_oublock)
+    long vol_ctx_sw = 0, invol_ctx_sw = 0; // ru_nvcsw, ru_nivcsw
+    bool exact = false;                    // measured by e2e-rusage (Command::exact_rusage), not around it
 };
 
 struct Result {
@@ -123,6 +129,7 @@ private:
     std::chrono::steady_clock::time_point last_beat_;
     std::uint64_t last_amount_ = 0;
     void heartbeat(std::chrono::steady_clock::time_point now);
+    fs::path rusage_path_;   // where e2e-rusage writes the program's own rusage (Command::exact_rusage)
     void reap(int status, const ::rusage& ru);
     bool poll();
     void killAfter(std::chrono::milliseconds grace);   // TERM sent: wait up to grace, then KILL and reap

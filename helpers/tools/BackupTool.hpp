@@ -93,6 +93,7 @@ struct ToolContext {
     std::chrono::seconds transfer_timeout{3600};  // backup and restore
     std::string passphrase;   // generated per test; redacted everywhere
     std::string variant;      // a named, documented non-default setting (e.g. vykar "threads1"); "" = the tool's defaults
+    bool exact_rusage = false;   // the benchmarks: each command's rusage is its own (Command::exact_rusage)
 };
 
 class ToolError : public std::runtime_error {

@@ -97,6 +97,7 @@ CliTool::Invocation BorgTool::backupInvocation(const fs::path& source, const std
     for (const auto& s : snapshots())
         if (s.id == name) name = label + "@" + std::to_string(++seq_) + "b";
     pending_ = name;
+    if (ctx_.variant == "zstd") return {{"create", "--json", "--compression", "zstd,3", repo() + "::" + name, "."}, source};   // the benchmarks' variant
     return {{"create", "--json", repo() + "::" + name, "."}, source};
 }
 

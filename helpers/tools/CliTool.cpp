@@ -37,6 +37,7 @@ Command CliTool::command(const std::string& stepName, const std::vector<std::str
     c.timeout = (stepName == "backup" || stepName == "restore" || stepName == "extract") ? ctx_.transfer_timeout : ctx_.timeout;   // borg restores by extract
     c.log_dir = ctx_.log_dir;
     c.log_name = name() + "-" + stepName;
+    c.exact_rusage = ctx_.exact_rusage;
     c.secrets = target_.secrets();
     if (!ctx_.passphrase.empty()) c.secrets.push_back(ctx_.passphrase);
     // heartbeats of long steps: bytes written to the repository, or restored into the target dir

@@ -91,6 +91,8 @@ void KopiaTool::init(const RepoOptions& opt) {
     a.push_back("--log-dir=" + (ctx_.home / "kopia-logs").string());
     a.push_back("--no-progress");
     step("init", a);
+    // the benchmarks' variant: zstd, the compression family every peer has (kopia's default is none)
+    if (ctx_.variant == "zstd") step("init-policy", args({"policy", "set", "--global", "--compression=zstd"}));
 }
 
 CliTool::Invocation KopiaTool::backupInvocation(const fs::path& source, const std::string& label) {

@@ -20,7 +20,8 @@ std::string yamlQuote(const std::string& s) { return doubleQuoted(s); }
 
 VykarTool::VykarTool(std::string binary, ToolContext ctx, RepoTarget target)
     : CliTool(std::move(binary), std::move(ctx), std::move(target)), config_(ctx_.home / "vykar.yaml") {
-    if (!ctx_.variant.empty() && ctx_.variant != "threads1") throw ToolError("config", "vykar: unknown variant '" + ctx_.variant + "' (known: threads1)");
+    if (!ctx_.variant.empty() && ctx_.variant != "threads1" && ctx_.variant != "zstd")
+        throw ToolError("config", "vykar: unknown variant '" + ctx_.variant + "' (known: threads1, zstd)");
     writeConfig(true);
 }
 
@@ -67,7 +68,8 @@ void VykarTool::writeConfig(bool encrypted) {
     }
     if (!t.external) y << "    retry:\n      max_retries: 0\n";   // a server we started must not make it back off for minutes
     y << "encryption:\n  mode: " << (encrypted ? "auto" : "none") << "\n";
-    y << "compression:\n  algorithm: lz4\n";
+    // the benchmarks' variant: zstd, the compression family every peer has
+    y << "compression:\n  algorithm: " << (ctx_.variant == "zstd" ? "zstd" : "lz4") << "\n";
     y << "cache_dir: " << yamlQuote((ctx_.home / "vykar-cache").string()) << "\n";
     // the named variant: its sequential backup path (it keeps non-UTF-8 names, see capabilities)
     if (ctx_.variant == "threads1") y << "limits:\n  threads: 1\n";

@@ -1,5 +1,6 @@
 // Bad configs give errors that name the file, line, key, problem and fix.
 #include "config/Settings.hpp"
+#include "janitor/Janitor.hpp"
 #include "tools/Registry.hpp"
 
 #include <gmock/gmock.h>
@@ -119,6 +120,23 @@ TEST(Config, Sizes) {
     EXPECT_THROW(parseSize("lots"), std::invalid_argument);
     EXPECT_THROW(parseSize("-1"), std::invalid_argument);
 }
+
+TEST(BenchConfig, DatasetMustHoldBothGenerations) {
+    ScopedDir dir(Janitor::instance().scratchDir(), "bench-config");
+    fs::create_directories(dir.path() / "snapshot-1");
+    std::string e = errorOf("benchmarks:\n  dataset: " + dir.path().string() + "\n");
+    EXPECT_THAT(e, HasSubstr("e2e.yaml:2:12: benchmarks.dataset:"));
+    EXPECT_THAT(e, HasSubstr("holds no directory snapshot-2"));
+    EXPECT_THAT(e, HasSubstr("Fix:"));
+    fs::create_directories(dir.path() / "snapshot-2");
+    Config c = parseConfig("benchmarks:\n  dataset: " + dir.path().string() + "\n  runs: 7\n", "e2e.yaml");
+    EXPECT_EQ(c.bench_dataset, dir.path());
+    EXPECT_EQ(c.bench_runs, 7);
+    EXPECT_THAT(errorOf("benchmarks:\n  runs: many\n"), HasSubstr("benchmarks.runs: expected a whole number"));
+    EXPECT_THAT(errorOf("benchmarks:\n  data: /x\n"), HasSubstr("benchmarks.data: unknown key"));
+    EXPECT_THAT(errorOf("benchmarks: 3\n"), HasSubstr("benchmarks: expected a mapping"));
+}
+
 
 }  // namespace
 
