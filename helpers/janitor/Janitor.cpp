@@ -199,6 +199,24 @@ bool Janitor::undo(const std::string& kind, const std::string& value, std::strin
         }
         return true;
     }
+    if (kind == "container") {
+        // "container|volume NAME CLI...": remove it through the engine's CLI; gone
+        // when the engine no longer knows it (an engine that died with its run
+        // keeps it in its storage: the suite removes objects carrying its owner
+        // label when it starts that engine again)
+        std::istringstream ss(value);
+        std::string what, name, cli;
+        ss >> what >> name;
+        std::getline(ss >> std::ws, cli);
+        const std::string rm = what == "volume" ? " volume rm -f " : " rm -f -v ";
+        const std::string inspect = what == "volume" ? " volume inspect " : " container inspect ";
+        std::system((cli + rm + shellQuote(name) + " >/dev/null 2>&1 </dev/null").c_str());
+        if (std::system((cli + inspect + shellQuote(name) + " >/dev/null 2>&1 </dev/null").c_str()) == 0) {
+            error = what + " " + name + " is still there after rm -f";
+            return false;
+        }
+        return true;
+    }
     if (kind == "pgid") {
         std::istringstream ss(value);
         int pgid = 0;
@@ -228,7 +246,8 @@ Janitor::Sweep Janitor::sweep(const fs::path& runtime, bool include_live) {
                 continue;
             }
             if (n.ends_with(".tmp")) continue;
-            int rank = n.ends_with(".zpool") ? -1 : n.ends_with(".pgid") ? 0 : n.ends_with(".mount") ? 1 : n.ends_with(".loop") ? 2 : 3;
+            // containers while their engine daemon still runs
+            int rank = n.ends_with(".container") ? -2 : n.ends_with(".zpool") ? -1 : n.ends_with(".pgid") ? 0 : n.ends_with(".mount") ? 1 : n.ends_with(".loop") ? 2 : 3;
             order.emplace_back(rank, e.path());
         }
         std::sort(order.begin(), order.end());
@@ -310,6 +329,8 @@ std::vector<std::string> Janitor::leaks(const fs::path& runtime) {
             if (!oruntime.empty() && oruntime != runtime.string() && alive(opid, ostart)) continue;
         }
         out.push_back("left in /run/backup-e2e: " + e.path().string());
+        // (dockerd leaves its default netns mounted in its exec root)
+        for (const auto& m : mountsUnder(e.path())) out.push_back("still mounted: " + m);
     }
     return out;
 }

@@ -1,0 +1,85 @@
+// containers/<engine>: what lives in container volumes, backed up the way
+// operators do it (vykar's container recipes, ../shared/reference/containers.md),
+// for every installed tool, proven bit for bit. Built once per engine
+// (E2E_ENGINE = docker, podman); podman runs rootful and rootless.
+//
+//   volume:   a named volume filled from inside a container (files owned by
+//             non-root uids, as an image makes them), its host path resolved
+//             with `volume inspect`, backed up, restored into a fresh volume,
+//             compared (owners included), read back by a container (SHA-256).
+//   downtime: an app container writes to its volume; before = `<engine> stop
+//             app`, finally = `<engine> start app`: the restore is the volume
+//             at the stop, the app runs again; a failing before hook (no such
+//             container) aborts and leaves no snapshot; a backup that fails
+//             after the stop still restarts the app.
+#include "ContainerScenario.hpp"
+
+#include "Hooks.hpp"
+#include "text/Text.hpp"
+
+#include <fstream>
+#include <gtest/gtest.h>
+#include <thread>
+
+using namespace e2e;
+using namespace std::chrono_literals;
+
+#if !defined(E2E_ENGINE) || !defined(E2E_INSTANCE)
+#error "E2E_ENGINE must name the engine (docker, podman) and E2E_INSTANCE its test prefix"
+#endif
+
+namespace {
+
+const std::vector<EngineKind> kEngines = {std::string(E2E_ENGINE) == "docker" ? EngineKind::Docker : EngineKind::Podman};
+[[maybe_unused]] const std::vector<EngineKind> kRootless = {EngineKind::PodmanRootless};
+
+// ---- volume ----
+
+class ContainerVolume : public ContainerScenario {};
+
+TEST_P(ContainerVolume, RoundTrip) {
+    ToolOnBackend t;
+    if (!setUpTool(t)) return;
+    runVolumeRoundTrip(ws(), engine(), t);
+}
+
+INSTANTIATE_TEST_SUITE_P(E2E_INSTANCE, ContainerVolume, ::testing::ValuesIn(withVykarThreads1(containerCases(kEngines, {"local"}))), containerCaseName);
+#ifdef E2E_INSTANCE_ROOTLESS
+INSTANTIATE_TEST_SUITE_P(E2E_INSTANCE_ROOTLESS, ContainerVolume, ::testing::ValuesIn(withVykarThreads1(containerCases(kRootless, {"local"}))),
+                         containerCaseName);
+#endif
+
+// ---- downtime ----
+
+class ContainerDowntime : public ContainerScenario {};
+
+TEST_P(ContainerDowntime, StoppedForTheBackup) {
+    ToolOnBackend t;
+    if (!setUpTool(t)) return;
+    runDowntime(ws(), engine(), t, DowntimeCase::Consistent);
+}
+
+TEST_P(ContainerDowntime, BeforeHookFailsNoSnapshot) {
+    ToolOnBackend t;
+    if (!setUpTool(t, [](const Capabilities& caps) {
+            return caps.native_hooks ? std::string() : std::string("the tool runs no hooks itself: the suite's hook runner would be testing only the suite");
+        }))
+        return;
+    runDowntime(ws(), engine(), t, DowntimeCase::BeforeFails);
+}
+
+TEST_P(ContainerDowntime, FailedBackupStillRestarts) {
+    ToolOnBackend t;
+    if (!setUpTool(t, [](const Capabilities& caps) {
+            return caps.native_hooks ? std::string() : std::string("the tool runs no hooks itself: the suite's hook runner would be testing only the suite");
+        }))
+        return;
+    runDowntime(ws(), engine(), t, DowntimeCase::FailsAfterStop);
+}
+
+INSTANTIATE_TEST_SUITE_P(E2E_INSTANCE, ContainerDowntime, ::testing::ValuesIn(containerCases(kEngines, {"local"})), containerCaseName);
+#ifdef E2E_INSTANCE_ROOTLESS
+INSTANTIATE_TEST_SUITE_P(E2E_INSTANCE_ROOTLESS, ContainerDowntime, ::testing::ValuesIn(containerCases(kRootless, {"local"})), containerCaseName);
+#endif
+
+}  // namespace
