@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -210,9 +211,22 @@ bool Janitor::undo(const std::string& kind, const std::string& value, std::strin
         std::getline(ss >> std::ws, cli);
         const std::string rm = what == "volume" ? " volume rm -f " : " rm -f -v ";
         const std::string inspect = what == "volume" ? " volume inspect " : " container inspect ";
-        std::system((cli + rm + shellQuote(name) + " >/dev/null 2>&1 </dev/null").c_str());
-        if (std::system((cli + inspect + shellQuote(name) + " >/dev/null 2>&1 </dev/null").c_str()) == 0) {
+        auto sh = [](const std::string& cmd) {
+            Command c{.argv = {"sh", "-c", cmd + " 2>&1"}};
+            c.clean_env = true;
+            c.timeout = std::chrono::seconds(120);
+            return run(c);
+        };
+        sh(cli + rm + shellQuote(name));
+        Result r = sh(cli + inspect + shellQuote(name));
+        if (r.ok()) {
             error = what + " " + name + " is still there after rm -f";
+            return false;
+        }
+        // gone, or its engine is (a daemon that died with its run); any other answer is no proof
+        static const std::regex gone("no such|not found|cannot connect|is the docker daemon running|no such file", std::regex::icase);
+        if (!std::regex_search(r.out, gone)) {
+            error = "cannot tell whether " + what + " " + name + " is gone: " + r.tail(3);
             return false;
         }
         return true;

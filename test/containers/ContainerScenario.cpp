@@ -349,4 +349,50 @@ bool runDowntime(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t, Downt
     return v.ok();
 }
 
+bool runExecFailure(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t, ExecFailure which) {
+    Verdicts v(ws);
+    ScenarioSteps steps(ws, *t.tool, v);
+    const std::string app = engine.name("app"), target = which == ExecFailure::Missing ? engine.name("no-such-db") : app;
+    v.layer("app", [&] {
+        const std::string base = engine.image(baseImage());
+        ws.report().set("images", engine.images());
+        engine.startContainer(app, base, {}, {"sh", "-c", "trap 'exit 0' TERM; echo data > /tmp/dump; while :; do sleep 0.1; done"});
+        if (which == ExecFailure::Stopped) engine.cli({"stop", "-t", "10", app}, "stop-" + app);
+        return "container " + app + " " + engine.state(app);
+    });
+    if (!v.ok() || !steps.init(true)) return false;
+    // the recipe's dump: the container's own program streams the data out
+    const fs::path dump = ws.configs() / "exec-dump.sh";
+    {
+        std::ofstream(dump) << "#!/bin/sh\n# backup-e2e: a dump streamed out of a container (vykar's command_dumps recipe)\nexec " << engine.shell() << " exec "
+                            << shellQuote(target) << " cat /tmp/dump\n";
+        fs::permissions(dump, fs::perms::owner_all);
+    }
+    ws.report().set("dump_command", readFile(dump));
+    std::string output;
+    v.layer("backup-fails", [&] {
+        try {
+            const std::string id = t.tool->backupCommandOutput(dump, "app.dump", steps.label());
+            throw VerdictFailure("the backup reported success (snapshot " + id + ") although the exec into " + target + " failed");
+        } catch (const ToolError& e) {
+            if (e.timedOut()) throw VerdictFailure(std::string("the backup hung instead of failing: ") + e.what());
+            output = toolOutput(e);
+            return std::string("failed as it must: ") + e.what();
+        }
+    });
+    v.layer("no-snapshot", [&] {
+        auto snaps = t.tool->snapshots();
+        if (!snaps.empty()) throw VerdictFailure(t.name + " stored snapshot " + snaps.front().id + " although the exec dump failed");
+        return std::string("the repository holds no snapshot");
+    });
+    v.layer("error-names-cause", [&] {
+        // the engine's own words, passed on by the tool: the missing name, or a container that is not running
+        const std::string pattern = which == ExecFailure::Missing ? target : "not running|state improper|is not running";
+        const std::string why = matchingLine(output, pattern);
+        if (why.empty()) throw VerdictFailure("the tool's output does not say why the exec failed (/" + pattern + "/):\n" + output);
+        return "the error says: " + why;
+    });
+    return v.ok();
+}
+
 }  // namespace e2e

@@ -53,4 +53,10 @@ enum class DowntimeCase { Consistent, BeforeFails, FailsAfterStop };
 // downtime: the app container stopped by the before hook and started by finally.
 bool runDowntime(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t, DowntimeCase which);
 
+// failures of an exec dump (`<engine> exec <container> ...` as the tool's
+// from-command): into a stopped container, or one that does not exist. The
+// backup must fail, leave no snapshot, and the tool's output must say why.
+enum class ExecFailure { Stopped, Missing };
+bool runExecFailure(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t, ExecFailure which);
+
 }  // namespace e2e

@@ -12,6 +12,9 @@
 //             at the stop, the app runs again; a failing before hook (no such
 //             container) aborts and leaves no snapshot; a backup that fails
 //             after the stop still restarts the app.
+//   failures: an exec dump (`<engine> exec <container> ...`, the tool's
+//             from-command mode) into a stopped container or one that does
+//             not exist: the backup fails, no snapshot, the error says why.
 #include "ContainerScenario.hpp"
 
 #include "Hooks.hpp"
@@ -53,6 +56,11 @@ INSTANTIATE_TEST_SUITE_P(E2E_INSTANCE_ROOTLESS, ContainerVolume, ::testing::Valu
 
 class ContainerDowntime : public ContainerScenario {};
 
+// a failing hook caught by the suite's own hook runner would prove the suite, not the tool
+std::string nativeHooksOnly(const Capabilities& caps) {
+    return caps.native_hooks ? std::string() : std::string("the tool runs no hooks itself: the suite's hook runner would be testing only the suite");
+}
+
 TEST_P(ContainerDowntime, StoppedForTheBackup) {
     ToolOnBackend t;
     if (!setUpTool(t)) return;
@@ -61,18 +69,14 @@ TEST_P(ContainerDowntime, StoppedForTheBackup) {
 
 TEST_P(ContainerDowntime, BeforeHookFailsNoSnapshot) {
     ToolOnBackend t;
-    if (!setUpTool(t, [](const Capabilities& caps) {
-            return caps.native_hooks ? std::string() : std::string("the tool runs no hooks itself: the suite's hook runner would be testing only the suite");
-        }))
+    if (!setUpTool(t, nativeHooksOnly))
         return;
     runDowntime(ws(), engine(), t, DowntimeCase::BeforeFails);
 }
 
 TEST_P(ContainerDowntime, FailedBackupStillRestarts) {
     ToolOnBackend t;
-    if (!setUpTool(t, [](const Capabilities& caps) {
-            return caps.native_hooks ? std::string() : std::string("the tool runs no hooks itself: the suite's hook runner would be testing only the suite");
-        }))
+    if (!setUpTool(t, nativeHooksOnly))
         return;
     runDowntime(ws(), engine(), t, DowntimeCase::FailsAfterStop);
 }
@@ -81,5 +85,28 @@ INSTANTIATE_TEST_SUITE_P(E2E_INSTANCE, ContainerDowntime, ::testing::ValuesIn(co
 #ifdef E2E_INSTANCE_ROOTLESS
 INSTANTIATE_TEST_SUITE_P(E2E_INSTANCE_ROOTLESS, ContainerDowntime, ::testing::ValuesIn(containerCases(kRootless, {"local"})), containerCaseName);
 #endif
+
+// ---- failures: exec dumps into a stopped or missing container ----
+
+class ContainerExecFailure : public ContainerScenario {};
+
+// a failed dump caught by the suite's pipe recipe would prove the recipe, not the tool
+std::string fromCommandOnly(const Capabilities& caps) {
+    return caps.dump_guard ? std::string() : std::string("the tool has no from-command mode: only the suite's pipe recipe could notice the failed exec");
+}
+
+TEST_P(ContainerExecFailure, StoppedContainer) {
+    ToolOnBackend t;
+    if (!setUpTool(t, fromCommandOnly)) return;
+    runExecFailure(ws(), engine(), t, ExecFailure::Stopped);
+}
+
+TEST_P(ContainerExecFailure, MissingContainer) {
+    ToolOnBackend t;
+    if (!setUpTool(t, fromCommandOnly)) return;
+    runExecFailure(ws(), engine(), t, ExecFailure::Missing);
+}
+
+INSTANTIATE_TEST_SUITE_P(E2E_INSTANCE, ContainerExecFailure, ::testing::ValuesIn(containerCases(kEngines, {"local"})), containerCaseName);
 
 }  // namespace
