@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -199,6 +200,37 @@ bool Janitor::undo(const std::string& kind, const std::string& value, std::strin
         }
         return true;
     }
+    if (kind == "container") {
+        // "container|volume NAME CLI...": remove it through the engine's CLI; gone
+        // when the engine no longer knows it (an engine that died with its run
+        // keeps it in its storage: the suite removes objects carrying its owner
+        // label when it starts that engine again)
+        std::istringstream ss(value);
+        std::string what, name, cli;
+        ss >> what >> name;
+        std::getline(ss >> std::ws, cli);
+        const std::string rm = what == "volume" ? " volume rm -f " : " rm -f -v ";
+        const std::string inspect = what == "volume" ? " volume inspect " : " container inspect ";
+        auto sh = [](const std::string& cmd) {
+            Command c{.argv = {"sh", "-c", cmd + " 2>&1"}};
+            c.clean_env = true;
+            c.timeout = std::chrono::seconds(120);
+            return run(c);
+        };
+        sh(cli + rm + shellQuote(name));
+        Result r = sh(cli + inspect + shellQuote(name));
+        if (r.ok()) {
+            error = what + " " + name + " is still there after rm -f";
+            return false;
+        }
+        // gone, or its engine is (a daemon that died with its run); any other answer is no proof
+        static const std::regex gone("no such|not found|cannot connect|is the docker daemon running|no such file", std::regex::icase);
+        if (!std::regex_search(r.out, gone)) {
+            error = "cannot tell whether " + what + " " + name + " is gone: " + r.tail(3);
+            return false;
+        }
+        return true;
+    }
     if (kind == "pgid") {
         std::istringstream ss(value);
         int pgid = 0;
@@ -228,7 +260,8 @@ Janitor::Sweep Janitor::sweep(const fs::path& runtime, bool include_live) {
                 continue;
             }
             if (n.ends_with(".tmp")) continue;
-            int rank = n.ends_with(".zpool") ? -1 : n.ends_with(".pgid") ? 0 : n.ends_with(".mount") ? 1 : n.ends_with(".loop") ? 2 : 3;
+            // containers while their engine daemon still runs
+            int rank = n.ends_with(".container") ? -2 : n.ends_with(".zpool") ? -1 : n.ends_with(".pgid") ? 0 : n.ends_with(".mount") ? 1 : n.ends_with(".loop") ? 2 : 3;
             order.emplace_back(rank, e.path());
         }
         std::sort(order.begin(), order.end());
@@ -310,6 +343,8 @@ std::vector<std::string> Janitor::leaks(const fs::path& runtime) {
             if (!oruntime.empty() && oruntime != runtime.string() && alive(opid, ostart)) continue;
         }
         out.push_back("left in /run/backup-e2e: " + e.path().string());
+        // (dockerd leaves its default netns mounted in its exec root)
+        for (const auto& m : mountsUnder(e.path())) out.push_back("still mounted: " + m);
     }
     return out;
 }

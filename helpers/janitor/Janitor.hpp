@@ -27,7 +27,8 @@ public:
     fs::path scratchDir();                // <runtime>/tmp/<pid>, removed at exit
 
     // Resource kinds: "dir" (remove tree), "mount" (umount), "loop" (losetup -d),
-    // "pgid" (kill the process group). Returns a handle for release().
+    // "pgid" (kill the process group), "container" (a container or volume:
+    // "container|volume NAME CLI", removed through that CLI). Returns a handle for release().
     std::string record(const std::string& kind, const std::string& value, const std::string& what = {});
     void release(const std::string& handle);     // forget it (the owner already undid it)
     void recordProcessGroup(int pgid, const std::string& what);
