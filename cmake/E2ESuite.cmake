@@ -137,7 +137,6 @@ function(e2e_add_tests)
     DISCOVERY_TIMEOUT 30)
   # Labels are a list; gtest_discover_tests flattens list-valued PROPERTIES, so
   # each discovery names its test list and a small include file labels them.
-  set(target ${S_PROGRAM})
   if(S_TOOLS)
     set(tool_patterns "")
     foreach(tool IN LISTS S_TOOLS)
