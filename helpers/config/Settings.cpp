@@ -218,7 +218,7 @@ Config parseConfig(const std::string& yaml, const std::string& origin) {
                           ": not valid YAML: " + e.msg + ". Fix: check indentation and quoting on that line");
     }
     if (root.IsNull()) return c;
-    onlyKeys(origin, root, "", {"profile", "runtime_dir", "digest", "corpus_skip", "tools", "repositories", "corpus", "timeouts", "filesystems", "benchmarks"});
+    onlyKeys(origin, root, "", {"profile", "runtime_dir", "digest", "corpus_skip", "tools", "repositories", "corpus", "timeouts", "filesystems", "benchmarks", "stress"});
 
     if (auto n = root["profile"]) c.profile = parseProfile(str(origin, n, "profile"), origin, n, "profile");
     if (auto n = root["digest"]) c.digest = parseDigest(str(origin, n, "digest"), origin, n);
@@ -254,6 +254,28 @@ Config parseConfig(const std::string& yaml, const std::string& origin) {
             if (v.empty() || v.size() > 3 || v.find_first_not_of("0123456789") != std::string::npos || std::stoi(v) < 1)
                 fail(origin, n, "benchmarks.runs", "expected a whole number of measured runs from 1 to 999, got '" + v + "'", "e.g. `runs: 5`");
             c.bench_runs = std::stoi(v);
+        }
+    }
+    if (auto st = root["stress"]) {
+        if (!st.IsMap()) fail(origin, st, "stress", "expected a mapping", "e.g. `stress: {iterations: 200, check_every: 50, verify_every: 0, backend: rest}`");
+        onlyKeys(origin, st, "stress", {"iterations", "check_every", "verify_every", "backend"});
+        auto count = [&](const char* key, int min, int& out) {
+            if (auto n = st[key]) {
+                const std::string k = std::string("stress.") + key, v = str(origin, n, k);
+                if (v.empty() || v.size() > 6 || v.find_first_not_of("0123456789") != std::string::npos || std::stoi(v) < min)
+                    fail(origin, n, k, "expected a whole number from " + std::to_string(min) + " up, got '" + v + "'",
+                         min ? "e.g. `iterations: 200`" : "e.g. `check_every: 50` (0 = never)");
+                out = std::stoi(v);
+            }
+        };
+        count("iterations", 1, c.stress_iterations);
+        count("check_every", 0, c.stress_check_every);
+        count("verify_every", 0, c.stress_verify_every);
+        if (auto n = st["backend"]) {
+            const std::string b = str(origin, n, "stress.backend");
+            if (b != "local" && b != "rest" && b != "s3" && b != "sftp")
+                fail(origin, n, "stress.backend", "unknown backend '" + b + "'", "use one of: local, rest, s3, sftp");
+            c.stress_backend = b;
         }
     }
     if (auto n = root["runtime_dir"]) {

@@ -77,6 +77,12 @@ struct Config {
     // generated corpus in two generations) and measured runs per phase (0 = the profile's)
     fs::path bench_dataset;
     int bench_runs = 0;
+    // stress: iterations (0 = the profile's: ci 10, standard 200, full 1000),
+    // the structure check every K and the data-verifying check every M
+    // iterations (-1 = the profile's: ci 5 and 10, else the runbook's 50 and 0;
+    // 0 = never), and the backend it runs on
+    int stress_iterations = 0, stress_check_every = -1, stress_verify_every = -1;
+    std::string stress_backend = "local";
     // The external repository configured for a backend kind, if any.
     const RepositoryConfig* externalFor(const std::string& backend) const;
 

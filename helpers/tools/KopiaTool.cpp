@@ -91,6 +91,13 @@ void KopiaTool::init(const RepoOptions& opt) {
     a.push_back("--log-dir=" + (ctx_.home / "kopia-logs").string());
     a.push_back("--no-progress");
     step("init", a);
+    // kopia applies its retention policy after every snapshot, and its default
+    // (keep the latest 10, one per hour, ...) expires snapshots of the same hour
+    // that nobody deleted: the scenarios delete snapshots themselves, so every
+    // snapshot is kept until they do (a documented setting, as a user who
+    // prunes by hand would set it)
+    step("init-retention", args({"policy", "set", "--global", "--keep-latest=1000000", "--keep-hourly=0", "--keep-daily=0", "--keep-weekly=0",
+                                 "--keep-monthly=0", "--keep-annual=0"}));
     // the benchmarks' variant: zstd, the compression family every peer has (kopia's default is none)
     if (ctx_.variant == "zstd") step("init-policy", args({"policy", "set", "--global", "--compression=zstd"}));
 }

@@ -29,7 +29,16 @@ std::string joinNames(const std::vector<std::string>& v, std::size_t max = 4) {
 
 TreeMutator::TreeMutator(fs::path root, std::uint64_t seed) : root_(std::move(root)), rng_(seed) { fs::create_directories(root_); }
 
-std::vector<fs::path> TreeMutator::files() const { return listSorted(root_, fs::file_type::regular); }
+std::vector<fs::path> TreeMutator::files() const {
+    auto v = listSorted(root_, fs::file_type::regular);
+    v.erase(std::remove_if(v.begin(), v.end(), [&](const fs::path& p) { return std::find(kept_.begin(), kept_.end(), p) != kept_.end(); }), v.end());
+    return v;
+}
+
+void TreeMutator::keep(const fs::path& relative) {
+    if (!fs::exists(root_ / relative)) writeRandom(root_ / relative, 4096);
+    kept_.push_back(relative);
+}
 std::vector<fs::path> TreeMutator::dirs() const { return listSorted(root_, fs::file_type::directory); }
 std::vector<fs::path> TreeMutator::symlinks() const { return listSorted(root_, fs::file_type::symlink); }
 

@@ -35,6 +35,9 @@ public:
     // One generation of the generations scenario: every kind of change above, once or more.
     std::string mutateGeneration();
 
+    // A file no change touches (an empty tree is a snapshot some tools refuse:
+    // restic "snapshot is empty"); it is left out of files().
+    void keep(const fs::path& relative);
     // Regular files / dirs under the root, relative and sorted.
     std::vector<fs::path> files() const;
     std::vector<fs::path> dirs() const;
@@ -43,6 +46,7 @@ private:
     fs::path root_;
     Rng rng_;
     unsigned serial_ = 0;
+    std::vector<fs::path> kept_;
     std::vector<fs::path> symlinks() const;
     fs::path pick(const std::vector<fs::path>& v);
     std::string newName(const std::string& stem);

@@ -43,6 +43,11 @@ struct EngineOptions {
     std::function<void(const nlohmann::json&)> on_action;
 };
 std::map<std::string, int> engineDefaultWeights();
+// The options of one client in a test: seed from the test's seed (E2E_SEED
+// replays) and the client's name, the profile's budget (ci 60 actions,
+// standard 15 min, full 60 min), data and restore dirs under work/<client>/,
+// the log logs/actions-<client>.jsonl, the tool's tolerances.
+EngineOptions engineOptionsFor(Workspace& ws, const Capabilities& caps, const std::string& client = "client-1");
 
 struct ActionRecord {
     int index = 0;
@@ -79,6 +84,7 @@ public:
     std::string statsTable() const;
     int restoresVerified() const { return restores_verified_; }
     int reconciliations() const { return reconciliations_; }
+    bool finished() const { return finished_; }   // finish() ran to its end
 
 private:
     BackupTool& tool_;
@@ -90,6 +96,7 @@ private:
     std::string failure_;
     int restores_verified_ = 0, reconciliations_ = 0;
     int index_ = 0;
+    bool finished_ = false;
 
     void act(const std::string& action, Rng& rng, ActionRecord& rec);
     bool reconcile(ActionRecord& rec);

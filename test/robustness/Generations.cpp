@@ -1,0 +1,135 @@
+#include "Generations.hpp"
+
+#include "RoundTrip.hpp"
+#include "SnapshotModel.hpp"
+#include "TreeMutator.hpp"
+#include "Verdicts.hpp"
+#include "process/Process.hpp"
+#include "storage/Volumes.hpp"
+#include "tree/Corpus.hpp"
+
+#include <iostream>
+#include <sstream>
+
+namespace e2e {
+
+namespace {
+
+int profileGenerations() {
+    switch (Settings::get().profile) {
+        case Profile::Ci: return 5;
+        case Profile::Standard: return 20;
+        case Profile::Full: return 50;
+    }
+    return 5;
+}
+
+}  // namespace
+
+bool runGenerations(Workspace& ws, BackupTool& tool, const GenerationsOptions& opt) {
+    Verdicts v(ws);
+    ScenarioSteps steps(ws, tool, v);
+    ScenarioReport& rep = ws.report();
+    const int n = opt.generations > 0 ? opt.generations : profileGenerations();
+    rep.set("generations", n);
+    std::vector<std::string> notes;
+    const CompareOptions cmp = compareOptionsFor(tool.capabilities(), notes);   // tolerances already noted by ScenarioSteps
+
+    std::unique_ptr<SnapshotVolume> vol;
+    fs::path live = ws.work() / "live";
+    if (opt.btrfs && !v.layer("btrfs", [&] {
+            vol = SnapshotVolume::make("btrfs", ws, 512ull << 20);
+            live = vol->live();
+            return vol->describe();
+        }))
+        return false;
+    // where a generation is read from: the live dir, or its read-only snapshot
+    auto sourceOf = [&](int g) -> fs::path {
+        if (!vol) return live;
+        const std::string name = "gen-" + std::to_string(g);
+        Command c{.argv = {"sh", "-c", vol->snapshotCommand(name)}};
+        runOrThrow(c, "snapshot-" + name, ws.logs(), std::chrono::seconds(60));
+        return vol->snapshotSource(name);
+    };
+
+    steps.version();
+    v.layer("corpus", [&] {
+        CorpusSpec spec;
+        spec.seed = ws.seed();
+        spec.awkward = false;   // the awkward names are the backends' verdicts; here the changes over time are
+        spec.fifo = false;
+        spec.profile.small_files = 80;
+        spec.profile.bulk_bytes = 4ull << 20;
+        spec.profile.big_file_bytes = 0;
+        spec.profile.depth = 5;
+        spec.profile.duplicates = 4;
+        const CorpusStats st = generateCorpus(live, spec);
+        return std::to_string(st.files) + " files, " + humanBytes(st.bytes) + " (no awkward names: this scenario judges changes over time)";
+    });
+    steps.init(true);
+    if (!v.ok()) return false;
+
+    TreeMutator mut(live, ws.seed() ^ 0x6e6e);
+    SnapshotModel model;
+    const std::string label = steps.label();
+    nlohmann::json gens = nlohmann::json::array();
+    v.layer("generations", [&] {
+        for (int g = 0; g <= n; ++g) {
+            std::string change = g == 0 ? "the seeded tree" : mut.mutateGeneration();
+            const fs::path src = sourceOf(g);
+            Manifest m = manifestNow(src);
+            const std::size_t entries = m.entries.size();
+            const std::string id = tool.backup(src, label);
+            model.add(id, label, std::move(m));
+            ws.context("generation", std::to_string(g) + " (snapshot " + id + ")");
+            gens.push_back({{"generation", g}, {"snapshot", id}, {"entries", entries}, {"change", change}, {"source", src.string()}});
+            std::cout << "[e2e]     generation " << g << ": snapshot " << id << ", " << entries << " entries" << std::endl;
+        }
+        rep.set("generation_log", gens);
+        return std::to_string(n + 1) + " backups, each after a seeded change (add, delete, modify in place, append, truncate, rename, chmod, file<->symlink)";
+    });
+    if (!v.ok()) return false;
+
+    auto restoreAll = [&](const std::vector<LiveSnapshot>& order, const std::string& tag) {
+        int k = 0;
+        for (const auto& s : order) {
+            const std::string d = restoreDiffers(tool, s, ws.work() / (tag + "-" + std::to_string(s.serial)), cmp);
+            if (!d.empty()) throw VerdictFailure("generation " + std::to_string(s.serial - 1) + ": " + d);
+            ++k;
+        }
+        return k;
+    };
+    v.layer("restore-generations", [&] {
+        const auto& all = model.live();
+        std::vector<LiveSnapshot> order{all.back(), all.front()};   // newest first, then oldest, then the rest
+        for (std::size_t i = 1; i + 1 < all.size(); ++i) order.push_back(all[i]);
+        const int k = restoreAll(order, "restore");
+        return std::to_string(k) + " generations restored (newest, oldest, then the rest), each identical to the manifest taken at its own backup";
+    });
+    if (!v.ok()) return false;
+
+    std::vector<std::string> deleted;
+    v.layer("delete-middle", [&] {
+        // every other middle generation: the first and the last survive
+        const std::vector<LiveSnapshot> all = model.live();
+        for (std::size_t i = 1; i + 1 < all.size(); i += 2) {
+            tool.forget(all[i].id);
+            model.remove(all[i].id);
+            deleted.push_back("generation " + std::to_string(all[i].serial - 1));
+        }
+        tool.reclaim();
+        if (const std::string m = model.mismatch(tool.snapshots(), {label}); !m.empty()) throw VerdictFailure("after deleting " + std::to_string(deleted.size()) + " middle generations and reclaiming: " + m);
+        std::string d = "deleted";
+        for (const auto& x : deleted) d += " " + x.substr(11) + ",";
+        d.back() = ';';
+        return d + " reclaimed; the listing holds exactly the " + std::to_string(model.live().size()) + " survivors";
+    });
+    v.layer("restore-survivors", [&] {
+        const int k = restoreAll(model.live(), "survivor");
+        return std::to_string(k) + " surviving generations restored after the reclaim, each identical to its own manifest";
+    });
+    steps.check(true);
+    return v.ok();   // the volume, its snapshots and loop device go with `vol`
+}
+
+}  // namespace e2e
