@@ -68,6 +68,11 @@ struct Capabilities {
     std::uint64_t avg_chunk_bytes = 1ull << 20;
     // How a step says it met another client's (or a killed run's) lock; "" = lock-free.
     std::string lock_failure;
+    // The pack (data object) size its setting takes (ToolContext::pack_size),
+    // and which repository files are its packs (ECMAScript regex searched in
+    // the path relative to the repository); pack_max 0 = it cannot be set.
+    std::uint64_t pack_min = 0, pack_max = 0;
+    std::string pack_objects;
 };
 
 struct Snapshot {
@@ -94,6 +99,7 @@ struct ToolContext {
     std::string passphrase;   // generated per test; redacted everywhere
     std::string variant;      // a named, documented non-default setting (e.g. vykar "threads1"); "" = the tool's defaults
     bool exact_rusage = false;   // the benchmarks: each command's rusage is its own (Command::exact_rusage)
+    std::uint64_t pack_size = 0;   // the target pack size (Capabilities::pack_min..pack_max); 0 = the tool's default
 };
 
 class ToolError : public std::runtime_error {

@@ -60,6 +60,9 @@ Capabilities BorgTool::capabilities() const {
     c.integrity_failure = R"(checksum mismatch|integrity error|corrupted|problems found)";
     c.lock_failure = R"(Failed to create/acquire the lock|LockTimeout|LockFailed)";
     c.avg_chunk_bytes = 2ull << 20;   // buzhash,19,23,21: 2^21 on average
+    c.pack_min = 4ull << 20;          // borg config max_segment_size (default 500 MiB)
+    c.pack_max = 500ull << 20;
+    c.pack_objects = R"((^|/)data/[0-9]+/[0-9]+$)";
     // seen in the local round trip (borg 1.2.4): mtimes to the ns on files, dirs, symlinks and FIFOs, user xattrs and ACLs all restored
     return c;
 }
@@ -89,6 +92,7 @@ std::map<std::string, std::string> BorgTool::toolEnv() const {
 
 void BorgTool::init(const RepoOptions& opt) {
     step("init", {"init", "--encryption", opt.encrypted ? "repokey-blake2" : "none", repo()});
+    if (ctx_.pack_size) step("init-segment-size", {"config", repo(), "max_segment_size", std::to_string(ctx_.pack_size)});
 }
 
 CliTool::Invocation BorgTool::backupInvocation(const fs::path& source, const std::string& label) {

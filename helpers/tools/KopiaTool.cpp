@@ -50,6 +50,11 @@ Capabilities KopiaTool::capabilities() const {
     c.raw_names = false;          // restores a non-UTF-8 name with U+FFFD in place of the bad bytes
     c.integrity_failure = R"(invalid checksum|checksum mismatch|error verifying|decrypt|corrupt|failed to verify)";
     c.avg_chunk_bytes = 4ull << 20;   // DYNAMIC-4M-BUZHASH, its default splitter
+    c.pack_min = 10ull << 20;         // repository create --max-pack-size-mb (default 20)
+    c.pack_max = 120ull << 20;
+    // data packs: p<id>-s<session>, sharded p/<3>/<rest>.f on a filesystem, flat on S3 (q: metadata packs);
+    // no nested repetition in the pattern (std::regex backtracks exponentially)
+    c.pack_objects = R"((^|/)p[0-9a-f/]+-s[0-9a-f]+(-c[0-9]+)?(\.f)?$)";
     // seen in the local round trip (kopia 0.22.3): file mtimes come back to the ns, but
     c.dir_mtime = MtimePrecision::Ignored;             // a non-empty dir gets the newest mtime found inside it, not its own
     c.symlink_mtime = MtimePrecision::Microseconds;    // a symlink's mtime comes back rounded up to the microsecond
@@ -91,6 +96,7 @@ void KopiaTool::init(const RepoOptions& opt) {
     a.push_back("--log-dir=" + (ctx_.home / "kopia-logs").string());
     a.push_back("--no-progress");
     step("init", a);
+    if (ctx_.pack_size) step("init-packsize", args({"repository", "set-parameters", "--max-pack-size-mb=" + std::to_string(ctx_.pack_size >> 20)}));
     // kopia applies its retention policy after every snapshot, and its default
     // (keep the latest 10, one per hour, ...) expires snapshots of the same hour
     // that nobody deleted: the scenarios delete snapshots themselves, so every

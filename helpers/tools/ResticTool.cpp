@@ -53,6 +53,9 @@ Capabilities ResticTool::capabilities() const {
     c.integrity_failure = R"(repository contains errors|does not match|ciphertext verification failed|hash mismatch)";
     c.lock_failure = R"(repository is already locked|unable to create lock)";
     c.avg_chunk_bytes = 1ull << 20;   // content-defined chunks of 512 KiB to 8 MiB, 1 MiB on average
+    c.pack_min = 4ull << 20;          // backup --pack-size: 4 to 128 MiB (default 16)
+    c.pack_max = 128ull << 20;
+    c.pack_objects = R"((^|/)data/[0-9a-f]{2}/[0-9a-f]{64}$)";
     // seen in the local round trip (restic 0.14.0 and 0.18.1): mtimes to the ns on files, dirs, symlinks and FIFOs, user xattrs and ACLs all restored
     return c;
 }
@@ -106,7 +109,9 @@ void ResticTool::init(const RepoOptions& opt) {
 }
 
 CliTool::Invocation ResticTool::backupInvocation(const fs::path& source, const std::string& label) {
-    return {args({"backup", "--json", "--host", "e2e", "--tag", label, "."}), source};
+    auto a = args({"backup", "--json", "--host", "e2e", "--tag", label, "."});
+    if (ctx_.pack_size) a.insert(a.end() - 1, {"--pack-size", std::to_string(ctx_.pack_size >> 20)});
+    return {a, source};
 }
 
 std::vector<std::string> ResticTool::dumpArgs(const fs::path& command, const std::string& name, const std::string& label) {

@@ -82,6 +82,9 @@ Capabilities RusticTool::capabilities() const {
     c.listing_newlines = false;   // see files()
     c.integrity_failure = R"(error checking pack|check found errors)";   // 0.11.4, seen with a damaged pack
     c.avg_chunk_bytes = 1ull << 20;   // restic's chunker
+    c.pack_min = 4ull << 20;          // config --set-datapack-size (default 32 MiB, grown with the repository)
+    c.pack_max = 512ull << 20;
+    c.pack_objects = R"((^|/)data/[0-9a-f]{2}/[0-9a-f]{64}$)";
     // seen in the local round trip (rustic 0.11.4): mtimes to the ns on files, dirs, symlinks and FIFOs, user xattrs and ACLs all restored
     return c;
 }
@@ -122,6 +125,12 @@ std::vector<std::string> RusticTool::args(std::initializer_list<std::string> res
 void RusticTool::init(const RepoOptions& opt) {
     if (!opt.encrypted) throw ToolError("init", capabilities().no_encryption_reason);
     step("init", args({"init"}));
+    if (ctx_.pack_size) {
+        // a fixed size: no growth factor, the limit at the size itself
+        const std::string sz = std::to_string(ctx_.pack_size >> 20) + "MiB";
+        step("init-packsize", args({"config", "--set-datapack-size", sz, "--set-datapack-size-limit", sz, "--set-datapack-growfactor", "0",
+                                    "--set-treepack-size", sz, "--set-treepack-size-limit", sz, "--set-treepack-growfactor", "0"}));
+    }
 }
 
 CliTool::Invocation RusticTool::backupInvocation(const fs::path& source, const std::string& label) {

@@ -37,6 +37,9 @@ Capabilities VykarTool::capabilities() const {
     c.integrity_failure = R"(check found [1-9][0-9]* error)";
     c.lock_failure = R"(repository is locked by)";
     c.avg_chunk_bytes = 2ull << 20;   // chunker.avg_size default (read from vykar 0.19 source)
+    c.pack_min = 1ull << 20;          // repositories[].min_pack_size / max_pack_size (defaults 32 and 192 MiB)
+    c.pack_max = 192ull << 20;
+    c.pack_objects = R"((^|/)packs/[0-9a-f]{2}/[0-9a-f]+$)";
     // read from the source (0.19.1; not installed here): restore sets ns mtimes on files, dirs (deepest first) and
     // symlinks, and every xattr it read (xattrs.enabled defaults to true), ACLs included as system.posix_acl_* xattrs
     return c;
@@ -66,7 +69,8 @@ void VykarTool::writeConfig(bool encrypted) {
         y << "    sftp_key: " << yamlQuote(t.key_file.string()) << "\n";
         y << "    sftp_known_hosts: " << yamlQuote(t.known_hosts.string()) << "\n";
     }
-    if (!t.external) y << "    retry:\n      max_retries: 0\n";   // a server we started must not make it back off for minutes
+    if (!t.external) y << "    retry:\n      max_retries: 0\n";
+    if (ctx_.pack_size) y << "    min_pack_size: " << ctx_.pack_size << "\n    max_pack_size: " << ctx_.pack_size << "\n";   // a server we started must not make it back off for minutes
     y << "encryption:\n  mode: " << (encrypted ? "auto" : "none") << "\n";
     // the benchmarks' variant: zstd, the compression family every peer has
     y << "compression:\n  algorithm: " << (ctx_.variant == "zstd" ? "zstd" : "lz4") << "\n";
