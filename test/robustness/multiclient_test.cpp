@@ -18,6 +18,7 @@
 // its clients differ by label), nothing else is in the repository, and the
 // tool's data-verifying check passes.
 #include "Engine.hpp"
+#include "FaultyTool.hpp"
 
 #include "RoundTrip.hpp"
 #include "ScenarioTest.hpp"
@@ -31,6 +32,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <mutex>
@@ -106,13 +108,28 @@ std::string documentedRefusal(const std::string& tool, const Capabilities& caps,
     return {};
 }
 
-class MulticlientScenario : public ScenarioTestP<McCase> {
-protected:
-    MulticlientScenario() : ScenarioTestP("robustness") {}
+// A self-test's fault: the maintenance client runs through `wrap`, and just
+// before the last maintenance (every client idle, so the outcome does not
+// depend on timing) `arm` gets the clients' live snapshots to aim at.
+struct McFault {
+    std::function<fs::path(const fs::path& dir, const fs::path& real)> wrap;
+    std::function<void(const std::vector<std::vector<std::string>>& live_ids)> arm;
 };
 
-TEST_P(MulticlientScenario, Clients) {
-    const McCase& c = GetParam();
+class MulticlientBase : public ScenarioTest {
+protected:
+    using ScenarioTest::ScenarioTest;
+    void scenario(const McCase& c, const McFault* fault = nullptr);
+};
+
+class MulticlientScenario : public MulticlientBase, public ::testing::WithParamInterface<McCase> {
+protected:
+    MulticlientScenario() : MulticlientBase("robustness") {}
+};
+
+TEST_P(MulticlientScenario, Clients) { scenario(GetParam()); }
+
+void MulticlientBase::scenario(const McCase& c, const McFault* fault) {
     const bool kopia_server = c.backend == "server";
     ToolOnBackend t;
     // kopia's repository server serves a filesystem repository: the prelude's backend is local
@@ -132,7 +149,8 @@ TEST_P(MulticlientScenario, Clients) {
     Verdicts v(ws());
 
     // a client's driver: its own home (a tool-name suffix), logs, host; the repository's passphrase
-    auto clientTool = [&](const std::string& client, const std::string& host, const RepoTarget& target, const std::string& password) {
+    auto clientTool = [&](const std::string& client, const std::string& host, const RepoTarget& target, const std::string& password,
+                          const fs::path& binary) {
         ToolContext ctx = ws().toolContext(c.tool + "-" + client, t.backend->external());
         ctx.passphrase = password;
         ctx.host = host;
@@ -142,11 +160,12 @@ TEST_P(MulticlientScenario, Clients) {
         // client's lock; borg polls every tenth of its --lock-wait (120 s made
         // a waiter sleep 12 s between tries): 10 s, and a LockTimeout is a refusal
         ctx.lock_wait = std::chrono::seconds(c.tool == "borg" ? kBorgLockWait : 60);
-        return makeTool(c.tool, t.binary.string(), ctx, target);
+        return makeTool(c.tool, binary.string(), ctx, target);
     };
 
     // the maintenance client creates the repository (kopia: it is the maintenance owner)
-    std::unique_ptr<BackupTool> maint = clientTool("maint", "e2e-maint", repo, passphrase);
+    std::unique_ptr<BackupTool> maint =
+        clientTool("maint", "e2e-maint", repo, passphrase, fault ? fault->wrap(ws().work(), t.binary) : t.binary);
     if (!v.layer("init", [&] {
             maint->init(RepoOptions{});
             return c.tool + " " + maint->version() + ": repository created by the maintenance client (host e2e-maint)";
@@ -203,7 +222,7 @@ TEST_P(MulticlientScenario, Clients) {
                     target.port = server->port();
                     target.cert_fingerprint = server->fingerprint();
                 }
-                cl.tool = clientTool(cl.name, cl.host, target, kopia_passwords[std::size_t(i)]);
+                cl.tool = clientTool(cl.name, cl.host, target, kopia_passwords[std::size_t(i)], t.binary);
                 cl.tool->connect();
                 cl.opt = engineOptionsFor(ws(), t.caps, cl.name);
                 cl.label = cl.opt.label;
@@ -286,6 +305,14 @@ TEST_P(MulticlientScenario, Clients) {
         m.join();
     }
     const double wall = since(Clock::now());
+    if (fault) {
+        std::vector<std::vector<std::string>> live;
+        for (const auto& cl : clients) {
+            live.emplace_back();
+            for (const auto& ls : cl.engine->model().live()) live.back().push_back(ls.id);
+        }
+        fault->arm(live);
+    }
     maintenance();   // once more with every client idle: it must run, not be refused
     const bool last_refused = maint_runs.back().outcome == "refused";
 
@@ -342,8 +369,9 @@ TEST_P(MulticlientScenario, Clients) {
     // clients side by side again; then each one's verdicts
     {
         const auto f0 = Clock::now();
-        // (borg's every command holds its lock, and a final check that meets
-        // another's lock fails: its clients check one after the other)
+        // (restic's and borg's data-verifying checks take the exclusive lock:
+        // side by side they only wait for each other, borg's polling slowly and
+        // restic's backing off, so their clients check one after the other)
         std::vector<std::thread> threads;
         for (auto& cl : clients)
             if (cl.crash.empty() && cl.engine->fault() == EngineFault::None) {
@@ -354,7 +382,7 @@ TEST_P(MulticlientScenario, Clients) {
                         p->crash = e.what();
                     }
                 };
-                if (c.tool == "borg") fin();
+                if (c.tool == "borg" || c.tool == "restic") fin();
                 else threads.emplace_back(fin);
             }
         for (auto& th : threads) th.join();
@@ -400,6 +428,40 @@ TEST_P(MulticlientScenario, Clients) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Multiclient, MulticlientScenario, ::testing::ValuesIn(cases()),
-                         [](const auto& p) { return p.param.tool + "_" + p.param.backend; });
+                         [](const auto& p) { return p.param.tool + "_" + p.param.backend + "_shared"; });
+
+// The self-test: a maintenance that loses a snapshot. restic's prune, wrapped
+// for the maintenance client only, first forgets one live snapshot of
+// client-1 (armed just before the last maintenance, with every client idle);
+// client-1's final listing must then disagree with its model, and the test
+// passes only when that is the first layer to fail.
+class MulticlientSelftest : public MulticlientBase {
+protected:
+    MulticlientSelftest() : MulticlientBase("selftest") {}
+};
+
+TEST_F(MulticlientSelftest, MaintenanceLosesASnapshot) {
+    ws().report().expectFault("maintenance-loses-snapshot", "client-1 model");
+    const fs::path target = ws().work() / "lose-snapshot.id";
+    McFault f;
+    f.wrap = [&](const fs::path& dir, const fs::path& real) {
+        return writeFaultyWrapper(dir, "restic", real, "loses-snapshot", "target=" + shellQuote(target.string()) + R"SH(
+case " $* " in
+  *" prune "*)
+    if [ -s "$target" ]; then
+      id=$(cat "$target"); rm -f "$target"
+      "$real" forget "$id" >&2 || exit 1
+    fi ;;
+esac
+exec "$real" "$@"
+)SH");
+    };
+    f.arm = [&](const std::vector<std::vector<std::string>>& live) {
+        if (live.empty() || live.front().empty()) throw std::runtime_error("client-1 has no live snapshot to lose: the self-test aims at nothing");
+        std::ofstream(target) << live.front().front();
+        ws().report().note("the faulty maintenance forgets client-1's snapshot " + live.front().front());
+    };
+    scenario({"restic", "local"}, &f);
+}
 
 }  // namespace
