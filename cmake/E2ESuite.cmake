@@ -42,6 +42,8 @@ file(STRINGS "${E2E_KNOWN_FINDINGS_FILE}" _e2e_findings REGEX "^[^#].* \\| ")
 set(E2E_KNOWN_FINDING_PATTERNS "")   # each quoted, for the scripts ctest reads
 foreach(_line IN LISTS _e2e_findings)
   string(REGEX REPLACE " \\| .*" "" _pattern "${_line}")
+  # written into quoted strings of the label scripts: a regex's backslash must survive CMake's escapes
+  string(REPLACE "\\" "\\\\" _pattern "${_pattern}")
   string(APPEND E2E_KNOWN_FINDING_PATTERNS " \"${_pattern}\"")
 endforeach()
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${E2E_KNOWN_FINDINGS_FILE}")

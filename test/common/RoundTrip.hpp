@@ -31,7 +31,9 @@ class ScenarioSteps {
 public:
     ScenarioSteps(Workspace& ws, BackupTool& tool, Verdicts& v);
     bool version();
-    bool corpus(const CorpusProfile& profile);         // seeded corpus in work/source + its manifest
+    // seeded corpus in work/source + its manifest; awkward = false leaves out the
+    // awkward names and special files (scenarios that judge something else)
+    bool corpus(const CorpusProfile& profile, bool awkward = true);
     void useSource(const fs::path& dir) { source_ = dir; }   // before corpus(): generate it there instead
     // The user's own tree (corpus.path, E2E_CORPUS) instead of corpus(): backed
     // up as it is, read-only; its manifest is taken now, before any backup.

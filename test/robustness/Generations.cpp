@@ -6,7 +6,6 @@
 #include "Verdicts.hpp"
 #include "process/Process.hpp"
 #include "storage/Volumes.hpp"
-#include "tree/Corpus.hpp"
 
 #include <iostream>
 #include <sstream>
@@ -53,19 +52,14 @@ bool runGenerations(Workspace& ws, BackupTool& tool, const GenerationsOptions& o
     };
 
     steps.version();
-    v.layer("corpus", [&] {
-        CorpusSpec spec;
-        spec.seed = ws.seed();
-        spec.awkward = false;   // the awkward names are the backends' verdicts; here the changes over time are
-        spec.fifo = false;
-        spec.profile.small_files = 80;
-        spec.profile.bulk_bytes = 4ull << 20;
-        spec.profile.big_file_bytes = 0;
-        spec.profile.depth = 5;
-        spec.profile.duplicates = 4;
-        const CorpusStats st = generateCorpus(live, spec);
-        return std::to_string(st.files) + " files, " + humanBytes(st.bytes) + " (no awkward names: this scenario judges changes over time)";
-    });
+    CorpusProfile cp;
+    cp.small_files = 80;
+    cp.bulk_bytes = 4ull << 20;
+    cp.big_file_bytes = 0;
+    cp.depth = 5;
+    cp.duplicates = 4;
+    steps.useSource(live);
+    steps.corpus(cp, false);
     steps.init(true);
     if (!v.ok()) return false;
 

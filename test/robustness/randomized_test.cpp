@@ -51,16 +51,16 @@ protected:
 
 TEST_F(Replay, SameSeedSameLog) {
     ToolOnBackend t;
-    if (!prepare(t, "restic")) return;
+    if (!prepare(t, "kopia")) return;   // the fastest per command here (a restic command costs its key derivation)
     Verdicts v(ws());
     std::vector<std::vector<nlohmann::json>> runs;
     for (const char* run : {"a", "b", "c"}) {
         v.layer(std::string("run-") + run, [&] {
-            ToolContext ctx = ws().toolContext("restic");
+            ToolContext ctx = ws().toolContext("kopia");
             ctx.home = ws().work() / (std::string("home-") + run);
             RepoTarget target = t.backend->target();
             target.path = ws().repos() / (std::string("repo-") + run);
-            auto tool = makeTool("restic", t.binary.string(), ctx, target);
+            auto tool = makeTool("kopia", t.binary.string(), ctx, target);
             tool->init(RepoOptions{});
             EngineOptions o = engineOptionsFor(ws(), t.caps, std::string("replay-") + run);
             o.seed = std::string(run) == "c" ? ws().seed() + 1 : ws().seed();

@@ -101,7 +101,7 @@ protected:
         cp.bulk_bytes = 8ull << 20;
         cp.big_file_bytes = 0;
         cp.depth = 6;
-        steps.corpus(cp);
+        steps.corpus(cp, false);
         steps.init(true);
         if (!v.ok()) return;
         const Capabilities caps = t.tool->capabilities();

@@ -137,6 +137,25 @@ TEST(BenchConfig, DatasetMustHoldBothGenerations) {
     EXPECT_THAT(errorOf("benchmarks: 3\n"), HasSubstr("benchmarks: expected a mapping"));
 }
 
+TEST(StressConfig, KeysAndErrors) {
+    Config d = parseConfig("", "e2e.yaml");
+    EXPECT_EQ(d.stress_iterations, 0);   // the profile's
+    EXPECT_EQ(d.stress_check_every, -1);
+    EXPECT_EQ(d.stress_backend, "local");
+    Config c = parseConfig("stress:\n  iterations: 1000\n  check_every: 50\n  verify_every: 0\n  backend: rest\n", "e2e.yaml");
+    EXPECT_EQ(c.stress_iterations, 1000);
+    EXPECT_EQ(c.stress_check_every, 50);
+    EXPECT_EQ(c.stress_verify_every, 0);
+    EXPECT_EQ(c.stress_backend, "rest");
+    const std::string e = errorOf("stress:\n  iterations: 0\n");
+    EXPECT_THAT(e, HasSubstr("e2e.yaml:2:15: stress.iterations: expected a whole number from 1 up, got '0'"));
+    EXPECT_THAT(e, HasSubstr("Fix:"));
+    EXPECT_THAT(errorOf("stress:\n  check_every: often\n"), HasSubstr("stress.check_every: expected a whole number from 0 up"));
+    EXPECT_THAT(errorOf("stress:\n  backend: ftp\n"), HasSubstr("stress.backend: unknown backend 'ftp'"));
+    EXPECT_THAT(errorOf("stress:\n  loops: 3\n"), HasSubstr("stress.loops: unknown key"));
+    EXPECT_THAT(errorOf("stress: 3\n"), HasSubstr("stress: expected a mapping"));
+}
+
 
 }  // namespace
 
