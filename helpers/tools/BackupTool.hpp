@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 
 // What a backend fixture hands a driver. Each driver maps it to its own syntax.
 struct RepoTarget {
-    std::string kind;          // local | rest | s3 | sftp
+    std::string kind;          // local | rest | s3 | sftp | kopia-server (kopia's own repository server)
     bool external = false;     // an endpoint from the config, not a server we started
     fs::path path;             // local: repository dir; sftp: path on the server
     std::string host;          // rest/s3/sftp
@@ -32,6 +32,7 @@ struct RepoTarget {
     std::string token;         // rest (secret: redacted)
     std::string repo_name;     // rest: path under the server root (empty = root)
     fs::path key_file, known_hosts, ca_file;
+    std::string cert_fingerprint;   // kopia-server: SHA-256 of the server's TLS certificate (hex)
     fs::path local_dir;        // where a managed repository's bytes lie on this machine (progress lines); empty = not measurable
     std::vector<std::string> secrets() const;
 };
@@ -79,6 +80,7 @@ struct Snapshot {
     std::string id;
     std::string label;
     std::string time;
+    std::string host;   // the client host the tool recorded ("" where its listing does not show one)
 };
 
 // Source hooks run by the tool itself (vykar's before/after/failed/finally).
@@ -100,6 +102,16 @@ struct ToolContext {
     std::string variant;      // a named, documented non-default setting (e.g. vykar "threads1"); "" = the tool's defaults
     bool exact_rusage = false;   // the benchmarks: each command's rusage is its own (Command::exact_rusage)
     std::uint64_t pack_size = 0;   // the target pack size (Capabilities::pack_min..pack_max); 0 = the tool's default
+    // The client's identity where the tool records one: restic/rustic --host,
+    // kopia --override-hostname (user "e2e"), vykar's `hostname:`. borg records
+    // the machine's hostname (no override): its clients differ by label only.
+    std::string host = "e2e";
+    // How long a step waits for another client's lock (restic --retry-lock,
+    // borg --lock-wait); 0 = the tool's default (restic: fail at once, borg: 1 s).
+    std::chrono::seconds lock_wait{0};
+    // Other clients use the repository at the same time: reclaim keeps the
+    // tool's concurrency safety (kopia --safety=full, rustic's delayed delete).
+    bool shared_repo = false;
 };
 
 class ToolError : public std::runtime_error {
@@ -122,6 +134,9 @@ public:
     virtual Capabilities capabilities() const = 0;
 
     virtual void init(const RepoOptions& opt) = 0;
+    // Join a repository another client created (kopia: `repository connect`;
+    // the other tools open it by its URL and passphrase: nothing to do).
+    virtual void connect() {}
     // Back up the contents of `source` (paths in the snapshot are relative to it).
     virtual std::string backup(const fs::path& source, const std::string& label) = 0;
     // The same backup, started and left running (to be interrupted); finishBackup

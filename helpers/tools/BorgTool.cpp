@@ -30,6 +30,8 @@ protected:
     std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name, const std::string& label) override;
 private:
     std::string repo() const;
+    // the subcommand's args with --lock-wait when the context sets a wait for another client's lock
+    std::vector<std::string> locked(std::vector<std::string> a) const;
     int seq_ = 0;
     std::string pending_;   // the archive name of the backup in flight
 };
@@ -90,6 +92,13 @@ std::map<std::string, std::string> BorgTool::toolEnv() const {
     return e;
 }
 
+std::vector<std::string> BorgTool::locked(std::vector<std::string> a) const {
+    // every repository command takes its lock (create/delete/prune/compact/check exclusively):
+    // a client waits this long for another's before it fails with LockTimeout
+    if (ctx_.lock_wait.count() > 0 && !a.empty()) a.insert(a.begin() + 1, {"--lock-wait", std::to_string(ctx_.lock_wait.count())});
+    return a;
+}
+
 void BorgTool::init(const RepoOptions& opt) {
     step("init", {"init", "--encryption", opt.encrypted ? "repokey-blake2" : "none", repo()});
     if (ctx_.pack_size) step("init-segment-size", {"config", repo(), "max_segment_size", std::to_string(ctx_.pack_size)});
@@ -101,34 +110,36 @@ CliTool::Invocation BorgTool::backupInvocation(const fs::path& source, const std
     for (const auto& s : snapshots())
         if (s.id == name) name = label + "@" + std::to_string(++seq_) + "b";
     pending_ = name;
-    if (ctx_.variant == "zstd") return {{"create", "--json", "--compression", "zstd,3", repo() + "::" + name, "."}, source};   // the benchmarks' variant
-    return {{"create", "--json", repo() + "::" + name, "."}, source};
+    if (ctx_.variant == "zstd") return {locked({"create", "--json", "--compression", "zstd,3", repo() + "::" + name, "."}), source};   // the benchmarks' variant
+    return {locked({"create", "--json", repo() + "::" + name, "."}), source};
 }
 
 std::vector<std::string> BorgTool::dumpArgs(const fs::path& command, const std::string& name, const std::string& label) {
-    const std::string archive = backupInvocation({}, label).args[2];
-    if (command.empty()) return {"create", "--json", "--stdin-name", name, archive, "-"};
+    const auto inv = backupInvocation({}, label).args;
+    const std::string archive = inv[inv.size() - 2];   // ... <repo>::<name> .
+    if (command.empty()) return locked({"create", "--json", "--stdin-name", name, archive, "-"});
     // --content-from-command: borg runs it and creates no archive when it fails
-    return {"create", "--json", "--content-from-command", "--stdin-name", name, archive, "--", command.string()};
+    return locked({"create", "--json", "--content-from-command", "--stdin-name", name, archive, "--", command.string()});
 }
 
 std::string BorgTool::snapshotIdFrom(const Result&) { return pending_; }
 
 std::vector<Snapshot> BorgTool::snapshots() {
-    Result r = step("list", {"list", "--json", repo()});
+    // --format's keys are added to the JSON: the hostname borg recorded (the machine's)
+    Result r = step("list", locked({"list", "--json", "--format", "{hostname}", repo()}));
     auto j = json::parse(fixSurrogates(r.out), nullptr, false);
     if (j.is_discarded() || !j.contains("archives")) throw ToolError("list", "borg list --json printed no archives list", r);
     std::vector<Snapshot> out;
     for (const auto& a : j["archives"]) {
         std::string name = a.value("name", "");
         auto at = name.rfind('@');
-        out.push_back({name, at == std::string::npos ? name : name.substr(0, at), a.value("start", "")});
+        out.push_back({name, at == std::string::npos ? name : name.substr(0, at), a.value("start", ""), a.value("hostname", "")});
     }
     return out;
 }
 
 std::vector<std::string> BorgTool::files(const std::string& id) {
-    Result r = step("list-files", {"list", "--json-lines", repo() + "::" + id});
+    Result r = step("list-files", locked({"list", "--json-lines", repo() + "::" + id}));
     std::vector<std::string> out;
     std::istringstream in(r.out);
     std::string line;
@@ -144,16 +155,16 @@ std::vector<std::string> BorgTool::files(const std::string& id) {
 
 void BorgTool::restore(const std::string& id, const fs::path& dest) {
     fs::create_directories(dest);
-    step("extract", {"extract", repo() + "::" + id}, dest);
+    step("extract", locked({"extract", repo() + "::" + id}), dest);
 }
 
 void BorgTool::check(bool verify_data) {
-    if (verify_data) step("check", {"check", "--verify-data", repo()});
-    else step("check", {"check", repo()});
+    if (verify_data) step("check", locked({"check", "--verify-data", repo()}));
+    else step("check", locked({"check", repo()}));
 }
 
-void BorgTool::forget(const std::string& id) { step("delete", {"delete", repo() + "::" + id}); }
-void BorgTool::reclaim() { step("compact", {"compact", repo()}); }
+void BorgTool::forget(const std::string& id) { step("delete", locked({"delete", repo() + "::" + id})); }
+void BorgTool::reclaim() { step("compact", locked({"compact", repo()})); }
 void BorgTool::unlock() { step("break-lock", {"break-lock", repo()}); }
 
 DriverFactory borgDriver() { return driver<BorgTool>(); }

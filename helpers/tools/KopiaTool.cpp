@@ -13,6 +13,7 @@ public:
     std::string name() const override { return "kopia"; }
     Capabilities capabilities() const override;
     void init(const RepoOptions& opt) override;
+    void connect() override;
     std::vector<Snapshot> snapshots() override;
     std::vector<std::string> files(const std::string& id) override;
     void restore(const std::string& id, const fs::path& dest) override;
@@ -28,6 +29,8 @@ protected:
     std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name, const std::string& label) override;
 private:
     std::vector<std::string> args(std::initializer_list<std::string> rest) const;
+    // `repository create|connect <storage> ...` with the client's identity, cache and config
+    std::vector<std::string> repositoryArgs(const std::string& verb) const;
     fs::path config_;
 };
 
@@ -39,7 +42,7 @@ KopiaTool::KopiaTool(std::string binary, ToolContext ctx, RepoTarget target)
 
 Capabilities KopiaTool::capabilities() const {
     Capabilities c;
-    c.backends = {"local", "s3", "sftp"};
+    c.backends = {"local", "s3", "sftp", "kopia-server"};   // kopia-server: its own repository server (connect only)
     c.no_encryption = false;
     c.no_encryption_reason = "kopia always encrypts its repository (no unencrypted mode)";
     c.stdin_dumps = true;
@@ -75,11 +78,9 @@ std::vector<std::string> KopiaTool::args(std::initializer_list<std::string> rest
     return a;
 }
 
-void KopiaTool::init(const RepoOptions& opt) {
-    if (!opt.encrypted) throw ToolError("init", capabilities().no_encryption_reason);
-    fs::create_directories(config_.parent_path());
+std::vector<std::string> KopiaTool::repositoryArgs(const std::string& verb) const {
     const RepoTarget& t = target_;
-    std::vector<std::string> a{"repository", "create"};
+    std::vector<std::string> a{"repository", verb};
     if (t.kind == "local") {
         a.push_back("filesystem");
         a.push_back("--path=" + t.path.string());
@@ -90,12 +91,30 @@ void KopiaTool::init(const RepoOptions& opt) {
     } else if (t.kind == "sftp") {
         a.insert(a.end(), {"sftp", "--host=" + t.host, "--port=" + std::to_string(t.port), "--username=" + t.user, "--path=" + t.path.string(),
                            "--keyfile=" + t.key_file.string(), "--known-hosts=" + t.known_hosts.string()});
-    } else throw ToolError("init", "kopia: unsupported backend " + t.kind);
+    } else if (t.kind == "kopia-server" && verb == "connect") {
+        // the server's certificate is pinned by its SHA-256; the password is this user's on the server
+        a.insert(a.end(), {"server", "--url=https://" + t.host + ":" + std::to_string(t.port), "--server-cert-fingerprint=" + t.cert_fingerprint});
+    } else throw ToolError(verb == "create" ? "init" : "connect", "kopia: cannot " + verb + " a repository on backend " + t.kind +
+                                                                  (t.kind == "kopia-server" ? " (the server's owner creates it; clients connect)" : ""));
+    // the client's identity: its snapshots' source is e2e@<host>, and a server user is named so
+    a.push_back("--override-username=e2e");
+    a.push_back("--override-hostname=" + ctx_.host);
     a.push_back("--cache-directory=" + (ctx_.home / "kopia-cache").string());
     a.push_back("--config-file=" + config_.string());
     a.push_back("--log-dir=" + (ctx_.home / "kopia-logs").string());
     a.push_back("--no-progress");
-    step("init", a);
+    return a;
+}
+
+void KopiaTool::connect() {
+    fs::create_directories(config_.parent_path());
+    step("connect", repositoryArgs("connect"));
+}
+
+void KopiaTool::init(const RepoOptions& opt) {
+    if (!opt.encrypted) throw ToolError("init", capabilities().no_encryption_reason);
+    fs::create_directories(config_.parent_path());
+    step("init", repositoryArgs("create"));
     if (ctx_.pack_size) step("init-packsize", args({"repository", "set-parameters", "--max-pack-size-mb=" + std::to_string(ctx_.pack_size >> 20)}));
     // kopia applies its retention policy after every snapshot, and its default
     // (keep the latest 10, one per hour, ...) expires snapshots of the same hour
@@ -136,7 +155,8 @@ std::vector<Snapshot> KopiaTool::snapshots() {
     if (!j.is_array()) throw ToolError("snapshot-list", "kopia snapshot list --json did not print a JSON array", r);
     std::vector<Snapshot> out;
     for (const auto& m : j) {
-        Snapshot s{m.value("id", ""), "", m.value("startTime", "")};
+        Snapshot s{m.value("id", ""), "", m.value("startTime", ""), ""};
+        if (m.contains("source") && m["source"].is_object()) s.host = m["source"].value("host", "");
         if (m.contains("tags") && m["tags"].is_object())
             for (const auto& [k, val] : m["tags"].items())
                 if (k == "tag:label" || k == "label") s.label = val.get<std::string>();
@@ -174,8 +194,11 @@ void KopiaTool::check(bool verify_data) {
 }
 
 void KopiaTool::forget(const std::string& id) { step("snapshot-delete", args({"snapshot", "delete", id, "--delete"})); }
-// default maintenance keeps unreferenced data for hours (safety); reclaim now
-void KopiaTool::reclaim() { step("maintenance", args({"maintenance", "run", "--full", "--safety=none"})); }
+// default maintenance keeps unreferenced data for hours (safety); reclaim now,
+// unless other clients write meanwhile: --safety=none is safe only without them
+void KopiaTool::reclaim() {
+    step("maintenance", args({"maintenance", "run", "--full", ctx_.shared_repo ? "--safety=full" : "--safety=none"}));
+}
 void KopiaTool::unlock() {}   // kopia works lock-free
 
 DriverFactory kopiaDriver() { return driver<KopiaTool>(); }

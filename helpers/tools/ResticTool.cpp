@@ -94,6 +94,8 @@ std::vector<std::string> ResticTool::common() const {
         a.push_back("--cacert");
         a.push_back(target_.ca_file.string());
     }
+    // another client's exclusive lock (forget, prune, check): wait for it this long
+    if (ctx_.lock_wait.count() > 0) a.push_back("--retry-lock=" + std::to_string(ctx_.lock_wait.count()) + "s");
     return a;
 }
 
@@ -109,15 +111,15 @@ void ResticTool::init(const RepoOptions& opt) {
 }
 
 CliTool::Invocation ResticTool::backupInvocation(const fs::path& source, const std::string& label) {
-    auto a = args({"backup", "--json", "--host", "e2e", "--tag", label, "."});
+    auto a = args({"backup", "--json", "--host", ctx_.host, "--tag", label, "."});
     if (ctx_.pack_size) a.insert(a.end() - 1, {"--pack-size", std::to_string(ctx_.pack_size >> 20)});
     return {a, source};
 }
 
 std::vector<std::string> ResticTool::dumpArgs(const fs::path& command, const std::string& name, const std::string& label) {
     // --stdin-from-command (0.17+): restic runs the command and saves no snapshot when it fails
-    if (command.empty()) return args({"backup", "--json", "--host", "e2e", "--tag", label, "--stdin", "--stdin-filename", name});
-    return args({"backup", "--json", "--host", "e2e", "--tag", label, "--stdin-filename", name, "--stdin-from-command", "--", command.string()});
+    if (command.empty()) return args({"backup", "--json", "--host", ctx_.host, "--tag", label, "--stdin", "--stdin-filename", name});
+    return args({"backup", "--json", "--host", ctx_.host, "--tag", label, "--stdin-filename", name, "--stdin-from-command", "--", command.string()});
 }
 
 std::string ResticTool::snapshotIdFrom(const Result& r) {
@@ -138,7 +140,7 @@ std::vector<Snapshot> ResticTool::snapshots() {
     if (!j.is_array()) throw ToolError("snapshots", "restic snapshots --json did not print a JSON array", r);
     std::vector<Snapshot> out;
     for (const auto& s : j) {
-        Snapshot sn{s.value("id", ""), "", s.value("time", "")};
+        Snapshot sn{s.value("id", ""), "", s.value("time", ""), s.value("hostname", "")};
         if (s.contains("tags") && s["tags"].is_array() && !s["tags"].empty()) sn.label = s["tags"][0].get<std::string>();
         out.push_back(sn);
     }

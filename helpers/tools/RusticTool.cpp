@@ -134,7 +134,7 @@ void RusticTool::init(const RepoOptions& opt) {
 }
 
 CliTool::Invocation RusticTool::backupInvocation(const fs::path& source, const std::string& label) {
-    return {args({"backup", "--json", "--host", "e2e", "--tag", label, "."}), source};
+    return {args({"backup", "--json", "--host", ctx_.host, "--tag", label, "."}), source};
 }
 
 std::string RusticTool::backupWithHooks(const fs::path& source, const HookSet& hooks, const std::string& label) {
@@ -152,7 +152,7 @@ std::string RusticTool::backupWithHooks(const fs::path& source, const HookSet& h
     writeProfile(t);
     // the source may appear only in the before hook: name it by its path
     // (stored as the snapshot's root), started from a dir that exists
-    Result r = run(command("backup", args({"backup", "--json", "--host", "e2e", "--tag", label, "--as-path", "/", source.string()}), ctx_.home));
+    Result r = run(command("backup", args({"backup", "--json", "--host", ctx_.host, "--tag", label, "--as-path", "/", source.string()}), ctx_.home));
     history_.push_back(r);
     writeProfile("");
     checkResult("backup", r, {0});
@@ -160,8 +160,8 @@ std::string RusticTool::backupWithHooks(const fs::path& source, const HookSet& h
 }
 
 std::vector<std::string> RusticTool::dumpArgs(const fs::path& command, const std::string& name, const std::string& label) {
-    if (command.empty()) return args({"backup", "--json", "--host", "e2e", "--tag", label, "--stdin-filename", name, "-"});
-    return args({"backup", "--json", "--host", "e2e", "--tag", label, "--stdin-filename", name, "--stdin-command", command.string(), "-"});
+    if (command.empty()) return args({"backup", "--json", "--host", ctx_.host, "--tag", label, "--stdin-filename", name, "-"});
+    return args({"backup", "--json", "--host", ctx_.host, "--tag", label, "--stdin-filename", name, "--stdin-command", command.string(), "-"});
 }
 
 std::string RusticTool::snapshotIdFrom(const Result& r) {
@@ -179,7 +179,7 @@ std::vector<Snapshot> RusticTool::snapshots() {
     // either a flat list of snapshots, or a list of [group, [snapshots]] pairs
     std::function<void(const json&)> visit = [&](const json& n) {
         if (n.is_object() && n.contains("id") && n.contains("time")) {
-            Snapshot s{n["id"].get<std::string>(), "", n.value("time", "")};
+            Snapshot s{n["id"].get<std::string>(), "", n.value("time", ""), n.value("hostname", "")};
             if (n.contains("tags") && n["tags"].is_array() && !n["tags"].empty()) s.label = n["tags"][0].get<std::string>();
             out.push_back(s);
         } else if (n.is_array()) {
@@ -214,8 +214,13 @@ void RusticTool::check(bool verify_data) {
 }
 
 void RusticTool::forget(const std::string& id) { step("forget", args({"forget", id})); }
-// rustic keeps packs marked for deletion for a while by default; reclaim now.
-void RusticTool::reclaim() { step("prune", args({"prune", "--instant-delete"})); }
+// rustic keeps packs marked for deletion for a while by default; reclaim now,
+// unless other clients use the repository meanwhile: --instant-delete is safe
+// only without them (its delayed delete is what makes lock-free prune safe).
+void RusticTool::reclaim() {
+    if (ctx_.shared_repo) step("prune", args({"prune"}));
+    else step("prune", args({"prune", "--instant-delete"}));
+}
 void RusticTool::unlock() {}   // rustic works lock-free: nothing to break
 
 DriverFactory rusticDriver() { return driver<RusticTool>(); }

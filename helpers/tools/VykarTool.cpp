@@ -75,6 +75,8 @@ void VykarTool::writeConfig(bool encrypted) {
     // the benchmarks' variant: zstd, the compression family every peer has
     y << "compression:\n  algorithm: " << (ctx_.variant == "zstd" ? "zstd" : "lz4") << "\n";
     y << "cache_dir: " << yamlQuote((ctx_.home / "vykar-cache").string()) << "\n";
+    // the client's identity in its snapshots and sessions (the machine's hostname otherwise)
+    if (!ctx_.host.empty()) y << "hostname: " << yamlQuote(ctx_.host) << "\n";
     // the named variant: its sequential backup path (it keeps non-UTF-8 names, see capabilities)
     if (ctx_.variant == "threads1") y << "limits:\n  threads: 1\n";
     y << sources_;
@@ -146,7 +148,7 @@ std::vector<Snapshot> VykarTool::parseList(const std::string& out) {
     std::istringstream in(out);
     std::string line, header;
     std::size_t id_col = std::string::npos, date_col = 0, host_col = 0, label_col = 0, source_col = 0;
-    std::string last_label;
+    std::string last_label, last_host;
     auto cell = [](const std::string& l, std::size_t from, std::size_t to) {
         if (from >= l.size()) return std::string();
         std::string c = l.substr(from, to == std::string::npos ? std::string::npos : to - from);
@@ -170,9 +172,12 @@ std::vector<Snapshot> VykarTool::parseList(const std::string& out) {
         std::string id = cell(line, id_col, date_col);
         if (id.empty()) continue;
         std::string label = cell(line, label_col, source_col);
+        std::string host = cell(line, host_col, label_col);
         if (label.empty()) label = last_label;
+        if (host.empty()) host = last_host;
         last_label = label;
-        snaps.push_back({id, label, cell(line, date_col, host_col)});
+        last_host = host;
+        snaps.push_back({id, label, cell(line, date_col, host_col), host});
     }
     return snaps;
 }
