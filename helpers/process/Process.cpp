@@ -394,6 +394,16 @@ void Child::killAfter(std::chrono::milliseconds grace) {
         wait4(pid_, &st, 0, &ru);
         reap(st, ru);
     }
+    // The leader is gone, but its group may not be: a daemon's own children
+    // (dockerd's containerd) shut down after it, still holding what the next
+    // start needs (containerd's database under the shared data root). They get
+    // the rest of the grace, then KILL.
+    while (::kill(-pid_, 0) == 0 && std::chrono::steady_clock::now() < kill_at) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (::kill(-pid_, 0) == 0) {
+        ::kill(-pid_, SIGKILL);
+        const auto gone_by = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (::kill(-pid_, 0) == 0 && std::chrono::steady_clock::now() < gone_by) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
 }
 
 Result Child::terminate(std::chrono::milliseconds grace) {

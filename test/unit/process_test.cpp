@@ -57,6 +57,26 @@ TEST(Process, TermIgnoredMeansKillAfterGrace) {
     EXPECT_EQ(r.term_signal, SIGKILL);
 }
 
+// A daemon whose leader exits on TERM while its own child shuts down later
+// (dockerd and its containerd): terminate() returns only once the whole group
+// is gone, KILLing what outlives the grace, so the next start finds nothing held.
+TEST(Process, TerminateWaitsForTheGroupNotJustTheLeader) {
+    Workspace ws("unit");
+    fs::path pidfile = ws.work() / "child.pid";
+    Command c{.argv = {"sh", "-c", "(trap '' TERM; exec sleep 60) & echo $! > " + pidfile.string() +
+                                       "; trap 'exit 0' TERM; while :; do sleep 0.05; done"}};
+    c.timeout = 60s;
+    Child ch(c);
+    int pid = 0;
+    for (int i = 0; i < 200 && pid == 0; ++i) {
+        std::this_thread::sleep_for(10ms);
+        std::ifstream(pidfile) >> pid;
+    }
+    ASSERT_GT(pid, 0);
+    ch.terminate(400ms);
+    EXPECT_FALSE(processAlive(pid)) << "the leader's child " << pid << " outlived terminate()";
+}
+
 TEST(Process, FastExitIsNotDelayed) {
     // Boost.Process 1.74's wait_for could block for the whole timeout here
     Command c{.argv = {"true"}};
