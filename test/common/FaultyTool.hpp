@@ -10,4 +10,9 @@ namespace e2e {
 std::filesystem::path writeFaultyWrapper(const std::filesystem::path& dir, const std::string& tool, const std::filesystem::path& real,
                                          const std::string& fault, const std::string& script);
 
+// restic restore ... --target DIR, then every file of DIR cut just after the
+// last line ending a statement (';') before its middle, else at the middle: a
+// SQL dump stays loadable and only the counts can tell; binary dumps end early.
+extern const char* const kTruncateRestoredFiles;
+
 }  // namespace e2e

@@ -1,16 +1,22 @@
 #include "SeededDb.hpp"
 
+#include "DumpRecipe.hpp"
+#include "Hooks.hpp"
+#include "RoundTrip.hpp"
 #include "config/Settings.hpp"
+#include "text/Text.hpp"
 
 namespace e2e {
 
-SeededDb::SeededDb(const std::string& name, Workspace& ws, Verdicts& v) : kit_(DbKit::make(name, ws)) {
-    ws.report().set("database", name);
+SeededDb::SeededDb(const std::string& name, Workspace& ws, Verdicts& v) : SeededDb(DbKit::make(name, ws), ws, v) {}
+
+SeededDb::SeededDb(std::unique_ptr<DbKit> kit, Workspace& ws, Verdicts& v) : kit_(std::move(kit)) {
+    ws.report().set("database", kit_->name());
     ready_ = v.layer("server", [&] {
         kit_->start();
         std::string kind = kit_->serverKind();
         ws.report().set("server_kind", kind);
-        return kind + " ready in " + std::to_string(kit_->server().startupSeconds()) + " s";
+        return kind + " ready in " + std::to_string(kit_->startupSeconds()) + " s";
     });
     ready_ = ready_ && v.layer("seed", [&] {
         stats_ = kit_->seed(kit_->profileBytes(), ws.seed());
@@ -43,6 +49,61 @@ std::string SeededDb::verify(const fs::path& artifact, const std::string& db) {
     if (!(got == source_)) throw VerdictFailure("restored database differs: " + describeDifference(got, source_));
     return humanBytes(fs::file_size(artifact)) + " dump; counts and digests of every row match the source (" + std::to_string(seconds) +
            " s to fingerprint): " + describe(got);
+}
+
+bool dumpRoundTrip(Workspace& ws, ToolOnBackend& t, SeededDb& db, Verdicts& v, DumpVia via, const std::string& label) {
+    if (!db.ready()) return false;
+    DbKit& kit = db.kit();
+    const std::string artifact = kit.artifactName();
+    const fs::path dumpdir = ws.work() / "dump-dir";
+    std::string id, in_snapshot;
+    v.layer("init", [&] {
+        t.tool->init(RepoOptions{});
+        return std::string();
+    });
+    v.layer("backup", [&] {
+        if (via == DumpVia::Hooks) {
+            HookSet h;
+            h.before = "mkdir -p " + shellQuote(dumpdir.string()) + " && " + shellQuote(kit.dumpScript().string()) + " > " +
+                       shellQuote((dumpdir / artifact).string());
+            h.after = "rm -rf " + shellQuote(dumpdir.string());
+            in_snapshot = artifact;
+            // the source dir must exist when a tool reads its config; the before hook fills it
+            if (t.caps.native_hooks) fs::create_directories(dumpdir);
+            HookedBackup b = backupWithRecipeHooks(ws, *t.tool, t.caps, dumpdir, h, label);
+            id = b.id;
+            return "snapshot " + id + (b.native ? " (" + t.name + " ran the hooks)" : " (the suite ran the hooks around " + t.name + ")");
+        }
+        DumpBackup b = backupDump(ws, *t.tool, t.caps, kit.dumpScript(), artifact, label);
+        id = b.id;
+        in_snapshot = t.tool->commandOutputPath(artifact);
+        return "snapshot " + id + ": " + b.how;
+    });
+    if (via == DumpVia::Hooks)
+        v.layer("dump-dir-gone", [&] {
+            if (fs::exists(dumpdir)) throw VerdictFailure("the dump dir " + dumpdir.string() + " is still there after the after hook");
+            return std::string("the after hook removed it");
+        });
+    v.layer("listed", [&] {
+        for (const auto& s : t.tool->snapshots())
+            if (sameSnapshotId(s.id, id)) return "listed with label '" + s.label + "'";
+        throw VerdictFailure("snapshot " + id + " is not in the tool's snapshot list");
+    });
+    v.layer("files", [&] {
+        auto files = t.tool->files(id);
+        for (const auto& f : files)
+            if (f == in_snapshot) return "snapshot holds " + in_snapshot;
+        std::string seen;
+        for (const auto& f : files) seen += " " + f;
+        throw VerdictFailure(in_snapshot + " is not in the snapshot's file list:" + seen);
+    });
+    const fs::path out = ws.work() / "restore";
+    v.layer("restore", [&] {
+        t.tool->restore(id, out);
+        return std::string("restored");
+    });
+    v.layer("load-compare", [&] { return db.verify(out / in_snapshot, "restored"); });
+    return v.ok();
 }
 
 }  // namespace e2e

@@ -150,56 +150,7 @@ TEST_P(DbRoundTrip, DumpBackupRestoreLoad) {
     if (!setUpTool(t)) return;
     Verdicts v(ws());
     SeededDb db(c.database, ws(), v);
-    DbKit& kit = db.kit();
-    const std::string artifact = kit.artifactName();
-    const fs::path dumpdir = ws().work() / "dump-dir";
-    std::string id, in_snapshot;
-    v.layer("init", [&] {
-        t.tool->init(RepoOptions{});
-        return std::string();
-    });
-    v.layer("backup", [&] {
-        if (c.variant == "hooks") {
-            HookSet h;
-            h.before = "mkdir -p " + shellQuote(dumpdir.string()) + " && " + shellQuote(kit.dumpScript().string()) + " > " +
-                       shellQuote((dumpdir / artifact).string());
-            h.after = "rm -rf " + shellQuote(dumpdir.string());
-            in_snapshot = artifact;
-            // the source dir must exist when a tool reads its config; the before hook fills it
-            if (t.caps.native_hooks) fs::create_directories(dumpdir);
-            HookedBackup b = backupWithRecipeHooks(ws(), *t.tool, t.caps, dumpdir, h, "db-" + c.database);
-            id = b.id;
-            return "snapshot " + id + (b.native ? " (" + c.tool + " ran the hooks)" : " (the suite ran the hooks around " + c.tool + ")");
-        }
-        DumpBackup b = backupDump(ws(), *t.tool, t.caps, kit.dumpScript(), artifact, "db-" + c.database);
-        id = b.id;
-        in_snapshot = t.tool->commandOutputPath(artifact);
-        return "snapshot " + id + ": " + b.how;
-    });
-    if (c.variant == "hooks")
-        v.layer("dump-dir-gone", [&] {
-            if (fs::exists(dumpdir)) throw VerdictFailure("the dump dir " + dumpdir.string() + " is still there after the after hook");
-            return std::string("the after hook removed it");
-        });
-    v.layer("listed", [&] {
-        for (const auto& s : t.tool->snapshots())
-            if (sameSnapshotId(s.id, id)) return "listed with label '" + s.label + "'";
-        throw VerdictFailure("snapshot " + id + " is not in the tool's snapshot list");
-    });
-    v.layer("files", [&] {
-        auto files = t.tool->files(id);
-        for (const auto& f : files)
-            if (f == in_snapshot) return "snapshot holds " + in_snapshot;
-        std::string seen;
-        for (const auto& f : files) seen += " " + f;
-        throw VerdictFailure(in_snapshot + " is not in the snapshot's file list:" + seen);
-    });
-    const fs::path out = ws().work() / "restore";
-    v.layer("restore", [&] {
-        t.tool->restore(id, out);
-        return std::string("restored");
-    });
-    v.layer("load-compare", [&] { return db.verify(out / in_snapshot, "restored"); });
+    dumpRoundTrip(ws(), t, db, v, c.variant == "hooks" ? DumpVia::Hooks : DumpVia::Command, "db-" + c.database);
     ws().report().set("server", t.backend->facts());
 }
 
@@ -249,7 +200,7 @@ TEST_P(DbFailure, BackupFailsWithoutSnapshot) {
             if (c.variant == "dumpfails") {
                 t.tool->backupCommandOutput(failing, kit->artifactName(), "db-" + c.database);
             } else if (c.variant == "dbdown") {
-                kit->server().stop();
+                kit->stop();
                 t.tool->backupCommandOutput(kit->dumpScript(), kit->artifactName(), "db-" + c.database);
             } else {   // hookfails: the tool runs the hooks
                 const fs::path dumpdir = ws().work() / "dump-dir";

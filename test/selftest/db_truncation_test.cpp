@@ -21,21 +21,6 @@ using namespace e2e;
 
 namespace {
 
-const char* kTruncateRestored = R"SH(
-"$real" "$@"; rc=$?
-case " $* " in *" restore "*) ;; *) exit $rc ;; esac
-dir=$PWD; prev=""
-for a in "$@"; do [ "$prev" = "--target" ] && dir=$a; prev=$a; done
-find "$dir" -type f | while read -r f; do
-  half=$(( $(stat -c %s "$f") / 2 ))
-  # just after the last line ending a statement (';') before the middle, else the middle
-  cut=$(head -c "$half" "$f" | LC_ALL=C awk '{ n += length($0) + 1; if ($0 ~ /;$/) cut = n } END { print cut + 0 }')
-  [ "$cut" -gt 0 ] || cut=$half
-  truncate -s "$cut" "$f"
-done
-exit $rc
-)SH";
-
 // The wrapper changes each restored file with change_one_row.pl; a failure fails the restore.
 const std::string kChangeOneRowRestored = "editor=" + shellQuote((Settings::sourceDir() / "test" / "selftest" / "change_one_row.pl").string()) + R"SH(
 "$real" "$@"; rc=$?
@@ -70,24 +55,7 @@ TEST_P(DamagedDump, LoadCompareCatchesIt) {
     if (!prepare(t, "restic", po)) return;
     Verdicts v(ws());
     SeededDb source(f.db, ws(), v);
-    v.layer("init", [&] {
-        t.tool->init(RepoOptions{});
-        return std::string();
-    });
-    const std::string artifact = source.kit().artifactName();
-    std::string id;
-    v.layer("backup", [&] {
-        id = t.tool->backupCommandOutput(source.kit().dumpScript(), artifact, "selftest");
-        return "snapshot " + id;
-    });
-    const fs::path out = ws().work() / "restore";
-    const fs::path restored = out / t.tool->commandOutputPath(artifact);
-    v.layer("restore", [&] {
-        t.tool->restore(id, out);
-        if (!fs::exists(restored)) throw VerdictFailure("the restore holds no " + artifact);
-        return humanBytes(fs::file_size(restored)) + " restored";
-    });
-    v.layer("load-compare", [&] { return source.verify(restored, "restored"); });
+    dumpRoundTrip(ws(), t, source, v, DumpVia::Command, "selftest");
     if (v.failedLayer() != "load-compare") return;   // the fixture reports where it was caught instead
     if (f.name == "truncated" && f.db == "mariadb") {   // the SQL prefix loads: the comparison has to tell, not the loader
         EXPECT_NE(v.firstFailure().find("restored database differs"), std::string::npos) << v.firstFailure();
@@ -102,7 +70,7 @@ TEST_P(DamagedDump, LoadCompareCatchesIt) {
 std::vector<DumpFault> faults() {
     std::vector<DumpFault> v;
     for (const char* db : {"postgres", "mariadb", "mongodb"}) {
-        v.push_back({"truncated", db, kTruncateRestored});
+        v.push_back({"truncated", db, kTruncateRestoredFiles});
         v.push_back({"one_row_changed", db, kChangeOneRowRestored});
     }
     return v;
