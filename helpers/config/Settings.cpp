@@ -207,6 +207,14 @@ std::string humanBytes(std::uint64_t n) {
     return s.str();
 }
 
+// An existing Docker engine on this machine: a unix socket, or TCP on the loopback only.
+static std::string parseDockerHost(const std::string& h, const std::string& origin, const YAML::Node& n, const std::string& key) {
+    if (h.rfind("unix:///", 0) != 0 && h.rfind("tcp://127.0.0.1:", 0) != 0)
+        fail(origin, n, key, "'" + h + "' is not an engine on this machine",
+             "use unix:///path/to/docker.sock or tcp://127.0.0.1:PORT (the suite talks to this machine only), or remove it to let the suite start its own dockerd");
+    return h;
+}
+
 Config parseConfig(const std::string& yaml, const std::string& origin) {
     Config c = defaults();
     c.source = origin;
@@ -218,7 +226,7 @@ Config parseConfig(const std::string& yaml, const std::string& origin) {
                           ": not valid YAML: " + e.msg + ". Fix: check indentation and quoting on that line");
     }
     if (root.IsNull()) return c;
-    onlyKeys(origin, root, "", {"profile", "runtime_dir", "digest", "corpus_skip", "tools", "repositories", "corpus", "timeouts", "filesystems", "benchmarks", "stress"});
+    onlyKeys(origin, root, "", {"profile", "runtime_dir", "digest", "corpus_skip", "tools", "repositories", "corpus", "timeouts", "filesystems", "benchmarks", "stress", "containers"});
 
     if (auto n = root["profile"]) c.profile = parseProfile(str(origin, n, "profile"), origin, n, "profile");
     if (auto n = root["digest"]) c.digest = parseDigest(str(origin, n, "digest"), origin, n);
@@ -276,6 +284,15 @@ Config parseConfig(const std::string& yaml, const std::string& origin) {
             if (b != "local" && b != "rest" && b != "s3" && b != "sftp")
                 fail(origin, n, "stress.backend", "unknown backend '" + b + "'", "use one of: local, rest, s3, sftp");
             c.stress_backend = b;
+        }
+    }
+    if (auto ct = root["containers"]) {
+        if (!ct.IsMap()) fail(origin, ct, "containers", "expected a mapping", "e.g. `containers: {docker: {host: unix:///run/docker.sock}}`");
+        onlyKeys(origin, ct, "containers", {"docker"});
+        if (auto d = ct["docker"]) {
+            if (!d.IsMap()) fail(origin, d, "containers.docker", "expected a mapping", "e.g. `docker: {host: unix:///run/docker.sock}`");
+            onlyKeys(origin, d, "containers.docker", {"host"});
+            if (auto n = d["host"]) c.docker_host = parseDockerHost(str(origin, n, "containers.docker.host"), origin, n, "containers.docker.host");
         }
     }
     if (auto n = root["runtime_dir"]) {
@@ -392,6 +409,8 @@ void applyEnvironment(Config& c) {
     }
     if (const char* d = getenv("E2E_DIGEST"); d && *d) c.digest = parseDigest(d, "environment: E2E_DIGEST", YAML::Node());
     if (const char* d = getenv("E2E_FS_DEVICE"); d && *d) c.fs_device = d;
+    if (const char* h = getenv("DOCKER_HOST"); h && *h && c.docker_host.empty())
+        c.docker_host = parseDockerHost(h, "environment: DOCKER_HOST", YAML::Node(), "DOCKER_HOST");
     if (const char* a = getenv("E2E_VM_ACCEL"); a && *a) c.vm_accel = parseVmAccel(a, "environment: E2E_VM_ACCEL", YAML::Node());
     for (auto& [name, t] : c.tools) {
         const std::string stem = "E2E_" + toolInfo(name).env_stem;

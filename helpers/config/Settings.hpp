@@ -83,6 +83,10 @@ struct Config {
     // 0 = never), and the backend it runs on
     int stress_iterations = 0, stress_check_every = -1, stress_verify_every = -1;
     std::string stress_backend = "local";
+    // containers: an existing Docker engine (containers.docker.host, e.g.
+    // unix:///run/docker.sock; DOCKER_HOST when unset). Empty = the suite starts
+    // its own dockerd. On an existing engine only objects with the suite's owner label are touched.
+    std::string docker_host;
     // The external repository configured for a backend kind, if any.
     const RepositoryConfig* externalFor(const std::string& backend) const;
 

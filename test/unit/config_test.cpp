@@ -156,6 +156,18 @@ TEST(StressConfig, KeysAndErrors) {
     EXPECT_THAT(errorOf("stress: 3\n"), HasSubstr("stress: expected a mapping"));
 }
 
+TEST(ContainersConfig, DockerHost) {
+    EXPECT_EQ(parseConfig("", "e2e.yaml").docker_host, "");   // the suite's own dockerd
+    EXPECT_EQ(parseConfig("containers:\n  docker:\n    host: unix:///run/docker.sock\n", "e2e.yaml").docker_host, "unix:///run/docker.sock");
+    EXPECT_EQ(parseConfig("containers: {docker: {host: 'tcp://127.0.0.1:2375'}}\n", "e2e.yaml").docker_host, "tcp://127.0.0.1:2375");
+    const std::string e = errorOf("containers:\n  docker:\n    host: tcp://10.0.0.5:2375\n");
+    EXPECT_THAT(e, HasSubstr("e2e.yaml:3:11: containers.docker.host: 'tcp://10.0.0.5:2375' is not an engine on this machine"));
+    EXPECT_THAT(e, HasSubstr("Fix: use unix:///path/to/docker.sock"));
+    EXPECT_THAT(errorOf("containers:\n  podman: {}\n"), HasSubstr("containers.podman: unknown key"));
+    EXPECT_THAT(errorOf("containers:\n  docker:\n    socket: /x\n"), HasSubstr("containers.docker.socket: unknown key"));
+    EXPECT_THAT(errorOf("containers: docker\n"), HasSubstr("containers: expected a mapping"));
+}
+
 
 }  // namespace
 
