@@ -1,6 +1,8 @@
 #include "ContainerScenario.hpp"
 
 #include "Hooks.hpp"
+#include "SeededDb.hpp"
+#include "databases/ContainerDbKit.hpp"
 #include "config/Settings.hpp"
 #include "text/Text.hpp"
 #include "tools/Drivers.hpp"
@@ -312,12 +314,12 @@ bool runDowntime(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t, Downt
         return "stopped by the before hook, started by finally (" + engine.state(app) + ")";
     });
     v.layer("app-writes-again", [&] {
-        auto after_restart = [&] {
-            auto l = splitLines(log());
-            return !l.empty() && l.back().rfind("start ", 0) != 0 && starts(lines(l)) > 0;
-        };
-        if (!waitFor(after_restart, 30s)) throw VerdictFailure("the app wrote nothing after the backup (state " + engine.state(app) + ")");
-        return std::string("it goes on writing");
+        // its log grows from now on: a running container whose app is frozen or dead does not count
+        const std::size_t n0 = splitLines(log()).size();
+        if (!waitFor([&] { return splitLines(log()).size() >= n0 + 10; }, 15s))
+            throw VerdictFailure("the app does not go on writing after the backup: its log grew from " + std::to_string(n0) + " to " +
+                                 std::to_string(splitLines(log()).size()) + " lines in 15 s (state " + engine.state(app) + ")");
+        return "it goes on writing (" + std::to_string(splitLines(log()).size() - n0) + " new log lines)";
     });
     if (which != DowntimeCase::Consistent || !v.ok()) return v.ok();
     const fs::path out = ws.work() / "restore";
@@ -349,25 +351,36 @@ bool runDowntime(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t, Downt
     return v.ok();
 }
 
+bool runDbExec(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t, const std::string& database) {
+    Verdicts v(ws);
+    SeededDb db(containerDbKit(database, ws, engine), ws, v);
+    if (db.ready()) ws.report().set("dump_command", readFile(db.kit().dumpScript()));
+    return dumpRoundTrip(ws, t, db, v, DumpVia::Command, "ctr-" + database);
+}
+
 bool runExecFailure(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t, ExecFailure which) {
     Verdicts v(ws);
     ScenarioSteps steps(ws, *t.tool, v);
-    const std::string app = engine.name("app"), target = which == ExecFailure::Missing ? engine.name("no-such-db") : app;
-    v.layer("app", [&] {
-        const std::string base = engine.image(baseImage());
-        ws.report().set("images", engine.images());
-        engine.startContainer(app, base, {}, {"sh", "-c", "trap 'exit 0' TERM; echo data > /tmp/dump; while :; do sleep 0.1; done"});
-        if (which == ExecFailure::Stopped) engine.cli({"stop", "-t", "10", app}, "stop-" + app);
-        return "container " + app + " " + engine.state(app);
+    // the recipe's dump (pg_dump streamed out of the database's container), into
+    // the PostgreSQL container stopped before the backup, or into a name no container has
+    std::unique_ptr<DbKit> db = containerDbKit("postgres", ws, engine);
+    const std::string target = which == ExecFailure::Missing ? engine.name("no-such-db") : engine.name("postgres-source");
+    fs::path dump;
+    v.layer("database", [&] {
+        if (which == ExecFailure::Missing) {
+            dump = ws.configs() / "exec-dump-missing.sh";
+            std::ofstream(dump) << "#!/bin/sh\n# backup-e2e: the recipe's dump, into a container that does not exist\nexec " << engine.shell() << " exec "
+                                << shellQuote(target) << " pg_dump -Fc -U postgres app\n";
+            fs::permissions(dump, fs::perms::owner_all);
+            return "no container " + target;
+        }
+        db->start();
+        const std::string kind = db->serverKind();
+        dump = db->dumpScript("postgres");
+        db->stop();
+        return kind + " in container " + target + ", stopped (" + engine.state(target) + ")";
     });
     if (!v.ok() || !steps.init(true)) return false;
-    // the recipe's dump: the container's own program streams the data out
-    const fs::path dump = ws.configs() / "exec-dump.sh";
-    {
-        std::ofstream(dump) << "#!/bin/sh\n# backup-e2e: a dump streamed out of a container (vykar's command_dumps recipe)\nexec " << engine.shell() << " exec "
-                            << shellQuote(target) << " cat /tmp/dump\n";
-        fs::permissions(dump, fs::perms::owner_all);
-    }
     ws.report().set("dump_command", readFile(dump));
     std::string output;
     v.layer("backup-fails", [&] {

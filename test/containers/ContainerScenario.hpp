@@ -53,8 +53,15 @@ enum class DowntimeCase { Consistent, BeforeFails, FailsAfterStop };
 // downtime: the app container stopped by the before hook and started by finally.
 bool runDowntime(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t, DowntimeCase which);
 
+// db-exec: PostgreSQL, MariaDB or MongoDB (FerretDB) in a container, seeded
+// from the host with the databases area's random rows; the dump streams out
+// with `<engine> exec` through the tool's from-command mode; the restored dump
+// is loaded into a fresh container of the same image and compared row for row.
+bool runDbExec(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t, const std::string& database);
+
 // failures of an exec dump (`<engine> exec <container> ...` as the tool's
-// from-command): into a stopped container, or one that does not exist. The
+// from-command): into the database's container stopped before the backup,
+// or into a container that does not exist. The
 // backup must fail, leave no snapshot, and the tool's output must say why.
 enum class ExecFailure { Stopped, Missing };
 bool runExecFailure(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t, ExecFailure which);

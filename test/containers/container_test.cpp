@@ -1,7 +1,7 @@
 // containers/<engine>: what lives in container volumes, backed up the way
 // operators do it (vykar's container recipes, ../shared/reference/containers.md),
 // for every installed tool, proven bit for bit. One instantiation per engine:
-// Docker/, Podman/ (rootful) and PodmanRootless/.
+// Docker/, Podman/ (rootful) and PodmanRootless/; db-exec in DockerDb/ and PodmanDb/.
 //
 //   volume:   a named volume filled from inside a container (files owned by
 //             non-root uids, as an image makes them), its host path resolved
@@ -12,9 +12,16 @@
 //             at the stop, the app runs again; a failing before hook (no such
 //             container) aborts and leaves no snapshot; a backup that fails
 //             after the stop still restarts the app.
-//   failures: an exec dump (`<engine> exec <container> ...`, the tool's
-//             from-command mode) into a stopped container or one that does
-//             not exist: the backup fails, no snapshot, the error says why.
+//   db-exec:  PostgreSQL, MariaDB and MongoDB (FerretDB) each in a container,
+//             seeded from the host through the native clients; the dump
+//             streamed out with `<engine> exec` through the tool's
+//             from-command mode (vykar's command_dumps); restored, loaded into
+//             a fresh container of the same image, compared row for row.
+//             Local on both engines, REST on Docker.
+//   failures: an exec dump (`<engine> exec <container> pg_dump ...`, the
+//             tool's from-command mode) into the database's container stopped
+//             before the backup, or into one that does not exist: the backup
+//             fails, no snapshot, the error says why.
 #include "ContainerScenario.hpp"
 
 #include "Hooks.hpp"
@@ -80,6 +87,37 @@ TEST_P(ContainerDowntime, FailedBackupStillRestarts) {
 INSTANTIATE_TEST_SUITE_P(Docker, ContainerDowntime, ::testing::ValuesIn(containerCases(kDocker, {"local"})), containerCaseName);
 INSTANTIATE_TEST_SUITE_P(Podman, ContainerDowntime, ::testing::ValuesIn(containerCases(kPodman, {"local"})), containerCaseName);
 INSTANTIATE_TEST_SUITE_P(PodmanRootless, ContainerDowntime, ::testing::ValuesIn(containerCases(kRootless, {"local"})), containerCaseName);
+
+// ---- db-exec: databases in containers, dumps streamed out with `<engine> exec` ----
+
+class ContainerDbExec : public ContainerScenario {};
+
+std::string storesCommandOutput(const Capabilities& caps) {
+    return caps.stdin_dumps ? std::string() : std::string("the tool cannot store a command's output");
+}
+
+TEST_P(ContainerDbExec, Postgres) {
+    ToolOnBackend t;
+    if (!setUpTool(t, storesCommandOutput)) return;
+    runDbExec(ws(), engine(), t, "postgres");
+}
+
+TEST_P(ContainerDbExec, Mariadb) {
+    ToolOnBackend t;
+    if (!setUpTool(t, storesCommandOutput)) return;
+    runDbExec(ws(), engine(), t, "mariadb");
+}
+
+TEST_P(ContainerDbExec, Mongodb) {
+    ToolOnBackend t;
+    if (!setUpTool(t, storesCommandOutput)) return;
+    runDbExec(ws(), engine(), t, "mongodb");
+}
+
+// local for both engines; the remote row (REST) on Docker. Groups of their own
+// (DockerDb/, PodmanDb/): they are long, the main job keeps the quick ones.
+INSTANTIATE_TEST_SUITE_P(DockerDb, ContainerDbExec, ::testing::ValuesIn(containerCases(kDocker, {"local", "rest"})), containerCaseName);
+INSTANTIATE_TEST_SUITE_P(PodmanDb, ContainerDbExec, ::testing::ValuesIn(containerCases(kPodman, {"local"})), containerCaseName);
 
 // ---- failures: exec dumps into a stopped or missing container ----
 

@@ -5,10 +5,19 @@
 //   drops_file:    restic's restore loses one file of the volume -> volume's compare
 //   ignores_hooks: rustic runs without its profile's hooks, so the app is never
 //                  stopped -> downtime's stopped-for-backup
+//   stops_late:    rustic runs the before hook (the stop) after the backup: the
+//                  app is stopped and started once, but the snapshot is of the
+//                  running app -> downtime's volume-at-the-stop
+//   freezes_app:   rustic's finally starts the app and then freezes it (SIGSTOP
+//                  from the engine: the container still says running) ->
+//                  downtime's app-writes-again
+//   truncates_dump: restic's restore cuts the PostgreSQL dump streamed out of
+//                  its container -> db-exec's load-compare
 #include "ContainerScenario.hpp"
 #include "FaultyTool.hpp"
 
 #include <gtest/gtest.h>
+#include <map>
 
 using namespace e2e;
 
@@ -33,24 +42,57 @@ f="$HOME/.config/rustic/rustic.toml"
 exec "$real" "$@"
 )SH";
 
+// the before hook becomes an after hook: the stop comes when the backup is done
+const std::string kStopsLate = R"SH(
+f="$HOME/.config/rustic/rustic.toml"
+[ -f "$f" ] && sed -i 's/^run-before = /run-after = /' "$f"
+exec "$real" "$@"
+)SH";
+
+// finally = "<engine> start APP" becomes "<engine> start APP && sleep 0.5 && <engine> kill --signal STOP APP"
+const std::string kFreezesApp = R"SH(
+f="$HOME/.config/rustic/rustic.toml"
+[ -f "$f" ] && sed -i "/^run-finally = / s/\(exec 1>&2; \)\(.*\) start \([^\" ]*\)/\1\2 start \3 \&\& sleep 0.5 \&\& \2 kill --signal STOP \3/" "$f"
+exec "$real" "$@"
+)SH";
+
+struct Fault {
+    const char* name;
+    const char* layer;   // the one layer that must catch it
+    const std::string* script;
+};
+const std::map<std::string, Fault> kFaults = {
+    {"drops_file", {"drops_file", "compare", &kDropsFile}},
+    {"ignores_hooks", {"ignores_hooks", "stopped-for-backup", &kIgnoresHooks}},
+    {"stops_late", {"stops_late", "volume-at-the-stop", &kStopsLate}},
+    {"freezes_app", {"freezes_app", "app-writes-again", &kFreezesApp}},
+};
+
 class ContainerFaults : public ContainerScenario {};
 
 TEST_P(ContainerFaults, ScenarioFails) {
     const ContainerCase& c = GetParam();
-    const bool drops = c.fault == "drops_file";
-    ws().report().expectFault(c.tool + " " + c.fault + " on " + toString(c.engine), drops ? "compare" : "stopped-for-backup");
+    const bool dump = c.fault == "truncates_dump";
+    const std::string layer = dump ? "load-compare" : kFaults.at(c.fault).layer;
+    const std::string script = dump ? std::string(kTruncateRestoredFiles) : *kFaults.at(c.fault).script;
+    ws().report().expectFault(c.tool + " " + c.fault + " on " + toString(c.engine), layer);
     ToolOnBackend t;
-    if (!setUpTool(t, {}, [&](const fs::path& real) { return writeFaultyWrapper(ws().work(), c.tool, real, c.fault, drops ? kDropsFile : kIgnoresHooks); }))
+    if (!setUpTool(t, {}, [&](const fs::path& real) { return writeFaultyWrapper(ws().work(), c.tool, real, c.fault, script); }))
         return;
-    if (drops)
+    if (c.fault == "drops_file")
         runVolumeRoundTrip(ws(), engine(), t);
+    else if (dump)
+        runDbExec(ws(), engine(), t, "postgres");
     else
         runDowntime(ws(), engine(), t, DowntimeCase::Consistent);
 }
 
 INSTANTIATE_TEST_SUITE_P(Selftest, ContainerFaults,
                          ::testing::Values(ContainerCase{EngineKind::Docker, "restic", "local", "drops_file"},
-                                           ContainerCase{EngineKind::Docker, "rustic", "local", "ignores_hooks"}),
+                                           ContainerCase{EngineKind::Docker, "rustic", "local", "ignores_hooks"},
+                                           ContainerCase{EngineKind::Docker, "rustic", "local", "stops_late"},
+                                           ContainerCase{EngineKind::Docker, "rustic", "local", "freezes_app"},
+                                           ContainerCase{EngineKind::Docker, "restic", "local", "truncates_dump"}),
                          [](const auto& p) { return p.param.tool + "_" + p.param.fault + "_docker"; });
 
 }  // namespace
