@@ -364,7 +364,7 @@ bool runExecFailure(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t, Ex
     // the recipe's dump (pg_dump streamed out of the database's container), into
     // the PostgreSQL container stopped before the backup, or into a name no container has
     std::unique_ptr<DbKit> db = containerDbKit("postgres", ws, engine);
-    const std::string target = which == ExecFailure::Missing ? engine.name("no-such-db") : engine.name("postgres-source");
+    const std::string target = which == ExecFailure::Missing ? engine.name("no-such-db") : sourceContainer(engine, "postgres");
     fs::path dump;
     v.layer("database", [&] {
         if (which == ExecFailure::Missing) {

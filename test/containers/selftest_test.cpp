@@ -56,35 +56,38 @@ f="$HOME/.config/rustic/rustic.toml"
 exec "$real" "$@"
 )SH";
 
+enum class Scenario { Volume, Downtime, DbExec };
 struct Fault {
-    const char* name;
     const char* layer;   // the one layer that must catch it
-    const std::string* script;
+    std::string script;
+    Scenario scenario;
 };
-const std::map<std::string, Fault> kFaults = {
-    {"drops_file", {"drops_file", "compare", &kDropsFile}},
-    {"ignores_hooks", {"ignores_hooks", "stopped-for-backup", &kIgnoresHooks}},
-    {"stops_late", {"stops_late", "volume-at-the-stop", &kStopsLate}},
-    {"freezes_app", {"freezes_app", "app-writes-again", &kFreezesApp}},
-};
+// (in a function: kTruncateRestoredFiles lives in another translation unit)
+const Fault& fault(const std::string& name) {
+    static const std::map<std::string, Fault> all = {
+        {"drops_file", {"compare", kDropsFile, Scenario::Volume}},
+        {"ignores_hooks", {"stopped-for-backup", kIgnoresHooks, Scenario::Downtime}},
+        {"stops_late", {"volume-at-the-stop", kStopsLate, Scenario::Downtime}},
+        {"freezes_app", {"app-writes-again", kFreezesApp, Scenario::Downtime}},
+        {"truncates_dump", {"load-compare", kTruncateRestoredFiles, Scenario::DbExec}},
+    };
+    return all.at(name);
+}
 
 class ContainerFaults : public ContainerScenario {};
 
 TEST_P(ContainerFaults, ScenarioFails) {
     const ContainerCase& c = GetParam();
-    const bool dump = c.fault == "truncates_dump";
-    const std::string layer = dump ? "load-compare" : kFaults.at(c.fault).layer;
-    const std::string script = dump ? std::string(kTruncateRestoredFiles) : *kFaults.at(c.fault).script;
-    ws().report().expectFault(c.tool + " " + c.fault + " on " + toString(c.engine), layer);
+    const Fault& f = fault(c.fault);
+    ws().report().expectFault(c.tool + " " + c.fault + " on " + toString(c.engine), f.layer);
     ToolOnBackend t;
-    if (!setUpTool(t, {}, [&](const fs::path& real) { return writeFaultyWrapper(ws().work(), c.tool, real, c.fault, script); }))
+    if (!setUpTool(t, {}, [&](const fs::path& real) { return writeFaultyWrapper(ws().work(), c.tool, real, c.fault, f.script); }))
         return;
-    if (c.fault == "drops_file")
-        runVolumeRoundTrip(ws(), engine(), t);
-    else if (dump)
-        runDbExec(ws(), engine(), t, "postgres");
-    else
-        runDowntime(ws(), engine(), t, DowntimeCase::Consistent);
+    switch (f.scenario) {
+    case Scenario::Volume: runVolumeRoundTrip(ws(), engine(), t); break;
+    case Scenario::Downtime: runDowntime(ws(), engine(), t, DowntimeCase::Consistent); break;
+    case Scenario::DbExec: runDbExec(ws(), engine(), t, "postgres"); break;
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Selftest, ContainerFaults,
