@@ -35,6 +35,23 @@ if(NOT E2E_ALL_TOOLS)
 endif()
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${CMAKE_CURRENT_LIST_DIR}/../helpers/tools/Registry.cpp")
 
+# The backend kinds come from the backend registry (helpers/config/Backends.hpp),
+# one X(kind, TestPrefix, ...) line each: E2E_ALL_BACKENDS and, per kind,
+# E2E_BACKEND_PREFIX_<kind> (the test-name prefix: Local, Rest, ...).
+file(STRINGS "${CMAKE_CURRENT_LIST_DIR}/../helpers/config/Backends.hpp" _e2e_backend_lines REGEX "^    X\\([a-z0-9]+, [A-Za-z0-9]+,")
+set(E2E_ALL_BACKENDS)
+foreach(_line IN LISTS _e2e_backend_lines)
+  string(REGEX REPLACE "^    X\\(([a-z0-9]+), ([A-Za-z0-9]+),.*" "\\1;\\2" _pair "${_line}")
+  list(GET _pair 0 _kind)
+  list(GET _pair 1 _prefix)
+  list(APPEND E2E_ALL_BACKENDS ${_kind})
+  set(E2E_BACKEND_PREFIX_${_kind} ${_prefix})
+endforeach()
+if(NOT E2E_ALL_BACKENDS)
+  message(FATAL_ERROR "no backends read from helpers/config/Backends.hpp (the registry's layout changed?)")
+endif()
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${CMAKE_CURRENT_LIST_DIR}/../helpers/config/Backends.hpp")
+
 # Known findings (seeds/known-findings.txt): ctest expects those rows to fail
 # (WILL_FAIL) while the tool's bug is listed; their reports still say FAIL and why.
 set(E2E_KNOWN_FINDINGS_FILE "${CMAKE_CURRENT_LIST_DIR}/../seeds/known-findings.txt")

@@ -1,4 +1,5 @@
 #include "config/Settings.hpp"
+#include "config/Backends.hpp"
 #include "tools/Registry.hpp"
 
 #include "BuildInfo.hpp"
@@ -281,8 +282,9 @@ Config parseConfig(const std::string& yaml, const std::string& origin) {
         count("verify_every", 0, c.stress_verify_every);
         if (auto n = st["backend"]) {
             const std::string b = str(origin, n, "stress.backend");
-            if (b != "local" && b != "rest" && b != "s3" && b != "sftp")
-                fail(origin, n, "stress.backend", "unknown backend '" + b + "'", "use one of: local, rest, s3, sftp");
+            const auto kinds = backendKinds();
+            if (std::find(kinds.begin(), kinds.end(), b) == kinds.end())
+                fail(origin, n, "stress.backend", "unknown backend '" + b + "'", "use one of: " + backendKindList());
             c.stress_backend = b;
         }
     }
@@ -328,7 +330,7 @@ Config parseConfig(const std::string& yaml, const std::string& origin) {
             onlyKeys(origin, kv.second, key, {"backend", "mode", "url", "credentials_env", "key_file", "known_hosts"});
             RepositoryConfig r;
             r.backend = kv.second["backend"] ? str(origin, kv.second["backend"], key + ".backend") : label;
-            static const std::vector<std::string> backends{"local", "rest", "s3", "sftp"};
+            const auto backends = backendKinds();
             if (std::find(backends.begin(), backends.end(), r.backend) == backends.end())
                 fail(origin, kv.second["backend"] ? kv.second["backend"] : kv.first, key + ".backend",
                      "unknown backend '" + r.backend + "'", "use one of: " + join(backends));
@@ -431,8 +433,7 @@ void applyEnvironment(Config& c) {
 }
 
 std::optional<fs::path> Config::userCorpusFor(const std::string& backend) const {
-    const bool local = backend == "local" || backend.rfind("local-", 0) == 0;   // local-none: the unencrypted row
-    const fs::path& specific = local ? corpus_local_path : corpus_remote_path;
+    const fs::path& specific = backendInfo(backend).remote ? corpus_remote_path : corpus_local_path;
     if (!specific.empty()) return specific;
     if (!corpus_path.empty()) return corpus_path;
     return std::nullopt;

@@ -208,13 +208,13 @@ const std::vector<std::string>& benchTsvColumns() {
                 for (const char* x : {"duration_s_min", "duration_s_max", "duration_s_p50", "duration_s_p95", "duration_s_p99", "duration_s_cv", "noisy"})
                     v.push_back(x);
         }
-        for (const char* x : {"repo_size", "exit", "step", "log", "vs_vykar_duration", "reason"}) v.push_back(x);
+        for (const char* x : {"repo_size", "exit", "step", "log", "vs_baseline_duration", "reason"}) v.push_back(x);
         return v;
     }();
     return c;
 }
 
-std::vector<std::string> writeBenchSummary(const fs::path& dir) {
+std::vector<std::string> writeBenchSummary(const fs::path& dir, const std::string& baseline) {
     std::vector<std::string> notes;
     std::vector<json> tools;
     std::error_code ec;
@@ -228,22 +228,22 @@ std::vector<std::string> writeBenchSummary(const fs::path& dir) {
                     notes.push_back("unreadable " + e.path().string() + ": " + x.what());
                 }
             }
-    // vykar first, then the peers by name
-    std::sort(tools.begin(), tools.end(), [](const json& a, const json& b) {
-        auto k = [](const json& j) { std::string n = j.value("tool", ""); return (n.rfind("vykar", 0) == 0 ? "0" : "1") + n; };
+    // the baseline first, then the peers by name
+    std::sort(tools.begin(), tools.end(), [&](const json& a, const json& b) {
+        auto k = [&](const json& j) { std::string n = j.value("tool", ""); return (n.rfind(baseline, 0) == 0 ? "0" : "1") + n; };
         return k(a) < k(b);
     });
     std::vector<Row> rows;
     for (const auto& t : tools)
         for (auto& r : rowsOf(t)) rows.push_back(std::move(r));
-    // vykar's mean per phase and figure: the ratios' denominators (same run, same invocation)
-    std::map<std::string, std::map<std::string, double>> vykar;
+    // the baseline's mean per phase and figure: the ratios' denominators (same run, same invocation)
+    std::map<std::string, std::map<std::string, double>> base;
     for (const auto& r : rows)
-        if (r.tool == "vykar" && r.status == "ok")
-            for (const auto& [k, s] : r.st) vykar[r.phase][k] = s.mean;
+        if (r.tool == baseline && r.status == "ok")
+            for (const auto& [k, s] : r.st) base[r.phase][k] = s.mean;
     auto ratio = [&](const Row& r, const std::string& metric) -> std::string {
-        auto p = vykar.find(r.phase);
-        if (r.status != "ok" || p == vykar.end() || !p->second.count(metric) || p->second.at(metric) <= 0) return "";
+        auto p = base.find(r.phase);
+        if (r.status != "ok" || p == base.end() || !p->second.count(metric) || p->second.at(metric) <= 0) return "";
         return num(r.st.at(metric).mean / p->second.at(metric), 2);
     };
 
@@ -295,7 +295,7 @@ std::vector<std::string> writeBenchSummary(const fs::path& dir) {
             rj["figures"][k] = {{"n", s.n}, {"mean", s.mean}, {"stddev", s.stddev}, {"min", s.min}, {"max", s.max}, {"p50", s.p50},
                                 {"p95", s.p95}, {"p99", s.p99}, {"cv", s.cv}, {"noisy", s.noisy()}};
         for (const char* m : {"duration_s", "user_s", "sys_s", "maxrss_kb", "repo_size_bytes"})
-            if (auto x = ratio(r, m); !x.empty()) rj["vs_vykar"][m] = std::stod(x);
+            if (auto x = ratio(r, m); !x.empty()) rj["vs_baseline"][m] = std::stod(x);
         sj["rows"].push_back(rj);
     }
     if (!tools.empty()) {
@@ -320,8 +320,8 @@ std::vector<std::string> writeBenchSummary(const fs::path& dir) {
               << t.value("runs_measured", 0) << " after " << t.value("warmup_runs", 0) << " warm-up | " << cell(t.value("caches", "")) << " |\n";
         o << "\nPer phase: mean wall seconds ± sample stddev over the measured runs that passed; p50/p95/p99 by nearest rank (n = how many "
              "samples back them: with n < 20 p95 and p99 are the maximum); CV = stddev/mean, marked **noisy** over "
-          << SampleStats::kNoisyCv * 100 << "%. vs vykar = this tool's mean wall / vykar's, same run.\n\n";
-        o << "| tool | phase | n | wall s | p50 | p95 | p99 | CV | MiB/s | CPU % | user s | sys s | max RSS | fs in/out | ctx vol/invol | repo after | vs vykar | exit |\n";
+          << SampleStats::kNoisyCv * 100 << "%. vs " << baseline << " = this tool's mean wall / " << baseline << "'s (the baseline), same run.\n\n";
+        o << "| tool | phase | n | wall s | p50 | p95 | p99 | CV | MiB/s | CPU % | user s | sys s | max RSS | fs in/out | ctx vol/invol | repo after | vs " << baseline << " | exit |\n";
         o << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
         for (const auto& r : rows) {
             o << "| " << r.tool << " | " << r.phase << " | ";

@@ -54,7 +54,8 @@ const std::vector<std::string>& benchTsvColumns();
 
 // Roll up <bench_dir>/tools/*.json (one per tool: facts + runs) into summary.tsv,
 // summary.md, summary.json, benchmark.dat + benchmark.gp and, with gnuplot,
-// benchmark.summary.png. Returns the notes (e.g. gnuplot missing).
-std::vector<std::string> writeBenchSummary(const fs::path& bench_dir);
+// benchmark.summary.png. Ratios are against `baseline` (a tool's name; its
+// rows come first). Returns the notes (e.g. gnuplot missing).
+std::vector<std::string> writeBenchSummary(const fs::path& bench_dir, const std::string& baseline);
 
 }  // namespace e2e

@@ -63,8 +63,9 @@ Status ScenarioReport::layerStatus() const {
 Status ScenarioReport::status() const { return forced_ ? *forced_ : layerStatus(); }
 
 const Layer* ScenarioReport::firstFailedLayer() const {
+    // a layer whose premise the data did not meet (NOT-APPLICABLE, SKIPPED) is a result with its reason, not a failure
     for (const auto& l : layers_)
-        if (l.status != Status::Pass) return &l;
+        if (l.status == Status::Fail || l.status == Status::Blocked) return &l;
     return nullptr;
 }
 
@@ -219,7 +220,7 @@ void writeSummary(const fs::path& dir) {
                            {"reason", j.value("reason", first_fail)},
                            {"tool", f.value("tool", "")},
                            {"variant", f.value("tool_variant", "")},
-                           {"backend", f.value("backend", "")},
+                           {"backend", f.value("backend", "") + (f.value("encrypted", true) ? "" : " (encryption off)")},
                            {"tolerances", j.value("tolerances", json::array())},
                            {"corpus_skip", f.value("corpus_skip", json::array())},
                            {"report", e.path().string()},

@@ -47,7 +47,7 @@ public:
     Status layerStatus() const;
     Status status() const;
     const std::string& reason() const { return reason_; }
-    // The first layer that did not pass ("" when all passed).
+    // The first layer that failed or was blocked (nullptr when none did; NOT-APPLICABLE and SKIPPED layers are results, not failures).
     const Layer* firstFailedLayer() const;
     const std::vector<Layer>& layers() const { return layers_; }
     nlohmann::json toJson() const;

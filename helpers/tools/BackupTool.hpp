@@ -74,6 +74,12 @@ struct Capabilities {
     // the path relative to the repository); pack_max 0 = it cannot be set.
     std::uint64_t pack_min = 0, pack_max = 0;
     std::string pack_objects;
+    // S3: an object over this size goes up as a multipart upload (0 = not declared); the backends
+    // area checks the server saw that path whenever the bucket holds such an object.
+    std::uint64_t s3_multipart_over = 0;
+    // How long it may wait on a stuck request before it retries or gives up
+    // (restic's stuck-request timeout); a deadline around a failing transfer lies beyond it.
+    std::chrono::seconds stuck_request_wait{0};
 };
 
 struct Snapshot {

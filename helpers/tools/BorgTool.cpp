@@ -167,6 +167,12 @@ void BorgTool::forget(const std::string& id) { step("delete", locked({"delete", 
 void BorgTool::reclaim() { step("compact", locked({"compact", repo()})); }
 void BorgTool::unlock() { step("break-lock", {"break-lock", repo()}); }
 
+ToolFacts borgFacts() {
+    return {{{"zstd", "create --compression zstd,3 (the benchmarks' setting: the compression family every peer has)", false}},
+            "zstd",
+            "init --encryption repokey-blake2, create --compression zstd,3 (variant zstd), default chunker; borg 1.x runs one thread"};
+}
+
 DriverFactory borgDriver() { return driver<BorgTool>(); }
 
 }  // namespace e2e

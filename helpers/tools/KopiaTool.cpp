@@ -201,6 +201,13 @@ void KopiaTool::reclaim() {
 }
 void KopiaTool::unlock() {}   // kopia works lock-free
 
+ToolFacts kopiaFacts() {
+    return {{{"zstd", "policy set --global --compression=zstd after create (the benchmarks' setting; kopia's default is none)", false}},
+            "zstd",
+            "policy set --global --compression=zstd after create (variant zstd; kopia's default is none), always encrypted, default "
+            "splitter and parallelism"};
+}
+
 DriverFactory kopiaDriver() { return driver<KopiaTool>(); }
 
 }  // namespace e2e

@@ -24,6 +24,25 @@ DriverFactory driver() {
     return [](std::string b, ToolContext c, RepoTarget t) { return std::make_unique<T>(std::move(b), std::move(c), std::move(t)); };
 }
 
+// A named, documented non-default setting of a tool (ToolContext::variant).
+struct ToolVariant {
+    std::string name;       // e.g. vykar "threads1"
+    std::string setting;    // what it sets, and why the suite runs it
+    // Runs beside the default row in every scenario that backs up the corpus
+    // with its awkward cases (backends, interrupt, containers' volume,
+    // filesystems' snapshots): a documented workaround of a finding of the
+    // default, proving the rest of the tool's behaviour, never instead of it.
+    bool beside_corpus_rows = false;
+};
+
+// Declared facts of a tool that scenarios and reports need before a driver
+// exists (test lists are made at start-up), each defined in its driver's file.
+struct ToolFacts {
+    std::vector<ToolVariant> variants;
+    std::string bench_variant;    // the variant the tool benchmark runs ("" = the defaults are the fair settings)
+    std::string bench_settings;   // the benchmark's settings in words, for its table
+};
+
 struct ToolInfo {
     std::string name;
     std::string env_stem;                 // VYKAR: E2E_VYKAR_BIN, E2E_VYKAR_SERVER_BIN
@@ -31,9 +50,16 @@ struct ToolInfo {
     std::string server_program;           // the tool's own server (OwnServer), e.g. vykar-server
     std::string comes_from;               // for hints: who installs it
     DriverFactory make;
+    ToolFacts facts;
 };
 
 const std::vector<ToolInfo>& toolRegistry();
+// The primary tool under test (the registry's first entry): benchmark ratios are against it.
+const std::string& primaryTool();
+// The variants of `tool` that run beside its default rows on the corpus (ToolVariant::beside_corpus_rows).
+std::vector<std::string> corpusVariants(const std::string& tool);
+// Throws std::invalid_argument when `variant` is not "" and not one of the tool's declared variants.
+void checkVariant(const std::string& tool, const std::string& variant);
 // The entry of `name`; throws std::invalid_argument naming the known tools.
 const ToolInfo& toolInfo(const std::string& name);
 

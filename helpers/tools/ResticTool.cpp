@@ -56,6 +56,8 @@ Capabilities ResticTool::capabilities() const {
     c.pack_min = 4ull << 20;          // backup --pack-size: 4 to 128 MiB (default 16)
     c.pack_max = 128ull << 20;
     c.pack_objects = R"((^|/)data/[0-9a-f]{2}/[0-9a-f]{64}$)";
+    // --stuck-request-timeout, 5 min by default: seen with 0.18.1 after a rest-server's 507, its uploads in flight wait that long
+    c.stuck_request_wait = std::chrono::seconds(300);
     // seen in the local round trip (restic 0.14.0 and 0.18.1): mtimes to the ns on files, dirs, symlinks and FIFOs, user xattrs and ACLs all restored
     return c;
 }
@@ -176,6 +178,10 @@ void ResticTool::reclaim() { step("prune", args({"prune"})); }
 void ResticTool::unlock() { step("unlock", args({"unlock"})); }
 
 std::vector<std::string> ResticTool::versionArgs() const { return {"version"}; }
+
+ToolFacts resticFacts() {
+    return {{}, "", "repository v2, compression auto (zstd, restic's default), always encrypted, default chunker and parallelism"};
+}
 
 DriverFactory resticDriver() { return driver<ResticTool>(); }
 

@@ -92,7 +92,8 @@ Capabilities RusticTool::capabilities() const {
 std::string RusticTool::repoUrl() const {
     const RepoTarget& t = target_;
     if (t.kind == "local") return t.path.string();
-    if (t.kind == "rest") return "rest:" + t.scheme + "://" + t.host + ":" + std::to_string(t.port) + "/" + t.repo_name;
+    if (t.kind == "rest")
+        return "rest:" + t.scheme + "://" + (t.user.empty() ? "" : t.user + ":" + t.token + "@") + t.host + ":" + std::to_string(t.port) + "/" + t.repo_name;
     if (t.kind == "s3") return "opendal:s3";
     // SFTP through rclone's sftp remote: it takes our key and known_hosts file,
     // while opendal's sftp reads ssh's per-user config outside the test's home.
@@ -222,6 +223,10 @@ void RusticTool::reclaim() {
     else step("prune", args({"prune", "--instant-delete"}));
 }
 void RusticTool::unlock() {}   // rustic works lock-free: nothing to break
+
+ToolFacts rusticFacts() {
+    return {{}, "", "compression zstd level 3 (rustic's default), always encrypted, default chunker and parallelism"};
+}
 
 DriverFactory rusticDriver() { return driver<RusticTool>(); }
 

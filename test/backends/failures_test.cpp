@@ -7,6 +7,7 @@
 #include "backends/LocalBackend.hpp"
 #include "services/Servers.hpp"
 #include "tools/Drivers.hpp"
+#include "tools/Registry.hpp"
 #include "text/Text.hpp"
 #include "tree/Corpus.hpp"
 
@@ -17,15 +18,6 @@ using namespace e2e;
 using namespace std::chrono_literals;
 
 namespace {
-
-RepoTarget restTarget(const RestServer& srv) {
-    RepoTarget t;
-    t.kind = "rest";
-    t.host = srv.host();
-    t.port = srv.port();
-    t.repo_name = "repo";
-    return t;
-}
 
 double since(std::chrono::steady_clock::time_point t0) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
 
@@ -65,70 +57,51 @@ std::string initFailsUnauthorized(BackupTool& tool, const std::string& secret) {
     throw VerdictFailure("init succeeded with a wrong " + secret);
 }
 
-class Failures : public ScenarioTest {
+// Every tool with a REST server of its own kind (rest-server, or the tool's own server).
+std::vector<std::string> restTools() {
+    std::vector<std::string> v;
+    for (const auto& t : toolRegistry())
+        if (t.rest_server != RestServerKind::None) v.push_back(t.name);
+    return v;
+}
+
+// The REST server set up by the backend fixture with a login or a size cap.
+class RestFailures : public ScenarioTestP<std::string> {
 protected:
-    Failures() : ScenarioTest("backends") {}
-    // restic against a rest-server of the test's own (configured before start)
-    bool resticOnRest(std::unique_ptr<RestServer>& srv, fs::path& binary) {
-        ws().report().set("tool", "restic");
-        ws().report().set("backend", "rest");
-        ToolChoice choice = chooseTool("restic");
-        if (!choice.binary) {
-            endAs(choice.required ? Status::Fail : Status::Skipped, choice.reason);
-            return false;
-        }
-        binary = *choice.binary;
-        srv = std::make_unique<RestServer>(ws().work() / "rest-server", ws().logs());
-        return true;
+    RestFailures() : ScenarioTestP("backends") {}
+    bool restBackend(ToolOnBackend& t, const BackendOptions& opt) {
+        PreludeOptions po;
+        po.backend = "rest";
+        po.backend_options = opt;
+        return prepare(t, GetParam(), po);
     }
 };
 
-TEST_F(Failures, RestWrongPasswordFailsCleanly) {
-    std::unique_ptr<RestServer> srv;
-    fs::path binary;
-    if (!resticOnRest(srv, binary)) return;
+TEST_P(RestFailures, WrongCredentialFailsCleanly) {
+    ToolOnBackend t;
+    if (!restBackend(t, BackendOptions{.require_login = true})) return;
     Verdicts v(ws());
-    v.layer("server", [&] {
-        srv->requireLogin("e2e", ws().secret("htpasswd"));
-        srv->start();
-        return "rest-server with a login, ready in " + std::to_string(srv->startupSeconds()) + " s";
-    });
-    RepoTarget t = restTarget(*srv);
-    t.user = "e2e";
-    t.token = ws().secret("wrong");   // not the password the server holds
-    ToolContext ctx = ws().toolContext("restic");
+    RepoTarget wrong = t.backend->target();
+    wrong.token = ws().secret("wrong");   // not the password or token the server holds
+    ToolContext ctx = ws().toolContext(t.name);
     ctx.timeout = 60s;
-    auto tool = makeTool("restic", binary.string(), ctx, t);
-    v.layer("wrong-password", [&] { return initFailsUnauthorized(*tool, "password"); });
-}
-
-TEST_F(Failures, VykarWrongTokenFailsCleanly) {
-    PreludeOptions po;
-    po.backend = "rest";
-    ToolOnBackend tb;
-    if (!prepare(tb, "vykar", po)) return;
-    RepoTarget t = tb.backend->target();
-    t.token = ws().secret("wrong-token");
-    auto tool = makeTool("vykar", tb.binary.string(), ws().toolContext("vykar"), t);
-    Verdicts v(ws());
-    v.layer("wrong-token", [&] { return initFailsUnauthorized(*tool, "token"); });
-}
-
-TEST_F(Failures, RestSizeLimitIsReported) {
-    std::unique_ptr<RestServer> srv;
-    fs::path binary;
-    if (!resticOnRest(srv, binary)) return;
-    Verdicts v(ws());
-    v.layer("server", [&] {
-        srv->maxSize(4ull << 20);   // 4 MiB for the whole repository
-        srv->start();
-        return std::string("rest-server with a 4 MiB limit");
+    auto tool = makeTool(t.name, t.binary.string(), ctx, wrong);
+    v.layer("wrong-credential", [&] { return initFailsUnauthorized(*tool, wrong.user.empty() ? "token" : "password"); });
+    // the right one opens the same server: the failure above was the credential's
+    v.layer("right-credential", [&] {
+        t.tool->init(RepoOptions{});
+        return std::string("init with the server's own credential succeeded");
     });
-    // restic 0.18.1 sometimes stalls after the 507 with its other uploads in flight, until its
-    // stuck-request timeout (5 min) retries them: the deadline lies beyond that bound
-    ToolContext ctx = ws().toolContext("restic");
-    ctx.timeout = ctx.transfer_timeout = 420s;
-    auto tool = makeTool("restic", binary.string(), ctx, restTarget(*srv));
+}
+
+TEST_P(RestFailures, SizeLimitIsReported) {
+    ToolOnBackend t;
+    if (!restBackend(t, BackendOptions{.max_bytes = 4ull << 20})) return;   // 4 MiB for the whole repository
+    Verdicts v(ws());
+    // a tool that waits on stuck requests before it gives up: the deadline lies beyond that bound
+    ToolContext ctx = ws().toolContext(t.name);
+    ctx.timeout = ctx.transfer_timeout = 120s + t.caps.stuck_request_wait;
+    auto tool = makeTool(t.name, t.binary.string(), ctx, t.backend->target());
     v.layer("init", [&] {
         tool->init(RepoOptions{});
         return std::string();
@@ -145,16 +118,17 @@ TEST_F(Failures, RestSizeLimitIsReported) {
         } catch (const ToolError& e) {
             if (e.timedOut()) throw VerdictFailure(std::string("the size limit made the client hang: ") + e.what());
             if (since(t0) > 30.0)
-                ws().report().note("restic stalled " + std::to_string(int(since(t0))) +
-                                   " s after the server's 507 before it gave up (seen with 0.18.1: uploads in flight wait for its stuck-request timeout)");
+                ws().report().note(t.name + " stalled " + std::to_string(int(since(t0))) + " s after the server's refusal before it gave up");
             // rest-server answers 507 Insufficient Storage (413 for one too-large request)
-            const std::string why = matchingLine(toolOutput(e), R"(\b507\b|\b413\b|Insufficient Storage|Request Entity Too Large)");
+            const std::string why = matchingLine(toolOutput(e), R"(\b507\b|\b413\b|Insufficient Storage|Request Entity Too Large|quota)");
             if (why.empty()) throw VerdictFailure(std::string("the failure does not name the size limit:\n") + e.what());
             return "reported: " + why;
         }
         throw VerdictFailure("a 32 MiB backup fit into a 4 MiB repository");
     });
 }
+
+INSTANTIATE_TEST_SUITE_P(Failures, RestFailures, ::testing::ValuesIn(restTools()), [](const auto& p) { return p.param; });
 
 // Each tool's own check must notice a pack damaged on disk.
 class CheckCatchesDamage : public ScenarioTestP<std::string> {

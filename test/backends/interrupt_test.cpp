@@ -8,6 +8,8 @@
 #include "FaultyTool.hpp"
 #include "RoundTrip.hpp"
 #include "ScenarioTest.hpp"
+#include "ToolRows.hpp"
+#include "config/Backends.hpp"
 #include "text/Text.hpp"
 #include "backends/Backend.hpp"
 #include "config/Settings.hpp"
@@ -29,9 +31,12 @@ struct Case {
     std::string tool;
     std::string mode;                   // client | server
     std::string fault{}, caught_by{};   // self-test: a faulty wrapper, and the layer that must catch it
+    std::string variant{};              // a variant the driver declares beside the default row
 };
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.backend << "/" << c.tool << "/" << c.mode << (c.fault.empty() ? "" : "/" + c.fault); }
+void PrintTo(const Case& c, std::ostream* os) {
+    *os << c.backend << "/" << c.tool << (c.variant.empty() ? "" : "-" + c.variant) << "/" << c.mode << (c.fault.empty() ? "" : "/" + c.fault);
+}
 
 // Self-test: every backup after the interrupted one claims success but leaves
 // out the data the interrupted one was writing (the big binary files).
@@ -69,6 +74,7 @@ TEST_P(InterruptScenario, ResumeAfterKill) {
     const Case& c = GetParam();
     PreludeOptions po;
     po.backend = c.backend;
+    po.variant = c.variant;
     if (!c.fault.empty()) {
         ws().report().expectFault(c.tool + " " + c.fault, c.caught_by);
         po.wrap = [&](const fs::path& real) { return writeFaultyWrapper(ws().work(), c.tool, real, c.fault, kResumeLosesData); };
@@ -184,21 +190,22 @@ TEST_P(InterruptScenario, ResumeAfterKill) {
 
 std::vector<Case> cases(const std::string& backend) {
     std::vector<Case> v;
-    for (const auto& t : knownTools()) {
-        v.push_back({backend, t, "client"});
-        if (backend == "rest" || backend == "s3") v.push_back({backend, t, "server"});
+    for (const auto& row : corpusToolRows()) {
+        v.push_back({backend, row.tool, "client", {}, {}, row.variant});
+        if (backendInfo(backend).restartable) v.push_back({backend, row.tool, "server", {}, {}, row.variant});
     }
     return v;
 }
 
 std::string caseName(const ::testing::TestParamInfo<Case>& p) {
-    return p.param.tool + "_" + p.param.mode + (p.param.fault.empty() ? "" : "_" + p.param.fault);
+    return ToolRow{p.param.tool, p.param.variant}.name() + "_" + p.param.mode + (p.param.fault.empty() ? "" : "_" + p.param.fault);
 }
 
-INSTANTIATE_TEST_SUITE_P(InterruptLocal, InterruptScenario, ::testing::ValuesIn(cases("local")), caseName);
-INSTANTIATE_TEST_SUITE_P(InterruptRest, InterruptScenario, ::testing::ValuesIn(cases("rest")), caseName);
-INSTANTIATE_TEST_SUITE_P(InterruptS3, InterruptScenario, ::testing::ValuesIn(cases("s3")), caseName);
-INSTANTIATE_TEST_SUITE_P(InterruptSftp, InterruptScenario, ::testing::ValuesIn(cases("sftp")), caseName);
+// one instantiation per backend kind of the registry (InterruptLocal/, InterruptRest/, ...)
+#define E2E_INSTANTIATE(kind, Prefix, ...) \
+    INSTANTIATE_TEST_SUITE_P(Interrupt##Prefix, InterruptScenario, ::testing::ValuesIn(cases(#kind)), caseName);
+E2E_BACKENDS(E2E_INSTANTIATE)
+#undef E2E_INSTANTIATE
 
 // Self-test of the scenario (labelled selftest): a tool that claims success on
 // resume but lost the interrupted data must be caught by the file list.

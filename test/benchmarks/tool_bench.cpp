@@ -71,26 +71,13 @@ std::string hostLine() {
     return std::string(u.nodename) + ", " + u.sysname + " " + u.release + ", " + std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " CPUs (" + cpu + ")";
 }
 
-// The driver variant that gives zstd (the compression family every tool has), and what the settings are.
-struct FairSettings {
-    std::string variant;   // "" = the driver's defaults are already the fair ones
-    std::string text;
-};
-FairSettings fairSettings(const std::string& tool) {
-    if (tool == "vykar") return {"zstd", "compression.algorithm zstd (variant zstd), encryption mode auto, default chunking and threads"};
-    if (tool == "borg") return {"zstd", "init --encryption repokey-blake2, create --compression zstd,3 (variant zstd), default chunker; borg 1.x runs one thread"};
-    if (tool == "kopia") return {"zstd", "policy set --global --compression=zstd after create (variant zstd; kopia's default is none), always encrypted, default splitter and parallelism"};
-    if (tool == "restic") return {"", "repository v2, compression auto (zstd, restic's default), always encrypted, default chunker and parallelism"};
-    if (tool == "rustic") return {"", "compression zstd level 3 (rustic's default), always encrypted, default chunker and parallelism"};
-    return {"", "the driver's defaults"};
-}
-
+// What every tool's row shares; each tool's own settings are its driver's (ToolFacts::bench_settings, in its row).
 const char* kCommonSettings =
-    "zstd where the tool has it (vykar, borg, kopia set explicitly; restic and rustic compress with zstd by default), encryption on "
-    "(vykar auto, borg repokey-blake2, restic/rustic/kopia always), each tool's default chunking, thread policy: each tool's own default "
-    "parallelism on this host (nothing pinned; borg 1.x is single-threaded), local repository on the dataset's filesystem, "
-    "tools one at a time (ctest RUN_SERIAL), a fresh repository and tool home per run; backup phases time the backup command only "
-    "(a driver's listing before borg create is not counted); every other phase counts every command its driver step runs";
+    "zstd where the tool has it (set explicitly where it is not the tool's default), encryption on, each tool's default "
+    "chunking, thread policy: each tool's own default parallelism on this host (nothing pinned), local repository on the "
+    "dataset's filesystem, tools one at a time (ctest RUN_SERIAL), a fresh repository and tool home per run; backup phases "
+    "time the backup command only (a driver's own listing before it, to pick an archive name, is not counted); every other "
+    "phase counts every command its driver step runs";
 
 class ToolBench : public ScenarioTestP<std::string> {
 protected:
@@ -102,13 +89,13 @@ protected:
 void ToolBench::runBench(const std::string& tool, const fs::path& dir, const int N, const std::function<fs::path(const fs::path&)>& wrap) {
     const Config& cfg = Settings::get();
     fs::create_directories(dir / "tools");
-    const FairSettings fair = fairSettings(tool);
+    const ToolFacts& fair = toolInfo(tool).facts;   // the driver's benchmark variant and its settings in words
     json tj{{"tool", tool}, {"run", currentRun(Settings::runtimeDir())}, {"profile", toString(cfg.profile)}, {"host", hostLine()},
-            {"settings", fair.text}, {"settings_common", {{"text", kCommonSettings}}}, {"runs", json::array()}};
+            {"settings", fair.bench_settings}, {"settings_common", {{"text", kCommonSettings}}}, {"runs", json::array()}};
     auto save = [&] {
         std::ofstream(dir / "tools" / (tool + ".json.tmp")) << tj.dump(2);
         fs::rename(dir / "tools" / (tool + ".json.tmp"), dir / "tools" / (tool + ".json"));
-        for (const auto& n : writeBenchSummary(dir)) ws().report().note(n);
+        for (const auto& n : writeBenchSummary(dir, primaryTool())) ws().report().note(n);
         ws().report().set("bench_dir", dir.string());
     };
 
@@ -119,7 +106,7 @@ void ToolBench::runBench(const std::string& tool, const fs::path& dir, const int
         save();
     }
     PreludeOptions po;
-    po.variant = fair.variant;
+    po.variant = fair.bench_variant;
     ToolOnBackend t;
     if (!prepare(t, tool, po)) return;
 
@@ -144,7 +131,7 @@ void ToolBench::runBench(const std::string& tool, const fs::path& dir, const int
     for (int k = 0; k <= N; ++k) {
         const std::string rn = "run-" + std::to_string(k);
         ToolContext ctx = ws().toolContext(tool);
-        ctx.variant = fair.variant;
+        ctx.variant = fair.bench_variant;
         ctx.exact_rusage = true;
         ctx.home = ws().work() / rn / "home";
         ctx.log_dir = dir / "logs" / tool / rn;
@@ -197,7 +184,7 @@ void ToolBench::runBench(const std::string& tool, const fs::path& dir, const int
             for (std::size_t i = before; i < h.size(); ++i) {
                 const Result& r = h[i];
                 const std::string stem = r.stdout_path.stem().string();
-                // backup phases: the backup command itself (borg's driver lists archives first to pick a name)
+                // backup phases: the backup command itself (a driver may list archives first to pick a name)
                 const bool timed = phase.rfind("backup", 0) != 0 || stem.find("-" + tool + "-backup") != std::string::npos;
                 pr.commands.push_back((timed ? "" : "[not timed] ") + r.display);
                 if (!timed) continue;

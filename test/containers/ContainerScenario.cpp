@@ -1,4 +1,5 @@
 #include "ContainerScenario.hpp"
+#include "tools/Registry.hpp"
 
 #include "Hooks.hpp"
 #include "SeededDb.hpp"
@@ -74,11 +75,11 @@ std::vector<ContainerCase> containerCases(const std::vector<EngineKind>& engines
     return v;
 }
 
-std::vector<ContainerCase> withVykarThreads1(std::vector<ContainerCase> v) {
+std::vector<ContainerCase> withCorpusVariants(std::vector<ContainerCase> v) {
     std::vector<ContainerCase> out;
     for (auto& c : v) {
         out.push_back(c);
-        if (c.tool == "vykar") out.push_back({c.engine, c.tool, c.backend, "", "threads1"});
+        for (const auto& variant : corpusVariants(c.tool)) out.push_back({c.engine, c.tool, c.backend, "", variant});
     }
     return out;
 }

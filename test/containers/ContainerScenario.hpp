@@ -22,10 +22,9 @@ void PrintTo(const ContainerCase& c, std::ostream* os);
 
 // Every known tool on every backend, for these engines.
 std::vector<ContainerCase> containerCases(const std::vector<EngineKind>& engines, const std::vector<std::string>& backends);
-// Beside each vykar row its named variant threads1: vykar 0.19.1 skips a
-// non-UTF-8 name when its backup runs more than one thread (its default; the
-// default row keeps that verdict), the variant proves the rest on the corpus.
-std::vector<ContainerCase> withVykarThreads1(std::vector<ContainerCase> v);
+// Beside each tool's row the variants its driver declares for the corpus
+// scenarios (ToolVariant::beside_corpus_rows): the default row keeps its verdict.
+std::vector<ContainerCase> withCorpusVariants(std::vector<ContainerCase> v);
 // <tool>_<backend>_<engine>[_<variant>]: e2e_add_suite labels tests by tool and backend from the name
 std::string containerCaseName(const ::testing::TestParamInfo<ContainerCase>& p);
 

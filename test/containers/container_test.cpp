@@ -50,9 +50,9 @@ TEST_P(ContainerVolume, RoundTrip) {
     runVolumeRoundTrip(ws(), engine(), t);
 }
 
-INSTANTIATE_TEST_SUITE_P(Docker, ContainerVolume, ::testing::ValuesIn(withVykarThreads1(containerCases(kDocker, {"local"}))), containerCaseName);
-INSTANTIATE_TEST_SUITE_P(Podman, ContainerVolume, ::testing::ValuesIn(withVykarThreads1(containerCases(kPodman, {"local"}))), containerCaseName);
-INSTANTIATE_TEST_SUITE_P(PodmanRootless, ContainerVolume, ::testing::ValuesIn(withVykarThreads1(containerCases(kRootless, {"local"}))),
+INSTANTIATE_TEST_SUITE_P(Docker, ContainerVolume, ::testing::ValuesIn(withCorpusVariants(containerCases(kDocker, {"local"}))), containerCaseName);
+INSTANTIATE_TEST_SUITE_P(Podman, ContainerVolume, ::testing::ValuesIn(withCorpusVariants(containerCases(kPodman, {"local"}))), containerCaseName);
+INSTANTIATE_TEST_SUITE_P(PodmanRootless, ContainerVolume, ::testing::ValuesIn(withCorpusVariants(containerCases(kRootless, {"local"}))),
                          containerCaseName);
 
 // ---- downtime ----

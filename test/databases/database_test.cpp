@@ -14,6 +14,7 @@
 #include "DumpRecipe.hpp"
 #include "Hooks.hpp"
 #include "ScenarioTest.hpp"
+#include "config/Backends.hpp"
 #include "RoundTrip.hpp"
 #include "backends/Backend.hpp"
 #include "SeededDb.hpp"
@@ -154,9 +155,22 @@ TEST_P(DbRoundTrip, DumpBackupRestoreLoad) {
     ws().report().set("server", t.backend->facts());
 }
 
-// variant A and B on local, one variant on each remote backend
+// variant A and B where the repository is on this machine; one variant on each
+// remote backend kind, alternating (command, hooks, command, ...) in the
+// registry's order, so that both variants meet a remote backend
 std::vector<Case> roundTrips(const std::string& database) {
-    return cases(database, {{"local", "hooks"}, {"local", "command"}, {"rest", "command"}, {"s3", "hooks"}, {"sftp", "command"}});
+    std::vector<std::pair<std::string, std::string>> runs;
+    bool command = true;
+    for (const auto& b : backendRegistry()) {
+        if (!b.remote) {
+            runs.push_back({b.kind, "hooks"});
+            runs.push_back({b.kind, "command"});
+            continue;
+        }
+        runs.push_back({b.kind, command ? "command" : "hooks"});
+        command = !command;
+    }
+    return cases(database, runs);
 }
 INSTANTIATE_TEST_SUITE_P(Postgres, DbRoundTrip, ::testing::ValuesIn(roundTrips("postgres")), caseName);
 INSTANTIATE_TEST_SUITE_P(Mariadb, DbRoundTrip, ::testing::ValuesIn(roundTrips("mariadb")), caseName);

@@ -9,6 +9,7 @@
 
 #include "RoundTrip.hpp"
 #include "ScenarioTest.hpp"
+#include "tools/Registry.hpp"
 #include "tools/Drivers.hpp"
 
 #include <gtest/gtest.h>
@@ -49,18 +50,26 @@ protected:
     Replay() : ScenarioTest("robustness") {}
 };
 
+// The engine's decisions come from the seed alone, whatever tool runs them:
+// the replay runs the registry's first installed tool (the report names it).
+std::string firstInstalledTool() {
+    for (const auto& t : toolRegistry())
+        if (chooseTool(t.name).binary) return t.name;
+    return toolRegistry().front().name;   // none installed: the prelude says so
+}
+
 TEST_F(Replay, SameSeedSameLog) {
     ToolOnBackend t;
-    if (!prepare(t, "kopia")) return;   // the fastest per command here (a restic command costs its key derivation)
+    if (!prepare(t, firstInstalledTool())) return;
     Verdicts v(ws());
     std::vector<std::vector<nlohmann::json>> runs;
     for (const char* run : {"a", "b", "c"}) {
         v.layer(std::string("run-") + run, [&] {
-            ToolContext ctx = ws().toolContext("kopia");
+            ToolContext ctx = ws().toolContext(t.name);
             ctx.home = ws().work() / (std::string("home-") + run);
             RepoTarget target = t.backend->target();
             target.path = ws().repos() / (std::string("repo-") + run);
-            auto tool = makeTool("kopia", t.binary.string(), ctx, target);
+            auto tool = makeTool(t.name, t.binary.string(), ctx, target);
             tool->init(RepoOptions{});
             EngineOptions o = engineOptionsFor(ws(), t.caps, std::string("replay-") + run);
             o.seed = std::string(run) == "c" ? ws().seed() + 1 : ws().seed();

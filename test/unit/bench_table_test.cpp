@@ -119,7 +119,7 @@ TEST(BenchTable, TsvHasTheDocumentedColumnsAndRows) {
     json skipped{{"tool", "kopia"}, {"status", "SKIPPED"}, {"reason", "kopia is not installed"}};
     for (auto& [name, j] : std::vector<std::pair<std::string, json>>{{"vykar", ok}, {"restic", bad}, {"kopia", skipped}})
         std::ofstream(dir.path() / "tools" / (name + ".json")) << j.dump();
-    writeBenchSummary(dir.path());
+    writeBenchSummary(dir.path(), "vykar");
 
     std::ifstream in(dir.path() / "summary.tsv");
     std::string header;
@@ -143,13 +143,13 @@ TEST(BenchTable, TsvHasTheDocumentedColumnsAndRows) {
     EXPECT_EQ(v["noisy"], "noisy");
     EXPECT_EQ(v["exit"], "0");
     EXPECT_NEAR(std::stod(rows["vykar_backup_1"]["throughput_mib_s"]), (2.0 / 2 + 2.0 / 3 + 2.0 / 4) / 3, 1e-4);
-    EXPECT_EQ(rows["vykar_restore"]["vs_vykar_duration"], "1.00");
+    EXPECT_EQ(rows["vykar_restore"]["vs_baseline_duration"], "1.00");
     auto& f = rows["restic_backup_1"];
     EXPECT_EQ(f["exit"], "3");
     EXPECT_EQ(f["step"], "backup");
     EXPECT_EQ(f["log"], "/logs/restic/run-1/7-restic-backup.err");
     EXPECT_EQ(f["failed_runs"], "1");
-    EXPECT_EQ(rows["restic_init"]["vs_vykar_duration"], "2.00");   // 6 s against vykar's 3 s
+    EXPECT_EQ(rows["restic_init"]["vs_baseline_duration"], "2.00");   // 6 s against vykar's 3 s
     EXPECT_EQ(rows["kopia_check"]["exit"], "SKIPPED");
     EXPECT_THAT(rows["kopia_check"]["reason"], HasSubstr("not installed"));
 
