@@ -2,8 +2,8 @@
 // The drivers that scenarios name (vykar's config and variants). Every other
 // driver is declared in its own file, helpers/tools/<Name>Tool.cpp, and known
 // only through the registry (tools/Registry.cpp). Each maps BackupTool steps
-// to its tool's CLI; facts about each CLI are in shared/reference/ and were
-// confirmed against the real tools.
+// to its tool's CLI; each fact about a CLI was confirmed against the real tool
+// (docs/backends.md names the versions seen and what each does not keep).
 #include "tools/BackupTool.hpp"
 
 #include <map>

@@ -1,5 +1,5 @@
 // containers/<engine>: what lives in container volumes, backed up the way
-// operators do it (vykar's container recipes, ../shared/reference/containers.md),
+// operators do it (vykar's container recipes; docs/containers.md),
 // for every installed tool, proven bit for bit. One instantiation per engine:
 // Docker/, Podman/ (rootful) and PodmanRootless/; db-exec in DockerDb/ and PodmanDb/.
 //
