@@ -1,5 +1,7 @@
 #include "TreeMutator.hpp"
 
+#include "tree/RandomData.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -47,17 +49,7 @@ fs::path TreeMutator::pick(const std::vector<fs::path>& v) { return v[std::size_
 std::string TreeMutator::newName(const std::string& stem) { return stem + "-" + std::to_string(++serial_) + "-" + std::to_string(rng_.below(1000000)); }
 
 void TreeMutator::writeRandom(const fs::path& p, std::uint64_t bytes, bool append) {
-    std::ofstream out(p, append ? std::ios::binary | std::ios::app : std::ios::binary | std::ios::trunc);
-    std::string buf(64 << 10, '\0');
-    for (std::uint64_t left = bytes; left;) {
-        const std::size_t k = std::size_t(std::min<std::uint64_t>(left, buf.size()));
-        rng_.fill(buf.data(), k);
-        // half of the files compress well: every other 4 KiB block repeats one byte
-        for (std::size_t i = 0; i < k; i += 8192) std::fill(buf.begin() + long(i), buf.begin() + long(std::min(k, i + 4096)), 'a' + char(i % 26));
-        out.write(buf.data(), std::streamsize(k));
-        left -= k;
-    }
-    if (!out) throw std::runtime_error("TreeMutator: cannot write " + p.string());
+    writeRandomFile(p, bytes, rng_, RandomFileOptions{append, true});
 }
 
 std::string TreeMutator::writeFiles(int count, std::uint64_t max_bytes, int max_depth) {
