@@ -23,7 +23,8 @@ std::string joinArray(const nlohmann::json& a, const std::string& sep) {
 std::string cellValue(const std::string& col, const nlohmann::json& v) {
     if (v.is_null()) return "";
     if (v.is_string()) return v.get<std::string>();
-    if (v.is_number_unsigned() && col.size() > 6 && col.substr(col.size() - 6) == "_bytes") return humanBytes(v.get<std::uint64_t>());
+    if (v.is_number_unsigned() && col.size() > 6 && col.substr(col.size() - 6) == "_bytes")
+        return humanBytes(v.get<std::uint64_t>());
     if (v.is_number_float()) {
         char b[32];
         snprintf(b, sizeof b, "%.4g", v.get<double>());

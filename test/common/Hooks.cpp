@@ -46,13 +46,15 @@ std::string HookMarkers::touch(const std::string& hook) const { return "touch " 
 
 bool HookMarkers::ran(const std::string& hook) const { return fs::exists(dir_ / hook); }
 
-std::string HookMarkers::expect(const std::string& when, std::initializer_list<std::pair<std::string, bool>> must_run) const {
+std::string HookMarkers::expect(const std::string& when,
+                                std::initializer_list<std::pair<std::string, bool>> must_run) const {
     std::string text;
     bool ok = true;
     for (const auto& [hook, must] : must_run) {
         const bool r = ran(hook);
         ok = ok && r == must;
-        text += (text.empty() ? "" : ", ") + hook + (r ? must ? " ran" : " ran (it must not)" : must ? " did NOT run" : " did not run");
+        const char* what = r ? must ? " ran" : " ran (it must not)" : must ? " did NOT run" : " did not run";
+        text += (text.empty() ? "" : ", ") + hook + what;
     }
     if (!ok) throw VerdictFailure(when + ": " + text);
     return text;

@@ -91,7 +91,8 @@ std::string TreeMutator::deletePercent(int percent) {
     return "deleted " + std::to_string(n) + " file(s) (" + std::to_string(percent) + "%)";
 }
 
-std::string TreeMutator::changePicked(int count, const std::string& verb, const std::function<std::string(const fs::path&)>& change) {
+std::string TreeMutator::changePicked(int count, const std::string& verb,
+                                      const std::function<std::string(const fs::path&)>& change) {
     const auto fs_ = files();
     if (fs_.empty()) return "no-op: no file";
     std::vector<std::string> did;

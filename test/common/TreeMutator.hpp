@@ -53,7 +53,8 @@ private:
     std::string newName(const std::string& stem);
     void writeRandom(const fs::path& p, std::uint64_t bytes, bool append = false);
     // `count` picks among files() (repeats allowed), each changed by `change`, which says what it did ("" for nothing)
-    std::string changePicked(int count, const std::string& verb, const std::function<std::string(const fs::path&)>& change);
+    std::string changePicked(int count, const std::string& verb,
+                             const std::function<std::string(const fs::path&)>& change);
 };
 
 }  // namespace e2e

@@ -241,7 +241,8 @@ TEST_P(DbFailure, BackupFailsWithoutSnapshot) {
         });
     if (c.variant == "hookfails")
         v.layer("failed-finally-ran", [&] {
-            return markers.expect("hooks after a failing before", {{"failed", true}, {"finally", true}, {"after", false}});
+            return markers.expect("hooks after a failing before",
+                                  {{"failed", true}, {"finally", true}, {"after", false}});
         });
 }
 

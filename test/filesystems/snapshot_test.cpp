@@ -210,7 +210,9 @@ TEST_P(FsSnapshot, Recipe) {
         return;
     }
 
-    v.layer("hooks-ran", [&] { return markers.expect("after a backup that succeeded", {{"finally", true}, {"failed", false}}); });
+    v.layer("hooks-ran", [&] {
+        return markers.expect("after a backup that succeeded", {{"finally", true}, {"failed", false}});
+    });
     steps.listed(id, label);
     if (c.what == "afterfails") {
         v.layer("leftover-detected", [&] {
