@@ -1,6 +1,7 @@
 #include "report/BenchTable.hpp"
 
 #include "process/Process.hpp"
+#include "report/Cells.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -129,12 +130,6 @@ std::string human(double bytes) {
     int i = 0;
     while (bytes >= 1024 && i < 4) { bytes /= 1024; ++i; }
     return num(bytes, i ? 1 : 0) + " " + u[i];
-}
-
-std::string cell(std::string s) {
-    for (auto& c : s)
-        if (c == '\t' || c == '\n' || c == '|') c = ' ';
-    return s;
 }
 
 struct Row {
@@ -267,10 +262,10 @@ std::vector<std::string> writeBenchSummary(const fs::path& dir, const std::strin
             const SampleStats repo = r.st.count("repo_size_bytes") ? r.st.at("repo_size_bytes") : SampleStats{};
             v.push_back(repo.n ? human(repo.mean) : "");
             v.push_back(r.status == "SKIPPED" ? "SKIPPED" : r.status == "ok" ? "0" : std::to_string(r.exit));
-            v.push_back(cell(r.step));
-            v.push_back(cell(r.log));
+            v.push_back(mdCell(r.step));
+            v.push_back(mdCell(r.log));
             v.push_back(ratio(r, "duration_s"));
-            v.push_back(cell(r.reason));
+            v.push_back(mdCell(r.reason));
             for (std::size_t i = 0; i < v.size(); ++i) o << (i ? "\t" : "") << v[i];
             o << "\n";
         }
@@ -316,8 +311,8 @@ std::vector<std::string> writeBenchSummary(const fs::path& dir, const std::strin
         }
         o << "| tool | version | settings | measured runs | caches |\n|---|---|---|---|---|\n";
         for (const auto& t : tools)
-            o << "| " << t.value("tool", "") << " | " << cell(t.value("version", "")) << " | " << cell(t.value("settings", "")) << " | "
-              << t.value("runs_measured", 0) << " after " << t.value("warmup_runs", 0) << " warm-up | " << cell(t.value("caches", "")) << " |\n";
+            o << "| " << t.value("tool", "") << " | " << mdCell(t.value("version", "")) << " | " << mdCell(t.value("settings", "")) << " | "
+              << t.value("runs_measured", 0) << " after " << t.value("warmup_runs", 0) << " warm-up | " << mdCell(t.value("caches", "")) << " |\n";
         o << "\nPer phase: mean wall seconds ± sample stddev over the measured runs that passed; p50/p95/p99 by nearest rank (n = how many "
              "samples back them: with n < 20 p95 and p99 are the maximum); CV = stddev/mean, marked **noisy** over "
           << SampleStats::kNoisyCv * 100 << "%. vs " << baseline << " = this tool's mean wall / " << baseline << "'s (the baseline), same run.\n\n";
@@ -326,7 +321,7 @@ std::vector<std::string> writeBenchSummary(const fs::path& dir, const std::strin
         for (const auto& r : rows) {
             o << "| " << r.tool << " | " << r.phase << " | ";
             if (r.status == "SKIPPED") {
-                o << "0 | SKIPPED: " << cell(r.reason) << " | | | | | | | | | | | | | | |\n";
+                o << "0 | SKIPPED: " << mdCell(r.reason) << " | | | | | | | | | | | | | | |\n";
                 continue;
             }
             const auto& d = r.st.at("duration_s");
@@ -344,7 +339,7 @@ std::vector<std::string> writeBenchSummary(const fs::path& dir, const std::strin
               << m("fs_out", 0) << " | " << m("vol_ctx_sw", 0) << "/" << m("invol_ctx_sw", 0) << " | "
               << (d.n ? human(r.st.at("repo_size_bytes").mean) : "-") << " | " << ratio(r, "duration_s") << " | ";
             if (r.status == "ok") o << "0";
-            else o << "**FAIL** exit " << r.exit << ", step " << cell(r.step) << ": " << cell(r.reason.substr(0, 160)) << " (log `" << r.log << "`)";
+            else o << "**FAIL** exit " << r.exit << ", step " << mdCell(r.step) << ": " << mdCell(r.reason.substr(0, 160)) << " (log `" << r.log << "`)";
             o << " |\n";
         }
         // every figure whose CV is over the bar, not only the wall time

@@ -1,6 +1,7 @@
 #include "report/Report.hpp"
 
 #include "config/Settings.hpp"
+#include "report/Cells.hpp"
 #include "report/RunReport.hpp"
 #include "process/Process.hpp"
 #include "text/Text.hpp"
@@ -169,24 +170,6 @@ fs::path runReportsDir() {
     return rt / "reports" / currentRun(rt);
 }
 
-namespace {
-
-std::string oneLine(std::string s, std::size_t max) {
-    for (auto& c : s)
-        if (c == '\n' || c == '|' || c == '\t') c = ' ';
-    if (s.size() > max) s = s.substr(0, max) + "...";
-    return s;
-}
-
-std::string joined(const json& a, const std::string& sep) {
-    std::string s;
-    if (a.is_array())
-        for (const auto& v : a) s += (s.empty() ? "" : sep) + (v.is_string() ? v.get<std::string>() : v.dump());
-    return s;
-}
-
-}  // namespace
-
 void writeSummary(const fs::path& dir) {
     json all = json::array(), faults = json::array();
     std::map<std::string, json> tables;   // figures the scenarios declared, side by side per table
@@ -233,7 +216,7 @@ void writeSummary(const fs::path& dir) {
                            {"user_corpus", corpus.is_object() && corpus.value("user", false) ? corpus.value("path", "") : ""}});
             if (f.contains("interrupt_row")) {
                 const json& r = f["interrupt_row"];
-                interrupts.push_back({r.value("backend", ""), j.value("status", "?"), oneLine(j.value("reason", first_fail), 300), r.value("interrupt_rc", "-"),
+                interrupts.push_back({r.value("backend", ""), j.value("status", "?"), mdCell(j.value("reason", first_fail), 300), r.value("interrupt_rc", "-"),
                                       r.value("resume_rc", "-"), r.value("snapshot_id", "-"), r.value("log_dir", ""), e.path().string(),
                                       f.value("tool", ""), r.value("mode", "")});
             }
@@ -280,8 +263,8 @@ void writeSummary(const fs::path& dir) {
         std::string tool = s["tool"].get<std::string>();
         if (!s["variant"].get<std::string>().empty()) tool += " (" + s["variant"].get<std::string>() + ")";
         md << "| " << s["scenario"].get<std::string>() << " | " << tool << " | " << s["backend"].get<std::string>() << " | "
-           << s["status"].get<std::string>() << " | " << oneLine(s["reason"].get<std::string>(), 160) << " | "
-           << oneLine(joined(s["tolerances"], "; "), 200) << " | " << oneLine(joined(s["corpus_skip"], ", "), 80) << " |\n";
+           << s["status"].get<std::string>() << " | " << mdCell(s["reason"].get<std::string>(), 160) << " | "
+           << mdCell(joinArray(s["tolerances"], "; "), 200) << " | " << mdCell(joinArray(s["corpus_skip"], ", "), 80) << " |\n";
     }
     for (const auto& s : all)
         if (!s["user_corpus"].get<std::string>().empty()) {
@@ -309,15 +292,7 @@ void writeSummary(const fs::path& dir) {
         for (const auto& r : rows) {
             md << "| " << r["scenario"].get<std::string>() << " | " << r["tool"].get<std::string>() << " | " << r["status"].get<std::string>() << " |";
             for (const auto& c : cols) {
-                const json& v = r["values"].value(c, json());
-                std::string cell = v.is_null() ? "" : v.is_string() ? v.get<std::string>() : v.dump();
-                if (v.is_number_unsigned() && c.size() > 6 && c.substr(c.size() - 6) == "_bytes") cell = humanBytes(v.get<std::uint64_t>());
-                else if (v.is_number_float()) {
-                    char b[32];
-                    snprintf(b, sizeof b, "%.4g", v.get<double>());
-                    cell = b;
-                }
-                md << " " << oneLine(cell, 80) << " |";
+                md << " " << mdCell(cellValue(c, r["values"].value(c, json())), 80) << " |";
             }
             md << "\n";
         }

@@ -1,6 +1,7 @@
 #include "report/RunReport.hpp"
 
 #include "config/Settings.hpp"
+#include "report/Cells.hpp"
 #include "process/Process.hpp"
 
 #include <algorithm>
@@ -118,25 +119,6 @@ std::string base64(const std::string& in) {
         out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], '='};
     }
     return out;
-}
-
-std::string cellValue(const std::string& col, const json& v) {
-    if (v.is_null()) return "";
-    if (v.is_string()) return v.get<std::string>();
-    if (v.is_number_unsigned() && col.size() > 6 && col.substr(col.size() - 6) == "_bytes") return humanBytes(v.get<std::uint64_t>());
-    if (v.is_number_float()) {
-        char b[32];
-        snprintf(b, sizeof b, "%.4g", v.get<double>());
-        return b;
-    }
-    return v.dump();
-}
-
-std::string joinArray(const json& a, const std::string& sep) {
-    std::string s;
-    if (a.is_array())
-        for (const auto& v : a) s += (s.empty() ? "" : sep) + (v.is_string() ? v.get<std::string>() : v.dump());
-    return s;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include "tree/Acl.hpp"
 #include "tree/Digest.hpp"
+#include "tree/RandomData.hpp"
 #include "process/Heartbeat.hpp"
 
 #include <algorithm>
@@ -88,16 +89,7 @@ public:
     // big random file written in chunks, so memory stays small
     void bigRandom(const std::string& rel, std::uint64_t n) {
         fs::path p = root_ / rel;
-        int fd = open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd < 0) sysfail("create", p);
-        std::vector<char> buf(1 << 20);
-        for (std::uint64_t left = n; left;) {
-            std::size_t k = std::size_t(std::min<std::uint64_t>(left, buf.size()));
-            rng_.fill(buf.data(), k);
-            if (write(fd, buf.data(), k) != ssize_t(k)) sysfail("write", p);
-            left -= k;
-        }
-        close(fd);
+        writeRandomFile(p, n, rng_);
         finish(p, 0644);
         ++st_.files;
         st_.bytes += n;

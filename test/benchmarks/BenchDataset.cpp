@@ -3,6 +3,7 @@
 #include "process/Process.hpp"
 #include "text/Text.hpp"
 #include "tree/Corpus.hpp"
+#include "tree/RandomData.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -26,17 +27,6 @@ void count(const fs::path& dir, std::uint64_t& files, std::uint64_t& bytes) {
             ++files;
             bytes += it->file_size(ec);
         }
-    }
-}
-
-void writeRandom(const fs::path& p, std::uint64_t bytes, Rng& rng) {
-    std::ofstream out(p, std::ios::binary);
-    std::string buf(1 << 20, '\0');
-    for (std::uint64_t left = bytes; left;) {
-        std::size_t k = std::size_t(std::min<std::uint64_t>(left, buf.size()));
-        rng.fill(buf.data(), k);
-        out.write(buf.data(), std::streamsize(k));
-        left -= k;
     }
 }
 
@@ -98,7 +88,7 @@ json churnTree(const fs::path& dir, std::uint64_t seed) {
     const std::uint64_t want = std::max<std::uint64_t>(total / 20, 1 << 20);
     while (added_bytes < want) {
         const std::uint64_t n = std::min<std::uint64_t>(want - added_bytes, 4096 + rng.below(8ull << 20));
-        writeRandom(dir / "added" / ("new-" + std::to_string(added) + ".bin"), n, rng);
+        writeRandomFile(dir / "added" / ("new-" + std::to_string(added) + ".bin"), n, rng);
         ++added;
         added_bytes += n;
     }

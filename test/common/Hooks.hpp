@@ -7,7 +7,9 @@
 #include "tools/BackupTool.hpp"
 
 #include <functional>
+#include <initializer_list>
 #include <string>
+#include <utility>
 
 namespace e2e {
 
@@ -20,5 +22,19 @@ struct HookedBackup {
 // Back up `source` with `hooks`; throws ToolError when the before hook or the backup fails.
 HookedBackup backupWithRecipeHooks(Workspace& ws, BackupTool& tool, const Capabilities& caps, const fs::path& source, const HookSet& hooks,
                                    const std::string& label);
+
+// Marker files that hooks touch, so a verdict can tell which hooks ran.
+class HookMarkers {
+public:
+    explicit HookMarkers(fs::path dir);                      // created when missing
+    std::string touch(const std::string& hook) const;        // the shell command that marks `hook` as run
+    bool ran(const std::string& hook) const;
+    // The verdict: each hook with whether it must have run; returns "failed ran, after did not run"
+    // style text, or throws VerdictFailure starting with `when` when any hook did otherwise.
+    std::string expect(const std::string& when, std::initializer_list<std::pair<std::string, bool>> must_run) const;
+
+private:
+    fs::path dir_;
+};
 
 }  // namespace e2e

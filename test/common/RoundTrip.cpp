@@ -3,6 +3,7 @@
 #include "config/Settings.hpp"
 #include "tree/Corpus.hpp"
 #include "tree/Digest.hpp"
+#include "tree/RandomData.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -140,15 +141,7 @@ bool ScenarioSteps::userCorpus(const fs::path& tree) {
 void ScenarioSteps::addRandomFile(const std::string& name, std::uint64_t bytes) {
     if (user_corpus_) throw std::logic_error("addRandomFile: the source is the user's corpus, which the suite never writes into");
     Rng rng(ws_.seed() ^ fnv1a64(name));
-    std::ofstream out(source_ / name, std::ios::binary);
-    std::string buf(1 << 20, '\0');
-    for (std::uint64_t left = bytes; left;) {
-        std::size_t k = std::size_t(std::min<std::uint64_t>(left, buf.size()));
-        rng.fill(buf.data(), k);
-        out.write(buf.data(), std::streamsize(k));
-        left -= k;
-    }
-    out.close();
+    writeRandomFile(source_ / name, bytes, rng);
     ManifestOptions mo;
     mo.digest = expected_.digest;
     expected_ = Manifest::build(source_, mo);

@@ -1,5 +1,7 @@
 #include "TreeMutator.hpp"
 
+#include "tree/RandomData.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -47,17 +49,7 @@ fs::path TreeMutator::pick(const std::vector<fs::path>& v) { return v[std::size_
 std::string TreeMutator::newName(const std::string& stem) { return stem + "-" + std::to_string(++serial_) + "-" + std::to_string(rng_.below(1000000)); }
 
 void TreeMutator::writeRandom(const fs::path& p, std::uint64_t bytes, bool append) {
-    std::ofstream out(p, append ? std::ios::binary | std::ios::app : std::ios::binary | std::ios::trunc);
-    std::string buf(64 << 10, '\0');
-    for (std::uint64_t left = bytes; left;) {
-        const std::size_t k = std::size_t(std::min<std::uint64_t>(left, buf.size()));
-        rng_.fill(buf.data(), k);
-        // half of the files compress well: every other 4 KiB block repeats one byte
-        for (std::size_t i = 0; i < k; i += 8192) std::fill(buf.begin() + long(i), buf.begin() + long(std::min(k, i + 4096)), 'a' + char(i % 26));
-        out.write(buf.data(), std::streamsize(k));
-        left -= k;
-    }
-    if (!out) throw std::runtime_error("TreeMutator: cannot write " + p.string());
+    writeRandomFile(p, bytes, rng_, RandomFileOptions{append, true});
 }
 
 std::string TreeMutator::writeFiles(int count, std::uint64_t max_bytes, int max_depth) {
@@ -99,50 +91,45 @@ std::string TreeMutator::deletePercent(int percent) {
     return "deleted " + std::to_string(n) + " file(s) (" + std::to_string(percent) + "%)";
 }
 
-std::string TreeMutator::modifyInPlace(int count) {
-    auto fs_ = files();
+std::string TreeMutator::changePicked(int count, const std::string& verb,
+                                      const std::function<std::string(const fs::path&)>& change) {
+    const auto fs_ = files();
     if (fs_.empty()) return "no-op: no file";
     std::vector<std::string> did;
-    for (int i = 0; i < count; ++i) {
-        const fs::path f = pick(fs_);
+    for (int i = 0; i < count; ++i)
+        if (std::string d = change(pick(fs_)); !d.empty()) did.push_back(d);
+    return did.empty() ? "no-op: only empty files" : verb + " " + joinNames(did);
+}
+
+std::string TreeMutator::modifyInPlace(int count) {
+    return changePicked(count, "modified in place", [&](const fs::path& f) {
         const auto size = fs::file_size(root_ / f);
-        if (!size) continue;
+        if (!size) return std::string();
         const std::uint64_t at = rng_.below(size), len = std::min<std::uint64_t>(size - at, 1 + rng_.below(16 << 10));
         std::fstream io(root_ / f, std::ios::binary | std::ios::in | std::ios::out);
         std::string buf(std::size_t(len), '\0');
         rng_.fill(buf.data(), buf.size());
         io.seekp(std::streamoff(at));
         io.write(buf.data(), std::streamsize(buf.size()));
-        did.push_back(f.string() + "@" + std::to_string(at) + "+" + std::to_string(len));
-    }
-    return did.empty() ? "no-op: only empty files" : "modified in place " + joinNames(did);
+        return f.string() + "@" + std::to_string(at) + "+" + std::to_string(len);
+    });
 }
 
 std::string TreeMutator::append(int count) {
-    auto fs_ = files();
-    if (fs_.empty()) return "no-op: no file";
-    std::vector<std::string> did;
-    for (int i = 0; i < count; ++i) {
-        const fs::path f = pick(fs_);
+    return changePicked(count, "appended to", [&](const fs::path& f) {
         const std::uint64_t n = 1 + rng_.below(32 << 10);
         writeRandom(root_ / f, n, true);
-        did.push_back(f.string() + "+" + std::to_string(n));
-    }
-    return "appended to " + joinNames(did);
+        return f.string() + "+" + std::to_string(n);
+    });
 }
 
 std::string TreeMutator::truncate(int count) {
-    auto fs_ = files();
-    if (fs_.empty()) return "no-op: no file";
-    std::vector<std::string> did;
-    for (int i = 0; i < count; ++i) {
-        const fs::path f = pick(fs_);
+    return changePicked(count, "truncated", [&](const fs::path& f) {
         const auto size = fs::file_size(root_ / f);
         const std::uint64_t to = size ? rng_.below(size) : 0;
         fs::resize_file(root_ / f, to);
-        did.push_back(f.string() + "->" + std::to_string(to));
-    }
-    return "truncated " + joinNames(did);
+        return f.string() + "->" + std::to_string(to);
+    });
 }
 
 std::string TreeMutator::rename(int count) {
@@ -164,18 +151,13 @@ std::string TreeMutator::rename(int count) {
 
 std::string TreeMutator::changeModes(int count) {
     static const fs::perms modes[] = {fs::perms(0600), fs::perms(0640), fs::perms(0644), fs::perms(0700), fs::perms(0755), fs::perms(0444), fs::perms(0750)};
-    auto fs_ = files();
-    if (fs_.empty()) return "no-op: no file";
-    std::vector<std::string> did;
-    for (int i = 0; i < count; ++i) {
-        const fs::path f = pick(fs_);
+    return changePicked(count, "chmod", [&](const fs::path& f) {
         const fs::perms m = modes[rng_.below(sizeof modes / sizeof *modes)];
         fs::permissions(root_ / f, m);
         std::ostringstream o;
         o << f.string() << "=" << std::oct << unsigned(m);
-        did.push_back(o.str());
-    }
-    return "chmod " + joinNames(did);
+        return o.str();
+    });
 }
 
 std::string TreeMutator::swapSymlink() {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,9 @@ private:
     fs::path pick(const std::vector<fs::path>& v);
     std::string newName(const std::string& stem);
     void writeRandom(const fs::path& p, std::uint64_t bytes, bool append = false);
+    // `count` picks among files() (repeats allowed), each changed by `change`, which says what it did ("" for nothing)
+    std::string changePicked(int count, const std::string& verb,
+                             const std::function<std::string(const fs::path&)>& change);
 };
 
 }  // namespace e2e

@@ -206,8 +206,7 @@ TEST_P(DbFailure, BackupFailsWithoutSnapshot) {
                                << "echo 'dump died midway (simulated by backup-e2e)' >&2\nexit 3\n";
         fs::permissions(failing, fs::perms::owner_all);
     }
-    const fs::path markers = ws().work() / "markers";
-    fs::create_directories(markers);
+    const HookMarkers markers(ws().work() / "markers");
     std::string output;
     v.layer("backup-fails", [&] {
         try {
@@ -222,9 +221,9 @@ TEST_P(DbFailure, BackupFailsWithoutSnapshot) {
                 HookSet h;
                 h.before = "mkdir -p " + shellQuote(dumpdir.string()) + " && " + shellQuote(failing.string()) + " > " +
                            shellQuote((dumpdir / kit->artifactName()).string());
-                h.after = "touch " + shellQuote((markers / "after").string());
-                h.failed = "touch " + shellQuote((markers / "failed").string());
-                h.finally = "touch " + shellQuote((markers / "finally").string()) + "; rm -rf " + shellQuote(dumpdir.string());
+                h.after = markers.touch("after");
+                h.failed = markers.touch("failed");
+                h.finally = markers.touch("finally") + "; rm -rf " + shellQuote(dumpdir.string());
                 t.tool->backupWithHooks(dumpdir, h, "db-" + c.database);
             }
         } catch (const ToolError& e) {
@@ -256,11 +255,8 @@ TEST_P(DbFailure, BackupFailsWithoutSnapshot) {
         });
     if (c.variant == "hookfails")
         v.layer("failed-finally-ran", [&] {
-            bool failed = fs::exists(markers / "failed"), fin = fs::exists(markers / "finally"), after = fs::exists(markers / "after");
-            if (!failed || !fin || after)
-                throw VerdictFailure(std::string("hooks after a failing before: failed ") + (failed ? "ran" : "did NOT run") + ", finally " +
-                                     (fin ? "ran" : "did NOT run") + ", after " + (after ? "ran (it must not)" : "did not run"));
-            return std::string("failed and finally ran, after did not");
+            return markers.expect("hooks after a failing before",
+                                  {{"failed", true}, {"finally", true}, {"after", false}});
         });
 }
 

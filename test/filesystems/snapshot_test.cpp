@@ -127,13 +127,12 @@ TEST_P(FsSnapshot, Recipe) {
     const std::string label = "fs-" + c.fs;
     const fs::path source = vol->snapshotSource(name);
     const fs::path reference = ws.work() / "snapshot-copy";
-    const fs::path markers = ws.work() / "markers";
-    fs::create_directories(markers);
+    const HookMarkers markers(ws.work() / "markers");
     HookSet h;
     h.before = vol->snapshotCommand(name);
     h.after = vol->deleteCommand(name);
-    h.failed = "touch " + shellQuote((markers / "failed").string());
-    h.finally = "touch " + shellQuote((markers / "finally").string());
+    h.failed = markers.touch("failed");
+    h.finally = markers.touch("finally");
     if (c.what == "churn")   // what the snapshot held at its moment, kept beside the run (a copy of a read-only snapshot)
         h.before += " && cp -a " + shellQuote(source.string()) + "/. " + shellQuote(reference.string());
     if (c.what == "afterfails") h.after = vol->deleteCommand(name + "-no-such-snapshot");
@@ -192,11 +191,7 @@ TEST_P(FsSnapshot, Recipe) {
         });
         if (native)
             v.layer("failed-finally-ran", [&] {
-                bool failed = fs::exists(markers / "failed"), fin = fs::exists(markers / "finally");
-                if (!failed || !fin)
-                    throw VerdictFailure(std::string("after the failing before hook: failed ") + (failed ? "ran" : "did NOT run") + ", finally " +
-                                         (fin ? "ran" : "did NOT run"));
-                return std::string("failed and finally ran");
+                return markers.expect("after the failing before hook", {{"failed", true}, {"finally", true}});
             });
         v.layer("error-says-why", [&] {
             // the errno text of the failed snapshot command, not a loose word
@@ -216,11 +211,7 @@ TEST_P(FsSnapshot, Recipe) {
     }
 
     v.layer("hooks-ran", [&] {
-        bool failed = fs::exists(markers / "failed"), fin = fs::exists(markers / "finally");
-        if (failed || !fin)
-            throw VerdictFailure(std::string("after a backup that succeeded: finally ") + (fin ? "ran" : "did NOT run") + ", failed " +
-                                 (failed ? "ran (it must not)" : "did not run"));
-        return std::string("finally ran, failed did not");
+        return markers.expect("after a backup that succeeded", {{"finally", true}, {"failed", false}});
     });
     steps.listed(id, label);
     if (c.what == "afterfails") {

@@ -13,6 +13,7 @@
 #include "SnapshotModel.hpp"
 #include "config/Settings.hpp"
 #include "tree/Corpus.hpp"
+#include "tree/RandomData.hpp"
 #include "tools/Drivers.hpp"
 
 #include <gtest/gtest.h>
@@ -39,16 +40,7 @@ protected:
 void randomFiles(const fs::path& dir, std::uint64_t seed, int files, std::uint64_t each) {
     fs::create_directories(dir);
     Rng rng(seed);
-    std::string buf(1 << 20, '\0');
-    for (int i = 0; i < files; ++i) {
-        std::ofstream out(dir / ("random-" + std::to_string(i) + ".bin"), std::ios::binary);
-        for (std::uint64_t left = each; left;) {
-            const std::size_t k = std::size_t(std::min<std::uint64_t>(left, buf.size()));
-            rng.fill(buf.data(), k);
-            out.write(buf.data(), std::streamsize(k));
-            left -= k;
-        }
-    }
+    for (int i = 0; i < files; ++i) writeRandomFile(dir / ("random-" + std::to_string(i) + ".bin"), each, rng);
 }
 
 TEST_P(PackSizeScenario, ObjectCount) {
