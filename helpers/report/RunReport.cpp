@@ -2,6 +2,7 @@
 
 #include "config/Settings.hpp"
 #include "process/Process.hpp"
+#include "text/Text.hpp"
 
 #include <algorithm>
 #include <fstream>

@@ -3,6 +3,7 @@
 #include "tree/Acl.hpp"
 #include "tree/Digest.hpp"
 #include "process/Heartbeat.hpp"
+#include "text/Text.hpp"
 
 #include <algorithm>
 #include <cerrno>

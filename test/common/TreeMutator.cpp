@@ -1,5 +1,7 @@
 #include "TreeMutator.hpp"
 
+#include "text/Text.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>

@@ -9,6 +9,7 @@
 #include "ScenarioTest.hpp"
 #include "backends/Backend.hpp"
 #include "storage/GuestImage.hpp"
+#include "text/Text.hpp"
 #include "tools/Drivers.hpp"
 #include "tree/Corpus.hpp"
 #include "tree/Digest.hpp"

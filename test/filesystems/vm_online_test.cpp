@@ -15,6 +15,7 @@
 #include "ScenarioTest.hpp"
 #include "backends/Backend.hpp"
 #include "services/QemuGuest.hpp"
+#include "text/Text.hpp"
 #include "tools/Drivers.hpp"
 #include "tree/Digest.hpp"
 
