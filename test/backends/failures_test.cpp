@@ -72,7 +72,7 @@ protected:
     bool resticOnRest(std::unique_ptr<RestServer>& srv, fs::path& binary) {
         ws().report().set("tool", "restic");
         ws().report().set("backend", "rest");
-        ToolChoice choice = chooseTool("restic");
+        ToolChoice choice = chooseTool("restic", ws().config());
         if (!choice.binary) {
             endAs(choice.required ? Status::Fail : Status::Skipped, choice.reason);
             return false;
