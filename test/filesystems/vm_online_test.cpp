@@ -70,7 +70,8 @@ TEST_P(VmOnline, FreezeThawHooks) {
         }))
         return;
     const Config& cfg = ws.config();
-    const AccelChoice ac = chooseAccel(g.kernel, {cfg.vm_accel, cfg.profile == Profile::Full, cfg.runtime_dir / "cache"});
+    const AccelPolicy policy{cfg.vm_accel, cfg.profile == Profile::Full, cfg.runtime_dir / "cache"};
+    const AccelChoice ac = chooseAccel(g.kernel, policy);
     if (!ac.accel) return endAs(ac.fail ? Status::Fail : Status::Skipped, ac.why);
     const Accel accel = *ac.accel;
     ws.report().note("accelerator: " + toString(accel) + " (" + ac.why + ")");

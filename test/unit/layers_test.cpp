@@ -74,7 +74,8 @@ std::vector<std::string> findCycle(const FolderGraph& g) {
 // "tree -> config (tree/Corpus.hpp:4) -> tree (config/Settings.hpp:6)"
 std::string describe(const FolderGraph& g, const std::vector<std::string>& cycle) {
     std::string s = cycle.empty() ? "" : cycle.front();
-    for (std::size_t i = 1; i < cycle.size(); ++i) s += " -> " + cycle[i] + " (" + g.at(cycle[i - 1]).at(cycle[i]) + ")";
+    for (std::size_t i = 1; i < cycle.size(); ++i)
+        s += " -> " + cycle[i] + " (" + g.at(cycle[i - 1]).at(cycle[i]) + ")";
     return s;
 }
 

@@ -124,7 +124,8 @@ TEST(Process, ChildrenCarryTheOwnerTag) {
 // recorded while it runs, released when it is reaped.
 TEST(Process, EveryGroupIsRecordedWithTheJanitorAndReleased) {
     Child c(Command{.argv = {"sleep", "30"}});
-    const fs::path link = Janitor::instance().runtimeDir() / "janitor" / ("pg-" + std::to_string(getpid()) + "-" + std::to_string(c.pid()));
+    const std::string name = "pg-" + std::to_string(getpid()) + "-" + std::to_string(c.pid());
+    const fs::path link = Janitor::instance().runtimeDir() / "janitor" / name;
     EXPECT_TRUE(fs::exists(link)) << link.string();
     c.terminate(1s);
     EXPECT_FALSE(fs::exists(link)) << link.string();
