@@ -33,6 +33,7 @@ int usage() {
 int main(int argc, char** argv) {
     if (argc != 2) return usage();
     const std::string cmd = argv[1];
+    Janitor::observeProcesses();
     fs::path rt;
     try {
         rt = Settings::get().runtime_dir;

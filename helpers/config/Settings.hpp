@@ -2,6 +2,8 @@
 // The suite's configuration: YAML file (E2E_CONFIG or the build's default)
 // plus environment overrides. Bad input raises ConfigError naming the file,
 // line, key, the problem and the fix.
+#include "text/Text.hpp"
+#include "tree/Corpus.hpp"
 #include "tree/Digest.hpp"
 
 #include <chrono>
@@ -18,11 +20,6 @@ namespace e2e {
 
 namespace fs = std::filesystem;
 
-class ConfigError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
-
 enum class Profile { Ci, Standard, Full };
 std::string toString(Profile p);
 
@@ -38,14 +35,6 @@ struct RepositoryConfig {
     std::string url;             // external only
     std::map<std::string, std::string> credentials_env;   // field -> env var holding it (never the secret itself)
     std::string key_file, known_hosts;                     // sftp: client key and known_hosts paths
-};
-
-struct CorpusProfile {
-    int small_files = 300;           // small text/binary files spread over the tree
-    std::uint64_t bulk_bytes = 32ull << 20;     // compressible + random bulk across medium files
-    std::uint64_t big_file_bytes = 64ull << 20; // one incompressible file (S3 multipart path)
-    int depth = 12;                  // deepest directory chain
-    int duplicates = 8;              // files sharing content with another (dedup)
 };
 
 struct Config {
@@ -101,10 +90,6 @@ Config parseConfig(const std::string& yaml, const std::string& origin);
 // E2E_TOOLS, E2E_<TOOL>_BIN, E2E_DIGEST, E2E_CORPUS_SKIP, E2E_CORPUS, E2E_FS_DEVICE, E2E_VM_ACCEL).
 Config loadConfig(const std::optional<fs::path>& file);
 void applyEnvironment(Config& c);
-
-// Parse "64MiB", "1G", "4096"; throws std::invalid_argument.
-std::uint64_t parseSize(const std::string& s);
-std::string humanBytes(std::uint64_t n);
 
 // Process-wide view: E2E_CONFIG (or the build default) loaded once.
 struct Settings {

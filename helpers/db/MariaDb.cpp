@@ -1,6 +1,7 @@
 #include "db/MariaDb.hpp"
 #include "process/Heartbeat.hpp"
 
+#include "text/Text.hpp"
 #include "tree/Digest.hpp"
 
 #include <mysql.h>

@@ -1,6 +1,7 @@
 #include "db/Mongo.hpp"
 #include "process/Heartbeat.hpp"
 
+#include "text/Text.hpp"
 #include "tree/Digest.hpp"
 
 #include <mongoc/mongoc.h>

@@ -1,6 +1,7 @@
 #include "db/Postgres.hpp"
 #include "process/Heartbeat.hpp"
 
+#include "text/Text.hpp"
 #include "tree/Digest.hpp"
 
 #include <libpq-fe.h>

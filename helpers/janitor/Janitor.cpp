@@ -103,7 +103,21 @@ std::vector<std::string> loopsUnder(const fs::path& prefix) {
     return out;
 }
 
+// The process runner's observer: each call goes to the janitor, made on first use.
+class JanitorObserver final : public ProcessObserver {
+public:
+    void started(int pgid, const std::string& what) override { Janitor::instance().recordProcessGroup(pgid, what); }
+    void ended(int pgid) override { Janitor::instance().releaseProcessGroup(pgid); }
+    std::map<std::string, std::string> childEnv() override { return {{Janitor::kOwnerEnv, Janitor::ownerTag()}}; }
+    fs::path scratchDir() override { return Janitor::instance().scratchDir(); }
+};
+
 }  // namespace
+
+void Janitor::observeProcesses() {
+    static auto* observer = new JanitorObserver;   // never destroyed: children may end during exit
+    setProcessObserver(observer);
+}
 
 std::string Janitor::ownerTag() { return Settings::runtimeDir().string(); }
 
@@ -112,7 +126,7 @@ Janitor& Janitor::instance() {
     return j;
 }
 
-Janitor::Janitor(fs::path runtime) : runtime_(std::move(runtime)) {}
+Janitor::Janitor(fs::path runtime) : runtime_(std::move(runtime)) { observeProcesses(); }
 
 Janitor::~Janitor() {
     std::error_code ec;

@@ -20,7 +20,11 @@ public:
     // dead run's and the leak check only its own runtime's.
     static constexpr const char* kSharedRunDir = "/run/backup-e2e";
     static constexpr const char* kOwnerFile = ".e2e-owner";
-    static Janitor& instance();
+    static Janitor& instance();           // made on first use; it then observes processes too
+    // The process runner reports to the janitor from now on: each child's group
+    // recorded and released, its owner tag, captured output under the runtime dir.
+    // Every main() calls it first (the janitor itself is still made on first use).
+    static void observeProcesses();
     static std::string ownerTag();        // identifies this runtime dir's processes
 
     fs::path runtimeDir() const { return runtime_; }

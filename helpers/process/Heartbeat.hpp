@@ -2,7 +2,6 @@
 // Heartbeats for long steps that are not one command (seeding a database
 // through its native client): tick() with the amount done so far prints the
 // same line as the process runner at most every `every`.
-#include "config/Settings.hpp"
 #include "process/Process.hpp"
 
 #include <chrono>

@@ -1,7 +1,6 @@
 #include "process/Process.hpp"
 
-#include "config/Settings.hpp"
-#include "janitor/Janitor.hpp"
+#include "text/Text.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -13,6 +12,7 @@
 #include <sys/syscall.h>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <sstream>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -28,6 +28,34 @@ namespace {
 
 std::atomic<unsigned> g_seq{0};
 
+// No observer installed: nothing recorded, captured output under the system temp dir.
+class Unobserved final : public ProcessObserver {
+public:
+    void started(int, const std::string&) override {}
+    void ended(int) override {}
+    std::map<std::string, std::string> childEnv() override { return {}; }
+    fs::path scratchDir() override {
+        std::lock_guard<std::mutex> l(mu_);
+        if (dir_.empty()) {
+            dir_ = fs::temp_directory_path() / ("e2e-process-" + std::to_string(getpid()));
+            fs::create_directories(dir_);
+        }
+        return dir_;
+    }
+    ~Unobserved() override {
+        std::error_code ec;
+        if (!dir_.empty()) fs::remove_all(dir_, ec);
+    }
+private:
+    std::mutex mu_;
+    fs::path dir_;
+};
+
+Unobserved g_unobserved;
+std::atomic<ProcessObserver*> g_observer{&g_unobserved};
+
+ProcessObserver& observer() { return *g_observer.load(); }
+
 std::vector<std::string> buildEnv(const Command& cmd) {
     std::map<std::string, std::string> env;
     if (cmd.clean_env) {
@@ -42,8 +70,8 @@ std::vector<std::string> buildEnv(const Command& cmd) {
     }
     for (const auto& k : cmd.unset_env) env.erase(k);
     for (const auto& [k, v] : cmd.env) env[k] = v;
-    // Marks every process of ours, so the leak check can find strays by environment.
-    env[Janitor::kOwnerEnv] = Janitor::ownerTag();
+    // The observer's marks win (the janitor's owner tag finds strays by environment).
+    for (const auto& [k, v] : observer().childEnv()) env[k] = v;
     std::vector<std::string> out;
     out.reserve(env.size());
     for (const auto& [k, v] : env) out.push_back(k + "=" + v);
@@ -53,6 +81,8 @@ std::vector<std::string> buildEnv(const Command& cmd) {
 double tv(const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; }
 
 }  // namespace
+
+void setProcessObserver(ProcessObserver* o) { g_observer.store(o ? o : &g_unobserved); }
 
 std::string shellQuote(const std::string& s) {
     if (!s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@%_-+=:,./") == std::string::npos)
@@ -156,7 +186,7 @@ Child::Child(const Command& cmd) : cmd_(cmd) {
                                                       << "cwd: " << (cmd_.cwd.empty() ? fs::current_path() : cmd_.cwd).string() << "\n";
     } else {
         // Captured output still needs a home; keep it beside the runtime.
-        tmpdir = Janitor::instance().scratchDir();
+        tmpdir = observer().scratchDir();
         outp = tmpdir / (stem + ".out");
         errp = tmpdir / (stem + ".err");
     }
@@ -224,7 +254,7 @@ Child::Child(const Command& cmd) : cmd_(cmd) {
     close(errpipe[1]);
     setpgid(pid, pid);   // both sides set it: no race with an early killpg
     pid_ = pid;
-    Janitor::instance().recordProcessGroup(pid, result_.display);
+    observer().started(pid, result_.display);
     char buf[512];
     ssize_t n = read(errpipe[0], buf, sizeof buf - 1);
     close(errpipe[0]);
@@ -281,7 +311,7 @@ void Child::reap(int status, const ::rusage& ru) {
     }
     if (pid_ > 0) {
         kill(-pid_, SIGKILL);   // grandchildren left in the group go too
-        Janitor::instance().releaseProcessGroup(pid_);
+        observer().ended(pid_);
     }
 }
 

@@ -82,6 +82,22 @@ struct Result {
     std::string tail(std::size_t lines = 20) const;   // last stderr (or stdout) lines, for messages
 };
 
+// Told of every process group the runner starts and ends, so a killed run's
+// children can be swept; the janitor installs itself (Janitor::observeProcesses).
+class ProcessObserver {
+public:
+    virtual ~ProcessObserver() = default;
+    virtual void started(int pgid, const std::string& what) = 0;   // what: the command line, secrets redacted
+    virtual void ended(int pgid) = 0;
+    // Variables every child carries over its command's own (an owner tag finds strays by environment).
+    virtual std::map<std::string, std::string> childEnv() = 0;
+    // Where captured output goes for a command without a log dir.
+    virtual fs::path scratchDir() = 0;
+};
+// Installs the observer every later command reports to; it must outlive them.
+// nullptr: none (captured output then goes under the system temp dir).
+void setProcessObserver(ProcessObserver* observer);
+
 // Blocks until the command ends or its deadline passes (then TERM -> grace -> KILL).
 Result run(const Command& cmd);
 

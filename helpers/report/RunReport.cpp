@@ -3,6 +3,7 @@
 #include "config/Settings.hpp"
 #include "report/Cells.hpp"
 #include "process/Process.hpp"
+#include "text/Text.hpp"
 
 #include <algorithm>
 #include <fstream>

@@ -1,8 +1,11 @@
 #include "text/Text.hpp"
 
-#include <regex>
-
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <map>
+#include <regex>
+#include <sstream>
 
 namespace e2e {
 
@@ -99,6 +102,39 @@ std::string matchingLine(const std::string& text, const std::string& pattern) {
         from = nl + 1;
     }
     return {};
+}
+
+std::uint64_t parseSize(const std::string& s) {
+    std::size_t used = 0;
+    unsigned long long v = 0;
+    try {
+        v = std::stoull(s, &used);
+    } catch (...) {
+        throw std::invalid_argument("not a size: '" + s + "'");
+    }
+    if (s[0] == '-') throw std::invalid_argument("not a size: '" + s + "'");
+    std::string unit = s.substr(used);
+    unit.erase(std::remove_if(unit.begin(), unit.end(), ::isspace), unit.end());
+    static const std::map<std::string, std::uint64_t> units{
+        {"", 1},          {"B", 1},           {"K", 1ull << 10}, {"KiB", 1ull << 10}, {"M", 1ull << 20},
+        {"MiB", 1ull << 20}, {"G", 1ull << 30}, {"GiB", 1ull << 30}, {"T", 1ull << 40}, {"TiB", 1ull << 40}};
+    auto it = units.find(unit);
+    if (it == units.end()) throw std::invalid_argument("unknown size unit '" + unit + "' in '" + s + "'");
+    return v * it->second;
+}
+
+std::string humanBytes(std::uint64_t n) {
+    const char* u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double d = double(n);
+    int i = 0;
+    while (d >= 1024 && i < 4) {
+        d /= 1024;
+        ++i;
+    }
+    std::ostringstream s;
+    s.precision(i ? 1 : 0);
+    s << std::fixed << d << " " << u[i];
+    return s.str();
 }
 
 }  // namespace e2e

@@ -1,10 +1,24 @@
 #pragma once
 // Names are raw bytes; reports and listings are UTF-8 text. One place decides
-// what is valid UTF-8 and how the rest is shown.
+// what is valid UTF-8 and how the rest is shown; sizes are read and written here too.
 #include <cstddef>
+#include <cstdint>
+#include <stdexcept>
 #include <string>
 
 namespace e2e {
+
+// Bad input from the config file or the environment (E2E_*): the message names
+// where, the problem and the fix. Here, below config/, so the corpus raises it too.
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Parse "64MiB", "1G", "4096"; throws std::invalid_argument.
+std::uint64_t parseSize(const std::string& s);
+// "1.5 GiB", "512 B": binary units, one decimal.
+std::string humanBytes(std::uint64_t n);
 
 // Length of the valid UTF-8 sequence starting at raw[i] (1 for ASCII), 0 if invalid.
 std::size_t utf8SequenceAt(const std::string& raw, std::size_t i);

@@ -4,6 +4,7 @@
 #include "tree/Digest.hpp"
 #include "tree/RandomData.hpp"
 #include "process/Heartbeat.hpp"
+#include "text/Text.hpp"
 
 #include <algorithm>
 #include <cerrno>

@@ -1,8 +1,6 @@
 #pragma once
 // Seeded, deterministic test data: the same seed and profile give the same
 // bytes, names, modes and mtimes. Holds the awkward cases backup tools trip on.
-#include "config/Settings.hpp"
-
 #include <cstdint>
 #include <filesystem>
 #include <set>
@@ -11,6 +9,15 @@
 namespace e2e {
 
 namespace fs = std::filesystem;
+
+// How much a generated corpus holds (the config keeps one per profile).
+struct CorpusProfile {
+    int small_files = 300;           // small text/binary files spread over the tree
+    std::uint64_t bulk_bytes = 32ull << 20;     // compressible + random bulk across medium files
+    std::uint64_t big_file_bytes = 64ull << 20; // one incompressible file (S3 multipart path)
+    int depth = 12;                  // deepest directory chain
+    int duplicates = 8;              // files sharing content with another (dedup)
+};
 
 struct CorpusSpec {
     std::uint64_t seed = 1;

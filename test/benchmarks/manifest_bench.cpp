@@ -4,6 +4,7 @@
 #include "report/Report.hpp"
 #include "janitor/Janitor.hpp"
 #include "process/Process.hpp"
+#include "text/Text.hpp"
 #include "tree/Corpus.hpp"
 #include "tree/Manifest.hpp"
 
@@ -74,6 +75,7 @@ BENCHMARK(BM_VerifyAgainstManifest)->Arg(int(DigestAlgorithm::Sha256))->Arg(int(
     ->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
 int main(int argc, char** argv) {
+    Janitor::observeProcesses();
     std::uint64_t want = 1ull << 30;
     if (const char* b = getenv("E2E_BENCH_BYTES"); b && *b) want = parseSize(b);
     fs::create_directories(runReportsDir());

@@ -143,6 +143,7 @@ BENCHMARK(BM_MongoInsertMany)->UseManualTime()->Unit(benchmark::kMillisecond)->I
 BENCHMARK(BM_MongoInsertOne)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(1);
 
 int main(int argc, char** argv) {
+    Janitor::observeProcesses();
     fs::create_directories(runReportsDir());
     ScopedDir dir(Settings::runtimeDir() / "bench", "seeding");
     g_root = dir.path();

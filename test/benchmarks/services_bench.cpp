@@ -62,6 +62,7 @@ BENCHMARK(BM_RestServer)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterat
 BENCHMARK(BM_S3Server)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3)->Arg(3);
 
 int main(int argc, char** argv) {
+    Janitor::observeProcesses();
     fs::create_directories(runReportsDir());
     ScopedDir dir(Settings::runtimeDir() / "bench", "services");
     g_root = dir.path();

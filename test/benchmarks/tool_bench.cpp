@@ -99,7 +99,7 @@ void ToolBench::runBench(const std::string& tool, const fs::path& dir, const int
         ws().report().set("bench_dir", dir.string());
     };
 
-    ToolChoice choice = chooseTool(tool);
+    ToolChoice choice = chooseTool(tool, ws().config());
     if (!choice.binary) {
         tj["status"] = choice.required ? "FAIL" : "SKIPPED";
         tj["reason"] = choice.reason;

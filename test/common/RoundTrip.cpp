@@ -1,6 +1,7 @@
 #include "RoundTrip.hpp"
 
 #include "config/Settings.hpp"
+#include "text/Text.hpp"
 #include "tree/Corpus.hpp"
 #include "tree/Digest.hpp"
 #include "tree/RandomData.hpp"

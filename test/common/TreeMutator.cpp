@@ -1,6 +1,7 @@
 #include "TreeMutator.hpp"
 
 #include "tree/RandomData.hpp"
+#include "text/Text.hpp"
 
 #include <algorithm>
 #include <fstream>

@@ -110,12 +110,13 @@ bool ContainerScenario::setUpTool(ToolOnBackend& t, std::function<std::string(co
     po.wrap = std::move(wrap);
     po.variant = c.variant;
     if (!prepare(t, c.tool, po)) return false;
-    if (std::string why = engineMissing(c.engine); !why.empty()) {
+    const EngineSite site{ws().config().docker_host, ws().config().runtime_dir / "cache"};
+    if (std::string why = engineMissing(c.engine, site); !why.empty()) {
         endAs(Status::Skipped, toString(c.engine) + " cannot run here: " + why);
         return false;
     }
     try {
-        engine_ = std::make_unique<ContainerEngine>(c.engine, ws().logs());
+        engine_ = std::make_unique<ContainerEngine>(c.engine, ws().logs(), site);
     } catch (const std::exception& e) {
         endAs(Status::Fail, "the " + toString(c.engine) + " engine did not start: " + e.what());
         return false;

@@ -9,6 +9,7 @@
 #include "ScenarioTest.hpp"
 #include "backends/Backend.hpp"
 #include "storage/GuestImage.hpp"
+#include "text/Text.hpp"
 #include "tools/Drivers.hpp"
 #include "tree/Corpus.hpp"
 #include "tree/Digest.hpp"
@@ -51,12 +52,12 @@ Guest& guest() {
     return g;
 }
 
-void buildGuest(Guest& g) {
+void buildGuest(Guest& g, const BuildSite& site) {
     std::string recipe = "vm-image-5|" + toString(Settings::get().profile) + "|" + std::to_string(g.p.raw_bytes) + "|" +
                          std::to_string(g.p.churn_bytes) + "|" + guestTreeId();
     for (const auto& x : g.p.phase1) recipe += "|1" + x;
     for (const auto& x : g.p.phase2) recipe += "|2" + x;
-    CachedBuild cache("vm-image", recipe);
+    CachedBuild cache(site.cacheDir(), "vm-image", recipe);
     const fs::path d = cache.dir(), logs = d / "logs";
     g.dir = d;
     if (cache.done()) {
@@ -72,7 +73,7 @@ void buildGuest(Guest& g) {
     const auto step = std::chrono::minutes(15);
     makeSparseFile(image, g.p.raw_bytes);
     {
-        Chroot c(image, d / "mnt", logs, true);
+        Chroot c(site, image, d / "mnt", logs, true);
         runOrThrow(Command{.argv = {"tar", "-C", c.root().string(), "-xf", guestTree().string()}}, "unpack-guest", logs, step);
         c.bind();
         c.apt(g.p.phase1, "apt-phase1", true);
@@ -81,7 +82,7 @@ void buildGuest(Guest& g) {
     runOrThrow(Command{.argv = {"cp", "--sparse=always", image.string(), (d / "phase1.raw").string()}}, "keep-phase1", logs, step);
     g.one = imageFacts(d / "phase1.raw", logs, "phase1");
     {
-        Chroot c(image, d / "mnt", logs, false);
+        Chroot c(site, image, d / "mnt", logs, false);
         c.bind();
         // no list refresh: it would rewrite tens of MiB of lists whenever the
         // mirror moved, which is noise, not the change under test
@@ -121,7 +122,7 @@ TEST_P(VmImage, TwoPhasesDedupAndRestore) {
     Verdicts v(ws);
     // after the tool check: a skipped row builds nothing
     if (!v.layer("guest-image", [&] {
-            buildGuest(g);
+            buildGuest(g, {ws.config().runtime_dir, ws.config().fs_device});
             return "two phase images in " + g.dir.string();
         }))
         return;

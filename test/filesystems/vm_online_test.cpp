@@ -15,6 +15,7 @@
 #include "ScenarioTest.hpp"
 #include "backends/Backend.hpp"
 #include "services/QemuGuest.hpp"
+#include "text/Text.hpp"
 #include "tools/Drivers.hpp"
 #include "tree/Digest.hpp"
 
@@ -61,14 +62,16 @@ TEST_P(VmOnline, FreezeThawHooks) {
     Verdicts v(ws);
     BootableGuest g;
     if (!v.layer("guest-image", [&] {
-            g = bootableGuest(p.raw_bytes);
+            g = bootableGuest({ws.config().runtime_dir, ws.config().fs_device}, p.raw_bytes);
             ws.report().set("guest", {{"raw_image_bytes", g.raw_bytes}, {"kernel", g.kernel_release}, {"packages", g.packages},
                                       {"build_seconds", g.build_s}, {"cache", g.cache.string()}, {"allocated_bytes", allocatedBytes(g.image)}});
             return "Debian guest, kernel " + g.kernel_release + ", " + humanBytes(allocatedBytes(g.image)) + " allocated of " + humanBytes(g.raw_bytes) +
                    (g.build_s > 0 ? " (built in " + std::to_string(int(g.build_s)) + " s)" : " (cached)");
         }))
         return;
-    const AccelChoice ac = chooseAccel(g.kernel);
+    const Config& cfg = ws.config();
+    const AccelPolicy policy{cfg.vm_accel, cfg.profile == Profile::Full, cfg.runtime_dir / "cache"};
+    const AccelChoice ac = chooseAccel(g.kernel, policy);
     if (!ac.accel) return endAs(ac.fail ? Status::Fail : Status::Skipped, ac.why);
     const Accel accel = *ac.accel;
     ws.report().note("accelerator: " + toString(accel) + " (" + ac.why + ")");

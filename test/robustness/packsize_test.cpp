@@ -12,6 +12,7 @@
 #include "ScenarioTest.hpp"
 #include "SnapshotModel.hpp"
 #include "config/Settings.hpp"
+#include "text/Text.hpp"
 #include "tree/Corpus.hpp"
 #include "tree/RandomData.hpp"
 #include "tools/Drivers.hpp"

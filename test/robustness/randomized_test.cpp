@@ -54,7 +54,7 @@ protected:
 // the replay runs the registry's first installed tool (the report names it).
 std::string firstInstalledTool() {
     for (const auto& t : toolRegistry())
-        if (chooseTool(t.name).binary) return t.name;
+        if (chooseTool(t.name, Settings::get()).binary) return t.name;
     return toolRegistry().front().name;   // none installed: the prelude says so
 }
 

@@ -13,6 +13,7 @@
 #include "RoundTrip.hpp"
 #include "ScenarioTest.hpp"
 #include "report/BenchTable.hpp"
+#include "text/Text.hpp"
 #include "tools/Drivers.hpp"
 
 #include <gtest/gtest.h>

@@ -26,7 +26,7 @@ class ReportAgreesWithGtest : public ::testing::TestWithParam<Expect> {};
 
 TEST_P(ReportAgreesWithGtest, Subject) {
     const Expect& x = GetParam();
-    e2e::Workspace ws("unit");
+    e2e::Workspace ws("unit", e2e::Settings::get());
     const fs::path rt = ws.work() / "runtime";
     fs::create_directories(rt);
     std::ofstream(rt / "current-run") << "agreement\n";

@@ -1,6 +1,7 @@
 // Bad configs give errors that name the file, line, key, problem and fix.
 #include "config/Settings.hpp"
 #include "janitor/Janitor.hpp"
+#include "text/Text.hpp"
 #include "tools/Registry.hpp"
 
 #include <gmock/gmock.h>

@@ -23,7 +23,7 @@ CorpusSpec small(std::uint64_t seed) {
 }
 
 TEST(Corpus, SameSeedSameBytesAndMetadata) {
-    Workspace ws("unit");
+    Workspace ws("unit", Settings::get());
     generateCorpus(ws.work() / "one", small(42));
     generateCorpus(ws.work() / "two", small(42));
     auto a = Manifest::build(ws.work() / "one");
@@ -36,7 +36,7 @@ TEST(Corpus, SameSeedSameBytesAndMetadata) {
 }
 
 TEST(Corpus, OtherSeedOtherBytes) {
-    Workspace ws("unit");
+    Workspace ws("unit", Settings::get());
     generateCorpus(ws.work() / "one", small(42));
     generateCorpus(ws.work() / "two", small(43));
     auto d = compare(Manifest::build(ws.work() / "one"), Manifest::build(ws.work() / "two"));
@@ -46,7 +46,7 @@ TEST(Corpus, OtherSeedOtherBytes) {
 }
 
 TEST(Corpus, HoldsTheAwkwardCases) {
-    Workspace ws("unit");
+    Workspace ws("unit", Settings::get());
     CorpusStats st = generateCorpus(ws.work() / "c", small(7));
     auto m = Manifest::build(ws.work() / "c");
     EXPECT_EQ(m.count(EntryType::Fifo), 1u);
@@ -64,7 +64,7 @@ TEST(Corpus, HoldsTheAwkwardCases) {
 }
 
 TEST(Corpus, HoldsEmptyDirsAndADirsOnlyTree) {
-    Workspace ws("unit");
+    Workspace ws("unit", Settings::get());
     CorpusStats st = generateCorpus(ws.work() / "c", small(7));
     auto m = Manifest::build(ws.work() / "c");
     auto childrenOf = [&](const std::string& dir) {
@@ -87,7 +87,7 @@ TEST(Corpus, HoldsEmptyDirsAndADirsOnlyTree) {
 }
 
 TEST(Corpus, EveryEntryTypeHasSubsecondMtimes) {
-    Workspace ws("unit");
+    Workspace ws("unit", Settings::get());
     CorpusStats st = generateCorpus(ws.work() / "c", small(7));
     EXPECT_TRUE(st.subsecond_mtimes);
     auto m = Manifest::build(ws.work() / "c");
@@ -104,7 +104,7 @@ TEST(Corpus, EveryEntryTypeHasSubsecondMtimes) {
 }
 
 TEST(Corpus, HoldsXattrsOnFilesAndDirs) {
-    Workspace ws("unit");
+    Workspace ws("unit", Settings::get());
     CorpusStats st = generateCorpus(ws.work() / "c", small(7));
     if (st.unsupported.count("xattrs")) GTEST_SKIP() << "the workspace filesystem has no user xattrs";
     auto m = Manifest::build(ws.work() / "c");
@@ -123,7 +123,7 @@ TEST(Corpus, HoldsXattrsOnFilesAndDirs) {
 }
 
 TEST(Corpus, HoldsRealAccessAndDefaultAcls) {
-    Workspace ws("unit");
+    Workspace ws("unit", Settings::get());
     CorpusStats st = generateCorpus(ws.work() / "c", small(7));
     if (st.unsupported.count("acls")) GTEST_SKIP() << "the workspace filesystem has no POSIX ACLs";
     auto m = Manifest::build(ws.work() / "c");
@@ -139,7 +139,7 @@ TEST(Corpus, HoldsRealAccessAndDefaultAcls) {
 }
 
 TEST(Corpus, EachNewCaseCanBeLeftOut) {
-    Workspace ws("unit");
+    Workspace ws("unit", Settings::get());
     CorpusSpec spec = small(7);
     spec.skip = {"empty_dirs", "dirs_only", "subsecond_mtime", "xattrs", "acls"};
     CorpusStats st = generateCorpus(ws.work() / "c", spec);

@@ -10,7 +10,7 @@ using namespace e2e;
 using ::testing::HasSubstr;
 
 TEST(ExternalEndpoint, S3UrlAndCredentialsFromEnvironment) {
-    Workspace ws("unit");
+    Workspace ws("unit", Settings::get());
     setenv("E2E_UNIT_S3_KEY", "AKIAUNIT", 1);
     setenv("E2E_UNIT_S3_SECRET", "unit-secret-value-1234", 1);
     RepositoryConfig cfg{"s3", true, "https://s3.example.net:9443/backups/team", {{"access_key_id", "E2E_UNIT_S3_KEY"}, {"secret_access_key", "E2E_UNIT_S3_SECRET"}}, {}, {}};
@@ -34,7 +34,7 @@ TEST(ExternalEndpoint, S3UrlAndCredentialsFromEnvironment) {
 }
 
 TEST(ExternalEndpoint, SftpNeedsKeyAndKnownHosts) {
-    Workspace ws("unit");
+    Workspace ws("unit", Settings::get());
     RepositoryConfig cfg{"sftp", true, "sftp://backup@host.example:2222/srv/repos", {}, {}, {}};
     try {
         ExternalBackend b(ws, cfg);
@@ -51,7 +51,7 @@ TEST(ExternalEndpoint, SftpNeedsKeyAndKnownHosts) {
 }
 
 TEST(ExternalEndpoint, BadUrlIsRejected) {
-    Workspace ws("unit");
+    Workspace ws("unit", Settings::get());
     RepositoryConfig cfg{"rest", true, "ftp:/nope", {}, {}, {}};
     EXPECT_THROW(ExternalBackend(ws, cfg), ServiceError);
 }
@@ -59,7 +59,7 @@ TEST(ExternalEndpoint, BadUrlIsRejected) {
 // A timeout against an external endpoint is BLOCKED only when a probe of the
 // endpoint fails too: a tool that hangs against a live endpoint is a FAIL.
 TEST(ExternalEndpoint, TimeoutIsBlockedOnlyWhenTheEndpointIsDown) {
-    Workspace ws("unit");
+    Workspace ws("unit", Settings::get());
     RestServer srv(ws.work() / "rest-server", ws.logs());
     srv.start();
     RepositoryConfig cfg{"rest", true, "http://127.0.0.1:" + std::to_string(srv.port()) + "/repo", {}, {}, {}};

@@ -21,7 +21,7 @@ namespace {
 class ManifestCompare : public ::testing::Test {
 protected:
     void SetUp() override {
-        ws_ = std::make_unique<Workspace>("unit");
+        ws_ = std::make_unique<Workspace>("unit", Settings::get());
         a_ = ws_->work() / "a";
         b_ = ws_->work() / "b";
         make(a_);
@@ -348,7 +348,7 @@ TEST_F(ManifestCompare, RawByteNamesArePrintedEscaped) {
 }  // namespace
 
 TEST(Digest, Sha256MatchesTheStandardVector) {
-    Workspace ws("unit");
+    Workspace ws("unit", Settings::get());
     std::ofstream(ws.work() / "abc") << "abc";
     EXPECT_EQ(sha256File(ws.work() / "abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     EXPECT_EQ(sha256("abc"), sha256File(ws.work() / "abc"));
@@ -361,7 +361,7 @@ TEST(Digest, Sha256MatchesTheStandardVector) {
 }
 
 TEST(Digest, ManifestsWithDifferentDigestsDoNotCompare) {
-    Workspace ws("unit");
+    Workspace ws("unit", Settings::get());
     fs::create_directories(ws.work() / "t");
     ManifestOptions x;
     x.digest = DigestAlgorithm::Xxh3_128;

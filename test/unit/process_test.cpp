@@ -9,6 +9,7 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <thread>
+#include <unistd.h>
 
 using namespace e2e;
 using namespace std::chrono_literals;
@@ -30,7 +31,7 @@ TEST(Process, MissingProgramIsReportedNotThrown) {
 }
 
 TEST(Process, DeadlineKillsTheWholeGroup) {
-    Workspace ws("unit");
+    Workspace ws("unit", Settings::get());
     fs::path pidfile = ws.work() / "grandchild.pid";
     Command c{.argv = {"sh", "-c", "sleep 60 & echo $! > " + pidfile.string() + "; wait"}};
     c.timeout = 300ms;
@@ -61,7 +62,7 @@ TEST(Process, TermIgnoredMeansKillAfterGrace) {
 // (dockerd and its containerd): terminate() returns only once the whole group
 // is gone, KILLing what outlives the grace, so the next start finds nothing held.
 TEST(Process, TerminateWaitsForTheGroupNotJustTheLeader) {
-    Workspace ws("unit");
+    Workspace ws("unit", Settings::get());
     fs::path pidfile = ws.work() / "child.pid";
     Command c{.argv = {"sh", "-c", "(trap '' TERM; exec sleep 60) & echo $! > " + pidfile.string() +
                                        "; trap 'exit 0' TERM; while :; do sleep 0.05; done"}};
@@ -88,7 +89,7 @@ TEST(Process, FastExitIsNotDelayed) {
 }
 
 TEST(Process, LogsKeepOutputAndRedactSecrets) {
-    Workspace ws("unit");
+    Workspace ws("unit", Settings::get());
     Command c{.argv = {"sh", "-c", "echo token=$TOKEN; echo the-password-42 >&2"}};
     c.env = {{"TOKEN", "s3cr3t-token-value"}};
     c.secrets = {"s3cr3t-token-value", "the-password-42"};
@@ -119,6 +120,17 @@ TEST(Process, ChildrenCarryTheOwnerTag) {
     EXPECT_EQ(r.out, Janitor::ownerTag() + "\n");
 }
 
+// The runner tells its observer (the janitor, installed by main) of each group:
+// recorded while it runs, released when it is reaped.
+TEST(Process, EveryGroupIsRecordedWithTheJanitorAndReleased) {
+    Child c(Command{.argv = {"sleep", "30"}});
+    const std::string name = "pg-" + std::to_string(getpid()) + "-" + std::to_string(c.pid());
+    const fs::path link = Janitor::instance().runtimeDir() / "janitor" / name;
+    EXPECT_TRUE(fs::exists(link)) << link.string();
+    c.terminate(1s);
+    EXPECT_FALSE(fs::exists(link)) << link.string();
+}
+
 TEST(Process, CleanEnvironmentDropsTheUsersVariables) {
     setenv("RESTIC_REPOSITORY", "/somewhere/else", 1);
     Command c{.argv = {"sh", "-c", "echo \"[$RESTIC_REPOSITORY]\""}};
@@ -134,7 +146,7 @@ TEST(Process, CleanEnvironmentDropsTheUsersVariables) {
 // the bytes its progress dir holds and the rate, elapsed time and deadline;
 // into the .cmd log too. A quick one prints none.
 TEST(ProcessHeartbeat, LongStepReportsProgress) {
-    Workspace ws("unit");
+    Workspace ws("unit", Settings::get());
     const fs::path out = ws.work() / "written";
     fs::create_directories(out);
     Command c{.argv = {"sh", "-c", "i=0; while [ $i -lt 14 ]; do head -c 1048576 /dev/zero > " + out.string() + "/f$i; i=$((i+1)); sleep 0.2; done"}};
