@@ -14,11 +14,12 @@ DriverFactory kopiaDriver();
 // cmake/E2ESuite.cmake reads the tool names from the lines below ({"name", ...): one entry per line.
 const std::vector<ToolInfo>& toolRegistry() {
     static const std::vector<ToolInfo> r{
-        {"vykar", "VYKAR", RestServerKind::OwnServer, "vykar-server", "your PATH (the suite never installs vykar)", vykarDriver()},
-        {"restic", "RESTIC", RestServerKind::ResticRestServer, "", "scripts/bootstrap (Go module proxy, pinned)", resticDriver()},
-        {"rustic", "RUSTIC", RestServerKind::ResticRestServer, "", "scripts/bootstrap (crates.io, pinned)", rusticDriver()},
-        {"borg", "BORG", RestServerKind::None, "", "scripts/bootstrap (PyPI borgbackup in a venv, pinned)", borgDriver()},
-        {"kopia", "KOPIA", RestServerKind::None, "", "scripts/bootstrap (Go module proxy, pinned)", kopiaDriver()},
+        {"vykar", "VYKAR", RestServerKind::OwnServer, "vykar-server", "your PATH (the suite never installs vykar)", vykarDriver(), ""},
+        {"restic", "RESTIC", RestServerKind::ResticRestServer, "", "scripts/bootstrap (Go module proxy, pinned)", resticDriver(), ""},
+        {"rustic", "RUSTIC", RestServerKind::ResticRestServer, "", "scripts/bootstrap (crates.io, pinned)", rusticDriver(), ""},
+        {"borg", "BORG", RestServerKind::None, "", "scripts/bootstrap (PyPI borgbackup in a venv, pinned)", borgDriver(), ""},
+        {"kopia", "KOPIA", RestServerKind::None, "", "scripts/bootstrap (Go module proxy, pinned)", kopiaDriver(),
+         "kopia-server"},
     };
     return r;
 }

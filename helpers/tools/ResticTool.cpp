@@ -56,6 +56,7 @@ Capabilities ResticTool::capabilities() const {
     c.pack_min = 4ull << 20;          // backup --pack-size: 4 to 128 MiB (default 16)
     c.pack_max = 128ull << 20;
     c.pack_objects = R"((^|/)data/[0-9a-f]{2}/[0-9a-f]{64}$)";
+    c.exclusive_data_check = true;   // check --read-data takes the exclusive lock (side by side, clients back off)
     // seen in the local round trip (restic 0.14.0 and 0.18.1): mtimes to the ns on files, dirs, symlinks and FIFOs, user xattrs and ACLs all restored
     return c;
 }

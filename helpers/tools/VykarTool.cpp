@@ -40,6 +40,9 @@ Capabilities VykarTool::capabilities() const {
     c.pack_min = 1ull << 20;          // repositories[].min_pack_size / max_pack_size (defaults 32 and 192 MiB)
     c.pack_max = 192ull << 20;
     c.pack_objects = R"((^|/)packs/[0-9a-f]{2}/[0-9a-f]+$)";
+    c.client_refusals = {{"active sessions prevent maintenance", "active sessions prevent maintenance"},
+                         {"StaleChunksDuringCommit|stale chunks",
+                          "chunks removed by maintenance during the commit (retry the backup)"}};
     // read from the source (0.19.1; not installed here): restore sets ns mtimes on files, dirs (deepest first) and
     // symlinks, and every xattr it read (xattrs.enabled defaults to true), ACLs included as system.posix_acl_* xattrs
     return c;
