@@ -40,8 +40,9 @@ nlohmann::json overlapFigures(std::vector<Interval> v) {
         } else cur_end = std::max(cur_end, i.end);
     }
     if (cur_end >= 0) uni += cur_end - cur_start;
-    std::sort(edges.begin(), edges.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first || (a.first == b.first && a.second < b.second); });
+    std::sort(edges.begin(), edges.end(), [](const auto& a, const auto& b) {
+        return a.first < b.first || (a.first == b.first && a.second < b.second);
+    });
     int now = 0;
     for (const auto& [t, d] : edges) peak = std::max(peak, now += d);
     return {{"repository_actions", v.size()}, {"busy_s", busy}, {"union_s", uni}, {"overlap_s", busy - uni},
@@ -297,7 +298,8 @@ void MultiClientHarness::finalChecks() {
 
 void MultiClientHarness::reportClients() {
     for (auto& c : clients_) {
-        if (!c.crash.empty()) ws_.report().addLayer({c.name + " engine", Status::Fail, "the engine threw: " + c.crash, 0});
+        if (!c.crash.empty())
+            ws_.report().addLayer({c.name + " engine", Status::Fail, "the engine threw: " + c.crash, 0});
         ws_.context("action_log_" + c.name, c.opt.log_path.string());
         reportEngine(ws_, *c.engine, c.name);
     }

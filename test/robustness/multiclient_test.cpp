@@ -160,7 +160,8 @@ void MulticlientBase::hostsVerdict(Verdicts& v, MultiClientHarness& h) {
             out << cl.name << " " << n << " under " << want << "; ";
         }
         for (const auto& s : listed)
-            if (std::none_of(h.clients().begin(), h.clients().end(), [&](const McClient& cl) { return cl.label == s.label; }))
+            if (std::none_of(h.clients().begin(), h.clients().end(),
+                             [&](const McClient& cl) { return cl.label == s.label; }))
                 throw VerdictFailure("snapshot " + s.id + " (label '" + s.label + "', host '" + s.host +
                                      "') belongs to no client");
         return out.str() + std::to_string(listed.size()) + " in the repository, all of the clients";
@@ -197,7 +198,8 @@ exec "$real" "$@"
 )SH");
     };
     f.arm = [&](const std::vector<std::vector<std::string>>& live) {
-        if (live.empty() || live.front().empty()) throw std::runtime_error("client-1 has no live snapshot to lose: the self-test aims at nothing");
+        if (live.empty() || live.front().empty())
+            throw std::runtime_error("client-1 has no live snapshot to lose: the self-test aims at nothing");
         std::ofstream(target) << live.front().front();
         ws().report().note("the faulty maintenance forgets client-1's snapshot " + live.front().front());
     };
