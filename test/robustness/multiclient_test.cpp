@@ -117,8 +117,9 @@ void MulticlientBase::scenario(const McCase& c, const McFault* fault) {
     h.finalChecks();
     h.reportClients();
     hostsVerdict(v, h);
-    ws().report().note("serialisation: " + h.serialisation() + " (a client waits up to " +
-                       std::to_string(t.caps.client_lock_wait.count()) + " s for another's lock)");
+    const std::string lock_wait = " (a client waits up to " + std::to_string(t.caps.client_lock_wait.count()) +
+                                  " s for another's lock)";
+    ws().report().note("serialisation: " + h.serialisation() + (t.caps.lock_failure.empty() ? "" : lock_wait));
 }
 
 void MulticlientBase::maintenanceVerdict(Verdicts& v, const MultiClientHarness& h) {
