@@ -80,6 +80,15 @@ struct Capabilities {
     // How long it may wait on a stuck request before it retries or gives up
     // (restic's stuck-request timeout); a deadline around a failing transfer lies beyond it.
     std::chrono::seconds stuck_request_wait{0};
+    // concurrent clients (robustness/multiclient)
+    struct Refusal {
+        std::string pattern, why;   // ECMAScript regex (case-insensitive) on the step's output; what it means
+    };
+    std::vector<Refusal> client_refusals;         // documented refusals when another client's work is in the way
+    std::chrono::seconds client_lock_wait{60};    // how long a client waits for another's lock (ToolContext::lock_wait)
+    bool exclusive_data_check = false;            // its data-verifying check takes the exclusive lock: checks take turns
+    bool records_machine_host = false;            // records the machine's hostname (no override): clients differ by label
+    std::string concurrent_reclaim_finding;       // a known intermittent finding of reclaim beside writing clients
 };
 
 struct Snapshot {

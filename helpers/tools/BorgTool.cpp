@@ -65,6 +65,10 @@ Capabilities BorgTool::capabilities() const {
     c.pack_min = 4ull << 20;          // borg config max_segment_size (default 500 MiB)
     c.pack_max = 500ull << 20;
     c.pack_objects = R"((^|/)data/[0-9]+/[0-9]+$)";
+    // --lock-wait: borg polls every tenth of it (120 s made a waiter sleep 12 s between tries)
+    c.client_lock_wait = std::chrono::seconds(10);
+    c.exclusive_data_check = true;   // every command takes the exclusive lock, its check too
+    c.records_machine_host = true;   // an archive records the machine's hostname, with no per-client override
     // seen in the local round trip (borg 1.2.4): mtimes to the ns on files, dirs, symlinks and FIFOs, user xattrs and ACLs all restored
     return c;
 }

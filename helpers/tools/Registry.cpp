@@ -19,11 +19,12 @@ ToolFacts kopiaFacts();
 // cmake/E2ESuite.cmake reads the tool names from the lines below ({"name", ...): one entry per line.
 const std::vector<ToolInfo>& toolRegistry() {
     static const std::vector<ToolInfo> r{
-        {"vykar", "VYKAR", RestServerKind::OwnServer, "vykar-server", "your PATH (the suite never installs vykar)", vykarDriver(), vykarFacts()},
-        {"restic", "RESTIC", RestServerKind::ResticRestServer, "", "scripts/bootstrap (Go module proxy, pinned)", resticDriver(), resticFacts()},
-        {"rustic", "RUSTIC", RestServerKind::ResticRestServer, "", "scripts/bootstrap (crates.io, pinned)", rusticDriver(), rusticFacts()},
-        {"borg", "BORG", RestServerKind::None, "", "scripts/bootstrap (PyPI borgbackup in a venv, pinned)", borgDriver(), borgFacts()},
-        {"kopia", "KOPIA", RestServerKind::None, "", "scripts/bootstrap (Go module proxy, pinned)", kopiaDriver(), kopiaFacts()},
+        {"vykar", "VYKAR", RestServerKind::OwnServer, "vykar-server", "your PATH (the suite never installs vykar)", vykarDriver(), "", vykarFacts()},
+        {"restic", "RESTIC", RestServerKind::ResticRestServer, "", "scripts/bootstrap (Go module proxy, pinned)", resticDriver(), "", resticFacts()},
+        {"rustic", "RUSTIC", RestServerKind::ResticRestServer, "", "scripts/bootstrap (crates.io, pinned)", rusticDriver(), "", rusticFacts()},
+        {"borg", "BORG", RestServerKind::None, "", "scripts/bootstrap (PyPI borgbackup in a venv, pinned)", borgDriver(), "", borgFacts()},
+        {"kopia", "KOPIA", RestServerKind::None, "", "scripts/bootstrap (Go module proxy, pinned)", kopiaDriver(),
+         "kopia-server", kopiaFacts()},
     };
     return r;
 }

@@ -50,6 +50,8 @@ struct ToolInfo {
     std::string server_program;           // the tool's own server (OwnServer), e.g. vykar-server
     std::string comes_from;               // for hints: who installs it
     DriverFactory make;
+    // its own multi-user repository server, as a RepoTarget kind ("" = none): multiclient's server row
+    std::string repository_server;
     ToolFacts facts;
 };
 

@@ -85,6 +85,11 @@ Capabilities RusticTool::capabilities() const {
     c.pack_min = 4ull << 20;          // config --set-datapack-size (default 32 MiB, grown with the repository)
     c.pack_max = 512ull << 20;
     c.pack_objects = R"((^|/)data/[0-9a-f]{2}/[0-9a-f]{64}$)";
+    // seen here in about 1 of 4 multiclient runs: the ci profile runs its maintenance with clients idle
+    c.concurrent_reclaim_finding =
+        "rustic 0.11.4: a prune beside writing clients fails now and then (the prune: \"Tree ID ... not found in "
+        "index\", a backup committing between its reads; or a client's restore meets an index file the prune "
+        "just replaced: ENOENT)";
     // seen in the local round trip (rustic 0.11.4): mtimes to the ns on files, dirs, symlinks and FIFOs, user xattrs and ACLs all restored
     return c;
 }

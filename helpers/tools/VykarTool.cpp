@@ -39,6 +39,9 @@ Capabilities VykarTool::capabilities() const {
     c.pack_max = 192ull << 20;
     c.pack_objects = R"((^|/)packs/[0-9a-f]{2}/[0-9a-f]+$)";
     c.s3_multipart_over = 16ull << 20;   // its S3 backend uploads objects over 16 MiB in 16 MiB parts
+    c.client_refusals = {{"active sessions prevent maintenance", "active sessions prevent maintenance"},
+                         {"StaleChunksDuringCommit|stale chunks",
+                          "chunks removed by maintenance during the commit (retry the backup)"}};
     // read from the source (0.19.1; not installed here): restore sets ns mtimes on files, dirs (deepest first) and
     // symlinks, and every xattr it read (xattrs.enabled defaults to true), ACLs included as system.posix_acl_* xattrs
     return c;

@@ -1,22 +1,22 @@
 // filesystems/<fs>: back up a filesystem snapshot with the recipe's hooks, on
 // a btrfs or ZFS volume the suite makes on a loop image (safety gate first).
-// One instantiation per filesystem (Btrfs/, Zfs/).
-//   roundtrip:  200 small files + the profile's corpus in the live data; before
+// One instantiation per filesystem (Btrfs/, Zfs/), one test per case:
+//   RoundTrip:  200 small files + the profile's corpus in the live data; before
 //               = take a read-only snapshot, after = delete it; the tool backs
 //               up the snapshot. Backup ok, listed under its label, files
 //               listed, the hook removed the snapshot, restore == snapshot.
-//   churn:      a writer keeps changing the live data during the backup; the
+//   ChurnDuringBackup: a writer keeps changing the live data during the backup; the
 //               restore must equal the snapshot moment, not the churned state.
-//   exists:     a snapshot of that name is already there: before fails, the
+//   SnapshotNameExists: a snapshot of that name is already there: before fails, the
 //               backup is aborted, no snapshot is made, the old one is untouched.
-//   nosnapdir:  the snapshot dir is missing: before fails, nothing is made.
-//   afterfails: the after hook fails: the backup still counts, the leftover
+//   SnapshotDirMissing: the snapshot dir is missing: before fails, nothing is made.
+//   AfterHookFails: the after hook fails: the backup still counts, the leftover
 //               snapshot is detected and reported (and cleaned up by the suite).
 // vykar and rustic run the hooks themselves; for the other tools the suite
 // runs the same commands around them with vykar's semantics (the report says
-// which). The self-test instantiation (HookFaults/, labelled selftest) runs
-// faults the scenario must catch instead: a tool that ignores its hooks, an
-// after hook that leaves its snapshot behind.
+// which). The self-tests (HookFaults/, labelled selftest) run the round trip
+// with a fault it must catch: a tool that ignores its hooks (HooksIgnored), an
+// after hook that leaves its snapshot behind (LeakyAfterHook).
 #include "FaultyTool.hpp"
 #include "Hooks.hpp"
 #include "RoundTrip.hpp"
@@ -33,12 +33,11 @@ using namespace e2e;
 
 namespace {
 
-struct Case {
-    std::string fs, tool, what;
-    std::string fault{}, caught_by{};   // self-test: the fault, and the layer that must catch it
+struct FsCase {
+    std::string fs, tool;
 };
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.fs << "/" << c.tool << "/" << c.what << (c.fault.empty() ? "" : "/" + c.fault); }
+void PrintTo(const FsCase& c, std::ostream* os) { *os << c.fs << "/" << c.tool; }
 
 // Self-test faults. hooks_ignored: the tool runs without its hooks (rustic
 // without its profile, vykar with the hooks cut from its config).
@@ -48,17 +47,15 @@ const std::map<std::string, std::string> kIgnoreHooks = {
               "    grep -vE '^    hooks:$|^      (before|after|failed|finally):' \"$a\" > \"$a.nohooks\" && mv \"$a.nohooks\" \"$a\"\n  fi\n  prev=$a\ndone\n"
               "exec \"$real\" \"$@\"\n"}};
 
-std::vector<Case> cases(const std::string& fs) {
-    std::vector<Case> all;
-    for (const auto& tool : knownTools())
-        for (const char* w : {"roundtrip", "churn", "exists", "nosnapdir", "afterfails"}) all.push_back({fs, tool, w});
+std::vector<FsCase> cases(const std::string& fs) {
+    std::vector<FsCase> all;
+    for (const auto& tool : knownTools()) all.push_back({fs, tool});
     return all;
 }
 
-std::vector<Case> faultCases() {
-    std::vector<Case> all;
-    for (const auto& [tool, script] : kIgnoreHooks) all.push_back({"btrfs", tool, "roundtrip", "hooks_ignored", "backup"});
-    for (const char* tool : {"restic", "rustic"}) all.push_back({"btrfs", tool, "roundtrip", "leaky_after_hook", "hook-removed-snapshot"});
+std::vector<FsCase> hooksIgnoredCases() {
+    std::vector<FsCase> all;
+    for (const auto& [tool, script] : kIgnoreHooks) all.push_back({"btrfs", tool});
     return all;
 }
 
@@ -81,179 +78,290 @@ std::uint64_t imageBytes(bool with_corpus) {
     return std::max<std::uint64_t>(768ull << 20, 3 * (p.bulk_bytes + p.big_file_bytes) + (512ull << 20));
 }
 
-class FsSnapshot : public ScenarioTestP<Case> {
+// The recipe's fixture: the tool, a snapshot volume with the live data, the
+// repository, and the steps and layers the cases share.
+class FsSnapshot : public ScenarioTestP<FsCase> {
 protected:
     FsSnapshot() : ScenarioTestP("filesystems") {}
+
+    // The tool and the volume (the cases and self-tests differ only in what they seed and wrap).
+    bool makeVolume(const std::string& what, bool with_corpus, const PreludeOptions& po = {});
+    // 200 small files (and the profile's corpus) in the live data; the repository.
+    void seedAndInit(bool with_corpus);
+    // before = take the snapshot, after = delete it; failed and finally leave markers.
+    HookSet recipeHooks() const;
+    // The backup of the snapshot through the recipe's hooks: its id.
+    std::string backup(const HookSet& h);
+    // A backup whose before hook must fail: aborted, nothing made, the error says why.
+    void backupAborted(const HookSet& h, const std::vector<std::string>& hints);
+    void hooksRan();
+    void hookRemovedSnapshot();
+    // The round trip's layers after a backup that must succeed (the snapshot moment: the live data).
+    void roundTrip(const HookSet& h);
+
+    const FsCase& c() const { return GetParam(); }
+    ToolOnBackend t_;
+    std::unique_ptr<Verdicts> v_;
+    std::unique_ptr<SnapshotVolume> vol_;
+    std::unique_ptr<ScenarioSteps> steps_;
+    std::string name_, label_, error_, after_failure_;
+    fs::path source_, markers_;
 };
 
-TEST_P(FsSnapshot, Recipe) {
-    const Case& c = GetParam();
-    ws().report().set("filesystem", c.fs);
-    ws().report().set("case", c.what);
-    // a self-test: the scenario's failure at the right layer (and only there) is the pass
-    if (!c.fault.empty()) ws().report().expectFault(c.tool + " " + c.fault, c.caught_by);
-    PreludeOptions po;
-    if (c.fault == "hooks_ignored")
-        po.wrap = [&](const fs::path& real) { return writeFaultyWrapper(ws().work(), c.tool, real, c.fault, kIgnoreHooks.at(c.tool)); };
-    ToolOnBackend t;
-    if (!prepare(t, c.tool, po)) return;
-    Workspace& ws = this->ws();
-    BackupTool* tool = t.tool.get();
-    const Capabilities caps = t.caps;
-    Verdicts v(ws);
-
-    std::unique_ptr<SnapshotVolume> vol;
-    const bool with_corpus = c.fault.empty() && (c.what == "roundtrip" || c.what == "churn");
-    if (!v.layer("volume", [&] {
-            vol = SnapshotVolume::make(c.fs, ws, imageBytes(with_corpus));
-            ws.report().set("volume", vol->describe());
-            ws.report().set("snapshot_source", vol->sourceNote());
-            return vol->describe() + "; the tool reads " + vol->sourceNote();
+bool FsSnapshot::makeVolume(const std::string& what, bool with_corpus, const PreludeOptions& po) {
+    ws().report().set("filesystem", c().fs);
+    ws().report().set("case", what);
+    if (!prepare(t_, c().tool, po)) return false;
+    v_ = std::make_unique<Verdicts>(ws());
+    if (!v_->layer("volume", [&] {
+            vol_ = SnapshotVolume::make(c().fs, ws(), imageBytes(with_corpus));
+            ws().report().set("volume", vol_->describe());
+            ws().report().set("snapshot_source", vol_->sourceNote());
+            return vol_->describe() + "; the tool reads " + vol_->sourceNote();
         }))
-        return;
-    if (c.what == "nosnapdir" && c.fs == "zfs" && vol->breakSnapshotParent().empty())
-        return endAs(Status::NotApplicable, "kernel ZFS reads snapshots under .zfs/snapshot: there is no snapshot dir of the recipe's to take away");
-
-    ScenarioSteps steps(ws, *tool, v);
-    steps.useSource(vol->live() / "corpus");
-    v.layer("seed", [&] {
-        smallFiles(vol->live(), ws.seed());
-        return std::string("200 small files");
-    });
-    if (with_corpus) steps.corpus(Settings::get().corpusProfile());
-    steps.init(true);
-
-    const std::string name = "e2e-" + c.what;
-    const std::string label = "fs-" + c.fs;
-    const fs::path source = vol->snapshotSource(name);
-    const fs::path reference = ws.work() / "snapshot-copy";
-    const HookMarkers markers(ws.work() / "markers");
-    HookSet h;
-    h.before = vol->snapshotCommand(name);
-    h.after = vol->deleteCommand(name);
-    h.failed = markers.touch("failed");
-    h.finally = markers.touch("finally");
-    if (c.what == "churn")   // what the snapshot held at its moment, kept beside the run (a copy of a read-only snapshot)
-        h.before += " && cp -a " + shellQuote(source.string()) + "/. " + shellQuote(reference.string());
-    if (c.what == "afterfails") h.after = vol->deleteCommand(name + "-no-such-snapshot");
-    if (c.fault == "leaky_after_hook") h.after = "true";   // claims success, deletes nothing
-    if (c.what == "exists")
-        v.layer("pre-existing", [&] {
-            Command pre{.argv = {"sh", "-c", vol->snapshotCommand(name)}};
-            pre.clean_env = true;
-            Result r = run(pre);
-            if (!r.ok()) throw VerdictFailure("could not make the pre-existing snapshot: " + r.tail());
-            return "snapshot '" + name + "' made before the backup";
-        });
-    if (c.what == "nosnapdir") v.layer("break-snapshot-dir", [&] { return vol->breakSnapshotParent(); });
-
-    // churn: a writer rewriting files in the live data all through the backup
-    std::unique_ptr<Child> churn;
-    if (c.what == "churn") {
-        fs::create_directories(vol->live() / "churn");
-        Command w{.argv = {"sh", "-c",
-                           "n=0; while :; do n=$((n+1)); for i in 1 2 3 4 5 6 7 8; do head -c 65536 /dev/urandom > " +
-                               shellQuote((vol->live() / "churn").string()) + "/f$i; done; echo $n > " +
-                               shellQuote((vol->live() / "churn" / "round").string()) + "; sleep 0.05; done"}};
-        w.clean_env = true;
-        w.timeout = std::chrono::hours(2);
-        churn = std::make_unique<Child>(w);
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    }
-
-    std::string id, error;
-    bool native = caps.native_hooks;
-    const bool must_fail = c.what == "exists" || c.what == "nosnapdir";
-    std::string after_failure;
-    v.layer(must_fail ? "backup-aborted" : "backup", [&] {
-        try {
-            HookedBackup b = backupWithRecipeHooks(ws, *tool, caps, source, h, label);
-            id = b.id;
-            after_failure = b.after_failure;
-        } catch (const ToolError& e) {
-            error = std::string(e.what()) + "\n" + e.result().out + "\n" + e.result().err;   // the whole run: the cause may be far from the end
-            if (must_fail) return "aborted as it must: " + std::string(e.what()).substr(0, 300);
-            throw;
-        }
-        if (must_fail) throw VerdictFailure("the backup went ahead although the before hook must have failed (snapshot " + id + ")");
-        return "snapshot " + id + (native ? " (" + c.tool + " ran the hooks)" : " (the suite ran the hooks around " + c.tool + ")");
-    });
-    if (churn) {
-        Result cr = churn->terminate();
-        ws.report().note("churn writer ran during the backup (" + cr.describe() + ")");
-    }
-
-    if (must_fail) {
-        v.layer("no-snapshot", [&] {
-            auto snaps = tool->snapshots();
-            if (!snaps.empty()) throw VerdictFailure("the aborted backup left snapshot " + snaps.front().id + " in the repository");
-            return std::string("the repository holds no snapshot");
-        });
-        if (native)
-            v.layer("failed-finally-ran", [&] {
-                return markers.expect("after the failing before hook", {{"failed", true}, {"finally", true}});
-            });
-        v.layer("error-says-why", [&] {
-            // the errno text of the failed snapshot command, not a loose word
-            std::vector<std::string> hints = c.what == "exists" ? std::vector<std::string>{"already exists"}
-                                                                : std::vector<std::string>{"No such file or directory", "Not a directory",
-                                                                                           "failed to create mountpoint"};   // zfs: the clone's mountpoint
-            for (const auto& hint : hints)
-                if (error.find(hint) != std::string::npos) return "the error says '" + hint + "'";
-            throw VerdictFailure("the error does not say why the snapshot could not be made:\n" + error);
-        });
-        if (c.what == "exists")
-            v.layer("old-snapshot-untouched", [&] {
-                if (!vol->snapshotExists(name)) throw VerdictFailure("the pre-existing snapshot '" + name + "' is gone");
-                return std::string("still there");
-            });
-        return;
-    }
-
-    v.layer("hooks-ran", [&] {
-        return markers.expect("after a backup that succeeded", {{"finally", true}, {"failed", false}});
-    });
-    steps.listed(id, label);
-    if (c.what == "afterfails") {
-        v.layer("leftover-detected", [&] {
-            if (!vol->snapshotExists(name)) throw VerdictFailure("the after hook failed, yet snapshot '" + name + "' is gone");
-            ws.report().note("the after hook failed and left snapshot '" + name + "': detected, reported, and removed by the suite");
-            vol->removeSnapshot(name);
-            return "leftover snapshot '" + name + "' detected" + (after_failure.empty() ? std::string() : " (after hook: " + after_failure + ")");
-        });
-        return;
-    }
-    v.layer("hook-removed-snapshot", [&] {
-        if (vol->snapshotExists(name)) throw VerdictFailure("the after hook did not remove snapshot '" + name + "'");
-        return std::string("gone");
-    });
-    if (c.what == "churn") {
-        v.layer("churn-happened", [&] {
-            ManifestOptions mo;
-            mo.digest = Settings::get().digest;
-            mo.ignore_names = {".zfs"};
-            Manifest ref = Manifest::build(reference, mo), live = Manifest::build(vol->live(), mo);
-            auto diffs = compare(ref, live, CompareOptions{});
-            if (diffs.empty()) throw VerdictFailure("the live data equals the snapshot: the churn writer changed nothing, the case proves nothing");
-            steps.expect(ref);
-            return std::to_string(diffs.size()) + " differences between the live data and the snapshot moment";
-        });
-    } else {
-        // without churn the snapshot moment is the seeded data
-        ManifestOptions mo;
-        mo.digest = Settings::get().digest;
-        mo.ignore_names = {".zfs"};
-        steps.expect(Manifest::build(vol->live(), mo));
-    }
-    steps.files(id);
-    steps.restoreAndCompare(id);
+        return false;
+    name_ = "e2e-" + what;
+    label_ = "fs-" + c().fs;
+    source_ = vol_->snapshotSource(name_);
+    markers_ = ws().work() / "markers";
+    fs::create_directories(markers_);
+    return true;
 }
 
-std::string caseName(const ::testing::TestParamInfo<Case>& p) { return p.param.tool + "_" + (p.param.fault.empty() ? p.param.what : p.param.fault); }
+void FsSnapshot::seedAndInit(bool with_corpus) {
+    steps_ = std::make_unique<ScenarioSteps>(ws(), *t_.tool, *v_);
+    steps_->useSource(vol_->live() / "corpus");
+    v_->layer("seed", [&] {
+        smallFiles(vol_->live(), ws().seed());
+        return std::string("200 small files");
+    });
+    if (with_corpus) steps_->corpus(Settings::get().corpusProfile());
+    steps_->init(true);
+}
 
-INSTANTIATE_TEST_SUITE_P(Btrfs, FsSnapshot, ::testing::ValuesIn(cases("btrfs")), caseName);
-INSTANTIATE_TEST_SUITE_P(Zfs, FsSnapshot, ::testing::ValuesIn(cases("zfs")), caseName);
-// the scenario's self-test (test/filesystems/CMakeLists.txt labels it selftest)
-INSTANTIATE_TEST_SUITE_P(HookFaults, FsSnapshot, ::testing::ValuesIn(faultCases()), caseName);
+HookSet FsSnapshot::recipeHooks() const {
+    HookSet h;
+    h.before = vol_->snapshotCommand(name_);
+    h.after = vol_->deleteCommand(name_);
+    h.failed = "touch " + shellQuote((markers_ / "failed").string());
+    h.finally = "touch " + shellQuote((markers_ / "finally").string());
+    return h;
+}
+
+std::string FsSnapshot::backup(const HookSet& h) {
+    std::string id;
+    v_->layer("backup", [&] {
+        HookedBackup b = backupWithRecipeHooks(ws(), *t_.tool, t_.caps, source_, h, label_);
+        id = b.id;
+        after_failure_ = b.after_failure;
+        return "snapshot " + id +
+               (t_.caps.native_hooks ? " (" + c().tool + " ran the hooks)"
+                                     : " (the suite ran the hooks around " + c().tool + ")");
+    });
+    return id;
+}
+
+void FsSnapshot::backupAborted(const HookSet& h, const std::vector<std::string>& hints) {
+    v_->layer("backup-aborted", [&] {
+        try {
+            HookedBackup b = backupWithRecipeHooks(ws(), *t_.tool, t_.caps, source_, h, label_);
+            throw VerdictFailure("the backup went ahead although the before hook must have failed (snapshot " + b.id +
+                                 ")");
+        } catch (const ToolError& e) {
+            // the whole run: the cause may be far from the end
+            error_ = std::string(e.what()) + "\n" + e.result().out + "\n" + e.result().err;
+            return "aborted as it must: " + std::string(e.what()).substr(0, 300);
+        }
+    });
+    v_->layer("no-snapshot", [&] {
+        auto snaps = t_.tool->snapshots();
+        if (!snaps.empty())
+            throw VerdictFailure("the aborted backup left snapshot " + snaps.front().id + " in the repository");
+        return std::string("the repository holds no snapshot");
+    });
+    if (t_.caps.native_hooks)
+        v_->layer("failed-finally-ran", [&] {
+            bool failed = fs::exists(markers_ / "failed"), fin = fs::exists(markers_ / "finally");
+            if (!failed || !fin)
+                throw VerdictFailure(std::string("after the failing before hook: failed ") +
+                                     (failed ? "ran" : "did NOT run") + ", finally " + (fin ? "ran" : "did NOT run"));
+            return std::string("failed and finally ran");
+        });
+    v_->layer("error-says-why", [&] {
+        for (const auto& hint : hints)
+            if (error_.find(hint) != std::string::npos) return "the error says '" + hint + "'";
+        throw VerdictFailure("the error does not say why the snapshot could not be made:\n" + error_);
+    });
+}
+
+void FsSnapshot::hooksRan() {
+    v_->layer("hooks-ran", [&] {
+        bool failed = fs::exists(markers_ / "failed"), fin = fs::exists(markers_ / "finally");
+        if (failed || !fin)
+            throw VerdictFailure(std::string("after a backup that succeeded: finally ") +
+                                 (fin ? "ran" : "did NOT run") + ", failed " +
+                                 (failed ? "ran (it must not)" : "did not run"));
+        return std::string("finally ran, failed did not");
+    });
+}
+
+void FsSnapshot::hookRemovedSnapshot() {
+    v_->layer("hook-removed-snapshot", [&] {
+        if (vol_->snapshotExists(name_)) throw VerdictFailure("the after hook did not remove snapshot '" + name_ + "'");
+        return std::string("gone");
+    });
+}
+
+ManifestOptions liveDataManifest() {
+    ManifestOptions mo;
+    mo.digest = Settings::get().digest;
+    mo.ignore_names = {".zfs"};
+    return mo;
+}
+
+void FsSnapshot::roundTrip(const HookSet& h) {
+    const std::string id = backup(h);
+    hooksRan();
+    steps_->listed(id, label_);
+    hookRemovedSnapshot();
+    steps_->expect(
+        Manifest::build(vol_->live(), liveDataManifest()));   // without churn the snapshot moment is the seeded data
+    steps_->files(id);
+    steps_->restoreAndCompare(id);
+}
+
+// roundtrip: 200 small files and the corpus, backed up from a read-only snapshot the hooks take and delete.
+TEST_P(FsSnapshot, RoundTrip) {
+    if (!makeVolume("roundtrip", true)) return;
+    seedAndInit(true);
+    roundTrip(recipeHooks());
+}
+
+// churn: a writer rewrites the live data all through the backup; the restore equals the snapshot moment.
+TEST_P(FsSnapshot, ChurnDuringBackup) {
+    if (!makeVolume("churn", true)) return;
+    seedAndInit(true);
+    const fs::path reference = ws().work() / "snapshot-copy";
+    HookSet h =
+        recipeHooks();   // what the snapshot held at its moment, kept beside the run (a copy of a read-only snapshot)
+    h.before += " && cp -a " + shellQuote(source_.string()) + "/. " + shellQuote(reference.string());
+
+    fs::create_directories(vol_->live() / "churn");
+    Command w{.argv = {"sh", "-c",
+                       "n=0; while :; do n=$((n+1)); for i in 1 2 3 4 5 6 7 8; do head -c 65536 /dev/urandom > " +
+                           shellQuote((vol_->live() / "churn").string()) + "/f$i; done; echo $n > " +
+                           shellQuote((vol_->live() / "churn" / "round").string()) + "; sleep 0.05; done"}};
+    w.clean_env = true;
+    w.timeout = std::chrono::hours(2);
+    auto churn = std::make_unique<Child>(w);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const std::string id = backup(h);
+    Result cr = churn->terminate();
+    ws().report().note("churn writer ran during the backup (" + cr.describe() + ")");
+
+    hooksRan();
+    steps_->listed(id, label_);
+    hookRemovedSnapshot();
+    v_->layer("churn-happened", [&] {
+        Manifest ref = Manifest::build(reference, liveDataManifest()),
+                 live = Manifest::build(vol_->live(), liveDataManifest());
+        auto diffs = compare(ref, live, CompareOptions{});
+        if (diffs.empty())
+            throw VerdictFailure(
+                "the live data equals the snapshot: the churn writer changed nothing, the case proves nothing");
+        steps_->expect(ref);
+        return std::to_string(diffs.size()) + " differences between the live data and the snapshot moment";
+    });
+    steps_->files(id);
+    steps_->restoreAndCompare(id);
+}
+
+// exists: a snapshot of that name is already there: the backup is aborted, the old snapshot untouched.
+TEST_P(FsSnapshot, SnapshotNameExists) {
+    if (!makeVolume("exists", false)) return;
+    seedAndInit(false);
+    v_->layer("pre-existing", [&] {
+        Command pre{.argv = {"sh", "-c", vol_->snapshotCommand(name_)}};
+        pre.clean_env = true;
+        Result r = run(pre);
+        if (!r.ok()) throw VerdictFailure("could not make the pre-existing snapshot: " + r.tail());
+        return "snapshot '" + name_ + "' made before the backup";
+    });
+    backupAborted(recipeHooks(), {"already exists"});   // the errno text of the failed snapshot command
+    v_->layer("old-snapshot-untouched", [&] {
+        if (!vol_->snapshotExists(name_)) throw VerdictFailure("the pre-existing snapshot '" + name_ + "' is gone");
+        return std::string("still there");
+    });
+}
+
+// nosnapdir: the snapshot dir is missing: the before hook fails, nothing is made.
+TEST_P(FsSnapshot, SnapshotDirMissing) {
+    if (!makeVolume("nosnapdir", false)) return;
+    if (c().fs == "zfs" && vol_->breakSnapshotParent().empty())
+        return endAs(
+            Status::NotApplicable,
+            "kernel ZFS reads snapshots under .zfs/snapshot: there is no snapshot dir of the recipe's to take away");
+    seedAndInit(false);
+    v_->layer("break-snapshot-dir", [&] { return vol_->breakSnapshotParent(); });
+    backupAborted(recipeHooks(), {"No such file or directory", "Not a directory",
+                                  "failed to create mountpoint"});   // zfs: the clone's mountpoint
+}
+
+// afterfails: the after hook fails: the backup still counts, the leftover snapshot is detected and removed.
+TEST_P(FsSnapshot, AfterHookFails) {
+    if (!makeVolume("afterfails", false)) return;
+    seedAndInit(false);
+    HookSet h = recipeHooks();
+    h.after = vol_->deleteCommand(name_ + "-no-such-snapshot");
+    const std::string id = backup(h);
+    hooksRan();
+    steps_->listed(id, label_);
+    v_->layer("leftover-detected", [&] {
+        if (!vol_->snapshotExists(name_))
+            throw VerdictFailure("the after hook failed, yet snapshot '" + name_ + "' is gone");
+        ws().report().note("the after hook failed and left snapshot '" + name_ +
+                           "': detected, reported, and removed by the suite");
+        vol_->removeSnapshot(name_);
+        return "leftover snapshot '" + name_ + "' detected" +
+               (after_failure_.empty() ? std::string() : " (after hook: " + after_failure_ + ")");
+    });
+}
+
+std::string toolName(const ::testing::TestParamInfo<FsCase>& p) { return p.param.tool; }
+
+INSTANTIATE_TEST_SUITE_P(Btrfs, FsSnapshot, ::testing::ValuesIn(cases("btrfs")), toolName);
+INSTANTIATE_TEST_SUITE_P(Zfs, FsSnapshot, ::testing::ValuesIn(cases("zfs")), toolName);
+
+// The scenario's self-tests (test/filesystems/CMakeLists.txt labels them selftest):
+// the round trip must fail at the fault's layer, and only there.
+class HooksIgnored : public FsSnapshot {};
+
+// a tool that runs without its hooks: no snapshot to back up, caught by the backup
+TEST_P(HooksIgnored, RoundTrip) {
+    ws().report().expectFault(c().tool + " hooks_ignored", "backup");
+    PreludeOptions po;
+    po.wrap = [&](const fs::path& real) {
+        return writeFaultyWrapper(ws().work(), c().tool, real, "hooks_ignored", kIgnoreHooks.at(c().tool));
+    };
+    if (!makeVolume("roundtrip", false, po)) return;
+    seedAndInit(false);
+    roundTrip(recipeHooks());
+}
+
+class LeakyAfterHook : public FsSnapshot {};
+
+// an after hook that claims success and deletes nothing: caught by hook-removed-snapshot
+TEST_P(LeakyAfterHook, RoundTrip) {
+    ws().report().expectFault(c().tool + " leaky_after_hook", "hook-removed-snapshot");
+    if (!makeVolume("roundtrip", false)) return;
+    seedAndInit(false);
+    HookSet h = recipeHooks();
+    h.after = "true";
+    roundTrip(h);
+}
+
+INSTANTIATE_TEST_SUITE_P(HookFaults, HooksIgnored, ::testing::ValuesIn(hooksIgnoredCases()), toolName);
+INSTANTIATE_TEST_SUITE_P(HookFaults, LeakyAfterHook,
+                         ::testing::Values(FsCase{"btrfs", "restic"}, FsCase{"btrfs", "rustic"}), toolName);
 
 }  // namespace
