@@ -39,6 +39,8 @@ set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${CMAKE_CURRENT_
 # one X(kind, TestPrefix, ...) line each: E2E_ALL_BACKENDS and, per kind,
 # E2E_BACKEND_PREFIX_<kind> (the test-name prefix: Local, Rest, ...).
 file(STRINGS "${CMAKE_CURRENT_LIST_DIR}/../helpers/config/Backends.hpp" _e2e_backend_lines REGEX "^    X\\([a-z0-9]+, [A-Za-z0-9]+,")
+# each line ends with the macro's continuation backslash, which would escape the list's separator
+string(REPLACE "\\" "" _e2e_backend_lines "${_e2e_backend_lines}")
 set(E2E_ALL_BACKENDS)
 foreach(_line IN LISTS _e2e_backend_lines)
   string(REGEX REPLACE "^    X\\(([a-z0-9]+), ([A-Za-z0-9]+),.*" "\\1;\\2" _pair "${_line}")
