@@ -105,6 +105,16 @@ esac
 exec "$real" "$@"
 )SH";
 
+// The snapshot's listing shows one entry more than the snapshot holds (an invented file).
+const std::string kListingInventsEntry = R"SH(
+case " $* " in *" ls "*)
+  "$real" "$@"; rc=$?
+  printf '%s\n' '{"name":"invented.txt","type":"file","path":"/docs/invented.txt","size":7,"mode":420,"struct_type":"node","message_type":"node"}'
+  exit $rc ;;
+esac
+exec "$real" "$@"
+)SH";
+
 // Every backup after the first stores all its data again (a copy of every pack).
 const std::string kStoresEverythingAgain = R"SH(
 case " $* " in *" backup "*)
@@ -141,6 +151,7 @@ TEST_P(FaultyTool, ScenarioFails) {
     RoundTripOptions opt;
     opt.backend = f.backend;
     opt.repo_bytes = [&] { return t.backend->usedBytes(); };
+    opt.repo_dir = t.backend->target().local_dir;
     runRoundTrip(ws(), *t.tool, opt);
 }
 
@@ -152,6 +163,7 @@ INSTANTIATE_TEST_SUITE_P(Selftest, FaultyTool,
                                            Fault{"borg", "false_success", kFalseSuccess, "listed"},
                                            Fault{"restic", "invented_snapshot_id", kInventedId, "listed"},
                                            Fault{"restic", "listing_drops_entry", kListingDropsEntry, "files"},
+                                           Fault{"restic", "listing_invents_entry", kListingInventsEntry, "files"},
                                            Fault{"restic", "loses_subsecond_mtime", kLoseSubsecond, "compare"},
                                            Fault{"restic", "loses_xattrs", kLoseXattrs, "compare"},
                                            Fault{"restic", "stores_everything_again", kStoresEverythingAgain, "dedup"},
