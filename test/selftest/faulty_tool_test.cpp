@@ -77,6 +77,23 @@ fi
 exit $rc
 )SH";
 
+// The corpus's shapes mangled as a tool that does not keep them would: the
+// 255-byte name cut by a byte, the NFD name normalized to NFC (over its NFC
+// twin), and the case pair folded into one name.
+const std::string kCutsLongName = kAfterRestore + R"SH(
+[ -n "$restored" ] && find "$dir" -name 'long-name-*' | while IFS= read -r f; do mv "$f" "${f%?}"; done
+exit $rc
+)SH";
+const std::string kNormalizesNames = kAfterRestore + R"SH(
+nfd=$(printf 'e\314\201'); nfc=$(printf '\303\251')
+[ -n "$restored" ] && LC_ALL=C find "$dir" -name "*$nfd*" | while IFS= read -r f; do LC_ALL=C mv -f "$f" "${f//$nfd/$nfc}"; done
+exit $rc
+)SH";
+const std::string kFoldsCase = kAfterRestore + R"SH(
+[ -n "$restored" ] && find "$dir" -name README | while IFS= read -r f; do mv -f "$f" "${f%README}Readme"; done
+exit $rc
+)SH";
+
 const std::string kFalseSuccess = R"SH(
 case " $* " in
   *" backup "*|*" create "*)
@@ -166,6 +183,9 @@ INSTANTIATE_TEST_SUITE_P(Selftest, FaultyTool,
                                            Fault{"restic", "listing_invents_entry", kListingInventsEntry, "files"},
                                            Fault{"restic", "loses_subsecond_mtime", kLoseSubsecond, "compare"},
                                            Fault{"restic", "loses_xattrs", kLoseXattrs, "compare"},
+                                           Fault{"restic", "cuts_long_name", kCutsLongName, "compare"},
+                                           Fault{"restic", "normalizes_names", kNormalizesNames, "compare"},
+                                           Fault{"restic", "folds_case", kFoldsCase, "compare"},
                                            Fault{"restic", "stores_everything_again", kStoresEverythingAgain, "dedup"},
                                            Fault{"restic", "forgets_nothing", kForgetsNothing, "forget"},
                                            Fault{"restic", "reclaims_nothing", kReclaimsNothing, "reclaim"},
