@@ -198,7 +198,8 @@ public:
             ++st_.dirs;
         }
         const int f = openat(fd, "bottom.txt", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (f < 0 || write(f, content.data(), content.size()) != ssize_t(content.size()) || fchmod(f, 0644) != 0) sysfail("write", rel + "/bottom.txt");
+        if (f < 0 || write(f, content.data(), content.size()) != ssize_t(content.size()) || fchmod(f, 0644) != 0)
+            sysfail("write", rel + "/bottom.txt");
         close(f);
         setTimesAt(fd, "bottom.txt", rel + "/bottom.txt", false);
         close(fd);
@@ -225,7 +226,8 @@ private:
         setTimesAt(AT_FDCWD, p.string(), fs::relative(p, root_).string(), link, salt);
     }
 
-    // deterministic mtimes in 2020..2025 from the path under the root; with subsecond_mtime a fraction in 1..999999999 ns
+    // deterministic mtimes in 2020..2025 from the path under the root;
+    // with subsecond_mtime a fraction in 1..999999999 ns
     void setTimesAt(int dirfd, const std::string& name, const std::string& rel, bool link, std::uint64_t salt = 0) {
         std::uint64_t h = fnv1a64(rel) ^ salt;
         struct timespec ts[2];
@@ -425,7 +427,8 @@ CorpusStats generateCorpus(const fs::path& root, const CorpusSpec& spec) {
         }
     }
     if (spec.awkward) {
-        // shapes real trees have, after every case above and from a stream of their own: the older cases' bytes stay as they were
+        // shapes real trees have, after every case above and from a stream of
+        // their own: the older cases' bytes stay as they were
         Rng shape_rng(spec.seed ^ 0x73686170657321ull);
         Writer s(root, shape_rng, st, st.subsecond_mtimes);
         if (on("long_name")) {   // NAME_MAX: 255 bytes
@@ -435,7 +438,8 @@ CorpusStats generateCorpus(const fs::path& root, const CorpusSpec& spec) {
             s.file("awkward/long-name/" + name + ".txt", s.text(64));
         }
         if (on("long_path")) s.longPath("awkward/long-path", s.text(64));   // past PATH_MAX (4096 bytes)
-        if (on("normalization_pair")) {   // the same name in NFC (U+00E9) and NFD (e + U+0301), as trees copied from macOS hold
+        // the same name in NFC (U+00E9) and NFD (e + U+0301), as trees copied from macOS hold
+        if (on("normalization_pair")) {
             s.dir("awkward/normalization");
             s.file("awkward/normalization/caf\u00e9.txt", s.text(40));
             s.file("awkward/normalization/cafe\u0301.txt", s.text(41));

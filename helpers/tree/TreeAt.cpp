@@ -79,7 +79,8 @@ int openLong(const std::filesystem::path& p, int flags, unsigned mode) {
     }
 }
 
-void walkAt(const std::filesystem::path& root, const std::function<void(const EntryAt&)>& fn, const std::set<std::string>& ignore) {
+void walkAt(const std::filesystem::path& root, const std::function<void(const EntryAt&)>& fn,
+            const std::set<std::string>& ignore) {
     Fd top(openLong(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (top.fd < 0) fail("cannot open directory", root.string());
     walkDir(top.fd, root.string(), "", fn, ignore);

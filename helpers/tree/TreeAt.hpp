@@ -28,6 +28,7 @@ struct EntryAt {
 // Every entry under root, parents before their children, without following
 // symlinks; names in `ignore` are skipped wherever they appear. Throws with the
 // path on an error.
-void walkAt(const std::filesystem::path& root, const std::function<void(const EntryAt&)>& fn, const std::set<std::string>& ignore = {});
+void walkAt(const std::filesystem::path& root, const std::function<void(const EntryAt&)>& fn,
+            const std::set<std::string>& ignore = {});
 
 }  // namespace e2e

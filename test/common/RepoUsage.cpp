@@ -31,7 +31,8 @@ std::string largestEntries(const fs::path& repo, std::size_t max) {
             for (const auto& f : fs::recursive_directory_iterator(e.path()))
                 if (f.is_regular_file()) bytes += f.file_size(), ++files;
         if (e.is_regular_file()) bytes = e.file_size(), files = 1;
-        v.push_back({bytes, e.path().filename().string() + " " + humanBytes(bytes) + " in " + std::to_string(files) + " file(s)"});
+        const std::string name = e.path().filename().string();
+        v.push_back({bytes, name + " " + humanBytes(bytes) + " in " + std::to_string(files) + " file(s)"});
     }
     std::sort(v.rbegin(), v.rend());
     std::string out;

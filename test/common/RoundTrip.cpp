@@ -36,7 +36,8 @@ void addWithParents(std::set<std::string>& into, const std::string& path) {
 
 }  // namespace
 
-ListingVerdict judgeListing(const Manifest& expected, const std::vector<std::string>& listed, const Capabilities& caps) {
+ListingVerdict judgeListing(const Manifest& expected, const std::vector<std::string>& listed,
+                            const Capabilities& caps) {
     ListingVerdict v;
     const std::regex own(caps.listing_own_entries.empty() ? "$^" : caps.listing_own_entries);
     std::set<std::string> have;   // listed, with the parents that a listed path implies
@@ -56,12 +57,15 @@ ListingVerdict judgeListing(const Manifest& expected, const std::vector<std::str
             addWithParents(forms, s);
             if (!split) continue;
             std::size_t from = 0;
-            for (std::size_t nl; (nl = s.find('\n', from)) != std::string::npos; from = nl + 1) addWithParents(forms, s.substr(from, nl - from));
+            for (std::size_t nl; (nl = s.find('\n', from)) != std::string::npos; from = nl + 1)
+                addWithParents(forms, s.substr(from, nl - from));
             addWithParents(forms, s.substr(from));
         }
-        if (split || (!caps.fifos && e.type == EntryType::Fifo)) continue;   // FIFOs: tolerated and noted at the compare layer
+        // FIFOs a tool does not store: tolerated and noted at the compare layer
+        if (split || (!caps.fifos && e.type == EntryType::Fifo)) continue;
         ++v.considered;
-        if (!have.count(variants[0]) && !have.count(variants[1]) && !have.count(variants[2])) v.missing.push_back(printable(path));
+        if (!have.count(variants[0]) && !have.count(variants[1]) && !have.count(variants[2]))
+            v.missing.push_back(printable(path));
     }
     for (const auto& p : have)
         if (!forms.count(p)) v.extra.push_back(printable(p));
@@ -223,9 +227,11 @@ bool ScenarioSteps::files(const std::string& id) {
         const auto listed = tool_.files(id);
         const ListingVerdict lv = judgeListing(expected_, listed, caps_);
         if (lv.newline_names && !caps_.listing_newlines)
-            ws_.report().note("files layer: " + std::to_string(lv.newline_names) + " name(s) with a newline may be listed split at it: the tool lists one path per line");
+            ws_.report().note("files layer: " + std::to_string(lv.newline_names) +
+                              " name(s) with a newline may be listed split at it: the tool lists one path per line");
         if (!lv.own.empty())
-            ws_.report().note("files layer: " + std::to_string(lv.own.size()) + " listed entries are the tool's own (declared), e.g. " + printable(lv.own.front()));
+            ws_.report().note("files layer: " + std::to_string(lv.own.size()) +
+                              " listed entries are the tool's own (declared), e.g. " + printable(lv.own.front()));
         auto some = [](const std::vector<std::string>& v) {
             std::string s;
             for (std::size_t i = 0; i < v.size() && i < 10; ++i) s += "\n    " + v[i];
@@ -233,10 +239,11 @@ bool ScenarioSteps::files(const std::string& id) {
         };
         std::string m;
         if (!lv.missing.empty())
-            m = std::to_string(lv.missing.size()) + " of " + std::to_string(lv.considered) + " entries of the tree missing from the snapshot's file list, e.g." +
-                some(lv.missing);
+            m = std::to_string(lv.missing.size()) + " of " + std::to_string(lv.considered) +
+                " entries of the tree missing from the snapshot's file list, e.g." + some(lv.missing);
         if (!lv.extra.empty())
-            m += (m.empty() ? "" : "\n  ") + std::to_string(lv.extra.size()) + " listed entries the tree does not hold (invented), e.g." + some(lv.extra);
+            m += (m.empty() ? "" : "\n  ") + std::to_string(lv.extra.size()) +
+                 " listed entries the tree does not hold (invented), e.g." + some(lv.extra);
         if (!m.empty()) throw VerdictFailure(m);
         // empty dirs are entries too: a listing that shows only files' paths would miss them
         std::set<std::string> parents;
@@ -247,8 +254,9 @@ bool ScenarioSteps::files(const std::string& id) {
         }
         std::size_t empty = 0;
         for (const auto& [path, e] : expected_.entries) empty += e.type == EntryType::Dir && !parents.count(path);
-        return "the listing equals the tree: " + std::to_string(lv.considered) + " entries all listed (" + std::to_string(dirs) + " dirs, " +
-               std::to_string(empty) + " of them empty), none invented (" + std::to_string(listed.size()) + " lines)";
+        return "the listing equals the tree: " + std::to_string(lv.considered) + " entries all listed (" +
+               std::to_string(dirs) + " dirs, " + std::to_string(empty) + " of them empty), none invented (" +
+               std::to_string(listed.size()) + " lines)";
     });
 }
 
@@ -301,33 +309,41 @@ struct RepoSizes {
 // MiB were left for /usr/share's 56k entries, ~170 B each): metadata_bytes +
 // metadata_per_entry (256 B) for each entry. Without the repository's files
 // here, the total as one bound.
-std::string reclaimVerdict(Workspace& ws, const Capabilities& caps, const RoundTripOptions& opt, RepoSizes sz, std::uint64_t packs1,
-                           std::size_t entries) {
+std::string reclaimVerdict(Workspace& ws, const Capabilities& caps, const RoundTripOptions& opt, RepoSizes sz,
+                           std::uint64_t packs1, std::size_t entries) {
     std::ostringstream d;
-    d << "with every snapshot deleted, reclaiming shrank the repository from " << humanBytes(sz.before) << " to " << humanBytes(sz.after);
-    nlohmann::json fig{{"repo_bytes_before", sz.before}, {"repo_bytes_after", sz.after}, {"repo_bytes_first_backup", sz.first}};
+    d << "with every snapshot deleted, reclaiming shrank the repository from " << humanBytes(sz.before) << " to "
+      << humanBytes(sz.after);
+    nlohmann::json fig{{"repo_bytes_before", sz.before}, {"repo_bytes_after", sz.after},
+                       {"repo_bytes_first_backup", sz.first}};
     if (opt.repo_dir.empty() || caps.pack_objects.empty()) {
         ws.report().set("reclaim", fig);
         const std::uint64_t bound = sz.first / 100 + opt.metadata_bytes;
-        d << " (bound: 1% of the first backup's " << humanBytes(sz.first) << " + " << humanBytes(opt.metadata_bytes) << " = " << humanBytes(bound) << ")";
+        d << " (bound: 1% of the first backup's " << humanBytes(sz.first) << " + " << humanBytes(opt.metadata_bytes)
+          << " = " << humanBytes(bound) << ")";
         if (sz.after > bound) throw VerdictFailure(d.str() + ": the data of the deleted snapshots was not reclaimed");
         return d.str();
     }
     const RepoUsage left = repoUsage(opt.repo_dir, caps.pack_objects);
     const std::uint64_t pack_bound = packs1 / 100 + opt.metadata_bytes;
     const std::uint64_t meta_bound = opt.metadata_bytes + opt.metadata_per_entry * entries;
-    fig.update({{"pack_bytes_first_backup", packs1}, {"pack_bytes_after", left.pack_bytes}, {"packs_after", left.packs}, {"pack_bound", pack_bound},
-                {"metadata_bytes_after", left.metadata_bytes}, {"metadata_files_after", left.metadata_files}, {"metadata_bound", meta_bound},
-                {"entries", entries}});
+    fig.update({{"pack_bytes_first_backup", packs1}, {"pack_bytes_after", left.pack_bytes}, {"packs_after", left.packs},
+                {"pack_bound", pack_bound}, {"metadata_bytes_after", left.metadata_bytes},
+                {"metadata_files_after", left.metadata_files}, {"metadata_bound", meta_bound}, {"entries", entries}});
     ws.report().set("reclaim", fig);
-    d << ": " << left.packs << " pack(s) of " << humanBytes(left.pack_bytes) << " (bound: 1% of the first backup's " << humanBytes(packs1) << " of packs + "
-      << humanBytes(opt.metadata_bytes) << " = " << humanBytes(pack_bound) << "), metadata " << humanBytes(left.metadata_bytes) << " in "
-      << left.metadata_files << " file(s) (bound: " << humanBytes(opt.metadata_bytes) << " + " << opt.metadata_per_entry << " B for each of the "
-      << entries << " entries = " << humanBytes(meta_bound) << ")";
+    d << ": " << left.packs << " pack(s) of " << humanBytes(left.pack_bytes) << " (bound: 1% of the first backup's "
+      << humanBytes(packs1) << " of packs + " << humanBytes(opt.metadata_bytes) << " = " << humanBytes(pack_bound)
+      << "), metadata " << humanBytes(left.metadata_bytes) << " in " << left.metadata_files << " file(s) (bound: "
+      << humanBytes(opt.metadata_bytes) << " + " << opt.metadata_per_entry << " B for each of the " << entries
+      << " entries = " << humanBytes(meta_bound) << ")";
     std::string why;
     if (left.pack_bytes > pack_bound) why = "the data of the deleted snapshots was not reclaimed";
-    if (left.metadata_bytes > meta_bound) why += std::string(why.empty() ? "" : "; ") + "the tool's metadata outgrew what a tree of this many entries needs";
-    if (!why.empty()) throw VerdictFailure(d.str() + ": " + why + "\n  what remains, by top-level entry: " + largestEntries(opt.repo_dir));
+    if (left.metadata_bytes > meta_bound)
+        why += std::string(why.empty() ? "" : "; ") +
+               "the tool's metadata outgrew what a tree of this many entries needs";
+    if (!why.empty())
+        throw VerdictFailure(d.str() + ": " + why +
+                             "\n  what remains, by top-level entry: " + largestEntries(opt.repo_dir));
     return d.str();
 }
 
@@ -404,7 +420,8 @@ bool runRoundTrip(Workspace& ws, BackupTool& tool, const RoundTripOptions& opt) 
         tool.forget(id2);
         tool.reclaim();
         if (!tool.snapshots().empty()) throw VerdictFailure("snapshots remain after deleting both");
-        const std::string d = reclaimVerdict(ws, tool.capabilities(), opt, {size1, size2, opt.repo_bytes()}, packs1, steps.expected().entries.size());
+        const RepoSizes sizes{size1, size2, opt.repo_bytes()};
+        const std::string d = reclaimVerdict(ws, tool.capabilities(), opt, sizes, packs1, steps.expected().entries.size());
         tool.check(false);
         return d + "; check ok";
     });

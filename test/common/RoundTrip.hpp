@@ -17,7 +17,8 @@ struct RoundTripOptions {
     bool encrypted = true;
     std::string backend;                           // for the report
     std::function<std::uint64_t()> repo_bytes;     // how big the repository is now
-    fs::path repo_dir;                             // the repository's files on this machine (RepoTarget::local_dir); empty = not here
+    // the repository's files on this machine (RepoTarget::local_dir); empty = not here
+    fs::path repo_dir;
     double max_dedup_growth = 0.10;                // unchanged second backup may grow the repo by this fraction
     // deleting every snapshot + reclaim leaves packs of at most 1% of the first backup's packs plus this much,
     // and metadata of at most this much plus metadata_per_entry for each entry of the tree (runRoundTrip says why)
@@ -77,7 +78,8 @@ struct ListingVerdict {
     std::vector<std::string> own;                // listed paths that are the tool's own entries
     std::vector<std::string> missing, extra;     // printable paths
 };
-ListingVerdict judgeListing(const Manifest& expected, const std::vector<std::string>& listed, const Capabilities& caps);
+ListingVerdict judgeListing(const Manifest& expected, const std::vector<std::string>& listed,
+                            const Capabilities& caps);
 
 // A disk image backed up twice, changed a little in between. The second
 // backup may grow the repository by what the change costs a tool that chunks

@@ -195,7 +195,9 @@ protected:
             try {
                 return growthVerdict(s);
             } catch (const VerdictFailure& e) {
-                throw VerdictFailure(std::string(e.what()) + "\n  " + "the repository after the last reclaim, by top-level entry: " + largestEntries(t.backend->target().local_dir));
+                throw VerdictFailure(std::string(e.what()) +
+                                     "\n  the repository after the last reclaim, by top-level entry: " +
+                                     largestEntries(t.backend->target().local_dir));
             }
         });
         v.layer("memory", [&] { return memoryVerdict(s); });

@@ -167,7 +167,8 @@ const std::set<std::string> kShapes{"long_name", "long_path", "normalization_pai
 std::string fingerprint(const Manifest& m) {
     std::string all;
     for (const auto& [k, e] : m.entries)
-        all += k + "\t" + toString(e.type) + "\t" + std::to_string(e.mode) + "\t" + std::to_string(e.size) + "\t" + e.digest + "\t" + e.link_target + "\n";
+        all += k + "\t" + toString(e.type) + "\t" + std::to_string(e.mode) + "\t" + std::to_string(e.size) + "\t" +
+               e.digest + "\t" + e.link_target + "\n";
     return sha256(all);
 }
 
@@ -178,7 +179,8 @@ TEST(Corpus, TheOlderCasesKeepTheirBytesForASeed) {
         if (corpusCases().count(k)) spec.skip.insert(k);
     generateCorpus(ws.work() / "c", spec);
     // measured on 7a3abfc, before the shapes were added
-    EXPECT_EQ(fingerprint(Manifest::build(ws.work() / "c")), "fe619df8704d300e3130ce63738e2be3ac7b0e66cde09fe15770393fa9813e58");
+    EXPECT_EQ(fingerprint(Manifest::build(ws.work() / "c")),
+              "fe619df8704d300e3130ce63738e2be3ac7b0e66cde09fe15770393fa9813e58");
 }
 
 TEST(Corpus, HoldsTheShapesRealTreesHave) {
@@ -206,7 +208,8 @@ TEST(Corpus, HoldsTheShapesRealTreesHave) {
     generateCorpus(ws.work() / "without", spec);
     for (const auto& d : compare(Manifest::build(ws.work() / "without"), m))
         EXPECT_EQ(d.kind, DiffKind::Extra) << d.describe() << ": only the shapes differ";
-    EXPECT_EQ(m.entries.size() - Manifest::build(ws.work() / "without").entries.size(), 2u + (1 + 22 + 1) + 3 + 3) << "dirs and files of the shapes (22 segments past PATH_MAX)";
+    EXPECT_EQ(m.entries.size() - Manifest::build(ws.work() / "without").entries.size(), 2u + (1 + 22 + 1) + 3 + 3)
+        << "dirs and files of the shapes (22 segments past PATH_MAX)";
 }
 
 TEST(Corpus, SeedComesFromTheTestNameAndCanBeReplayed) {
