@@ -147,6 +147,10 @@ Config defaults() {
     c.corpus[Profile::Ci] = CorpusProfile{300, 24ull << 20, 64ull << 20, 12, 8};
     c.corpus[Profile::Standard] = CorpusProfile{3000, 1ull << 30, 64ull << 20, 24, 64};
     c.corpus[Profile::Full] = CorpusProfile{20000, 8ull << 30, 256ull << 20, 32, 256};
+    // every installed tool fails a path past PATH_MAX (restic 0.18.1 and kopia 0.22.3 at backup, borg 1.4.5 at
+    // extract, rustic 0.11.4 drops it with exit 0; measured 2026-12-05): left out until the findings are listed;
+    // a config's `corpus_skip: []` takes it in
+    c.corpus_skip = {"long_path"};
     return c;
 }
 
@@ -201,6 +205,7 @@ Config parseConfig(const std::string& yaml, const std::string& origin) {
     if (auto n = root["digest"]) c.digest = parseDigest(str(origin, n, "digest"), origin, n);
     if (auto n = root["corpus_skip"]) {
         if (!n.IsSequence()) fail(origin, n, "corpus_skip", "expected a list of case names", "e.g. `corpus_skip: [non_utf8_name]`");
+        c.corpus_skip.clear();   // the file's list replaces the default one
         for (const auto& k : n) c.corpus_skip.insert(skipCase(str(origin, k, "corpus_skip"), origin, k));
     }
     if (auto f = root["filesystems"]) {

@@ -52,6 +52,9 @@ struct Capabilities {
     bool hardlinks = true;
     bool fifos = true;
     bool listing_newlines = true;       // its file listing can show a name with a newline
+    // Entries its file listing shows of its own, not the source's (ECMAScript regex matched against a whole
+    // listed path, after files() made it relative to the source root): e.g. a dir it puts dumps in; "" = none.
+    std::string listing_own_entries;
     bool raw_names = true;              // restores names that are not UTF-8 byte for byte
     // how much of each kind's mtime a restore brings back (Seconds: the fraction is lost; Ignored: not restored)
     MtimePrecision file_mtime = MtimePrecision::Nanoseconds;      // regular files and FIFOs

@@ -31,6 +31,7 @@ Capabilities VykarTool::capabilities() const {
     c.dump_guard = true;     // command_dumps: a failing command aborts, no snapshot
     c.native_hooks = true;    // backupWithHooks: source hooks in its config
     c.listing_newlines = false;   // `snapshot list` prints one path per line
+    c.listing_own_entries = "vykar-dumps(/.*)?";   // command_dumps' files are listed under it (vykar docs)
     c.fifos = false;              // FIFOs are skipped at backup time (with a warning, exit 0)
     c.integrity_failure = R"(check found [1-9][0-9]* error)";
     c.lock_failure = R"(repository is locked by)";

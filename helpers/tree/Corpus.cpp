@@ -3,11 +3,13 @@
 #include "tree/Acl.hpp"
 #include "tree/Digest.hpp"
 #include "tree/RandomData.hpp"
+#include "tree/TreeAt.hpp"
 #include "process/Heartbeat.hpp"
 #include "text/Text.hpp"
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
@@ -172,16 +174,38 @@ public:
         return true;
     }
 
-    // directories last, deepest first: writing into them changed their mtimes
+    // a file below a chain of dirs whose path passes PATH_MAX: only *at calls reach it, so it is made with them
+    void longPath(const std::string& top, const std::string& content) {
+        dir(top);
+        int fd = open((root_ / top).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) sysfail("open", root_ / top);
+        std::string rel = top;
+        for (int i = 0; rel.size() <= PATH_MAX; ++i) {
+            const std::string name = "segment-" + std::to_string(i) + "-" + std::string(180, char('a' + i % 26));
+            rel += "/" + name;
+            if (mkdirat(fd, name.c_str(), 0755) != 0) sysfail("mkdirat", rel);
+            const int next = openat(fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            close(fd);
+            if (next < 0) sysfail("open", rel);
+            fd = next;
+            ++st_.dirs;
+        }
+        const int f = openat(fd, "bottom.txt", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (f < 0 || write(f, content.data(), content.size()) != ssize_t(content.size()) || fchmod(f, 0644) != 0)
+            sysfail("write", rel + "/bottom.txt");
+        close(f);
+        setTimesAt(fd, "bottom.txt", rel + "/bottom.txt", false);
+        close(fd);
+        ++st_.files;
+        st_.bytes += content.size();
+        st_.unique_bytes += content.size();
+    }
+
+    // directories last: writing into them changed their mtimes (setting a child's times changes no parent's)
     void fixDirTimes() {
-        std::vector<fs::path> dirs;
-        std::error_code ec;
-        for (auto it = fs::recursive_directory_iterator(root_); it != fs::recursive_directory_iterator(); ++it)
-            if (it->is_directory(ec) && !it->is_symlink(ec)) dirs.push_back(it->path());
-        std::stable_sort(dirs.begin(), dirs.end(), [](const fs::path& a, const fs::path& b) {
-            return std::distance(a.begin(), a.end()) > std::distance(b.begin(), b.end());
+        walkAt(root_, [&](const EntryAt& e) {
+            if (S_ISDIR(e.st.st_mode)) setTimesAt(e.dirfd, e.name, e.rel, false, 1);
         });
-        for (const auto& d : dirs) setTimes(d, false, 1);
         setTimes(root_, false, 1);
     }
 
@@ -191,18 +215,23 @@ private:
         setTimes(p, false);
     }
 
-    // deterministic mtimes in 2020..2025; with subsecond_mtime a fraction in 1..999999999 ns
     void setTimes(const fs::path& p, bool link, std::uint64_t salt = 0) {
-        std::uint64_t h = fnv1a64(fs::relative(p, root_).string()) ^ salt;
+        setTimesAt(AT_FDCWD, p.string(), fs::relative(p, root_).string(), link, salt);
+    }
+
+    // deterministic mtimes in 2020..2025 from the path under the root;
+    // with subsecond_mtime a fraction in 1..999999999 ns
+    void setTimesAt(int dirfd, const std::string& name, const std::string& rel, bool link, std::uint64_t salt = 0) {
+        std::uint64_t h = fnv1a64(rel) ^ salt;
         struct timespec ts[2];
         ts[0].tv_sec = ts[1].tv_sec = time_t(1577836800 + h % (5ull * 365 * 86400));
         ts[0].tv_nsec = ts[1].tv_nsec = subsecond_ ? long(1 + (h >> 20) % 999999999ull) : 0;
-        if (utimensat(AT_FDCWD, p.c_str(), ts, link ? AT_SYMLINK_NOFOLLOW : 0) == 0) return;
+        if (utimensat(dirfd, name.c_str(), ts, link ? AT_SYMLINK_NOFOLLOW : 0) == 0) return;
         if (link && (errno == EOPNOTSUPP || errno == ENOSYS || errno == EPERM)) {
             st_.unsupported.insert("symlink_mtime");   // some FUSE filesystems cannot set a symlink's own times
             return;
         }
-        sysfail("utimensat", p);
+        sysfail("utimensat", rel);
     }
 
     fs::path root_;
@@ -257,7 +286,8 @@ std::uint64_t seedFor(const std::string& name) {
 
 const std::set<std::string>& corpusCases() {
     static const std::set<std::string> c{"non_utf8_name", "newline_name", "fifo", "hardlinks", "sparse", "symlinks",
-                                         "empty_dirs", "dirs_only", "subsecond_mtime", "xattrs", "acls"};
+                                         "empty_dirs", "dirs_only", "subsecond_mtime", "xattrs", "acls",
+                                         "long_name", "long_path", "normalization_pair", "case_pair"};
     return c;
 }
 
@@ -387,6 +417,30 @@ CorpusStats generateCorpus(const fs::path& root, const CorpusSpec& spec) {
             w.dir("meta/acl-both-dir", 0770);
             w.acl("meta/acl-both-dir", kAclAccessXattr, {{T::UserObj, 7}, {T::User, 7, 1004}, {T::GroupObj, 7}, {T::Mask, 7}, {T::Other, 0}});
             w.acl("meta/acl-both-dir", kAclDefaultXattr, {{T::UserObj, 7}, {T::GroupObj, 5}, {T::Other, 5}});
+        }
+    }
+    if (spec.awkward) {
+        // shapes real trees have, after every case above and from a stream of
+        // their own: the older cases' bytes stay as they were
+        Rng shape_rng(spec.seed ^ 0x73686170657321ull);
+        Writer s(root, shape_rng, st, st.subsecond_mtimes);
+        if (on("long_name")) {   // NAME_MAX: 255 bytes
+            s.dir("awkward/long-name");
+            std::string name = "long-name-";
+            while (name.size() < 251) name += char('a' + shape_rng.below(26));
+            s.file("awkward/long-name/" + name + ".txt", s.text(64));
+        }
+        if (on("long_path")) s.longPath("awkward/long-path", s.text(64));   // past PATH_MAX (4096 bytes)
+        // the same name in NFC (U+00E9) and NFD (e + U+0301), as trees copied from macOS hold
+        if (on("normalization_pair")) {
+            s.dir("awkward/normalization");
+            s.file("awkward/normalization/caf\u00e9.txt", s.text(40));
+            s.file("awkward/normalization/cafe\u0301.txt", s.text(41));
+        }
+        if (on("case_pair")) {   // names that differ only by case
+            s.dir("awkward/case");
+            s.file("awkward/case/Readme", s.text(30));
+            s.file("awkward/case/README", s.text(31));
         }
     }
     w.fixDirTimes();

@@ -1,4 +1,5 @@
 #include "tree/Digest.hpp"
+#include "tree/TreeAt.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -52,7 +53,7 @@ namespace {
 // cache), else in 1 MiB reads. Throws with the path on error.
 template <class Update>
 void readFile(const std::filesystem::path& p, Update update) {
-    int fd = open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int fd = openLong(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);   // a tree may be deeper than PATH_MAX
     if (fd < 0) throw std::runtime_error("cannot open " + p.string() + ": " + strerror(errno));
     struct stat st {};
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= (1 << 20)) {

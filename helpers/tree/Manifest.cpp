@@ -2,12 +2,13 @@
 
 #include "tree/Acl.hpp"
 #include "tree/Digest.hpp"
+#include "tree/TreeAt.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <dirent.h>
 #include <fcntl.h>
 #include <mutex>
 #include <sstream>
@@ -103,19 +104,29 @@ struct Walker {
                name.rfind("security.SMACK64", 0) == 0;
     }
 
-    void readXattrs(const std::string& abs, Entry& e) {
-        ssize_t n = llistxattr(abs.c_str(), nullptr, 0);
-        if (n <= 0) return;
-        std::string names(size_t(n), '\0');
-        n = llistxattr(abs.c_str(), names.data(), names.size());
+    // by path while the kernel takes it whole; deeper, through an O_PATH handle
+    // (/proc/self/fd/N names the entry itself, a symlink included)
+    void readXattrs(const EntryAt& at, const std::string& abs, Entry& e) {
+        int fd = -1;
+        std::string path = abs;
+        if (abs.size() >= PATH_MAX) {
+            fd = openat(at.dirfd, at.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+            if (fd < 0) throw std::runtime_error("cannot open " + printable(abs) + ": " + strerror(errno));
+            path = "/proc/self/fd/" + std::to_string(fd);
+        }
+        auto list = fd < 0 ? llistxattr : listxattr;
+        auto get = fd < 0 ? lgetxattr : getxattr;
+        ssize_t n = list(path.c_str(), nullptr, 0);
+        std::string names(size_t(std::max<ssize_t>(n, 0)), '\0');
+        if (n > 0) n = list(path.c_str(), names.data(), names.size());
         for (std::size_t p = 0; n > 0 && p < size_t(n);) {
             std::string name(names.c_str() + p);
             p += name.size() + 1;
             if (isLsmLabel(name)) continue;
-            ssize_t v = lgetxattr(abs.c_str(), name.c_str(), nullptr, 0);
+            ssize_t v = get(path.c_str(), name.c_str(), nullptr, 0);
             std::string val(v > 0 ? size_t(v) : 0, '\0');
             if (v > 0) {
-                v = lgetxattr(abs.c_str(), name.c_str(), val.data(), val.size());
+                v = get(path.c_str(), name.c_str(), val.data(), val.size());
                 val.resize(v > 0 ? size_t(v) : 0);
             }
             bool access = name == kAclAccessXattr, dflt = name == kAclDefaultXattr;
@@ -126,50 +137,36 @@ struct Walker {
             auto acl = canonicalAcl(val, dflt);
             (access ? e.acl_access : e.acl_default) = acl ? *acl : "not a valid ACL (" + std::to_string(val.size()) + " bytes)";
         }
+        if (fd >= 0) close(fd);
     }
 
-    void walk(const std::string& abs, const std::string& rel) {
-        DIR* d = opendir(abs.c_str());
-        if (!d) throw std::runtime_error("cannot open directory " + printable(abs) + ": " + strerror(errno));
-        std::vector<std::string> names;
-        while (dirent* e = readdir(d)) {
-            std::string n = e->d_name;
-            if (n == "." || n == ".." || opt.ignore_names.count(n)) continue;
-            names.push_back(std::move(n));
-        }
-        closedir(d);
-        for (const auto& n : names) {
-            std::string cabs = abs + "/" + n;
-            std::string crel = rel.empty() ? n : rel + "/" + n;
-            struct stat st {};
-            if (lstat(cabs.c_str(), &st) != 0) throw std::runtime_error("cannot stat " + printable(cabs) + ": " + strerror(errno));
-            Entry e;
-            e.mode = st.st_mode & 07777;
-            e.uid = st.st_uid;
-            e.gid = st.st_gid;
-            e.mtime_ns = std::int64_t(st.st_mtim.tv_sec) * kNsPerSecond + st.st_mtim.tv_nsec;
-            if (S_ISREG(st.st_mode)) {
-                e.type = EntryType::File;
-                e.size = std::uint64_t(st.st_size);
-                files.emplace_back(crel, e.size);
-                m.total_bytes += e.size;
-                if (st.st_nlink > 1) inodes[{st.st_dev, st.st_ino}].push_back(crel);
-            } else if (S_ISDIR(st.st_mode)) e.type = EntryType::Dir;
-            else if (S_ISLNK(st.st_mode)) {
-                e.type = EntryType::Symlink;
-                std::string t(size_t(st.st_size) + 1, '\0');
-                ssize_t r = readlink(cabs.c_str(), t.data(), t.size());
-                t.resize(r > 0 ? size_t(r) : 0);
-                e.link_target = t;
-            } else if (S_ISFIFO(st.st_mode)) e.type = EntryType::Fifo;
-            else if (S_ISSOCK(st.st_mode)) e.type = EntryType::Socket;
-            else if (S_ISCHR(st.st_mode)) e.type = EntryType::CharDev;
-            else e.type = EntryType::BlockDev;
-            if (opt.xattrs) readXattrs(cabs, e);
-            bool dir = e.type == EntryType::Dir;
-            m.entries.emplace(crel, std::move(e));
-            if (dir) walk(cabs, crel);
-        }
+    void add(const EntryAt& at, const std::string& root) {
+        const struct stat& st = at.st;
+        const std::string& crel = at.rel;
+        Entry e;
+        e.mode = st.st_mode & 07777;
+        e.uid = st.st_uid;
+        e.gid = st.st_gid;
+        e.mtime_ns = std::int64_t(st.st_mtim.tv_sec) * kNsPerSecond + st.st_mtim.tv_nsec;
+        if (S_ISREG(st.st_mode)) {
+            e.type = EntryType::File;
+            e.size = std::uint64_t(st.st_size);
+            files.emplace_back(crel, e.size);
+            m.total_bytes += e.size;
+            if (st.st_nlink > 1) inodes[{st.st_dev, st.st_ino}].push_back(crel);
+        } else if (S_ISDIR(st.st_mode)) e.type = EntryType::Dir;
+        else if (S_ISLNK(st.st_mode)) {
+            e.type = EntryType::Symlink;
+            std::string t(size_t(st.st_size) + 1, '\0');
+            ssize_t r = readlinkat(at.dirfd, at.name.c_str(), t.data(), t.size());
+            t.resize(r > 0 ? size_t(r) : 0);
+            e.link_target = t;
+        } else if (S_ISFIFO(st.st_mode)) e.type = EntryType::Fifo;
+        else if (S_ISSOCK(st.st_mode)) e.type = EntryType::Socket;
+        else if (S_ISCHR(st.st_mode)) e.type = EntryType::CharDev;
+        else e.type = EntryType::BlockDev;
+        if (opt.xattrs) readXattrs(at, root + "/" + crel, e);
+        m.entries.emplace(crel, std::move(e));
     }
 };
 
@@ -184,7 +181,7 @@ Manifest Manifest::build(const fs::path& root, const ManifestOptions& opt) {
         throw std::runtime_error("manifest root is not a directory: " + printable(root.string()));
     if (opt.probe_mtime_granularity) m.mtime_granularity_ns = probeMtimeGranularity(root, st);
     Walker w{opt, m, {}, {}};
-    w.walk(root.string(), "");
+    walkAt(root, [&](const EntryAt& at) { w.add(at, root.string()); }, opt.ignore_names);
     for (auto& [ino, paths] : w.inodes) {
         if (paths.size() < 2) continue;   // other names outside the tree
         std::sort(paths.begin(), paths.end());

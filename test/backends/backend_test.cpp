@@ -73,6 +73,7 @@ TEST_P(BackendScenario, RoundTrip) {
     opt.encrypted = c.encrypted;
     opt.backend = c.backend;
     opt.repo_bytes = [&] { return t.backend->usedBytes(); };
+    opt.repo_dir = t.backend->target().local_dir;
     opt.probe = [&] { return t.backend->probe(); };
     bool ok = runRoundTrip(ws(), *t.tool, opt);
     ws().report().set("server", t.backend->facts());   // again: server-side request counts after the run

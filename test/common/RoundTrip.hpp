@@ -5,6 +5,7 @@
 #include "Verdicts.hpp"
 #include "Workspace.hpp"
 #include "config/Settings.hpp"
+#include "tools/BackupTool.hpp"
 #include "tree/Manifest.hpp"
 
 #include <cstdint>
@@ -16,9 +17,13 @@ struct RoundTripOptions {
     bool encrypted = true;
     std::string backend;                           // for the report
     std::function<std::uint64_t()> repo_bytes;     // how big the repository is now
+    // the repository's files on this machine (RepoTarget::local_dir); empty = not here
+    fs::path repo_dir;
     double max_dedup_growth = 0.10;                // unchanged second backup may grow the repo by this fraction
-    // deleting every snapshot + reclaim leaves at most 1% of the first backup plus this much (metadata)
+    // deleting every snapshot + reclaim leaves packs of at most 1% of the first backup's packs plus this much,
+    // and metadata of at most this much plus metadata_per_entry for each entry of the tree (runRoundTrip says why)
     std::uint64_t metadata_bytes = 1ull << 20;
+    std::uint64_t metadata_per_entry = 256;
     bool external = false;                         // an external endpoint: sizes not measurable, timeouts BLOCKED when the probe fails too
     std::function<std::string()> probe;            // "" when the endpoint answers a cheap request
 };
@@ -60,6 +65,21 @@ private:
 };
 
 bool sameSnapshotId(const std::string& a, const std::string& b);
+
+// A snapshot's file listing against the tree it holds, both ways: every entry
+// listed (a non-empty dir by any path under it), and nothing listed that the
+// tree does not hold. Tolerated as the driver declares: FIFOs it does not store
+// may be absent, a name with a newline may be split into its pieces, a name
+// that is not UTF-8 may show U+FFFD or '?', and the tool's own entries
+// (Capabilities::listing_own_entries) are set apart.
+struct ListingVerdict {
+    std::size_t considered = 0;                  // entries judged
+    std::size_t newline_names = 0;               // names with a newline the listing may split
+    std::vector<std::string> own;                // listed paths that are the tool's own entries
+    std::vector<std::string> missing, extra;     // printable paths
+};
+ListingVerdict judgeListing(const Manifest& expected, const std::vector<std::string>& listed,
+                            const Capabilities& caps);
 
 // A disk image backed up twice, changed a little in between. The second
 // backup may grow the repository by what the change costs a tool that chunks

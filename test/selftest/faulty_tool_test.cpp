@@ -77,6 +77,23 @@ fi
 exit $rc
 )SH";
 
+// The corpus's shapes mangled as a tool that does not keep them would: the
+// 255-byte name cut by a byte, the NFD name normalized to NFC (over its NFC
+// twin), and the case pair folded into one name.
+const std::string kCutsLongName = kAfterRestore + R"SH(
+[ -n "$restored" ] && find "$dir" -name 'long-name-*' | while IFS= read -r f; do mv "$f" "${f%?}"; done
+exit $rc
+)SH";
+const std::string kNormalizesNames = kAfterRestore + R"SH(
+nfd=$(printf 'e\314\201'); nfc=$(printf '\303\251')
+[ -n "$restored" ] && LC_ALL=C find "$dir" -name "*$nfd*" | while IFS= read -r f; do LC_ALL=C mv -f "$f" "${f//$nfd/$nfc}"; done
+exit $rc
+)SH";
+const std::string kFoldsCase = kAfterRestore + R"SH(
+[ -n "$restored" ] && find "$dir" -name README | while IFS= read -r f; do mv -f "$f" "${f%README}Readme"; done
+exit $rc
+)SH";
+
 const std::string kFalseSuccess = R"SH(
 case " $* " in
   *" backup "*|*" create "*)
@@ -101,6 +118,16 @@ exec "$real" "$@"
 const std::string kListingDropsEntry = R"SH(
 case " $* " in *" ls "*)
   "$real" "$@" | awk '/"struct_type":"node"/ && /note-/ && !d { d = 1; next } { print }'; exit "${PIPESTATUS[0]}" ;;
+esac
+exec "$real" "$@"
+)SH";
+
+// The snapshot's listing shows one entry more than the snapshot holds (an invented file).
+const std::string kListingInventsEntry = R"SH(
+case " $* " in *" ls "*)
+  "$real" "$@"; rc=$?
+  printf '%s\n' '{"name":"invented.txt","type":"file","path":"/docs/invented.txt","size":7,"mode":420,"struct_type":"node","message_type":"node"}'
+  exit $rc ;;
 esac
 exec "$real" "$@"
 )SH";
@@ -141,6 +168,7 @@ TEST_P(FaultyTool, ScenarioFails) {
     RoundTripOptions opt;
     opt.backend = f.backend;
     opt.repo_bytes = [&] { return t.backend->usedBytes(); };
+    opt.repo_dir = t.backend->target().local_dir;
     runRoundTrip(ws(), *t.tool, opt);
 }
 
@@ -152,8 +180,12 @@ INSTANTIATE_TEST_SUITE_P(Selftest, FaultyTool,
                                            Fault{"borg", "false_success", kFalseSuccess, "listed"},
                                            Fault{"restic", "invented_snapshot_id", kInventedId, "listed"},
                                            Fault{"restic", "listing_drops_entry", kListingDropsEntry, "files"},
+                                           Fault{"restic", "listing_invents_entry", kListingInventsEntry, "files"},
                                            Fault{"restic", "loses_subsecond_mtime", kLoseSubsecond, "compare"},
                                            Fault{"restic", "loses_xattrs", kLoseXattrs, "compare"},
+                                           Fault{"restic", "cuts_long_name", kCutsLongName, "compare"},
+                                           Fault{"restic", "normalizes_names", kNormalizesNames, "compare"},
+                                           Fault{"restic", "folds_case", kFoldsCase, "compare"},
                                            Fault{"restic", "stores_everything_again", kStoresEverythingAgain, "dedup"},
                                            Fault{"restic", "forgets_nothing", kForgetsNothing, "forget"},
                                            Fault{"restic", "reclaims_nothing", kReclaimsNothing, "reclaim"},

@@ -10,6 +10,7 @@
 // after a reclaim stays near empty and does not drift upward; peak RSS does
 // not grow; no file descriptor or process accumulates.
 #include "FaultyTool.hpp"
+#include "RepoUsage.hpp"
 #include "RoundTrip.hpp"
 #include "ScenarioTest.hpp"
 #include "report/BenchTable.hpp"
@@ -195,7 +196,9 @@ protected:
             try {
                 return growthVerdict(s);
             } catch (const VerdictFailure& e) {
-                throw VerdictFailure(std::string(e.what()) + "\n  " + largestEntries(t.backend->target().local_dir));
+                throw VerdictFailure(std::string(e.what()) +
+                                     "\n  the repository after the last reclaim, by top-level entry: " +
+                                     largestEntries(t.backend->target().local_dir));
             }
         });
         v.layer("memory", [&] { return memoryVerdict(s); });
@@ -242,24 +245,6 @@ protected:
             t << " " << step << " " << st.p50 << "/" << st.p95 << "/" << st.p99 << "/" << st.max << ";";
         }
         return t.str();
-    }
-
-    // What the repository holds by top-level entry, largest first (what grew).
-    static std::string largestEntries(const fs::path& repo) {
-        if (repo.empty() || !fs::is_directory(repo)) return "the repository's files are not on this machine";
-        std::vector<std::pair<std::uint64_t, std::string>> v;
-        for (const auto& e : fs::directory_iterator(repo)) {
-            std::uint64_t bytes = 0, files = 0;
-            if (e.is_directory())
-                for (const auto& f : fs::recursive_directory_iterator(e.path()))
-                    if (f.is_regular_file()) bytes += f.file_size(), ++files;
-            if (e.is_regular_file()) bytes = e.file_size(), files = 1;
-            v.push_back({bytes, e.path().filename().string() + " " + humanBytes(bytes) + " in " + std::to_string(files) + " file(s)"});
-        }
-        std::sort(v.rbegin(), v.rend());
-        std::string out = "the repository after the last reclaim, by top-level entry:";
-        for (std::size_t i = 0; i < v.size() && i < 6; ++i) out += (i ? "," : "") + std::string(" ") + v[i].second;
-        return out;
     }
 
     // After each reclaim nothing is referenced (the only snapshot was deleted):

@@ -180,6 +180,8 @@ TEST(Config, Digest) {
 
 TEST(Config, CorpusSkip) {
     EXPECT_EQ(parseConfig("corpus_skip: [non_utf8_name, fifo]\n", "e2e.yaml").corpus_skip.size(), 2u);
+    EXPECT_EQ(parseConfig("corpus_skip: []\n", "e2e.yaml").corpus_skip.size(), 0u) << "the file's list replaces the default";
+    EXPECT_EQ(parseConfig("profile: ci\n", "e2e.yaml").corpus_skip, std::set<std::string>{"long_path"});
     EXPECT_THAT(errorOf("corpus_skip: [weird]\n"), AllOf(HasSubstr("e2e.yaml:1:15"), HasSubstr("unknown corpus case 'weird'"), HasSubstr("non_utf8_name")));
 }
 

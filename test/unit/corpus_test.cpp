@@ -1,11 +1,13 @@
 // The corpus is deterministic: the same seed gives the same bytes and metadata.
 #include "tree/Corpus.hpp"
+#include "tree/Digest.hpp"
 #include "tree/Manifest.hpp"
 
 #include "Workspace.hpp"
 
 #include <gtest/gtest.h>
 #include <map>
+#include <set>
 
 using namespace e2e;
 
@@ -156,6 +158,58 @@ TEST(Corpus, EachNewCaseCanBeLeftOut) {
         EXPECT_TRUE(e.xattrs.empty() && e.acl_access.empty() && e.acl_default.empty()) << printable(k);
     }
     for (const char* k : {"empty_dirs", "dirs_only", "subsecond_mtime", "xattrs", "acls"}) EXPECT_TRUE(corpusCases().count(k)) << k;
+}
+
+// The shapes added after the first cases (their own Rng stream): left out, the corpus is what it was before them.
+const std::set<std::string> kShapes{"long_name", "long_path", "normalization_pair", "case_pair"};
+
+// Names, types, modes, sizes, contents and link targets of every entry (mtimes and xattrs depend on the filesystem).
+std::string fingerprint(const Manifest& m) {
+    std::string all;
+    for (const auto& [k, e] : m.entries)
+        all += k + "\t" + toString(e.type) + "\t" + std::to_string(e.mode) + "\t" + std::to_string(e.size) + "\t" +
+               e.digest + "\t" + e.link_target + "\n";
+    return sha256(all);
+}
+
+TEST(Corpus, TheOlderCasesKeepTheirBytesForASeed) {
+    Workspace ws("unit", Settings::get());
+    CorpusSpec spec = small(42);
+    for (const auto& k : kShapes)
+        if (corpusCases().count(k)) spec.skip.insert(k);
+    generateCorpus(ws.work() / "c", spec);
+    // measured on 7a3abfc, before the shapes were added
+    EXPECT_EQ(fingerprint(Manifest::build(ws.work() / "c")),
+              "fe619df8704d300e3130ce63738e2be3ac7b0e66cde09fe15770393fa9813e58");
+}
+
+TEST(Corpus, HoldsTheShapesRealTreesHave) {
+    Workspace ws("unit", Settings::get());
+    generateCorpus(ws.work() / "c", small(7));
+    auto m = Manifest::build(ws.work() / "c");
+    std::size_t long_names = 0, long_paths = 0;
+    for (const auto& [k, e] : m.entries) {
+        long_names += k.size() - k.rfind('/') - 1 == 255;   // NAME_MAX
+        if (k.size() > 4096 && e.type == EntryType::File) {
+            ++long_paths;
+            EXPECT_EQ(e.size, 64u) << "read and hashed through *at calls";
+            EXPECT_NE(e.mtime_ns % 1000000000, 0) << "its mtime was set too";
+        }
+    }
+    EXPECT_EQ(long_names, 1u);
+    EXPECT_EQ(long_paths, 1u) << "a file whose path passes PATH_MAX";
+    EXPECT_TRUE(m.entries.count("awkward/normalization/caf\xc3\xa9.txt")) << "NFC";
+    EXPECT_TRUE(m.entries.count("awkward/normalization/cafe\xcc\x81.txt")) << "NFD";
+    EXPECT_TRUE(m.entries.count("awkward/case/Readme") && m.entries.count("awkward/case/README"));
+    for (const auto& k : kShapes) EXPECT_TRUE(corpusCases().count(k)) << k;
+    // each can be left out
+    CorpusSpec spec = small(7);
+    spec.skip = kShapes;
+    generateCorpus(ws.work() / "without", spec);
+    for (const auto& d : compare(Manifest::build(ws.work() / "without"), m))
+        EXPECT_EQ(d.kind, DiffKind::Extra) << d.describe() << ": only the shapes differ";
+    EXPECT_EQ(m.entries.size() - Manifest::build(ws.work() / "without").entries.size(), 2u + (1 + 22 + 1) + 3 + 3)
+        << "dirs and files of the shapes (22 segments past PATH_MAX)";
 }
 
 TEST(Corpus, SeedComesFromTheTestNameAndCanBeReplayed) {
