@@ -361,6 +361,7 @@ TEST_P(LeakyAfterHook, RoundTrip) {
 }
 
 INSTANTIATE_TEST_SUITE_P(HookFaults, HooksIgnored, ::testing::ValuesIn(hooksIgnoredCases()), toolName);
+// Self-tests: the leaky after hook with two tools that run hooks from their config.
 INSTANTIATE_TEST_SUITE_P(HookFaults, LeakyAfterHook,
                          ::testing::Values(FsCase{"btrfs", "restic"}, FsCase{"btrfs", "rustic"}), toolName);
 
