@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
         } else if (cmd == "freeze") {
             int n = agent.freeze();
             if (n < 1) {
-                std::cerr << "e2e-guest-agent: the guest froze " << n << " filesystems: nothing is consistent on disk\n";
+                std::cerr << "e2e-guest-agent: the guest froze " << n
+                          << " filesystems: nothing is consistent on disk\n";
                 return 1;
             }
             std::cout << "froze " << n << " guest filesystem(s)\n";

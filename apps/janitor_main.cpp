@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
         std::ifstream in(dir / "summary.json");
         const auto summary = nlohmann::json::parse(in, nullptr, false);
         if (!in || summary.is_discarded()) {
-            std::cerr << "e2e-janitor: no summary in " << dir.string() << " (the run did not reach its janitor.leak_check)\n";
+            std::cerr << "e2e-janitor: no summary in " << dir.string()
+                      << " (the run did not reach its janitor.leak_check)\n";
             return 1;
         }
         std::cout << terminalMatrix(summary, dir);
@@ -63,7 +64,8 @@ int main(int argc, char** argv) {
         if (cmd == "sweep") {
             std::ofstream out(tmp_before);
             for (const auto& n : tmpEntries()) out << n << "\n";
-            std::cout << "janitor: swept " << rt.string() << " (" << s.released.size() << " released, " << s.failed.size() << " failed)\n";
+            std::cout << "janitor: swept " << rt.string() << " (" << s.released.size() << " released, "
+                      << s.failed.size() << " failed)\n";
             // this ctest invocation is one run: its reports and roll-ups go apart from earlier runs'
             const std::string run = startRun(rt);
             std::cout << "janitor: run " << run << ": reports in " << (rt / "reports" / run).string() << "\n";
@@ -86,7 +88,8 @@ int main(int argc, char** argv) {
             std::cout << "summary of run " << currentRun(rt) << ": " << (dir / "summary.md").string() << "\n";
         }
         for (const auto& l : leaks) std::cout << "LEAK: " << l << "\n";
-        if (leaks.empty()) std::cout << "janitor: nothing of ours remains (processes, mounts, loop devices, records, /tmp)\n";
+        if (leaks.empty())
+            std::cout << "janitor: nothing of ours remains (processes, mounts, loop devices, records, /tmp)\n";
         return leaks.empty() ? 0 : 1;
     }
     return usage();

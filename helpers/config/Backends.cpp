@@ -5,7 +5,8 @@
 namespace e2e {
 
 const std::vector<BackendInfo>& backendRegistry() {
-#define E2E_BACKEND_INFO(kind, Prefix, remote, unencrypted, restartable, what) BackendInfo{#kind, #Prefix, remote, unencrypted, restartable, what},
+#define E2E_BACKEND_INFO(kind, Prefix, remote, unencrypted, restartable, what) \
+    BackendInfo{#kind, #Prefix, remote, unencrypted, restartable, what},
     static const std::vector<BackendInfo> r{E2E_BACKENDS(E2E_BACKEND_INFO)};
 #undef E2E_BACKEND_INFO
     return r;

@@ -15,17 +15,17 @@
 // the tool with encryption off here; restartable: its server can be killed
 // mid-backup and restarted on the same data (the interrupt scenario's server mode).
 // cmake/E2ESuite.cmake reads these lines: one entry per line, in this shape.
-#define E2E_BACKENDS(X)                                                                       \
-    X(local, Local, false, true, false, "a directory on this machine")                                \
+#define E2E_BACKENDS(X)                                                                                \
+    X(local, Local, false, true, false, "a directory on this machine")                                 \
     X(rest, Rest, true, false, true, "a REST server the suite starts (rest-server or the tool's own)") \
-    X(s3, S3, true, false, true, "an S3 server the suite starts (versitygw)")                        \
+    X(s3, S3, true, false, true, "an S3 server the suite starts (versitygw)")                          \
     X(sftp, Sftp, true, false, false, "OpenSSH's sshd the suite starts (internal-sftp)")
 
 namespace e2e {
 
 struct BackendInfo {
-    std::string kind;          // local, rest, s3, sftp
-    std::string test_prefix;   // Local, Rest, S3, Sftp
+    std::string kind;         // local, rest, s3, sftp
+    std::string test_prefix;  // Local, Rest, S3, Sftp
     bool remote = false;
     bool unencrypted_row = false;
     bool restartable = false;
@@ -36,6 +36,6 @@ const std::vector<BackendInfo>& backendRegistry();
 // The entry of `kind`; throws std::invalid_argument naming the known kinds.
 const BackendInfo& backendInfo(const std::string& kind);
 std::vector<std::string> backendKinds();
-std::string backendKindList();   // "local, rest, s3, sftp" (for messages)
+std::string backendKindList();  // "local, rest, s3, sftp" (for messages)
 
 }  // namespace e2e

@@ -52,14 +52,17 @@ void onlyKeys(const std::string& origin, const YAML::Node& map, const std::strin
 }
 
 std::string str(const std::string& origin, const YAML::Node& n, const std::string& key) {
-    if (!n.IsScalar()) fail(origin, n, key, "expected a string", "give a plain value, e.g. `" + key.substr(key.rfind('.') + 1) + ": value`");
+    if (!n.IsScalar())
+        fail(origin, n, key, "expected a string",
+             "give a plain value, e.g. `" + key.substr(key.rfind('.') + 1) + ": value`");
     return n.as<std::string>();
 }
 
 bool boolean(const std::string& origin, const YAML::Node& n, const std::string& key) {
     bool b = false;
     if (!n.IsScalar() || !YAML::convert<bool>::decode(n, b))
-        fail(origin, n, key, "expected true or false, got '" + (n.IsScalar() ? n.as<std::string>() : std::string("a structure")) + "'",
+        fail(origin, n, key,
+             "expected true or false, got '" + (n.IsScalar() ? n.as<std::string>() : std::string("a structure")) + "'",
              "write `true` or `false`");
     return b;
 }
@@ -70,9 +73,9 @@ long positive(const std::string& origin, const YAML::Node& n, const std::string&
         std::size_t used = 0;
         long v = std::stol(s, &used);
         if (used == s.size() && v > 0) return v;
-    } catch (...) {
-    }
-    fail(origin, n, key, "expected a positive whole number of seconds, got '" + s + "'", "e.g. `" + key.substr(key.rfind('.') + 1) + ": 600`");
+    } catch (...) {}
+    fail(origin, n, key, "expected a positive whole number of seconds, got '" + s + "'",
+         "e.g. `" + key.substr(key.rfind('.') + 1) + ": 600`");
 }
 
 Profile parseProfile(const std::string& s, const std::string& origin, const YAML::Node& n, const std::string& key) {
@@ -86,15 +89,19 @@ Profile parseProfile(const std::string& s, const std::string& origin, const YAML
 DigestAlgorithm parseDigest(const std::string& s, const std::string& origin, const YAML::Node& n) {
     if (s == "sha256") return DigestAlgorithm::Sha256;
     if (s == "xxh3") return DigestAlgorithm::Xxh3_128;
-    const std::string msg = "digest: unknown digest '" + s + "'. Fix: use sha256 (default) or xxh3 (about 4x faster on large trees)";
-    if (n.IsDefined()) fail(origin, n, "digest", "unknown digest '" + s + "'", "use sha256 (default) or xxh3 (about 4x faster on large trees)");
+    const std::string msg =
+        "digest: unknown digest '" + s + "'. Fix: use sha256 (default) or xxh3 (about 4x faster on large trees)";
+    if (n.IsDefined())
+        fail(origin, n, "digest", "unknown digest '" + s + "'",
+             "use sha256 (default) or xxh3 (about 4x faster on large trees)");
     throw ConfigError(origin + ": " + msg);
 }
 
 std::string parseVmAccel(const std::string& s, const std::string& origin, const YAML::Node& n) {
     if (s == "auto" || s == "kvm" || s == "tcg" || s == "kvm-or-tcg") return s;
     const std::string fix =
-        "use auto (KVM where it boots the guest, else TCG in the full profile only), kvm-or-tcg (KVM, else TCG in any profile), kvm (KVM or fail) or "
+        "use auto (KVM where it boots the guest, else TCG in the full profile only), kvm-or-tcg (KVM, else TCG in any "
+        "profile), kvm (KVM or fail) or "
         "tcg (always emulate)";
     if (n.IsDefined()) fail(origin, n, "filesystems.vm_accel", "unknown accelerator '" + s + "'", fix);
     throw ConfigError(origin + ": filesystems.vm_accel: unknown accelerator '" + s + "'. Fix: " + fix);
@@ -111,10 +118,11 @@ std::string skipCase(const std::string& k, const std::string& origin, const YAML
 // A user corpus: an existing, readable, non-empty directory (relative paths
 // from the config file's dir; origin "environment" for E2E_CORPUS).
 fs::path userCorpus(const std::string& s, const std::string& origin, const YAML::Node& n, const std::string& key) {
-    const bool env = origin == "environment";   // no file, no line: the variable names itself
+    const bool env = origin == "environment";  // no file, no line: the variable names itself
     fs::path p = s;
     if (p.is_relative()) {
-        fs::path base = !env && fs::path(origin).has_parent_path() ? fs::path(origin).parent_path() : fs::current_path();
+        fs::path base =
+            !env && fs::path(origin).has_parent_path() ? fs::path(origin).parent_path() : fs::current_path();
         p = fs::absolute(base / p);
     }
     p = p.lexically_normal();
@@ -126,14 +134,21 @@ fs::path userCorpus(const std::string& s, const std::string& origin, const YAML:
     std::error_code ec;
     const auto st = fs::status(p, ec);
     if (!fs::exists(st))
-        bad("'" + p.string() + "' does not exist", "give the directory holding the data to back up, or " + unset + " to use the generated corpus");
-    if (!fs::is_directory(st)) bad("'" + p.string() + "' is not a directory", "give the directory holding the data to back up (the suite backs up a tree)");
+        bad("'" + p.string() + "' does not exist",
+            "give the directory holding the data to back up, or " + unset + " to use the generated corpus");
+    if (!fs::is_directory(st))
+        bad("'" + p.string() + "' is not a directory",
+            "give the directory holding the data to back up (the suite backs up a tree)");
     if (access(p.c_str(), R_OK | X_OK) != 0)
-        bad("'" + p.string() + "' is not readable (" + std::string(strerror(errno)) + ")", "give the suite's user read and search rights on it, or choose another tree");
+        bad("'" + p.string() + "' is not readable (" + std::string(strerror(errno)) + ")",
+            "give the suite's user read and search rights on it, or choose another tree");
     fs::directory_iterator it(p, ec);
-    if (ec) bad("'" + p.string() + "' cannot be listed (" + ec.message() + ")", "give the suite's user read rights on it, or choose another tree");
+    if (ec)
+        bad("'" + p.string() + "' cannot be listed (" + ec.message() + ")",
+            "give the suite's user read rights on it, or choose another tree");
     if (it == fs::directory_iterator())
-        bad("'" + p.string() + "' is empty", "give a directory with the data to back up, or " + unset + " to use the generated corpus");
+        bad("'" + p.string() + "' is empty",
+            "give a directory with the data to back up, or " + unset + " to use the generated corpus");
     return p;
 }
 
@@ -158,9 +173,12 @@ Config defaults() {
 
 std::string toString(Profile p) {
     switch (p) {
-    case Profile::Ci: return "ci";
-    case Profile::Standard: return "standard";
-    case Profile::Full: return "full";
+        case Profile::Ci:
+            return "ci";
+        case Profile::Standard:
+            return "standard";
+        case Profile::Full:
+            return "full";
     }
     return "?";
 }
@@ -181,10 +199,12 @@ const std::vector<std::string>& knownTools() {
 }
 
 // An existing Docker engine on this machine: a unix socket, or TCP on the loopback only.
-static std::string parseDockerHost(const std::string& h, const std::string& origin, const YAML::Node& n, const std::string& key) {
+static std::string parseDockerHost(const std::string& h, const std::string& origin, const YAML::Node& n,
+                                   const std::string& key) {
     if (h.rfind("unix:///", 0) != 0 && h.rfind("tcp://127.0.0.1:", 0) != 0)
         fail(origin, n, key, "'" + h + "' is not an engine on this machine",
-             "use unix:///path/to/docker.sock or tcp://127.0.0.1:PORT (the suite talks to this machine only), or remove it to let the suite start its own dockerd");
+             "use unix:///path/to/docker.sock or tcp://127.0.0.1:PORT (the suite talks to this machine only), or "
+             "remove it to let the suite start its own dockerd");
     return h;
 }
 
@@ -199,13 +219,16 @@ Config parseConfig(const std::string& yaml, const std::string& origin) {
                           ": not valid YAML: " + e.msg + ". Fix: check indentation and quoting on that line");
     }
     if (root.IsNull()) return c;
-    onlyKeys(origin, root, "", {"profile", "runtime_dir", "digest", "corpus_skip", "tools", "repositories", "corpus", "timeouts", "filesystems", "benchmarks", "stress", "containers"});
+    onlyKeys(origin, root, "",
+             {"profile", "runtime_dir", "digest", "corpus_skip", "tools", "repositories", "corpus", "timeouts",
+              "filesystems", "benchmarks", "stress", "containers"});
 
     if (auto n = root["profile"]) c.profile = parseProfile(str(origin, n, "profile"), origin, n, "profile");
     if (auto n = root["digest"]) c.digest = parseDigest(str(origin, n, "digest"), origin, n);
     if (auto n = root["corpus_skip"]) {
-        if (!n.IsSequence()) fail(origin, n, "corpus_skip", "expected a list of case names", "e.g. `corpus_skip: [non_utf8_name]`");
-        c.corpus_skip.clear();   // the file's list replaces the default one
+        if (!n.IsSequence())
+            fail(origin, n, "corpus_skip", "expected a list of case names", "e.g. `corpus_skip: [non_utf8_name]`");
+        c.corpus_skip.clear();  // the file's list replaces the default one
         for (const auto& k : n) c.corpus_skip.insert(skipCase(str(origin, k, "corpus_skip"), origin, k));
     }
     if (auto f = root["filesystems"]) {
@@ -215,36 +238,45 @@ Config parseConfig(const std::string& yaml, const std::string& origin) {
         if (auto n = f["device"]) {
             fs::path d = str(origin, n, "filesystems.device");
             if (d.is_relative() || d.string().rfind("/dev/", 0) != 0)
-                fail(origin, n, "filesystems.device", "'" + d.string() + "' is not a device path", "name a block device such as /dev/vdb, or remove the key to use loop images");
+                fail(origin, n, "filesystems.device", "'" + d.string() + "' is not a device path",
+                     "name a block device such as /dev/vdb, or remove the key to use loop images");
             c.fs_device = d;
         }
     }
     if (auto b = root["benchmarks"]) {
-        if (!b.IsMap()) fail(origin, b, "benchmarks", "expected a mapping", "e.g. `benchmarks: {dataset: /srv/corpus, runs: 5}`");
+        if (!b.IsMap())
+            fail(origin, b, "benchmarks", "expected a mapping", "e.g. `benchmarks: {dataset: /srv/corpus, runs: 5}`");
         onlyKeys(origin, b, "benchmarks", {"dataset", "runs"});
         if (auto n = b["dataset"]) {
             fs::path d = str(origin, n, "benchmarks.dataset");
-            if (d.is_relative()) d = fs::absolute((fs::path(origin).has_parent_path() ? fs::path(origin).parent_path() : fs::current_path()) / d);
+            if (d.is_relative())
+                d = fs::absolute(
+                    (fs::path(origin).has_parent_path() ? fs::path(origin).parent_path() : fs::current_path()) / d);
             for (const char* sub : {"snapshot-1", "snapshot-2"})
                 if (!fs::is_directory(d / sub))
                     fail(origin, n, "benchmarks.dataset", "'" + d.string() + "' holds no directory " + sub,
-                         "point it at a dir holding snapshot-1/ and snapshot-2/ (two generations of the same data, as vykar's testbench wants), or remove the key to use the generated corpus");
+                         "point it at a dir holding snapshot-1/ and snapshot-2/ (two generations of the same data, as "
+                         "vykar's testbench wants), or remove the key to use the generated corpus");
             c.bench_dataset = d;
         }
         if (auto n = b["runs"]) {
             std::string v = str(origin, n, "benchmarks.runs");
             if (v.empty() || v.size() > 3 || v.find_first_not_of("0123456789") != std::string::npos || std::stoi(v) < 1)
-                fail(origin, n, "benchmarks.runs", "expected a whole number of measured runs from 1 to 999, got '" + v + "'", "e.g. `runs: 5`");
+                fail(origin, n, "benchmarks.runs",
+                     "expected a whole number of measured runs from 1 to 999, got '" + v + "'", "e.g. `runs: 5`");
             c.bench_runs = std::stoi(v);
         }
     }
     if (auto st = root["stress"]) {
-        if (!st.IsMap()) fail(origin, st, "stress", "expected a mapping", "e.g. `stress: {iterations: 200, check_every: 50, verify_every: 0, backend: rest}`");
+        if (!st.IsMap())
+            fail(origin, st, "stress", "expected a mapping",
+                 "e.g. `stress: {iterations: 200, check_every: 50, verify_every: 0, backend: rest}`");
         onlyKeys(origin, st, "stress", {"iterations", "check_every", "verify_every", "backend"});
         auto count = [&](const char* key, int min, int& out) {
             if (auto n = st[key]) {
                 const std::string k = std::string("stress.") + key, v = str(origin, n, k);
-                if (v.empty() || v.size() > 6 || v.find_first_not_of("0123456789") != std::string::npos || std::stoi(v) < min)
+                if (v.empty() || v.size() > 6 || v.find_first_not_of("0123456789") != std::string::npos ||
+                    std::stoi(v) < min)
                     fail(origin, n, k, "expected a whole number from " + std::to_string(min) + " up, got '" + v + "'",
                          min ? "e.g. `iterations: 200`" : "e.g. `check_every: 50` (0 = never)");
                 out = std::stoi(v);
@@ -262,12 +294,18 @@ Config parseConfig(const std::string& yaml, const std::string& origin) {
         }
     }
     if (auto ct = root["containers"]) {
-        if (!ct.IsMap()) fail(origin, ct, "containers", "expected a mapping", "e.g. `containers: {docker: {host: unix:///run/docker.sock}}`");
+        if (!ct.IsMap())
+            fail(origin, ct, "containers", "expected a mapping",
+                 "e.g. `containers: {docker: {host: unix:///run/docker.sock}}`");
         onlyKeys(origin, ct, "containers", {"docker"});
         if (auto d = ct["docker"]) {
-            if (!d.IsMap()) fail(origin, d, "containers.docker", "expected a mapping", "e.g. `docker: {host: unix:///run/docker.sock}`");
+            if (!d.IsMap())
+                fail(origin, d, "containers.docker", "expected a mapping",
+                     "e.g. `docker: {host: unix:///run/docker.sock}`");
             onlyKeys(origin, d, "containers.docker", {"host"});
-            if (auto n = d["host"]) c.docker_host = parseDockerHost(str(origin, n, "containers.docker.host"), origin, n, "containers.docker.host");
+            if (auto n = d["host"])
+                c.docker_host =
+                    parseDockerHost(str(origin, n, "containers.docker.host"), origin, n, "containers.docker.host");
         }
     }
     if (auto n = root["runtime_dir"]) {
@@ -279,7 +317,9 @@ Config parseConfig(const std::string& yaml, const std::string& origin) {
         c.runtime_dir = p.lexically_normal();
     }
     if (auto tools = root["tools"]) {
-        if (!tools.IsMap()) fail(origin, tools, "tools", "expected a mapping of tool name to settings", "e.g. `tools: {restic: {binary: restic}}`");
+        if (!tools.IsMap())
+            fail(origin, tools, "tools", "expected a mapping of tool name to settings",
+                 "e.g. `tools: {restic: {binary: restic}}`");
         for (const auto& kv : tools) {
             auto name = kv.first.as<std::string>();
             const auto& known = knownTools();
@@ -292,11 +332,15 @@ Config parseConfig(const std::string& yaml, const std::string& origin) {
             if (auto b = kv.second["binary"]) t.binary = str(origin, b, key + ".binary");
             if (auto b = kv.second["server_binary"]) t.server_binary = str(origin, b, key + ".server_binary");
             if (auto r = kv.second["required"]) t.required = boolean(origin, r, key + ".required");
-            if (t.binary.empty()) fail(origin, kv.second["binary"], key + ".binary", "empty", "name the program (on PATH) or give its absolute path");
+            if (t.binary.empty())
+                fail(origin, kv.second["binary"], key + ".binary", "empty",
+                     "name the program (on PATH) or give its absolute path");
         }
     }
     if (auto repos = root["repositories"]) {
-        if (!repos.IsMap()) fail(origin, repos, "repositories", "expected a mapping of label to settings", "e.g. `repositories: {local: {mode: managed}}`");
+        if (!repos.IsMap())
+            fail(origin, repos, "repositories", "expected a mapping of label to settings",
+                 "e.g. `repositories: {local: {mode: managed}}`");
         for (const auto& kv : repos) {
             auto label = kv.first.as<std::string>();
             const std::string key = "repositories." + label;
@@ -309,29 +353,39 @@ Config parseConfig(const std::string& yaml, const std::string& origin) {
                      "unknown backend '" + r.backend + "'", "use one of: " + join(backends));
             std::string mode = kv.second["mode"] ? str(origin, kv.second["mode"], key + ".mode") : "managed";
             if (mode != "managed" && mode != "external")
-                fail(origin, kv.second["mode"], key + ".mode", "unknown mode '" + mode + "'", "use managed (the suite starts the server) or external");
+                fail(origin, kv.second["mode"], key + ".mode", "unknown mode '" + mode + "'",
+                     "use managed (the suite starts the server) or external");
             r.external = mode == "external";
             if (auto u = kv.second["url"]) r.url = str(origin, u, key + ".url");
             if (auto k = kv.second["key_file"]) r.key_file = str(origin, k, key + ".key_file");
             if (auto k = kv.second["known_hosts"]) r.known_hosts = str(origin, k, key + ".known_hosts");
             if (r.external && r.url.empty())
-                fail(origin, kv.second, key + ".url", "an external repository needs a url", "add `url: ...` or set `mode: managed`");
+                fail(origin, kv.second, key + ".url", "an external repository needs a url",
+                     "add `url: ...` or set `mode: managed`");
             if (!r.external && !r.url.empty())
-                fail(origin, kv.second["url"], key + ".url", "a managed repository takes no url (the suite starts its own server)",
+                fail(origin, kv.second["url"], key + ".url",
+                     "a managed repository takes no url (the suite starts its own server)",
                      "remove `url:` or set `mode: external`");
             if (auto ce = kv.second["credentials_env"]) {
-                if (!ce.IsMap()) fail(origin, ce, key + ".credentials_env", "expected a mapping of field to environment variable name",
-                                      "e.g. `credentials_env: {secret_access_key: MY_S3_SECRET}`");
-                for (const auto& f : ce) r.credentials_env[f.first.as<std::string>()] = str(origin, f.second, key + ".credentials_env." + f.first.as<std::string>());
+                if (!ce.IsMap())
+                    fail(origin, ce, key + ".credentials_env",
+                         "expected a mapping of field to environment variable name",
+                         "e.g. `credentials_env: {secret_access_key: MY_S3_SECRET}`");
+                for (const auto& f : ce)
+                    r.credentials_env[f.first.as<std::string>()] =
+                        str(origin, f.second, key + ".credentials_env." + f.first.as<std::string>());
             }
             c.repositories[label] = r;
         }
     }
     if (auto corpus = root["corpus"]) {
         onlyKeys(origin, corpus, "corpus", {"ci", "standard", "full", "path", "local_path", "remote_path"});
-        if (auto n = corpus["path"]) c.corpus_path = userCorpus(str(origin, n, "corpus.path"), origin, n, "corpus.path");
-        if (auto n = corpus["local_path"]) c.corpus_local_path = userCorpus(str(origin, n, "corpus.local_path"), origin, n, "corpus.local_path");
-        if (auto n = corpus["remote_path"]) c.corpus_remote_path = userCorpus(str(origin, n, "corpus.remote_path"), origin, n, "corpus.remote_path");
+        if (auto n = corpus["path"])
+            c.corpus_path = userCorpus(str(origin, n, "corpus.path"), origin, n, "corpus.path");
+        if (auto n = corpus["local_path"])
+            c.corpus_local_path = userCorpus(str(origin, n, "corpus.local_path"), origin, n, "corpus.local_path");
+        if (auto n = corpus["remote_path"])
+            c.corpus_remote_path = userCorpus(str(origin, n, "corpus.remote_path"), origin, n, "corpus.remote_path");
         for (const auto& kv : corpus) {
             auto pname = kv.first.as<std::string>();
             if (pname == "path" || pname == "local_path" || pname == "remote_path") continue;
@@ -382,11 +436,13 @@ void applyEnvironment(Config& c) {
         c.corpus_local_path.clear();
         c.corpus_remote_path.clear();
     }
-    if (const char* d = getenv("E2E_DIGEST"); d && *d) c.digest = parseDigest(d, "environment: E2E_DIGEST", YAML::Node());
+    if (const char* d = getenv("E2E_DIGEST"); d && *d)
+        c.digest = parseDigest(d, "environment: E2E_DIGEST", YAML::Node());
     if (const char* d = getenv("E2E_FS_DEVICE"); d && *d) c.fs_device = d;
     if (const char* h = getenv("DOCKER_HOST"); h && *h && c.docker_host.empty())
         c.docker_host = parseDockerHost(h, "environment: DOCKER_HOST", YAML::Node(), "DOCKER_HOST");
-    if (const char* a = getenv("E2E_VM_ACCEL"); a && *a) c.vm_accel = parseVmAccel(a, "environment: E2E_VM_ACCEL", YAML::Node());
+    if (const char* a = getenv("E2E_VM_ACCEL"); a && *a)
+        c.vm_accel = parseVmAccel(a, "environment: E2E_VM_ACCEL", YAML::Node());
     for (auto& [name, t] : c.tools) {
         const std::string stem = "E2E_" + toolInfo(name).env_stem;
         if (const char* b = getenv((stem + "_BIN").c_str()); b && *b) t.binary = b;
@@ -399,7 +455,8 @@ void applyEnvironment(Config& c) {
             name.erase(std::remove_if(name.begin(), name.end(), ::isspace), name.end());
             if (name.empty()) continue;
             if (!c.tools.count(name))
-                throw ConfigError("environment: E2E_TOOLS: unknown tool '" + name + "'. Fix: use a comma list of: " + join(knownTools()));
+                throw ConfigError("environment: E2E_TOOLS: unknown tool '" + name +
+                                  "'. Fix: use a comma list of: " + join(knownTools()));
             c.tools[name].required = true;
         }
     }
@@ -417,7 +474,9 @@ Config loadConfig(const std::optional<fs::path>& file) {
     if (file && !file->empty()) {
         std::ifstream in(*file);
         if (!in)
-            throw ConfigError(file->string() + ": cannot read the config file. Fix: check the path (E2E_CONFIG or -DE2E_CONFIG), or unset it to use the defaults");
+            throw ConfigError(file->string() +
+                              ": cannot read the config file. Fix: check the path (E2E_CONFIG or -DE2E_CONFIG), or "
+                              "unset it to use the defaults");
         std::ostringstream ss;
         ss << in.rdbuf();
         c = parseConfig(ss.str(), file->string());
@@ -433,8 +492,10 @@ const Config& Settings::get() {
     std::call_once(once, [] {
         try {
             std::optional<fs::path> f;
-            if (const char* e = getenv("E2E_CONFIG"); e && *e) f = fs::path(e);
-            else if (std::string(E2E_DEFAULT_CONFIG).size()) f = fs::path(E2E_DEFAULT_CONFIG);
+            if (const char* e = getenv("E2E_CONFIG"); e && *e)
+                f = fs::path(e);
+            else if (std::string(E2E_DEFAULT_CONFIG).size())
+                f = fs::path(E2E_DEFAULT_CONFIG);
             cfg = loadConfig(f);
         } catch (const ConfigError& e) {
             error = e.what();
@@ -453,6 +514,8 @@ fs::path Settings::runtimeDir() {
     }
 }
 
-fs::path Settings::sourceDir() { return E2E_SOURCE_DIR; }
+fs::path Settings::sourceDir() {
+    return E2E_SOURCE_DIR;
+}
 
 }  // namespace e2e

@@ -24,31 +24,31 @@ enum class Profile { Ci, Standard, Full };
 std::string toString(Profile p);
 
 struct ToolConfig {
-    std::string binary;          // name on PATH or a path
-    std::string server_binary;   // vykar-server etc.; empty if none
-    bool required = false;       // requested: missing is a FAIL, not a skip
+    std::string binary;         // name on PATH or a path
+    std::string server_binary;  // vykar-server etc.; empty if none
+    bool required = false;      // requested: missing is a FAIL, not a skip
 };
 
 struct RepositoryConfig {
-    std::string backend;         // local | rest | s3 | sftp
-    bool external = false;       // managed (the suite starts it) or external
-    std::string url;             // external only
-    std::map<std::string, std::string> credentials_env;   // field -> env var holding it (never the secret itself)
-    std::string key_file, known_hosts;                     // sftp: client key and known_hosts paths
+    std::string backend;                                 // local | rest | s3 | sftp
+    bool external = false;                               // managed (the suite starts it) or external
+    std::string url;                                     // external only
+    std::map<std::string, std::string> credentials_env;  // field -> env var holding it (never the secret itself)
+    std::string key_file, known_hosts;                   // sftp: client key and known_hosts paths
 };
 
 struct Config {
-    fs::path source;                 // file it came from ("" = built-in defaults)
+    fs::path source;  // file it came from ("" = built-in defaults)
     Profile profile = Profile::Ci;
     fs::path runtime_dir;
-    std::map<std::string, ToolConfig> tools;              // vykar restic rustic borg kopia
-    std::map<std::string, RepositoryConfig> repositories; // by label
+    std::map<std::string, ToolConfig> tools;               // vykar restic rustic borg kopia
+    std::map<std::string, RepositoryConfig> repositories;  // by label
     std::map<Profile, CorpusProfile> corpus;
-    DigestAlgorithm digest = DigestAlgorithm::Sha256;    // content digest for manifests
-    std::set<std::string> corpus_skip;                   // awkward corpus cases left out (named in reports)
+    DigestAlgorithm digest = DigestAlgorithm::Sha256;  // content digest for manifests
+    std::set<std::string> corpus_skip;                 // awkward corpus cases left out (named in reports)
     std::chrono::seconds command_timeout{600};
-    std::chrono::seconds external_timeout{120};           // init/list/check against an external endpoint
-    std::chrono::seconds transfer_timeout{3600};          // backup/restore
+    std::chrono::seconds external_timeout{120};   // init/list/check against an external endpoint
+    std::chrono::seconds transfer_timeout{3600};  // backup/restore
     // filesystems: a real block device the suite may format instead of a loop
     // image (still checked by the safety gate). Empty = loop images only.
     fs::path fs_device;
@@ -93,9 +93,9 @@ void applyEnvironment(Config& c);
 
 // Process-wide view: E2E_CONFIG (or the build default) loaded once.
 struct Settings {
-    static const Config& get();           // throws ConfigError
-    static fs::path runtimeDir();         // never throws (falls back to the build default)
-    static fs::path sourceDir();          // the repository checkout (seeds/ etc.)
+    static const Config& get();    // throws ConfigError
+    static fs::path runtimeDir();  // never throws (falls back to the build default)
+    static fs::path sourceDir();   // the repository checkout (seeds/ etc.)
 };
 
 }  // namespace e2e

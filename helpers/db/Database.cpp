@@ -19,8 +19,8 @@ std::string RowGen::bytes(std::size_t n) {
 
 std::string RowGen::timestamp() {
     char b[32];
-    snprintf(b, sizeof b, "%04d-%02d-%02d %02d:%02d:%02d", int(2020 + rng.below(6)), int(1 + rng.below(12)), int(1 + rng.below(28)),
-             int(rng.below(24)), int(rng.below(60)), int(rng.below(60)));
+    snprintf(b, sizeof b, "%04d-%02d-%02d %02d:%02d:%02d", int(2020 + rng.below(6)), int(1 + rng.below(12)),
+             int(1 + rng.below(28)), int(rng.below(24)), int(rng.below(60)), int(rng.below(60)));
     return b;
 }
 

@@ -18,16 +18,16 @@ public:
 };
 
 struct SeedStats {
-    std::map<std::string, std::uint64_t> rows;   // per table (collection)
-    std::uint64_t final_bytes = 0;                // what the server reports after seeding
+    std::map<std::string, std::uint64_t> rows;  // per table (collection)
+    std::uint64_t final_bytes = 0;              // what the server reports after seeding
     double seconds = 0;
     double mib_per_s() const { return seconds > 0 ? double(final_bytes) / (1 << 20) / seconds : 0; }
 };
 
 struct DbFingerprint {
-    std::map<std::string, std::uint64_t> rows;     // per table
-    std::map<std::string, std::string> digests;    // per table: digest over every row's every column (see each helper)
-    std::uint64_t distinct_content_bytes = 0;      // non-trivial content check: distinct non-key content of the first rows
+    std::map<std::string, std::uint64_t> rows;   // per table
+    std::map<std::string, std::string> digests;  // per table: digest over every row's every column (see each helper)
+    std::uint64_t distinct_content_bytes = 0;  // non-trivial content check: distinct non-key content of the first rows
     bool operator==(const DbFingerprint& o) const { return rows == o.rows && digests == o.digests; }
 };
 
@@ -43,9 +43,9 @@ inline constexpr std::uint64_t kSeedCustomers = 2000, kSeedProducts = 500;
 struct RowGen {
     explicit RowGen(std::uint64_t seed) : rng(seed) {}
     Rng rng;
-    std::string text(std::size_t n);                 // printable, random
-    std::string bytes(std::size_t n);                // raw random bytes
-    std::string timestamp();                         // "YYYY-MM-DD HH:MM:SS" (UTC)
+    std::string text(std::size_t n);   // printable, random
+    std::string bytes(std::size_t n);  // raw random bytes
+    std::string timestamp();           // "YYYY-MM-DD HH:MM:SS" (UTC)
     std::uint64_t below(std::uint64_t n) { return rng.below(n); }
 };
 

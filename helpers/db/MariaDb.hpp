@@ -15,9 +15,9 @@ namespace e2e {
 struct MariaDbAddress {
     explicit MariaDbAddress(std::string sock, std::string usr = "root", std::string pw = {})
         : socket(std::move(sock)), user(std::move(usr)), password(std::move(pw)) {}
-    std::string socket;      // unix socket path
+    std::string socket;  // unix socket path
     std::string user;
-    std::string password;    // empty: socket authentication (root)
+    std::string password;  // empty: socket authentication (root)
 };
 
 class MariaDb {
@@ -40,9 +40,9 @@ public:
     SeedStats seedWithSqlGenerator(const std::string& schema_sql, std::uint64_t target_bytes);
 
 private:
-    static constexpr std::uint64_t kBlock = 10000;   // rows per server-side digest block
-    std::vector<std::optional<std::string>> row(const std::string& sql);   // the first row of a result
-    void loadData(const std::string& table, const std::string& rows);   // LOAD DATA LOCAL from memory
+    static constexpr std::uint64_t kBlock = 10000;                        // rows per server-side digest block
+    std::vector<std::optional<std::string>> row(const std::string& sql);  // the first row of a result
+    void loadData(const std::string& table, const std::string& rows);     // LOAD DATA LOCAL from memory
     void drain();
     MariaDbAddress addr_;
     std::string db_;

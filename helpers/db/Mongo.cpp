@@ -80,7 +80,8 @@ std::uint64_t Mongo::databaseBytes() {
     if (!mongoc_client_command_simple(client_, db_.c_str(), &cmd.b, nullptr, &reply.b, &err))
         throw DbError(std::string("MongoDB dbStats failed: ") + err.message);
     bson_iter_t it;
-    if (bson_iter_init_find(&it, &reply.b, "dataSize") && BSON_ITER_HOLDS_NUMBER(&it)) return std::uint64_t(bson_iter_as_double(&it));
+    if (bson_iter_init_find(&it, &reply.b, "dataSize") && BSON_ITER_HOLDS_NUMBER(&it))
+        return std::uint64_t(bson_iter_as_double(&it));
     return 0;
 }
 
@@ -99,7 +100,7 @@ SeedStats Mongo::seed(std::uint64_t target_bytes, std::uint64_t seed_value, std:
     std::uint64_t sent = 0;
     auto insert_many = [&](const char* coll, std::vector<std::unique_ptr<Bson>>& docs) {
         if (docs.empty()) return;
-        std::vector<const void*> ptrs;   // bson_t is over-aligned: no bson_t* template argument
+        std::vector<const void*> ptrs;  // bson_t is over-aligned: no bson_t* template argument
         for (auto& d : docs) {
             ptrs.push_back(static_cast<const void*>(&d->b));
             sent += d->b.len;
@@ -108,7 +109,8 @@ SeedStats Mongo::seed(std::uint64_t target_bytes, std::uint64_t seed_value, std:
         Bson opts, reply;
         BSON_APPEND_BOOL(&opts.b, "ordered", false);
         bson_error_t err;
-        if (!mongoc_collection_insert_many(c.c, reinterpret_cast<const bson_t**>(ptrs.data()), ptrs.size(), &opts.b, &reply.b, &err))
+        if (!mongoc_collection_insert_many(c.c, reinterpret_cast<const bson_t**>(ptrs.data()), ptrs.size(), &opts.b,
+                                           &reply.b, &err))
             throw DbError(std::string("MongoDB insert_many into ") + coll + ": " + err.message);
         st.rows[coll] += docs.size();
         docs.clear();
@@ -121,8 +123,12 @@ SeedStats Mongo::seed(std::uint64_t target_bytes, std::uint64_t seed_value, std:
         }
         docs.clear();
     };
-    auto text = [](bson_t* d, const char* k, const std::string& v) { bson_append_utf8(d, k, -1, v.data(), int(v.size())); };
-    auto when = [&](bson_t* d, const char* k) { bson_append_date_time(d, k, -1, std::int64_t(1577836800000LL + g.below(6ull * 365 * 86400 * 1000))); };
+    auto text = [](bson_t* d, const char* k, const std::string& v) {
+        bson_append_utf8(d, k, -1, v.data(), int(v.size()));
+    };
+    auto when = [&](bson_t* d, const char* k) {
+        bson_append_date_time(d, k, -1, std::int64_t(1577836800000LL + g.below(6ull * 365 * 86400 * 1000)));
+    };
     std::vector<std::unique_ptr<Bson>> docs;
     for (std::uint64_t i = 1; i <= kSeedCustomers; ++i) {
         auto d = std::make_unique<Bson>();
@@ -158,7 +164,8 @@ SeedStats Mongo::seed(std::uint64_t target_bytes, std::uint64_t seed_value, std:
             BSON_APPEND_INT32(&d->b, "quantity", int(1 + g.below(20)));
             when(&d->b, "placed_at");
             std::string payload = g.bytes(256 + g.below(512));
-            bson_append_binary(&d->b, "payload", -1, BSON_SUBTYPE_BINARY, reinterpret_cast<const std::uint8_t*>(payload.data()), std::uint32_t(payload.size()));
+            bson_append_binary(&d->b, "payload", -1, BSON_SUBTYPE_BINARY,
+                               reinterpret_cast<const std::uint8_t*>(payload.data()), std::uint32_t(payload.size()));
             docs.push_back(std::move(d));
             for (int e = 0, n = int(1 + g.below(3)); e < n; ++e) {
                 auto ev = std::make_unique<Bson>();
@@ -183,7 +190,7 @@ namespace {
 // Adds the 256-bit number `hex` (64 hex digits) to `sum`, modulo 2^256.
 void addDigest(std::array<std::uint64_t, 4>& sum, const std::string& hex) {
     unsigned carry = 0;
-    for (int limb = 3; limb >= 0; --limb) {   // limb 3 holds the last 16 digits (least significant)
+    for (int limb = 3; limb >= 0; --limb) {  // limb 3 holds the last 16 digits (least significant)
         const std::uint64_t v = std::stoull(hex.substr(std::size_t(limb) * 16, 16), nullptr, 16);
         const std::uint64_t s1 = sum[std::size_t(limb)] + v, s2 = s1 + carry;
         carry = (s1 < v) + (s2 < s1);
@@ -208,7 +215,7 @@ DbFingerprint Mongo::fingerprint() {
         BSON_APPEND_INT32(&opts.b, "batchSize", 5000);
         mongoc_cursor_t* cur = mongoc_collection_find_with_opts(c.c, &filter.b, &opts.b, nullptr);
         std::array<std::uint64_t, 4> sum{};
-        std::map<std::int64_t, std::string> probe;   // the lowest _ids' content, for the non-trivial check
+        std::map<std::int64_t, std::string> probe;  // the lowest _ids' content, for the non-trivial check
         std::uint64_t n = 0;
         const bson_t* doc;
         bson_iter_t it;
@@ -218,7 +225,7 @@ DbFingerprint Mongo::fingerprint() {
             if (!bson_iter_init_find(&it, doc, "_id") || !BSON_ITER_HOLDS_INT64(&it)) continue;
             const std::int64_t id = bson_iter_int64(&it);
             if (probe.size() >= kContentProbeRows && id >= probe.rbegin()->first) continue;
-            Bson content;   // the document without its key
+            Bson content;  // the document without its key
             bson_copy_to_excluding_noinit(doc, &content.b, "_id", nullptr);
             probe[id].assign(reinterpret_cast<const char*>(bson_get_data(&content.b)), content.b.len);
             if (probe.size() > kContentProbeRows) probe.erase(std::prev(probe.end()));
@@ -229,8 +236,8 @@ DbFingerprint Mongo::fingerprint() {
         if (failed) throw DbError(std::string("MongoDB scan of ") + t + ": " + err.message);
         f.rows[t] = n;
         char hex[65];
-        snprintf(hex, sizeof hex, "%016llx%016llx%016llx%016llx", (unsigned long long)sum[0], (unsigned long long)sum[1], (unsigned long long)sum[2],
-                 (unsigned long long)sum[3]);
+        snprintf(hex, sizeof hex, "%016llx%016llx%016llx%016llx", (unsigned long long)sum[0],
+                 (unsigned long long)sum[1], (unsigned long long)sum[2], (unsigned long long)sum[3]);
         f.digests[t] = hex;
         for (const auto& [id, one] : probe)
             if (distinct.insert(one).second) f.distinct_content_bytes += one.size();
@@ -269,25 +276,33 @@ void Mongo::flipByte(const std::string& collection, const std::string& field, st
             if (offset >= value.size()) break;
             value[offset] = char(value[offset] ^ 1);
             flipped = true;
-            if (BSON_ITER_HOLDS_UTF8(&it)) bson_append_utf8(&changed.b, key, -1, value.data(), int(value.size()));
-            else bson_append_binary(&changed.b, key, -1, BSON_SUBTYPE_BINARY, reinterpret_cast<const std::uint8_t*>(value.data()), std::uint32_t(value.size()));
+            if (BSON_ITER_HOLDS_UTF8(&it))
+                bson_append_utf8(&changed.b, key, -1, value.data(), int(value.size()));
+            else
+                bson_append_binary(&changed.b, key, -1, BSON_SUBTYPE_BINARY,
+                                   reinterpret_cast<const std::uint8_t*>(value.data()), std::uint32_t(value.size()));
         }
     }
     bson_error_t err;
     bool failed = mongoc_cursor_error(cur, &err);
     mongoc_cursor_destroy(cur);
     if (failed) throw DbError("MongoDB find in " + collection + ": " + err.message);
-    if (!flipped) throw DbError("MongoDB: " + collection + " has no document " + std::to_string(id) + " with a string or binary '" + field + "' that long");
+    if (!flipped)
+        throw DbError("MongoDB: " + collection + " has no document " + std::to_string(id) +
+                      " with a string or binary '" + field + "' that long");
     if (!mongoc_collection_replace_one(c.c, &filter.b, &changed.b, nullptr, nullptr, &err))
         throw DbError("MongoDB replace in " + collection + ": " + err.message);
 }
 
-void Mongo::setString(const std::string& collection, const std::string& field, std::uint64_t id, const std::optional<std::string>& value) {
+void Mongo::setString(const std::string& collection, const std::string& field, std::uint64_t id,
+                      const std::optional<std::string>& value) {
     Coll c{mongoc_client_get_collection(client_, db_.c_str(), collection.c_str())};
     Bson filter, update, set;
     BSON_APPEND_INT64(&filter.b, "_id", std::int64_t(id));
-    if (value) bson_append_utf8(&set.b, field.c_str(), -1, value->data(), int(value->size()));
-    else bson_append_null(&set.b, field.c_str(), -1);
+    if (value)
+        bson_append_utf8(&set.b, field.c_str(), -1, value->data(), int(value->size()));
+    else
+        bson_append_null(&set.b, field.c_str(), -1);
     BSON_APPEND_DOCUMENT(&update.b, "$set", &set.b);
     bson_error_t err;
     if (!mongoc_collection_update_one(c.c, &filter.b, &update.b, nullptr, nullptr, &err))

@@ -29,8 +29,9 @@ public:
     // Damage for the tests that prove the fingerprint sees it: XOR 1 into byte `offset` of a string or binary field.
     void flipByte(const std::string& collection, const std::string& field, std::uint64_t id, std::uint64_t offset);
     // Set one field of document `id` to a string, or to null.
-    void setString(const std::string& collection, const std::string& field, std::uint64_t id, const std::optional<std::string>& value);
-    std::uint64_t databaseBytes();   // dbStats dataSize
+    void setString(const std::string& collection, const std::string& field, std::uint64_t id,
+                   const std::optional<std::string>& value);
+    std::uint64_t databaseBytes();  // dbStats dataSize
     void dropDatabase();
 
 private:

@@ -31,7 +31,7 @@ public:
     SeedStats seedWithSqlGenerator(const std::string& schema_sql, std::uint64_t target_bytes);
 
 private:
-    static constexpr std::uint64_t kBlock = 10000;   // rows per server-side digest block
+    static constexpr std::uint64_t kBlock = 10000;  // rows per server-side digest block
     void copyRows(const std::string& table, const std::string& columns, const std::string& data);
     pg_conn* conn_ = nullptr;
 };

@@ -82,7 +82,8 @@ std::vector<std::string> mountsUnder(const fs::path& prefix) {
             if (mp[i] == '\\' && i + 3 < mp.size()) {
                 dec += char(std::stoi(mp.substr(i + 1, 3), nullptr, 8));
                 i += 3;
-            } else dec += mp[i];
+            } else
+                dec += mp[i];
         }
         if (dec.rfind(pre, 0) == 0) out.push_back(dec);
     }
@@ -115,18 +116,22 @@ public:
 }  // namespace
 
 void Janitor::observeProcesses() {
-    static auto* observer = new JanitorObserver;   // never destroyed: children may end during exit
+    static auto* observer = new JanitorObserver;  // never destroyed: children may end during exit
     setProcessObserver(observer);
 }
 
-std::string Janitor::ownerTag() { return Settings::runtimeDir().string(); }
+std::string Janitor::ownerTag() {
+    return Settings::runtimeDir().string();
+}
 
 Janitor& Janitor::instance() {
     static Janitor j(Settings::runtimeDir());
     return j;
 }
 
-Janitor::Janitor(fs::path runtime) : runtime_(std::move(runtime)) { observeProcesses(); }
+Janitor::Janitor(fs::path runtime) : runtime_(std::move(runtime)) {
+    observeProcesses();
+}
 
 Janitor::~Janitor() {
     std::error_code ec;
@@ -152,7 +157,7 @@ std::string Janitor::record(const std::string& kind, const std::string& value, c
         std::ofstream out(tmp);
         out << kind << "\n" << value << "\n" << getpid() << " " << startTime(getpid()) << "\n" << what << "\n";
     }
-    fs::rename(tmp, dir / handle);   // a sweep never sees half a record
+    fs::rename(tmp, dir / handle);  // a sweep never sees half a record
     return handle;
 }
 
@@ -186,7 +191,8 @@ bool Janitor::undo(const std::string& kind, const std::string& value, std::strin
         return !ec;
     }
     if (kind == "mount") {
-        if (umount2(value.c_str(), 0) != 0 && umount2(value.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
+        if (umount2(value.c_str(), 0) != 0 && umount2(value.c_str(), MNT_DETACH) != 0 && errno != EINVAL &&
+            errno != ENOENT) {
             error = strerror(errno);
             return false;
         }
@@ -238,7 +244,8 @@ bool Janitor::undo(const std::string& kind, const std::string& value, std::strin
             return false;
         }
         // gone, or its engine is (a daemon that died with its run); any other answer is no proof
-        static const std::regex gone("no such|not found|cannot connect|is the docker daemon running|no such file", std::regex::icase);
+        static const std::regex gone("no such|not found|cannot connect|is the docker daemon running|no such file",
+                                     std::regex::icase);
         if (!std::regex_search(r.out, gone)) {
             error = "cannot tell whether " + what + " " + name + " is gone: " + r.tail(3);
             return false;
@@ -275,7 +282,12 @@ Janitor::Sweep Janitor::sweep(const fs::path& runtime, bool include_live) {
             }
             if (n.ends_with(".tmp")) continue;
             // containers while their engine daemon still runs
-            int rank = n.ends_with(".container") ? -2 : n.ends_with(".zpool") ? -1 : n.ends_with(".pgid") ? 0 : n.ends_with(".mount") ? 1 : n.ends_with(".loop") ? 2 : 3;
+            int rank = n.ends_with(".container") ? -2
+                       : n.ends_with(".zpool")   ? -1
+                       : n.ends_with(".pgid")    ? 0
+                       : n.ends_with(".mount")   ? 1
+                       : n.ends_with(".loop")    ? 2
+                                                 : 3;
             order.emplace_back(rank, e.path());
         }
         std::sort(order.begin(), order.end());
@@ -296,7 +308,8 @@ Janitor::Sweep Janitor::sweep(const fs::path& runtime, bool include_live) {
             if (undo(kind, value, err)) {
                 s.released.push_back(desc);
                 fs::remove(p, ec);
-            } else s.failed.push_back(desc + ": " + err);
+            } else
+                s.failed.push_back(desc + ": " + err);
         }
     }
     // socket dirs in /run/backup-e2e whose maker is gone (its records may have
@@ -317,7 +330,8 @@ Janitor::Sweep Janitor::sweep(const fs::path& runtime, bool include_live) {
     if (fs::exists(runtime / "tmp", ec)) {
         for (const auto& e : fs::directory_iterator(runtime / "tmp", ec)) {
             const std::string n = e.path().filename().string();
-            if (n.find_first_not_of("0123456789") == std::string::npos && !startTime(std::stoi(n)).empty() && !include_live)
+            if (n.find_first_not_of("0123456789") == std::string::npos && !startTime(std::stoi(n)).empty() &&
+                !include_live)
                 continue;
             fs::remove_all(e.path(), ec);
         }
@@ -365,7 +379,7 @@ std::vector<std::string> Janitor::leaks(const fs::path& runtime) {
 
 ScopedDir::ScopedDir(const fs::path& parent, const std::string& name) : path_(parent / name) {
     std::error_code ec;
-    fs::remove_all(path_, ec);   // a previous run's leftover of the same test
+    fs::remove_all(path_, ec);  // a previous run's leftover of the same test
     fs::create_directories(path_);
     handle_ = Janitor::instance().record("dir", path_.string(), name);
     // Shared short dirs (socket dirs in /run/backup-e2e) outlive a runtime dir

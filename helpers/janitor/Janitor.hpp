@@ -20,27 +20,27 @@ public:
     // dead run's and the leak check only its own runtime's.
     static constexpr const char* kSharedRunDir = "/run/backup-e2e";
     static constexpr const char* kOwnerFile = ".e2e-owner";
-    static Janitor& instance();           // made on first use; it then observes processes too
+    static Janitor& instance();  // made on first use; it then observes processes too
     // The process runner reports to the janitor from now on: each child's group
     // recorded and released, its owner tag, captured output under the runtime dir.
     // Every main() calls it first (the janitor itself is still made on first use).
     static void observeProcesses();
-    static std::string ownerTag();        // identifies this runtime dir's processes
+    static std::string ownerTag();  // identifies this runtime dir's processes
 
     fs::path runtimeDir() const { return runtime_; }
-    fs::path scratchDir();                // <runtime>/tmp/<pid>, removed at exit
+    fs::path scratchDir();  // <runtime>/tmp/<pid>, removed at exit
 
     // Resource kinds: "dir" (remove tree), "mount" (umount), "loop" (losetup -d),
     // "pgid" (kill the process group), "container" (a container or volume:
     // "container|volume NAME CLI", removed through that CLI). Returns a handle for release().
     std::string record(const std::string& kind, const std::string& value, const std::string& what = {});
-    void release(const std::string& handle);     // forget it (the owner already undid it)
+    void release(const std::string& handle);  // forget it (the owner already undid it)
     void recordProcessGroup(int pgid, const std::string& what);
     void releaseProcessGroup(int pgid);
 
     struct Sweep {
-        std::vector<std::string> released;   // what a dead run left and we undid
-        std::vector<std::string> failed;     // what we could not undo
+        std::vector<std::string> released;  // what a dead run left and we undid
+        std::vector<std::string> failed;    // what we could not undo
     };
     // Undo the records of owners that are no longer alive (all of them when
     // include_live is set), then kill any stray process carrying our tag.
@@ -73,6 +73,7 @@ public:
     const fs::path& path() const { return path_; }
     void keep() { keep_ = true; }
     bool kept() const { return keep_; }
+
 private:
     fs::path path_;
     std::string handle_;

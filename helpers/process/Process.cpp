@@ -46,6 +46,7 @@ public:
         std::error_code ec;
         if (!dir_.empty()) fs::remove_all(dir_, ec);
     }
+
 private:
     std::mutex mu_;
     fs::path dir_;
@@ -54,7 +55,9 @@ private:
 Unobserved g_unobserved;
 std::atomic<ProcessObserver*> g_observer{&g_unobserved};
 
-ProcessObserver& observer() { return *g_observer.load(); }
+ProcessObserver& observer() {
+    return *g_observer.load();
+}
 
 std::vector<std::string> buildEnv(const Command& cmd) {
     std::map<std::string, std::string> env;
@@ -78,19 +81,26 @@ std::vector<std::string> buildEnv(const Command& cmd) {
     return out;
 }
 
-double tv(const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; }
+double tv(const timeval& t) {
+    return double(t.tv_sec) + double(t.tv_usec) / 1e6;
+}
 
 }  // namespace
 
-void setProcessObserver(ProcessObserver* o) { g_observer.store(o ? o : &g_unobserved); }
+void setProcessObserver(ProcessObserver* o) {
+    g_observer.store(o ? o : &g_unobserved);
+}
 
 std::string shellQuote(const std::string& s) {
-    if (!s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@%_-+=:,./") == std::string::npos)
+    if (!s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@%_-+=:,./") ==
+                          std::string::npos)
         return s;
     std::string q = "'";
     for (char c : s) {
-        if (c == '\'') q += "'\\''";
-        else q += c;
+        if (c == '\'')
+            q += "'\\''";
+        else
+            q += c;
     }
     return q + "'";
 }
@@ -106,7 +116,7 @@ std::string joinCommand(const std::vector<std::string>& argv) {
 
 std::string redact(std::string s, const std::vector<std::string>& secrets) {
     for (const auto& sec : secrets) {
-        if (sec.size() < 4) continue;   // too short to be a real secret; would mangle text
+        if (sec.size() < 4) continue;  // too short to be a real secret; would mangle text
         for (auto pos = s.find(sec); pos != std::string::npos; pos = s.find(sec, pos + 3))
             s.replace(pos, sec.size(), "***");
     }
@@ -139,10 +149,14 @@ std::optional<fs::path> findProgram(const std::string& name) {
 
 std::string Result::describe() const {
     std::ostringstream s;
-    if (spawn_failed) s << "could not start: " << spawn_error;
-    else if (timed_out) s << "timed out and was killed (" << (term_signal ? strsignal(term_signal) : "?") << ")";
-    else if (term_signal) s << "killed by signal " << term_signal << " (" << strsignal(term_signal) << ")";
-    else s << "exit " << exit_code;
+    if (spawn_failed)
+        s << "could not start: " << spawn_error;
+    else if (timed_out)
+        s << "timed out and was killed (" << (term_signal ? strsignal(term_signal) : "?") << ")";
+    else if (term_signal)
+        s << "killed by signal " << term_signal << " (" << strsignal(term_signal) << ")";
+    else
+        s << "exit " << exit_code;
     return s.str();
 }
 
@@ -152,7 +166,10 @@ std::string Result::tail(std::size_t lines) const {
     std::size_t n = 0;
     while (pos > 0 && n <= lines) {
         pos = src.rfind('\n', pos - 1);
-        if (pos == std::string::npos) { pos = 0; break; }
+        if (pos == std::string::npos) {
+            pos = 0;
+            break;
+        }
         ++n;
     }
     return src.substr(pos == 0 ? 0 : pos + 1);
@@ -164,7 +181,8 @@ Child::Child(const Command& cmd) : cmd_(cmd) {
     start_ = std::chrono::steady_clock::now();
 
     fs::path exe = cmd_.argv[0];
-    if (auto found = findProgram(cmd_.argv[0])) exe = *found;
+    if (auto found = findProgram(cmd_.argv[0]))
+        exe = *found;
     else {
         result_.spawn_failed = true;
         result_.spawn_error = "program '" + cmd_.argv[0] + "' not found on PATH";
@@ -182,8 +200,9 @@ Child::Child(const Command& cmd) : cmd_(cmd) {
         fs::create_directories(cmd_.log_dir, ec);
         outp = cmd_.log_dir / (stem + ".out");
         errp = cmd_.log_dir / (stem + ".err");
-        std::ofstream(cmd_.log_dir / (stem + ".cmd")) << result_.display << "\n"
-                                                      << "cwd: " << (cmd_.cwd.empty() ? fs::current_path() : cmd_.cwd).string() << "\n";
+        std::ofstream(cmd_.log_dir / (stem + ".cmd"))
+            << result_.display << "\n"
+            << "cwd: " << (cmd_.cwd.empty() ? fs::current_path() : cmd_.cwd).string() << "\n";
     } else {
         // Captured output still needs a home; keep it beside the runtime.
         tmpdir = observer().scratchDir();
@@ -217,7 +236,8 @@ Child::Child(const Command& cmd) : cmd_(cmd) {
     int errpipe[2];
     if (pipe2(errpipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
     pid_t parent = getpid();
-    // the wall time starts here: finding the program, the log files and the environment are the runner's, not the command's
+    // the wall time starts here: finding the program, the log files and the environment are the runner's, not the
+    // command's
     start_ = std::chrono::steady_clock::now();
     pid_t pid = fork();
     if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + strerror(errno));
@@ -252,7 +272,7 @@ Child::Child(const Command& cmd) : cmd_(cmd) {
         fail("execve");
     }
     close(errpipe[1]);
-    setpgid(pid, pid);   // both sides set it: no race with an early killpg
+    setpgid(pid, pid);  // both sides set it: no race with an early killpg
     pid_ = pid;
     observer().started(pid, result_.display);
     char buf[512];
@@ -263,7 +283,7 @@ Child::Child(const Command& cmd) : cmd_(cmd) {
         result_.spawn_failed = true;
         result_.spawn_error = buf;
         int st = 0;
-        struct rusage ru{};
+        struct rusage ru {};
         wait4(pid, &st, 0, &ru);
         reap(st, ru);
     }
@@ -273,7 +293,7 @@ Child::~Child() {
     if (!reaped_ && pid_ > 0) {
         kill(-pid_, SIGKILL);
         int st = 0;
-        struct rusage ru{};
+        struct rusage ru {};
         wait4(pid_, &st, 0, &ru);
         reap(st, ru);
     }
@@ -303,14 +323,15 @@ void Child::reap(int status, const ::rusage& ru) {
         if (cmd_.log_dir.empty()) fs::remove(rusage_path_, rec);
     }
     if (!result_.spawn_failed) {
-        if (WIFEXITED(status)) result_.exit_code = WEXITSTATUS(status);
+        if (WIFEXITED(status))
+            result_.exit_code = WEXITSTATUS(status);
         else if (WIFSIGNALED(status)) {
             result_.term_signal = WTERMSIG(status);
             result_.exit_code = 128 + result_.term_signal;
         }
     }
     if (pid_ > 0) {
-        kill(-pid_, SIGKILL);   // grandchildren left in the group go too
+        kill(-pid_, SIGKILL);  // grandchildren left in the group go too
         observer().ended(pid_);
     }
 }
@@ -318,7 +339,7 @@ void Child::reap(int status, const ::rusage& ru) {
 bool Child::poll() {
     if (reaped_) return false;
     int st = 0;
-    struct rusage ru{};
+    struct rusage ru {};
     pid_t r = wait4(pid_, &st, WNOHANG, &ru);
     if (r == pid_) {
         reap(st, ru);
@@ -327,7 +348,9 @@ bool Child::poll() {
     return true;
 }
 
-bool Child::running() { return poll(); }
+bool Child::running() {
+    return poll();
+}
 
 void Child::signalGroup(int sig) {
     if (!reaped_ && pid_ > 0) kill(-pid_, sig);
@@ -337,26 +360,32 @@ std::uint64_t dirBytes(const fs::path& dir) {
     std::uint64_t n = 0;
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) return 0;
-    for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec); !ec && it != fs::recursive_directory_iterator();
-         it.increment(ec)) {
+    for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         std::error_code e2;
         if (it->is_regular_file(e2)) n += it->file_size(e2);
     }
     return n;
 }
 
-std::string heartbeatLine(const std::string& what, std::chrono::milliseconds elapsed, std::chrono::milliseconds deadline,
-                          std::optional<std::uint64_t> amount, const std::string& unit, const std::string& count_unit, double rate_per_s) {
+std::string heartbeatLine(const std::string& what, std::chrono::milliseconds elapsed,
+                          std::chrono::milliseconds deadline, std::optional<std::uint64_t> amount,
+                          const std::string& unit, const std::string& count_unit, double rate_per_s) {
     std::ostringstream s;
     s << "[e2e] waiting for " << what << ": ";
     if (amount) {
-        if (count_unit == "bytes") s << humanBytes(*amount) << " " << unit << " (" << humanBytes(std::uint64_t(rate_per_s)) << "/s)";
-        else s << *amount << " " << count_unit << " " << unit << " (" << std::uint64_t(rate_per_s) << " " << count_unit << "/s)";
+        if (count_unit == "bytes")
+            s << humanBytes(*amount) << " " << unit << " (" << humanBytes(std::uint64_t(rate_per_s)) << "/s)";
+        else
+            s << *amount << " " << count_unit << " " << unit << " (" << std::uint64_t(rate_per_s) << " " << count_unit
+              << "/s)";
         s << ", ";
     }
     s << std::chrono::duration_cast<std::chrono::seconds>(elapsed).count() << " s elapsed, ";
-    if (deadline.count() > 0) s << "deadline " << std::chrono::duration_cast<std::chrono::seconds>(deadline).count() << " s";
-    else s << "no deadline of its own (the test's time limit applies)";
+    if (deadline.count() > 0)
+        s << "deadline " << std::chrono::duration_cast<std::chrono::seconds>(deadline).count() << " s";
+    else
+        s << "no deadline of its own (the test's time limit applies)";
     return s.str();
 }
 
@@ -365,8 +394,10 @@ void Child::heartbeat(std::chrono::steady_clock::time_point now) {
     std::string what = p.what;
     if (what.empty()) what = cmd_.log_name.empty() ? fs::path(cmd_.argv[0]).filename().string() : cmd_.log_name;
     std::optional<std::uint64_t> amount;
-    if (p.count) amount = p.count();
-    else if (!p.dir.empty()) amount = dirBytes(p.dir);
+    if (p.count)
+        amount = p.count();
+    else if (!p.dir.empty())
+        amount = dirBytes(p.dir);
     double rate = 0;
     if (amount) {
         // the rate since the last beat (the whole run for the first)
@@ -377,10 +408,11 @@ void Child::heartbeat(std::chrono::steady_clock::time_point now) {
     }
     ++beats_;
     last_beat_ = now;
-    const std::string line = redact(heartbeatLine(what, std::chrono::duration_cast<std::chrono::milliseconds>(now - start_), cmd_.timeout, amount,
-                                                  p.unit, p.count_unit, rate),
-                                    cmd_.secrets);
-    std::cout << (beats_ == 1 ? "\n" : "") << line << std::endl;   // the first ends a layer's pending "step ..." line
+    const std::string line =
+        redact(heartbeatLine(what, std::chrono::duration_cast<std::chrono::milliseconds>(now - start_), cmd_.timeout,
+                             amount, p.unit, p.count_unit, rate),
+               cmd_.secrets);
+    std::cout << (beats_ == 1 ? "\n" : "") << line << std::endl;  // the first ends a layer's pending "step ..." line
     if (!cmd_.log_dir.empty() && !result_.stdout_path.empty())
         std::ofstream(cmd_.log_dir / (result_.stdout_path.stem().string() + ".cmd"), std::ios::app) << line << "\n";
 }
@@ -394,7 +426,8 @@ Result Child::wait() {
     const int pidfd = reaped_ || pid_ <= 0 ? -1 : static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
     while (poll()) {
         auto now = std::chrono::steady_clock::now();
-        if (cmd_.heartbeat.count() > 0 && now - (beats_ ? last_beat_ : start_) >= cmd_.heartbeat && now < deadline) heartbeat(now);
+        if (cmd_.heartbeat.count() > 0 && now - (beats_ ? last_beat_ : start_) >= cmd_.heartbeat && now < deadline)
+            heartbeat(now);
         if (now >= deadline) {
             result_.timed_out = true;
             kill(-pid_, SIGTERM);
@@ -416,11 +449,12 @@ Result Child::wait() {
 
 void Child::killAfter(std::chrono::milliseconds grace) {
     auto kill_at = std::chrono::steady_clock::now() + grace;
-    while (poll() && std::chrono::steady_clock::now() < kill_at) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    while (poll() && std::chrono::steady_clock::now() < kill_at)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (!reaped_) {
         kill(-pid_, SIGKILL);
         int st = 0;
-        struct rusage ru{};
+        struct rusage ru {};
         wait4(pid_, &st, 0, &ru);
         reap(st, ru);
     }
@@ -428,11 +462,13 @@ void Child::killAfter(std::chrono::milliseconds grace) {
     // (dockerd's containerd) shut down after it, still holding what the next
     // start needs (containerd's database under the shared data root). They get
     // the rest of the grace, then KILL.
-    while (::kill(-pid_, 0) == 0 && std::chrono::steady_clock::now() < kill_at) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    while (::kill(-pid_, 0) == 0 && std::chrono::steady_clock::now() < kill_at)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (::kill(-pid_, 0) == 0) {
         ::kill(-pid_, SIGKILL);
         const auto gone_by = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-        while (::kill(-pid_, 0) == 0 && std::chrono::steady_clock::now() < gone_by) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        while (::kill(-pid_, 0) == 0 && std::chrono::steady_clock::now() < gone_by)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
 }
 
@@ -466,8 +502,8 @@ Result Child::finish() {
             << "result: " << result_.describe() << "\n"
             << "wall_s: " << result_.usage.wall_s << " user_s: " << result_.usage.user_s
             << " sys_s: " << result_.usage.sys_s << " max_rss_kib: " << result_.usage.max_rss_kib
-            << " fs_in: " << result_.usage.fs_in << " fs_out: " << result_.usage.fs_out << " vol_ctx_sw: " << result_.usage.vol_ctx_sw
-            << " invol_ctx_sw: " << result_.usage.invol_ctx_sw << "\n";
+            << " fs_in: " << result_.usage.fs_in << " fs_out: " << result_.usage.fs_out
+            << " vol_ctx_sw: " << result_.usage.vol_ctx_sw << " invol_ctx_sw: " << result_.usage.invol_ctx_sw << "\n";
     }
     return result_;
 }
@@ -479,7 +515,9 @@ std::string readFile(const fs::path& p) {
     return ss.str();
 }
 
-std::string failureMessage(const std::string& what, const Result& r) { return what + " failed: " + r.describe() + "\n" + r.tail(); }
+std::string failureMessage(const std::string& what, const Result& r) {
+    return what + " failed: " + r.describe() + "\n" + r.tail();
+}
 
 Result run(const Command& cmd) {
     Child c(cmd);

@@ -44,8 +44,10 @@ int main(int argc, char** argv) {
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (FILE* f = std::fopen(argv[1], "w")) {
         long long wall = (t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec);
-        std::fprintf(f, "%lld %lld %lld %ld %ld %ld %ld %ld\n", wall, ru.ru_utime.tv_sec * 1000000LL + ru.ru_utime.tv_usec,
-                     ru.ru_stime.tv_sec * 1000000LL + ru.ru_stime.tv_usec, ru.ru_maxrss, ru.ru_inblock, ru.ru_oublock, ru.ru_nvcsw, ru.ru_nivcsw);
+        std::fprintf(f, "%lld %lld %lld %ld %ld %ld %ld %ld\n", wall,
+                     ru.ru_utime.tv_sec * 1000000LL + ru.ru_utime.tv_usec,
+                     ru.ru_stime.tv_sec * 1000000LL + ru.ru_stime.tv_usec, ru.ru_maxrss, ru.ru_inblock, ru.ru_oublock,
+                     ru.ru_nvcsw, ru.ru_nivcsw);
         std::fclose(f);
     }
     if (WIFEXITED(st)) return WEXITSTATUS(st);

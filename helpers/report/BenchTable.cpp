@@ -45,10 +45,26 @@ SampleStats sampleStats(std::vector<double> s) {
 }
 
 json PhaseRun::toJson() const {
-    return {{"phase", phase}, {"run", run}, {"ok", ok}, {"not_run", not_run}, {"exit", exit}, {"step", step}, {"error", error},
-            {"log", log.string()}, {"wall_s", wall_s}, {"user_s", user_s}, {"sys_s", sys_s}, {"maxrss_kb", maxrss_kb},
-            {"fs_in", fs_in}, {"fs_out", fs_out}, {"vol_ctx_sw", vol_ctx_sw}, {"invol_ctx_sw", invol_ctx_sw}, {"bytes", bytes},
-            {"repo_bytes", repo_bytes}, {"caches_dropped", caches_dropped}, {"commands", commands}};
+    return {{"phase", phase},
+            {"run", run},
+            {"ok", ok},
+            {"not_run", not_run},
+            {"exit", exit},
+            {"step", step},
+            {"error", error},
+            {"log", log.string()},
+            {"wall_s", wall_s},
+            {"user_s", user_s},
+            {"sys_s", sys_s},
+            {"maxrss_kb", maxrss_kb},
+            {"fs_in", fs_in},
+            {"fs_out", fs_out},
+            {"vol_ctx_sw", vol_ctx_sw},
+            {"invol_ctx_sw", invol_ctx_sw},
+            {"bytes", bytes},
+            {"repo_bytes", repo_bytes},
+            {"caches_dropped", caches_dropped},
+            {"commands", commands}};
 }
 
 PhaseRun PhaseRun::fromJson(const json& j) {
@@ -82,7 +98,8 @@ const std::vector<std::pair<std::string, std::string>>& benchPhases() {
         {"backup_1", "first backup of snapshot-1"},
         {"backup_2", "incremental backup of snapshot-2 (snapshot-1 changed by a seeded churn)"},
         {"backup_unchanged", "snapshot-2 again, nothing changed"},
-        {"restore", "full restore of the latest snapshot, verified against snapshot-2's manifest (verification untimed)"},
+        {"restore",
+         "full restore of the latest snapshot, verified against snapshot-2's manifest (verification untimed)"},
         {"check", "the tool's structural check"},
         {"check_verify", "the tool's check reading all data"},
         {"delete_reclaim", "delete the first snapshot, then compact/prune/maintenance"},
@@ -99,8 +116,12 @@ struct Metric {
     double (*get)(const PhaseRun&);
 };
 
-double cpuPct(const PhaseRun& r) { return r.wall_s > 0 ? (r.user_s + r.sys_s) / r.wall_s * 100.0 : 0; }
-double mibs(const PhaseRun& r) { return r.wall_s > 0 && r.bytes ? static_cast<double>(r.bytes) / (1 << 20) / r.wall_s : 0; }
+double cpuPct(const PhaseRun& r) {
+    return r.wall_s > 0 ? (r.user_s + r.sys_s) / r.wall_s * 100.0 : 0;
+}
+double mibs(const PhaseRun& r) {
+    return r.wall_s > 0 && r.bytes ? static_cast<double>(r.bytes) / (1 << 20) / r.wall_s : 0;
+}
 
 const std::vector<Metric>& metrics() {
     static const std::vector<Metric> m{
@@ -128,15 +149,18 @@ std::string num(double v, int prec = 3) {
 std::string human(double bytes) {
     const char* u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
     int i = 0;
-    while (bytes >= 1024 && i < 4) { bytes /= 1024; ++i; }
+    while (bytes >= 1024 && i < 4) {
+        bytes /= 1024;
+        ++i;
+    }
     return num(bytes, i ? 1 : 0) + " " + u[i];
 }
 
 struct Row {
-    std::string tool, phase, status;   // status: ok, FAIL, SKIPPED
+    std::string tool, phase, status;  // status: ok, FAIL, SKIPPED
     std::string reason;
     int runs = 0, failed = 0;
-    std::map<std::string, SampleStats> st;   // by metric column
+    std::map<std::string, SampleStats> st;  // by metric column
     int exit = 0;
     std::string step, log;
 };
@@ -162,7 +186,8 @@ std::vector<Row> rowsOf(const json& t) {
         for (const auto& r : runs) {
             if (r.phase != phase || r.run == 0) continue;
             ++row.runs;
-            if (r.ok) ok.push_back(&r);
+            if (r.ok)
+                ok.push_back(&r);
             else {
                 ++row.failed;
                 if (!fail || (fail->not_run && !r.not_run)) fail = &r;
@@ -200,7 +225,8 @@ const std::vector<std::string>& benchTsvColumns() {
             v.push_back(m.col);
             v.push_back(m.std_col);
             if (std::string(m.col) == "duration_s")
-                for (const char* x : {"duration_s_min", "duration_s_max", "duration_s_p50", "duration_s_p95", "duration_s_p99", "duration_s_cv", "noisy"})
+                for (const char* x : {"duration_s_min", "duration_s_max", "duration_s_p50", "duration_s_p95",
+                                      "duration_s_p99", "duration_s_cv", "noisy"})
                     v.push_back(x);
         }
         for (const char* x : {"repo_size", "exit", "step", "log", "vs_baseline_duration", "reason"}) v.push_back(x);
@@ -225,7 +251,10 @@ std::vector<std::string> writeBenchSummary(const fs::path& dir, const std::strin
             }
     // the baseline first, then the peers by name
     std::sort(tools.begin(), tools.end(), [&](const json& a, const json& b) {
-        auto k = [&](const json& j) { std::string n = j.value("tool", ""); return (n.rfind(baseline, 0) == 0 ? "0" : "1") + n; };
+        auto k = [&](const json& j) {
+            std::string n = j.value("tool", "");
+            return (n.rfind(baseline, 0) == 0 ? "0" : "1") + n;
+        };
         return k(a) < k(b);
     });
     std::vector<Row> rows;
@@ -249,7 +278,8 @@ std::vector<std::string> writeBenchSummary(const fs::path& dir, const std::strin
         for (std::size_t i = 0; i < cols.size(); ++i) o << (i ? "\t" : "") << cols[i];
         o << "\n";
         for (const auto& r : rows) {
-            std::vector<std::string> v{r.tool + "_" + r.phase, r.tool, r.phase, std::to_string(r.runs), std::to_string(r.failed)};
+            std::vector<std::string> v{r.tool + "_" + r.phase, r.tool, r.phase, std::to_string(r.runs),
+                                       std::to_string(r.failed)};
             for (const auto& m : metrics()) {
                 const SampleStats& s = r.st.count(m.col) ? r.st.at(m.col) : SampleStats{};
                 bool have = s.n > 0;
@@ -284,11 +314,13 @@ std::vector<std::string> writeBenchSummary(const fs::path& dir, const std::strin
     }
     sj["rows"] = json::array();
     for (const auto& r : rows) {
-        json rj{{"tool", r.tool}, {"phase", r.phase}, {"status", r.status}, {"runs", r.runs}, {"failed_runs", r.failed}, {"exit", r.exit},
-                {"step", r.step}, {"log", r.log}, {"reason", r.reason}};
+        json rj{{"tool", r.tool},          {"phase", r.phase}, {"status", r.status}, {"runs", r.runs},
+                {"failed_runs", r.failed}, {"exit", r.exit},   {"step", r.step},     {"log", r.log},
+                {"reason", r.reason}};
         for (const auto& [k, s] : r.st)
-            rj["figures"][k] = {{"n", s.n}, {"mean", s.mean}, {"stddev", s.stddev}, {"min", s.min}, {"max", s.max}, {"p50", s.p50},
-                                {"p95", s.p95}, {"p99", s.p99}, {"cv", s.cv}, {"noisy", s.noisy()}};
+            rj["figures"][k] = {{"n", s.n},     {"mean", s.mean},    {"stddev", s.stddev}, {"min", s.min},
+                                {"max", s.max}, {"p50", s.p50},      {"p95", s.p95},       {"p99", s.p99},
+                                {"cv", s.cv},   {"noisy", s.noisy()}};
         for (const char* m : {"duration_s", "user_s", "sys_s", "maxrss_kb", "repo_size_bytes"})
             if (auto x = ratio(r, m); !x.empty()) rj["vs_baseline"][m] = std::stod(x);
         sj["rows"].push_back(rj);
@@ -304,19 +336,25 @@ std::vector<std::string> writeBenchSummary(const fs::path& dir, const std::strin
         o << "# Tool benchmark\n\n";
         if (!tools.empty()) {
             const json& t0 = tools.front();
-            o << "Run `" << t0.value("run", "") << "`, profile `" << t0.value("profile", "") << "`, host: " << t0.value("host", "") << "\n\n";
+            o << "Run `" << t0.value("run", "") << "`, profile `" << t0.value("profile", "")
+              << "`, host: " << t0.value("host", "") << "\n\n";
             const json d = t0.value("dataset", json::object());
             o << "Dataset: " << d.value("what", "") << "\n\n";
             o << "Fair settings: " << t0.value("settings_common", json::object()).value("text", "") << "\n\n";
         }
         o << "| tool | version | settings | measured runs | caches |\n|---|---|---|---|---|\n";
         for (const auto& t : tools)
-            o << "| " << t.value("tool", "") << " | " << mdCell(t.value("version", "")) << " | " << mdCell(t.value("settings", "")) << " | "
-              << t.value("runs_measured", 0) << " after " << t.value("warmup_runs", 0) << " warm-up | " << mdCell(t.value("caches", "")) << " |\n";
-        o << "\nPer phase: mean wall seconds ± sample stddev over the measured runs that passed; p50/p95/p99 by nearest rank (n = how many "
+            o << "| " << t.value("tool", "") << " | " << mdCell(t.value("version", "")) << " | "
+              << mdCell(t.value("settings", "")) << " | " << t.value("runs_measured", 0) << " after "
+              << t.value("warmup_runs", 0) << " warm-up | " << mdCell(t.value("caches", "")) << " |\n";
+        o << "\nPer phase: mean wall seconds ± sample stddev over the measured runs that passed; p50/p95/p99 by "
+             "nearest rank (n = how many "
              "samples back them: with n < 20 p95 and p99 are the maximum); CV = stddev/mean, marked **noisy** over "
-          << SampleStats::kNoisyCv * 100 << "%. vs " << baseline << " = this tool's mean wall / " << baseline << "'s (the baseline), same run.\n\n";
-        o << "| tool | phase | n | wall s | p50 | p95 | p99 | CV | MiB/s | CPU % | user s | sys s | max RSS | fs in/out | ctx vol/invol | repo after | vs " << baseline << " | exit |\n";
+          << SampleStats::kNoisyCv * 100 << "%. vs " << baseline << " = this tool's mean wall / " << baseline
+          << "'s (the baseline), same run.\n\n";
+        o << "| tool | phase | n | wall s | p50 | p95 | p99 | CV | MiB/s | CPU % | user s | sys s | max RSS | fs "
+             "in/out | ctx vol/invol | repo after | vs "
+          << baseline << " | exit |\n";
         o << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
         for (const auto& r : rows) {
             o << "| " << r.tool << " | " << r.phase << " | ";
@@ -329,17 +367,23 @@ std::vector<std::string> writeBenchSummary(const fs::path& dir, const std::strin
             o << d.n << (r.failed ? " (" + std::to_string(r.failed) + " failed)" : "") << " | ";
             if (d.n) {
                 // one sample has no spread: no stddev, no CV (not "0%")
-                o << num(d.mean) << (d.n > 1 ? " ± " + num(d.stddev) : std::string()) << " | " << num(d.p50) << " | " << num(d.p95) << " | "
-                  << num(d.p99) << " | " << (d.n > 1 ? num(d.cv * 100, 1) + "%" : std::string("- (n=1)")) << (d.noisy() ? " **noisy**" : "") << " | ";
+                o << num(d.mean) << (d.n > 1 ? " ± " + num(d.stddev) : std::string()) << " | " << num(d.p50) << " | "
+                  << num(d.p95) << " | " << num(d.p99) << " | "
+                  << (d.n > 1 ? num(d.cv * 100, 1) + "%" : std::string("- (n=1)")) << (d.noisy() ? " **noisy**" : "")
+                  << " | ";
             } else {
                 o << "- | - | - | - | - | ";
             }
-            o << (r.st.at("throughput_mib_s").mean > 0 ? m("throughput_mib_s", 1) : "-") << " | " << m("cpu%", 0) << " | " << m("user_s", 2)
-              << " | " << m("sys_s", 2) << " | " << (d.n ? human(r.st.at("maxrss_kb").mean * 1024) : "-") << " | " << m("fs_in", 0) << "/"
+            o << (r.st.at("throughput_mib_s").mean > 0 ? m("throughput_mib_s", 1) : "-") << " | " << m("cpu%", 0)
+              << " | " << m("user_s", 2) << " | " << m("sys_s", 2) << " | "
+              << (d.n ? human(r.st.at("maxrss_kb").mean * 1024) : "-") << " | " << m("fs_in", 0) << "/"
               << m("fs_out", 0) << " | " << m("vol_ctx_sw", 0) << "/" << m("invol_ctx_sw", 0) << " | "
               << (d.n ? human(r.st.at("repo_size_bytes").mean) : "-") << " | " << ratio(r, "duration_s") << " | ";
-            if (r.status == "ok") o << "0";
-            else o << "**FAIL** exit " << r.exit << ", step " << mdCell(r.step) << ": " << mdCell(r.reason.substr(0, 160)) << " (log `" << r.log << "`)";
+            if (r.status == "ok")
+                o << "0";
+            else
+                o << "**FAIL** exit " << r.exit << ", step " << mdCell(r.step) << ": "
+                  << mdCell(r.reason.substr(0, 160)) << " (log `" << r.log << "`)";
             o << " |\n";
         }
         // every figure whose CV is over the bar, not only the wall time
@@ -347,9 +391,12 @@ std::vector<std::string> writeBenchSummary(const fs::path& dir, const std::strin
         for (const auto& r : rows)
             for (const char* k : {"duration_s", "throughput_mib_s", "user_s", "sys_s", "maxrss_kb", "repo_size_bytes"})
                 if (r.st.count(k) && r.st.at(k).n > 1 && r.st.at(k).noisy())
-                    noisy += (noisy.empty() ? "" : ", ") + r.tool + " " + r.phase + " " + k + " (CV " + num(r.st.at(k).cv * 100, 1) + "%)";
-        o << "\nNoisy figures (CV over " << SampleStats::kNoisyCv * 100 << "%): " << (noisy.empty() ? "none" : noisy) << ".\n";
-        o << "\nChart: `benchmark.summary.png` (data `benchmark.dat`, script `benchmark.gp`). Every run's command lines are in `tools/<tool>.json`, "
+                    noisy += (noisy.empty() ? "" : ", ") + r.tool + " " + r.phase + " " + k + " (CV " +
+                             num(r.st.at(k).cv * 100, 1) + "%)";
+        o << "\nNoisy figures (CV over " << SampleStats::kNoisyCv * 100 << "%): " << (noisy.empty() ? "none" : noisy)
+          << ".\n";
+        o << "\nChart: `benchmark.summary.png` (data `benchmark.dat`, script `benchmark.gp`). Every run's command "
+             "lines are in `tools/<tool>.json`, "
              "its logs under `logs/<tool>/run-<k>/`.\n";
     }
 
@@ -364,16 +411,19 @@ std::vector<std::string> writeBenchSummary(const fs::path& dir, const std::strin
         for (std::size_t pi = 0; pi < benchPhases().size(); ++pi)
             for (std::size_t ti = 0; ti < toolNames.size(); ++ti)
                 for (const auto& r : rows) {
-                    if (r.tool != toolNames[ti] || r.phase != benchPhases()[pi].first || !r.st.at("duration_s").n) continue;
+                    if (r.tool != toolNames[ti] || r.phase != benchPhases()[pi].first || !r.st.at("duration_s").n)
+                        continue;
                     double x = static_cast<double>(pi) - 0.4 + width * (static_cast<double>(ti) + 0.5);
-                    d << num(x, 4) << " " << pi << " " << ti << " " << r.tool << " " << r.phase << " " << num(r.st.at("duration_s").mean, 4) << " "
-                      << num(r.st.at("maxrss_kb").mean / 1024, 2) << " " << num(r.st.at("user_s").mean, 4) << " " << num(r.st.at("sys_s").mean, 4)
-                      << " " << num(r.st.at("user_s").mean + r.st.at("sys_s").mean, 4) << " " << num(r.st.at("repo_size_bytes").mean / (1 << 20), 3)
-                      << "\n";
+                    d << num(x, 4) << " " << pi << " " << ti << " " << r.tool << " " << r.phase << " "
+                      << num(r.st.at("duration_s").mean, 4) << " " << num(r.st.at("maxrss_kb").mean / 1024, 2) << " "
+                      << num(r.st.at("user_s").mean, 4) << " " << num(r.st.at("sys_s").mean, 4) << " "
+                      << num(r.st.at("user_s").mean + r.st.at("sys_s").mean, 4) << " "
+                      << num(r.st.at("repo_size_bytes").mean / (1 << 20), 3) << "\n";
                 }
         std::ofstream g(dir / "benchmark.gp");
         std::string xt;
-        for (std::size_t pi = 0; pi < benchPhases().size(); ++pi) xt += (pi ? ", \"" : "\"") + benchPhases()[pi].first + "\" " + std::to_string(pi);
+        for (std::size_t pi = 0; pi < benchPhases().size(); ++pi)
+            xt += (pi ? ", \"" : "\"") + benchPhases()[pi].first + "\" " + std::to_string(pi);
         std::string names;
         for (const auto& n : toolNames) names += (names.empty() ? "" : " ") + n;
         g << "set terminal pngcairo size 1600,1100 font 'sans,10'\n"
@@ -381,16 +431,20 @@ std::vector<std::string> writeBenchSummary(const fs::path& dir, const std::strin
           << "tools = '" << names << "'\nn = words(tools)\nw = 0.8 / (n > 0 ? n : 1)\n"
           << "set termoption noenhanced\nset style fill solid 0.85 border -1\nset boxwidth w\nset grid ytics\n"
           << "set key outside right top vertical\nset offsets 0, 0, graph 0.05, 0\n"
-          << "set xtics (" << xt << ") rotate by -30\nset xrange [-0.6:" << benchPhases().size() - 0.4 << "]\nset yrange [0:*]\n"
+          << "set xtics (" << xt << ") rotate by -30\nset xrange [-0.6:" << benchPhases().size() - 0.4
+          << "]\nset yrange [0:*]\n"
           << "set multiplot layout 2,2 title 'backup tools per phase (mean of the measured runs)'\n"
           << "set title 'duration (s)'\nplot for [k=0:n-1] '" << (dir / "benchmark.dat").string()
           << "' using ($3==k ? $1 : 1/0):6 with boxes lc k+1 title word(tools, k+1)\n"
           << "set title 'peak RSS (MiB)'\nplot for [k=0:n-1] '" << (dir / "benchmark.dat").string()
           << "' using ($3==k ? $1 : 1/0):7 with boxes lc k+1 title word(tools, k+1)\n"
-          << "set title 'CPU seconds (user + sys; sys hatched at the bottom)'\nplot for [k=0:n-1] '" << (dir / "benchmark.dat").string()
-          << "' using ($3==k ? $1 : 1/0):10 with boxes lc k+1 title word(tools, k+1), '" << (dir / "benchmark.dat").string()
+          << "set title 'CPU seconds (user + sys; sys hatched at the bottom)'\nplot for [k=0:n-1] '"
+          << (dir / "benchmark.dat").string()
+          << "' using ($3==k ? $1 : 1/0):10 with boxes lc k+1 title word(tools, k+1), '"
+          << (dir / "benchmark.dat").string()
           << "' using 1:9 with boxes fs pattern 2 border -1 lc rgb 'black' title 'sys'\n"
-          << "set title 'repository size after the phase (MiB)'\nplot for [k=0:n-1] '" << (dir / "benchmark.dat").string()
+          << "set title 'repository size after the phase (MiB)'\nplot for [k=0:n-1] '"
+          << (dir / "benchmark.dat").string()
           << "' using ($3==k ? $1 : 1/0):11 with boxes lc k+1 title word(tools, k+1)\n"
           << "unset multiplot\n";
     }
@@ -406,7 +460,9 @@ std::vector<std::string> writeBenchSummary(const fs::path& dir, const std::strin
         Result r = run(c);
         if (!r.ok()) notes.push_back(failureMessage("gnuplot", r));
     } else {
-        notes.push_back("gnuplot is not installed (scripts/bootstrap installs Debian gnuplot-nox): benchmark.summary.png not drawn; benchmark.gp and benchmark.dat are there");
+        notes.push_back(
+            "gnuplot is not installed (scripts/bootstrap installs Debian gnuplot-nox): benchmark.summary.png not "
+            "drawn; benchmark.gp and benchmark.dat are there");
     }
     sj["notes"] = notes;
     std::ofstream(dir / "summary.json") << sj.dump(2) << "\n";

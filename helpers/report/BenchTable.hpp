@@ -17,9 +17,9 @@ namespace fs = std::filesystem;
 
 struct SampleStats {
     std::size_t n = 0;
-    double mean = 0, stddev = 0, min = 0, max = 0;   // stddev: sample (n-1); 0 when n < 2
-    double p50 = 0, p95 = 0, p99 = 0;                // nearest rank: the ceil(p/100 * n)-th smallest sample
-    double cv = 0;                                   // stddev / mean; 0 when the mean is 0
+    double mean = 0, stddev = 0, min = 0, max = 0;  // stddev: sample (n-1); 0 when n < 2
+    double p50 = 0, p95 = 0, p99 = 0;               // nearest rank: the ceil(p/100 * n)-th smallest sample
+    double cv = 0;                                  // stddev / mean; 0 when the mean is 0
     bool noisy() const { return cv > kNoisyCv; }
     static constexpr double kNoisyCv = 0.05;
 };
@@ -30,18 +30,18 @@ double nearestRank(std::vector<double> samples, double percentile);
 // One phase of one run of one tool, as measured.
 struct PhaseRun {
     std::string phase;
-    int run = 0;                 // 0 = the warm-up, 1..N measured
+    int run = 0;  // 0 = the warm-up, 1..N measured
     bool ok = false;
-    bool not_run = false;        // an earlier phase of the same run failed
-    int exit = 0;                // the failing command's exit (0 when ok)
-    std::string step, error;     // the failing driver step and why
-    fs::path log;                // the failing command's log (or the phase's log dir)
+    bool not_run = false;     // an earlier phase of the same run failed
+    int exit = 0;             // the failing command's exit (0 when ok)
+    std::string step, error;  // the failing driver step and why
+    fs::path log;             // the failing command's log (or the phase's log dir)
     double wall_s = 0, user_s = 0, sys_s = 0;
     long maxrss_kb = 0, fs_in = 0, fs_out = 0, vol_ctx_sw = 0, invol_ctx_sw = 0;
-    std::uint64_t bytes = 0;     // data the phase moved (source read, restore written, repository verified)
-    std::uint64_t repo_bytes = 0;   // repository size after the phase
+    std::uint64_t bytes = 0;       // data the phase moved (source read, restore written, repository verified)
+    std::uint64_t repo_bytes = 0;  // repository size after the phase
     bool caches_dropped = false;
-    std::vector<std::string> commands;   // every command line it ran (secrets redacted)
+    std::vector<std::string> commands;  // every command line it ran (secrets redacted)
     nlohmann::json toJson() const;
     static PhaseRun fromJson(const nlohmann::json& j);
 };

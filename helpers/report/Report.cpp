@@ -18,11 +18,16 @@ using json = nlohmann::json;
 
 std::string toString(Status s) {
     switch (s) {
-    case Status::Pass: return "PASS";
-    case Status::Fail: return "FAIL";
-    case Status::Blocked: return "BLOCKED";
-    case Status::Skipped: return "SKIPPED";
-    case Status::NotApplicable: return "NOT-APPLICABLE";
+        case Status::Pass:
+            return "PASS";
+        case Status::Fail:
+            return "FAIL";
+        case Status::Blocked:
+            return "BLOCKED";
+        case Status::Skipped:
+            return "SKIPPED";
+        case Status::NotApplicable:
+            return "NOT-APPLICABLE";
     }
     return "?";
 }
@@ -42,7 +47,8 @@ ScenarioReport::ScenarioReport(std::string scenario, std::string area)
     : scenario_(std::move(scenario)), area_(std::move(area)), started_(nowIso()) {}
 
 void ScenarioReport::tolerate(const std::string& what) {
-    if (std::find(tolerances_.begin(), tolerances_.end(), what) != tolerances_.end()) return;   // once per report (several clients, one tool)
+    if (std::find(tolerances_.begin(), tolerances_.end(), what) != tolerances_.end())
+        return;  // once per report (several clients, one tool)
     tolerances_.push_back(what);
     notes_.push_back("tolerated: " + what);
 }
@@ -61,7 +67,9 @@ Status ScenarioReport::layerStatus() const {
     return s;
 }
 
-Status ScenarioReport::status() const { return forced_ ? *forced_ : layerStatus(); }
+Status ScenarioReport::status() const {
+    return forced_ ? *forced_ : layerStatus();
+}
 
 const Layer* ScenarioReport::firstFailedLayer() const {
     // a layer whose premise the data did not meet (NOT-APPLICABLE, SKIPPED) is a result with its reason, not a failure
@@ -89,7 +97,8 @@ json ScenarioReport::toJson() const {
     j["facts"] = json::parse(clean(facts.dump(-1, ' ', false, json::error_handler_t::replace)));
     j["layers"] = json::array();
     for (const auto& l : layers_)
-        j["layers"].push_back({{"name", l.name}, {"status", toString(l.status)}, {"detail", clean(l.detail)}, {"seconds", l.seconds}});
+        j["layers"].push_back(
+            {{"name", l.name}, {"status", toString(l.status)}, {"detail", clean(l.detail)}, {"seconds", l.seconds}});
     j["notes"] = json::array();
     for (const auto& n : notes_) j["notes"].push_back(clean(n));
     return j;
@@ -109,10 +118,12 @@ std::string ScenarioReport::toMarkdown() const {
         std::ostringstream secs;
         secs.precision(2);
         secs << std::fixed << l["seconds"].get<double>();
-        m << "| " << l["name"].get<std::string>() << " | " << l["status"].get<std::string>() << " | " << secs.str() << " | " << d << " |\n";
+        m << "| " << l["name"].get<std::string>() << " | " << l["status"].get<std::string>() << " | " << secs.str()
+          << " | " << d << " |\n";
     }
     m << "\n## Facts\n\n";
-    for (auto it = j["facts"].begin(); it != j["facts"].end(); ++it) m << "- " << it.key() << ": " << it.value().dump() << "\n";
+    for (auto it = j["facts"].begin(); it != j["facts"].end(); ++it)
+        m << "- " << it.key() << ": " << it.value().dump() << "\n";
     if (!j["notes"].empty()) {
         m << "\n## Notes\n\n";
         for (const auto& n : j["notes"]) m << "- " << n.get<std::string>() << "\n";
@@ -144,7 +155,7 @@ std::string startRun(const fs::path& runtime) {
     fs::create_directories(reports / id);
     const fs::path tmp = runtime / ("current-run." + std::to_string(getpid()));
     std::ofstream(tmp) << id << "\n";
-    fs::rename(tmp, runtime / "current-run");   // tests starting now never read half an id
+    fs::rename(tmp, runtime / "current-run");  // tests starting now never read half an id
     std::error_code ec;
     fs::remove(reports / "latest", ec);
     fs::create_directory_symlink(id, reports / "latest", ec);
@@ -172,7 +183,7 @@ fs::path runReportsDir() {
 
 void writeSummary(const fs::path& dir) {
     json all = json::array(), faults = json::array();
-    std::map<std::string, json> tables;   // figures the scenarios declared, side by side per table
+    std::map<std::string, json> tables;  // figures the scenarios declared, side by side per table
     std::vector<std::vector<std::string>> interrupts;
     std::map<std::string, int> counts;
     std::error_code ec;
@@ -190,7 +201,7 @@ void writeSummary(const fs::path& dir) {
                     failed_detail = l.value("detail", "");
                     first_fail = failed_layer + ": " + failed_detail;
                 }
-            if (failed_layer.empty())   // a BLOCKED row names the layer that timed out
+            if (failed_layer.empty())  // a BLOCKED row names the layer that timed out
                 for (const auto& l : j["layers"])
                     if (l.value("status", "") == "BLOCKED" && failed_layer.empty()) {
                         failed_layer = l.value("name", "");
@@ -198,34 +209,40 @@ void writeSummary(const fs::path& dir) {
                     }
             const json& f = j["facts"];
             const json corpus = f.value("corpus", json::object());
-            all.push_back({{"scenario", j["scenario"]},
-                           {"status", j["status"]},
-                           {"reason", j.value("reason", first_fail)},
-                           {"tool", f.value("tool", "")},
-                           {"variant", f.value("tool_variant", "")},
-                           {"backend", f.value("backend", "") + (f.value("encrypted", true) ? "" : " (encryption off)")},
-                           {"tolerances", j.value("tolerances", json::array())},
-                           {"corpus_skip", f.value("corpus_skip", json::array())},
-                           {"report", e.path().string()},
-                           // for summary.html and the terminal matrix: the cell, the failing layer, the logs
-                           {"area", j.value("area", "")},
-                           {"subskill", subskillOf(j.value("scenario", ""))},
-                           {"failed_layer", failed_layer},
-                           {"failed_detail", failed_detail.empty() ? j.value("reason", "") : failed_detail},
-                           {"log_dir", f.value("log_dir", "")},
-                           {"user_corpus", corpus.is_object() && corpus.value("user", false) ? corpus.value("path", "") : ""}});
+            all.push_back(
+                {{"scenario", j["scenario"]},
+                 {"status", j["status"]},
+                 {"reason", j.value("reason", first_fail)},
+                 {"tool", f.value("tool", "")},
+                 {"variant", f.value("tool_variant", "")},
+                 {"backend", f.value("backend", "") + (f.value("encrypted", true) ? "" : " (encryption off)")},
+                 {"tolerances", j.value("tolerances", json::array())},
+                 {"corpus_skip", f.value("corpus_skip", json::array())},
+                 {"report", e.path().string()},
+                 // for summary.html and the terminal matrix: the cell, the failing layer, the logs
+                 {"area", j.value("area", "")},
+                 {"subskill", subskillOf(j.value("scenario", ""))},
+                 {"failed_layer", failed_layer},
+                 {"failed_detail", failed_detail.empty() ? j.value("reason", "") : failed_detail},
+                 {"log_dir", f.value("log_dir", "")},
+                 {"user_corpus", corpus.is_object() && corpus.value("user", false) ? corpus.value("path", "") : ""}});
             if (f.contains("interrupt_row")) {
                 const json& r = f["interrupt_row"];
-                interrupts.push_back({r.value("backend", ""), j.value("status", "?"), mdCell(j.value("reason", first_fail), 300), r.value("interrupt_rc", "-"),
-                                      r.value("resume_rc", "-"), r.value("snapshot_id", "-"), r.value("log_dir", ""), e.path().string(),
-                                      f.value("tool", ""), r.value("mode", "")});
+                interrupts.push_back({r.value("backend", ""), j.value("status", "?"),
+                                      mdCell(j.value("reason", first_fail), 300), r.value("interrupt_rc", "-"),
+                                      r.value("resume_rc", "-"), r.value("snapshot_id", "-"), r.value("log_dir", ""),
+                                      e.path().string(), f.value("tool", ""), r.value("mode", "")});
             }
             if (j.contains("fault"))
-                faults.push_back({{"scenario", j["scenario"]}, {"fault", j["fault"].value("name", "")}, {"layer", j["fault"].value("caught_by", "")},
+                faults.push_back({{"scenario", j["scenario"]},
+                                  {"fault", j["fault"].value("name", "")},
+                                  {"layer", j["fault"].value("caught_by", "")},
                                   {"status", j["status"]}});
             for (const auto& figure : j.value("figures", json::array()))
-                tables[figure.value("table", "figures")].push_back(
-                    {{"scenario", j["scenario"]}, {"tool", f.value("tool", "")}, {"status", j["status"]}, {"values", figure["values"]}});
+                tables[figure.value("table", "figures")].push_back({{"scenario", j["scenario"]},
+                                                                    {"tool", f.value("tool", "")},
+                                                                    {"status", j["status"]},
+                                                                    {"values", figure["values"]}});
         }
     auto byScenario = [](const json& a, const json& b) { return a["scenario"] < b["scenario"]; };
     std::sort(all.begin(), all.end(), byScenario);
@@ -235,14 +252,18 @@ void writeSummary(const fs::path& dir) {
     std::map<std::string, std::vector<std::string>> by_layer;
     for (const auto& x : faults) {
         const std::string st = x["status"].get<std::string>();
-        if (st != "PASS" && st != "FAIL") continue;   // a skipped self-test tried nothing
+        if (st != "PASS" && st != "FAIL") continue;  // a skipped self-test tried nothing
         ++tried;
         if (st == "PASS") {
             ++caught;
             by_layer[x["layer"].get<std::string>()].push_back(x["fault"].get<std::string>());
         }
     }
-    json summary{{"generated", nowIso()}, {"run", dir.filename().string()}, {"counts", counts}, {"scenarios", all}, {"tables", tables},
+    json summary{{"generated", nowIso()},
+                 {"run", dir.filename().string()},
+                 {"counts", counts},
+                 {"scenarios", all},
+                 {"tables", tables},
                  {"mutation", {{"tried", tried}, {"caught", caught}, {"faults", faults}, {"layers", by_layer}}}};
     std::ofstream(dir / "summary.json") << summary.dump(2) << "\n";
     if (!interrupts.empty()) {
@@ -258,17 +279,20 @@ void writeSummary(const fs::path& dir) {
     md << "# backup-e2e summary: run " << dir.filename().string() << "\n\n";
     for (const auto& [k, v] : counts) md << "- " << k << ": " << v << "\n";
     if (tried) md << "- mutation score (self-tests: faults caught / faults tried): " << caught << "/" << tried << "\n";
-    md << "\n| scenario | tool | backend | status | reason | tolerated | corpus cases left out |\n|---|---|---|---|---|---|---|\n";
+    md << "\n| scenario | tool | backend | status | reason | tolerated | corpus cases left out "
+          "|\n|---|---|---|---|---|---|---|\n";
     for (const auto& s : all) {
         std::string tool = s["tool"].get<std::string>();
         if (!s["variant"].get<std::string>().empty()) tool += " (" + s["variant"].get<std::string>() + ")";
-        md << "| " << s["scenario"].get<std::string>() << " | " << tool << " | " << s["backend"].get<std::string>() << " | "
-           << s["status"].get<std::string>() << " | " << mdCell(s["reason"].get<std::string>(), 160) << " | "
-           << mdCell(joinArray(s["tolerances"], "; "), 200) << " | " << mdCell(joinArray(s["corpus_skip"], ", "), 80) << " |\n";
+        md << "| " << s["scenario"].get<std::string>() << " | " << tool << " | " << s["backend"].get<std::string>()
+           << " | " << s["status"].get<std::string>() << " | " << mdCell(s["reason"].get<std::string>(), 160) << " | "
+           << mdCell(joinArray(s["tolerances"], "; "), 200) << " | " << mdCell(joinArray(s["corpus_skip"], ", "), 80)
+           << " |\n";
     }
     for (const auto& s : all)
         if (!s["user_corpus"].get<std::string>().empty()) {
-            md << "\nUser corpus (corpus.path / E2E_CORPUS) backed up instead of the generated one: " << s["user_corpus"].get<std::string>() << "\n";
+            md << "\nUser corpus (corpus.path / E2E_CORPUS) backed up instead of the generated one: "
+               << s["user_corpus"].get<std::string>() << "\n";
             break;
         }
     if (!by_layer.empty()) {
@@ -280,7 +304,7 @@ void writeSummary(const fs::path& dir) {
         }
     }
     for (const auto& [name, rows] : tables) {
-        std::vector<std::string> cols;   // in the order the first scenario declared them
+        std::vector<std::string> cols;  // in the order the first scenario declared them
         for (const auto& r : rows)
             for (const auto& [k, v] : r["values"].items())
                 if (std::find(cols.begin(), cols.end(), k) == cols.end()) cols.push_back(k);
@@ -290,7 +314,8 @@ void writeSummary(const fs::path& dir) {
         for (std::size_t i = 0; i < cols.size(); ++i) md << "---|";
         md << "\n";
         for (const auto& r : rows) {
-            md << "| " << r["scenario"].get<std::string>() << " | " << r["tool"].get<std::string>() << " | " << r["status"].get<std::string>() << " |";
+            md << "| " << r["scenario"].get<std::string>() << " | " << r["tool"].get<std::string>() << " | "
+               << r["status"].get<std::string>() << " |";
             for (const auto& c : cols) {
                 md << " " << mdCell(cellValue(c, r["values"].value(c, json())), 80) << " |";
             }

@@ -31,11 +31,16 @@ public:
     void set(const std::string& key, nlohmann::json value) { facts_[key] = std::move(value); }
     // Figures the run's summary sets side by side with other scenarios' rows of
     // the same table (e.g. "VM-image dedup": first backup, growth, ratio).
-    void figure(const std::string& table, nlohmann::json values) { figures_.push_back({{"table", table}, {"values", std::move(values)}}); }
+    void figure(const std::string& table, nlohmann::json values) {
+        figures_.push_back({{"table", table}, {"values", std::move(values)}});
+    }
     void addLayer(Layer l) { layers_.push_back(std::move(l)); }
     void note(const std::string& n) { notes_.push_back(n); }
     void addSecret(const std::string& s) { secrets_.push_back(s); }
-    void setStatus(Status s, const std::string& reason) { forced_ = s; reason_ = reason; }
+    void setStatus(Status s, const std::string& reason) {
+        forced_ = s;
+        reason_ = reason;
+    }
     // What a tool is known not to keep, tolerated by the comparison: in the
     // report and in its summary row, so a green row cannot hide it.
     void tolerate(const std::string& what);
@@ -47,7 +52,8 @@ public:
     Status layerStatus() const;
     Status status() const;
     const std::string& reason() const { return reason_; }
-    // The first layer that failed or was blocked (nullptr when none did; NOT-APPLICABLE and SKIPPED layers are results, not failures).
+    // The first layer that failed or was blocked (nullptr when none did; NOT-APPLICABLE and SKIPPED layers are results,
+    // not failures).
     const Layer* firstFailedLayer() const;
     const std::vector<Layer>& layers() const { return layers_; }
     nlohmann::json toJson() const;

@@ -21,13 +21,13 @@ const std::vector<std::string>& matrixStatuses();
 std::string subskillOf(const std::string& scenario);
 
 struct MatrixCell {
-    std::map<std::string, int> counts;   // status -> scenarios
+    std::map<std::string, int> counts;  // status -> scenarios
     std::vector<const nlohmann::json*> rows;
-    std::string worst() const;           // FAIL, BLOCKED, PASS, NOT-APPLICABLE, SKIPPED: the first present
+    std::string worst() const;  // FAIL, BLOCKED, PASS, NOT-APPLICABLE, SKIPPED: the first present
 };
 
 struct Matrix {
-    std::vector<std::string> subskills, tools;   // sorted; a row without a tool counts under "-"
+    std::vector<std::string> subskills, tools;  // sorted; a row without a tool counts under "-"
     std::map<std::pair<std::string, std::string>, MatrixCell> cells;
     std::map<std::string, int> totals;
 };

@@ -26,9 +26,12 @@ std::size_t utf8SequenceAt(const std::string& raw, std::size_t i) {
     // RFC 3629: no overlong forms (C0, C1, E0 80-9F, F0 80-8F), no surrogates (ED A0-BF), nothing past U+10FFFF
     std::size_t len = 0;
     unsigned char lo = 0x80, hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) len = 2;
-    else if (c >= 0xe0 && c <= 0xef) len = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
-    else if (c >= 0xf0 && c <= 0xf4) len = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2;
+    else if (c >= 0xe0 && c <= 0xef)
+        len = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+    else if (c >= 0xf0 && c <= 0xf4)
+        len = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
     if (len == 0 || i + len > raw.size()) return 0;
     if (at(1) < lo || at(1) > hi) return 0;
     for (std::size_t k = 2; k < len; ++k)
@@ -40,8 +43,10 @@ std::string lossyUtf8(const std::string& raw, const std::string& replacement) {
     std::string out;
     for (std::size_t i = 0; i < raw.size();) {
         std::size_t n = utf8SequenceAt(raw, i);
-        if (n) out.append(raw, i, n), i += n;
-        else out += replacement, ++i;
+        if (n)
+            out.append(raw, i, n), i += n;
+        else
+            out += replacement, ++i;
     }
     return out;
 }
@@ -50,8 +55,10 @@ std::string utf8Safe(const std::string& raw) {
     std::string out;
     for (std::size_t i = 0; i < raw.size();) {
         std::size_t n = utf8SequenceAt(raw, i);
-        if (n) out.append(raw, i, n), i += n;
-        else out += hexByte(static_cast<unsigned char>(raw[i++]));
+        if (n)
+            out.append(raw, i, n), i += n;
+        else
+            out += hexByte(static_cast<unsigned char>(raw[i++]));
     }
     return out;
 }
@@ -61,10 +68,14 @@ std::string printable(const std::string& raw) {
     for (std::size_t i = 0; i < raw.size();) {
         const auto c = static_cast<unsigned char>(raw[i]);
         std::size_t n = utf8SequenceAt(raw, i);
-        if (c == '\n') out += "\\n";
-        else if (c == '\t') out += "\\t";
-        else if (c == '\\') out += "\\\\";
-        else if (c < 0x20 || c == 0x7f || n == 0) out += hexByte(c);
+        if (c == '\n')
+            out += "\\n";
+        else if (c == '\t')
+            out += "\\t";
+        else if (c == '\\')
+            out += "\\\\";
+        else if (c < 0x20 || c == 0x7f || n == 0)
+            out += hexByte(c);
         else {
             out.append(raw, i, n);
             i += n;
@@ -79,14 +90,18 @@ std::string doubleQuoted(const std::string& s) {
     std::string q = "\"";
     for (char ch : s) {
         const auto c = static_cast<unsigned char>(ch);
-        if (ch == '"' || ch == '\\') q += std::string("\\") + ch;
-        else if (ch == '\n') q += "\\n";
-        else if (ch == '\t') q += "\\t";
+        if (ch == '"' || ch == '\\')
+            q += std::string("\\") + ch;
+        else if (ch == '\n')
+            q += "\\n";
+        else if (ch == '\t')
+            q += "\\t";
         else if (c < 0x20 || c == 0x7f) {
             char u[8];
             snprintf(u, sizeof u, "\\u%04x", c);
             q += u;
-        } else q += ch;
+        } else
+            q += ch;
     }
     return q + "\"";
 }
@@ -115,9 +130,11 @@ std::uint64_t parseSize(const std::string& s) {
     if (s[0] == '-') throw std::invalid_argument("not a size: '" + s + "'");
     std::string unit = s.substr(used);
     unit.erase(std::remove_if(unit.begin(), unit.end(), ::isspace), unit.end());
-    static const std::map<std::string, std::uint64_t> units{
-        {"", 1},          {"B", 1},           {"K", 1ull << 10}, {"KiB", 1ull << 10}, {"M", 1ull << 20},
-        {"MiB", 1ull << 20}, {"G", 1ull << 30}, {"GiB", 1ull << 30}, {"T", 1ull << 40}, {"TiB", 1ull << 40}};
+    static const std::map<std::string, std::uint64_t> units{{"", 1},           {"B", 1},
+                                                            {"K", 1ull << 10}, {"KiB", 1ull << 10},
+                                                            {"M", 1ull << 20}, {"MiB", 1ull << 20},
+                                                            {"G", 1ull << 30}, {"GiB", 1ull << 30},
+                                                            {"T", 1ull << 40}, {"TiB", 1ull << 40}};
     auto it = units.find(unit);
     if (it == units.end()) throw std::invalid_argument("unknown size unit '" + unit + "' in '" + s + "'");
     return v * it->second;

@@ -20,49 +20,50 @@ namespace fs = std::filesystem;
 
 // What a backend fixture hands a driver. Each driver maps it to its own syntax.
 struct RepoTarget {
-    std::string kind;          // local | rest | s3 | sftp | kopia-server (kopia's own repository server)
-    bool external = false;     // an endpoint from the config, not a server we started
-    fs::path path;             // local: repository dir; sftp: path on the server
-    std::string host;          // rest/s3/sftp
+    std::string kind;       // local | rest | s3 | sftp | kopia-server (kopia's own repository server)
+    bool external = false;  // an endpoint from the config, not a server we started
+    fs::path path;          // local: repository dir; sftp: path on the server
+    std::string host;       // rest/s3/sftp
     int port = 0;
     std::string scheme = "http";
-    std::string user;          // sftp
-    std::string bucket, prefix, region = "us-east-1";   // s3
-    std::string access_key, secret_key;                 // s3 (secret: redacted)
-    std::string token;         // rest (secret: redacted)
-    std::string repo_name;     // rest: path under the server root (empty = root)
+    std::string user;                                  // sftp
+    std::string bucket, prefix, region = "us-east-1";  // s3
+    std::string access_key, secret_key;                // s3 (secret: redacted)
+    std::string token;                                 // rest (secret: redacted)
+    std::string repo_name;                             // rest: path under the server root (empty = root)
     fs::path key_file, known_hosts, ca_file;
-    std::string cert_fingerprint;   // kopia-server: SHA-256 of the server's TLS certificate (hex)
-    fs::path local_dir;        // where a managed repository's bytes lie on this machine (progress lines); empty = not measurable
+    std::string cert_fingerprint;  // kopia-server: SHA-256 of the server's TLS certificate (hex)
+    fs::path
+        local_dir;  // where a managed repository's bytes lie on this machine (progress lines); empty = not measurable
     std::vector<std::string> secrets() const;
 };
 
 struct Capabilities {
-    std::set<std::string> backends;     // which RepoTarget kinds it can use
-    bool no_encryption = false;         // can create an unencrypted repository
-    bool stdin_dumps = false;           // can store a command's stdout as a file (from-command mode or its stdin)
+    std::set<std::string> backends;  // which RepoTarget kinds it can use
+    bool no_encryption = false;      // can create an unencrypted repository
+    bool stdin_dumps = false;        // can store a command's stdout as a file (from-command mode or its stdin)
     // A from-command mode: the tool runs the dump command itself and must
     // commit nothing when it fails (vykar command_dumps, restic
     // --stdin-from-command, rustic --stdin-command, borg
     // --content-from-command). Without it only the suite's pipe recipe can
     // feed the tool (test/common/DumpRecipe), and the recipe's verdict is not the tool's.
     bool dump_guard = false;
-    bool native_hooks = false;          // runs before/after/failed/finally itself
+    bool native_hooks = false;  // runs before/after/failed/finally itself
     // tree fidelity: what a restore brings back (a gap is a named tolerance, not a silent pass)
     bool hardlinks = true;
     bool fifos = true;
-    bool listing_newlines = true;       // its file listing can show a name with a newline
+    bool listing_newlines = true;  // its file listing can show a name with a newline
     // Entries its file listing shows of its own, not the source's (ECMAScript regex matched against a whole
     // listed path, after files() made it relative to the source root): e.g. a dir it puts dumps in; "" = none.
     std::string listing_own_entries;
-    bool raw_names = true;              // restores names that are not UTF-8 byte for byte
+    bool raw_names = true;  // restores names that are not UTF-8 byte for byte
     // how much of each kind's mtime a restore brings back (Seconds: the fraction is lost; Ignored: not restored)
-    MtimePrecision file_mtime = MtimePrecision::Nanoseconds;      // regular files and FIFOs
+    MtimePrecision file_mtime = MtimePrecision::Nanoseconds;  // regular files and FIFOs
     MtimePrecision dir_mtime = MtimePrecision::Nanoseconds;
     MtimePrecision symlink_mtime = MtimePrecision::Nanoseconds;
-    bool xattrs = true;                 // user.* extended attributes, on files and dirs
-    bool acls = true;                   // POSIX access and default ACLs
-    std::string no_encryption_reason;   // when !no_encryption
+    bool xattrs = true;                // user.* extended attributes, on files and dirs
+    bool acls = true;                  // POSIX access and default ACLs
+    std::string no_encryption_reason;  // when !no_encryption
     // How its check says the repository's data is damaged (ECMAScript regex,
     // case-insensitive, matched against the check's own output): a check that
     // fails for another reason (a timeout, a lock, a cache) caught nothing.
@@ -85,25 +86,25 @@ struct Capabilities {
     std::chrono::seconds stuck_request_wait{0};
     // concurrent clients (robustness/multiclient)
     struct Refusal {
-        std::string pattern, why;   // ECMAScript regex (case-insensitive) on the step's output; what it means
+        std::string pattern, why;  // ECMAScript regex (case-insensitive) on the step's output; what it means
     };
-    std::vector<Refusal> client_refusals;         // documented refusals when another client's work is in the way
-    std::chrono::seconds client_lock_wait{60};    // how long a client waits for another's lock (ToolContext::lock_wait)
-    bool exclusive_data_check = false;            // its data-verifying check takes the exclusive lock: checks take turns
-    bool records_machine_host = false;            // records the machine's hostname (no override): clients differ by label
-    std::string concurrent_reclaim_finding;       // a known intermittent finding of reclaim beside writing clients
+    std::vector<Refusal> client_refusals;       // documented refusals when another client's work is in the way
+    std::chrono::seconds client_lock_wait{60};  // how long a client waits for another's lock (ToolContext::lock_wait)
+    bool exclusive_data_check = false;          // its data-verifying check takes the exclusive lock: checks take turns
+    bool records_machine_host = false;          // records the machine's hostname (no override): clients differ by label
+    std::string concurrent_reclaim_finding;     // a known intermittent finding of reclaim beside writing clients
 };
 
 struct Snapshot {
     std::string id;
     std::string label;
     std::string time;
-    std::string host;   // the client host the tool recorded ("" where its listing does not show one)
+    std::string host;  // the client host the tool recorded ("" where its listing does not show one)
 };
 
 // Source hooks run by the tool itself (vykar's before/after/failed/finally).
 struct HookSet {
-    std::string before, after, failed, finally;   // shell commands; empty = none
+    std::string before, after, failed, finally;  // shell commands; empty = none
 };
 
 struct RepoOptions {
@@ -112,14 +113,14 @@ struct RepoOptions {
 
 // Per-test isolation: everything the tool writes outside the repo lives here.
 struct ToolContext {
-    fs::path home;         // HOME, XDG dirs, caches, tool config
-    fs::path log_dir;      // command logs
+    fs::path home;                                // HOME, XDG dirs, caches, tool config
+    fs::path log_dir;                             // command logs
     std::chrono::seconds timeout{600};            // init, list, check, ...
     std::chrono::seconds transfer_timeout{3600};  // backup and restore
-    std::string passphrase;   // generated per test; redacted everywhere
-    std::string variant;      // a named, documented non-default setting (e.g. vykar "threads1"); "" = the tool's defaults
-    bool exact_rusage = false;   // the benchmarks: each command's rusage is its own (Command::exact_rusage)
-    std::uint64_t pack_size = 0;   // the target pack size (Capabilities::pack_min..pack_max); 0 = the tool's default
+    std::string passphrase;                       // generated per test; redacted everywhere
+    std::string variant;  // a named, documented non-default setting (e.g. vykar "threads1"); "" = the tool's defaults
+    bool exact_rusage = false;    // the benchmarks: each command's rusage is its own (Command::exact_rusage)
+    std::uint64_t pack_size = 0;  // the target pack size (Capabilities::pack_min..pack_max); 0 = the tool's default
     // The client's identity where the tool records one: restic/rustic --host,
     // kopia --override-hostname (user "e2e"), vykar's `hostname:`. borg records
     // the machine's hostname (no override): its clients differ by label only.
@@ -139,6 +140,7 @@ public:
     const std::string& step() const { return step_; }
     const Result& result() const { return result_; }
     bool timedOut() const { return result_.timed_out; }
+
 private:
     std::string step_;
     Result result_;
@@ -164,7 +166,8 @@ public:
     // Store the stdout of `command` (an executable, run without arguments) as
     // one file `name`, the tool running the command itself (Capabilities::dump_guard).
     // Throws ToolError when the command or the tool fails.
-    virtual std::string backupCommandOutput(const fs::path& command, const std::string& name, const std::string& label) = 0;
+    virtual std::string backupCommandOutput(const fs::path& command, const std::string& name,
+                                            const std::string& label) = 0;
     // The command line that stores its stdin as one file `name` (for a recipe
     // that feeds it); finishBackup reads the outcome.
     virtual Command stdinBackupCommand(const std::string& name, const std::string& label) = 0;
@@ -196,7 +199,8 @@ public:
     std::string backup(const fs::path& source, const std::string& label) override;
     std::unique_ptr<Child> startBackup(const fs::path& source, const std::string& label) override;
     std::string finishBackup(const Result& r) override;
-    std::string backupCommandOutput(const fs::path& command, const std::string& name, const std::string& label) override;
+    std::string backupCommandOutput(const fs::path& command, const std::string& name,
+                                    const std::string& label) override;
     Command stdinBackupCommand(const std::string& name, const std::string& label) override;
 
 protected:
@@ -213,7 +217,8 @@ protected:
     virtual std::string snapshotIdFrom(const Result& r) = 0;
     // How it stores a command's stdout: its from-command mode (command set), or
     // reading its own stdin (command empty: stdinBackupCommand).
-    virtual std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name, const std::string& label) = 0;
+    virtual std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name,
+                                              const std::string& label) = 0;
     Command command(const std::string& stepName, const std::vector<std::string>& args, const fs::path& cwd) const;
     void checkResult(const std::string& stepName, const Result& r, const std::vector<int>& ok_codes) const;
     virtual std::vector<std::string> versionArgs() const { return {"--version"}; }
@@ -226,7 +231,7 @@ protected:
     std::optional<std::string> version_;
 };
 
-std::unique_ptr<BackupTool> makeTool(const std::string& name, const std::string& binary, ToolContext ctx, RepoTarget target);
-
+std::unique_ptr<BackupTool> makeTool(const std::string& name, const std::string& binary, ToolContext ctx,
+                                     RepoTarget target);
 
 }  // namespace e2e

@@ -1,4 +1,5 @@
-// borg 1.4 (scripts/bootstrap pins it from PyPI, in its own venv): archive names carry the label (<label>@<n>), JSON output.
+// borg 1.4 (scripts/bootstrap pins it from PyPI, in its own venv): archive names carry the label (<label>@<n>), JSON
+// output.
 #include "tools/Drivers.hpp"
 #include "tools/Registry.hpp"
 
@@ -12,7 +13,9 @@ class BorgTool : public CliTool {
 public:
     BorgTool(std::string binary, ToolContext ctx, RepoTarget target);
     std::string name() const override { return "borg"; }
-    std::string exitMeaning(int code) const override { return code == 1 ? "warning: borg finished with warnings" : code == 2 ? "error" : ""; }
+    std::string exitMeaning(int code) const override {
+        return code == 1 ? "warning: borg finished with warnings" : code == 2 ? "error" : "";
+    }
     Capabilities capabilities() const override;
     void init(const RepoOptions& opt) override;
     std::vector<Snapshot> snapshots() override;
@@ -27,15 +30,16 @@ protected:
     std::map<std::string, std::string> toolEnv() const override;
     Invocation backupInvocation(const fs::path& source, const std::string& label) override;
     std::string snapshotIdFrom(const Result& r) override;
-    std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name, const std::string& label) override;
+    std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name,
+                                      const std::string& label) override;
+
 private:
     std::string repo() const;
     // the subcommand's args with --lock-wait when the context sets a wait for another client's lock
     std::vector<std::string> locked(std::vector<std::string> a) const;
     int seq_ = 0;
-    std::string pending_;   // the archive name of the backup in flight
+    std::string pending_;  // the archive name of the backup in flight
 };
-
 
 using json = nlohmann::json;
 
@@ -55,28 +59,30 @@ BorgTool::BorgTool(std::string binary, ToolContext ctx, RepoTarget target)
 
 Capabilities BorgTool::capabilities() const {
     Capabilities c;
-    c.backends = {"local", "sftp"};   // sftp here means borg over ssh (borg serve on the remote side)
+    c.backends = {"local", "sftp"};  // sftp here means borg over ssh (borg serve on the remote side)
     c.no_encryption = true;
     c.stdin_dumps = true;
-    c.dump_guard = true;     // --content-from-command
+    c.dump_guard = true;  // --content-from-command
     c.integrity_failure = R"(checksum mismatch|integrity error|corrupted|problems found)";
     c.lock_failure = R"(Failed to create/acquire the lock|LockTimeout|LockFailed)";
-    c.avg_chunk_bytes = 2ull << 20;   // buzhash,19,23,21: 2^21 on average
-    c.pack_min = 4ull << 20;          // borg config max_segment_size (default 500 MiB)
+    c.avg_chunk_bytes = 2ull << 20;  // buzhash,19,23,21: 2^21 on average
+    c.pack_min = 4ull << 20;         // borg config max_segment_size (default 500 MiB)
     c.pack_max = 500ull << 20;
     c.pack_objects = R"((^|/)data/[0-9]+/[0-9]+$)";
     // --lock-wait: borg polls every tenth of it (120 s made a waiter sleep 12 s between tries)
     c.client_lock_wait = std::chrono::seconds(10);
-    c.exclusive_data_check = true;   // every command takes the exclusive lock, its check too
-    c.records_machine_host = true;   // an archive records the machine's hostname, with no per-client override
-    // seen in the local round trip (borg 1.2.4): mtimes to the ns on files, dirs, symlinks and FIFOs, user xattrs and ACLs all restored
+    c.exclusive_data_check = true;  // every command takes the exclusive lock, its check too
+    c.records_machine_host = true;  // an archive records the machine's hostname, with no per-client override
+    // seen in the local round trip (borg 1.2.4): mtimes to the ns on files, dirs, symlinks and FIFOs, user xattrs and
+    // ACLs all restored
     return c;
 }
 
 std::string BorgTool::repo() const {
     if (target_.kind == "local") return target_.path.string();
     if (target_.kind == "sftp")
-        return "ssh://" + target_.user + "@" + target_.host + ":" + std::to_string(target_.port) + target_.path.string();
+        return "ssh://" + target_.user + "@" + target_.host + ":" + std::to_string(target_.port) +
+               target_.path.string();
     throw ToolError("config", "borg: unsupported backend " + target_.kind);
 }
 
@@ -87,7 +93,8 @@ std::map<std::string, std::string> BorgTool::toolEnv() const {
                                          {"BORG_RELOCATED_REPO_ACCESS_IS_OK", "yes"},
                                          {"BORG_DELETE_I_KNOW_WHAT_I_AM_DOING", "YES"}};
     if (target_.kind == "sftp") {
-        e["BORG_RSH"] = "ssh -i " + target_.key_file.string() + " -o UserKnownHostsFile=" + target_.known_hosts.string() + " -o BatchMode=yes";
+        e["BORG_RSH"] = "ssh -i " + target_.key_file.string() +
+                        " -o UserKnownHostsFile=" + target_.known_hosts.string() + " -o BatchMode=yes";
         // The suite's own sshd runs on this machine, so `borg serve` is this very
         // borg: the remote login's PATH could find another one first (a shim,
         // Debian's 1.2 in /usr/bin), and a mismatch would test two versions at once.
@@ -99,13 +106,15 @@ std::map<std::string, std::string> BorgTool::toolEnv() const {
 std::vector<std::string> BorgTool::locked(std::vector<std::string> a) const {
     // every repository command takes its lock (create/delete/prune/compact/check exclusively):
     // a client waits this long for another's before it fails with LockTimeout
-    if (ctx_.lock_wait.count() > 0 && !a.empty()) a.insert(a.begin() + 1, {"--lock-wait", std::to_string(ctx_.lock_wait.count())});
+    if (ctx_.lock_wait.count() > 0 && !a.empty())
+        a.insert(a.begin() + 1, {"--lock-wait", std::to_string(ctx_.lock_wait.count())});
     return a;
 }
 
 void BorgTool::init(const RepoOptions& opt) {
     step("init", {"init", "--encryption", opt.encrypted ? "repokey-blake2" : "none", repo()});
-    if (ctx_.pack_size) step("init-segment-size", {"config", repo(), "max_segment_size", std::to_string(ctx_.pack_size)});
+    if (ctx_.pack_size)
+        step("init-segment-size", {"config", repo(), "max_segment_size", std::to_string(ctx_.pack_size)});
 }
 
 CliTool::Invocation BorgTool::backupInvocation(const fs::path& source, const std::string& label) {
@@ -114,30 +123,38 @@ CliTool::Invocation BorgTool::backupInvocation(const fs::path& source, const std
     for (const auto& s : snapshots())
         if (s.id == name) name = label + "@" + std::to_string(++seq_) + "b";
     pending_ = name;
-    if (ctx_.variant == "zstd") return {locked({"create", "--json", "--compression", "zstd,3", repo() + "::" + name, "."}), source};   // the benchmarks' variant
+    if (ctx_.variant == "zstd")
+        return {locked({"create", "--json", "--compression", "zstd,3", repo() + "::" + name, "."}),
+                source};  // the benchmarks' variant
     return {locked({"create", "--json", repo() + "::" + name, "."}), source};
 }
 
-std::vector<std::string> BorgTool::dumpArgs(const fs::path& command, const std::string& name, const std::string& label) {
+std::vector<std::string> BorgTool::dumpArgs(const fs::path& command, const std::string& name,
+                                            const std::string& label) {
     const auto inv = backupInvocation({}, label).args;
-    const std::string archive = inv[inv.size() - 2];   // ... <repo>::<name> .
+    const std::string archive = inv[inv.size() - 2];  // ... <repo>::<name> .
     if (command.empty()) return locked({"create", "--json", "--stdin-name", name, archive, "-"});
     // --content-from-command: borg runs it and creates no archive when it fails
-    return locked({"create", "--json", "--content-from-command", "--stdin-name", name, archive, "--", command.string()});
+    return locked(
+        {"create", "--json", "--content-from-command", "--stdin-name", name, archive, "--", command.string()});
 }
 
-std::string BorgTool::snapshotIdFrom(const Result&) { return pending_; }
+std::string BorgTool::snapshotIdFrom(const Result&) {
+    return pending_;
+}
 
 std::vector<Snapshot> BorgTool::snapshots() {
     // --format's keys are added to the JSON: the hostname borg recorded (the machine's)
     Result r = step("list", locked({"list", "--json", "--format", "{hostname}", repo()}));
     auto j = json::parse(fixSurrogates(r.out), nullptr, false);
-    if (j.is_discarded() || !j.contains("archives")) throw ToolError("list", "borg list --json printed no archives list", r);
+    if (j.is_discarded() || !j.contains("archives"))
+        throw ToolError("list", "borg list --json printed no archives list", r);
     std::vector<Snapshot> out;
     for (const auto& a : j["archives"]) {
         std::string name = a.value("name", "");
         auto at = name.rfind('@');
-        out.push_back({name, at == std::string::npos ? name : name.substr(0, at), a.value("start", ""), a.value("hostname", "")});
+        out.push_back(
+            {name, at == std::string::npos ? name : name.substr(0, at), a.value("start", ""), a.value("hostname", "")});
     }
     return out;
 }
@@ -163,20 +180,32 @@ void BorgTool::restore(const std::string& id, const fs::path& dest) {
 }
 
 void BorgTool::check(bool verify_data) {
-    if (verify_data) step("check", locked({"check", "--verify-data", repo()}));
-    else step("check", locked({"check", repo()}));
+    if (verify_data)
+        step("check", locked({"check", "--verify-data", repo()}));
+    else
+        step("check", locked({"check", repo()}));
 }
 
-void BorgTool::forget(const std::string& id) { step("delete", locked({"delete", repo() + "::" + id})); }
-void BorgTool::reclaim() { step("compact", locked({"compact", repo()})); }
-void BorgTool::unlock() { step("break-lock", {"break-lock", repo()}); }
+void BorgTool::forget(const std::string& id) {
+    step("delete", locked({"delete", repo() + "::" + id}));
+}
+void BorgTool::reclaim() {
+    step("compact", locked({"compact", repo()}));
+}
+void BorgTool::unlock() {
+    step("break-lock", {"break-lock", repo()});
+}
 
 ToolFacts borgFacts() {
-    return {{{"zstd", "create --compression zstd,3 (the benchmarks' setting: the compression family every peer has)", false}},
+    return {{{"zstd", "create --compression zstd,3 (the benchmarks' setting: the compression family every peer has)",
+              false}},
             "zstd",
-            "init --encryption repokey-blake2, create --compression zstd,3 (variant zstd), default chunker; borg 1.x runs one thread"};
+            "init --encryption repokey-blake2, create --compression zstd,3 (variant zstd), default chunker; borg 1.x "
+            "runs one thread"};
 }
 
-DriverFactory borgDriver() { return driver<BorgTool>(); }
+DriverFactory borgDriver() {
+    return driver<BorgTool>();
+}
 
 }  // namespace e2e

@@ -22,7 +22,7 @@ Command CliTool::command(const std::string& stepName, const std::vector<std::str
     Command c;
     c.argv = {binary_};
     c.argv.insert(c.argv.end(), args.begin(), args.end());
-    c.clean_env = true;   // no RESTIC_*/BORG_*/AWS_* of the user's leaks into a test
+    c.clean_env = true;  // no RESTIC_*/BORG_*/AWS_* of the user's leaks into a test
     const std::string h = ctx_.home.string();
     c.env = {{"HOME", h},
              {"XDG_CONFIG_HOME", h + "/.config"},
@@ -34,7 +34,9 @@ Command CliTool::command(const std::string& stepName, const std::vector<std::str
              {"LC_ALL", "C.UTF-8"}};
     for (auto& [k, v] : toolEnv()) c.env[k] = v;
     c.cwd = cwd;
-    c.timeout = (stepName == "backup" || stepName == "restore" || stepName == "extract") ? ctx_.transfer_timeout : ctx_.timeout;   // borg restores by extract
+    c.timeout = (stepName == "backup" || stepName == "restore" || stepName == "extract")
+                    ? ctx_.transfer_timeout
+                    : ctx_.timeout;  // borg restores by extract
     c.log_dir = ctx_.log_dir;
     c.log_name = name() + "-" + stepName;
     c.exact_rusage = ctx_.exact_rusage;
@@ -45,7 +47,8 @@ Command CliTool::command(const std::string& stepName, const std::vector<std::str
     p.what = name() + " " + stepName + (target_.kind.empty() ? "" : " (" + target_.kind + ")");
     if (stepName == "restore" || stepName == "extract") {
         p.unit = "restored";
-        if (!cwd.empty()) p.dir = cwd;   // borg extracts into its cwd; the others name the target dir last
+        if (!cwd.empty())
+            p.dir = cwd;  // borg extracts into its cwd; the others name the target dir last
         else
             for (auto it = args.rbegin(); it != args.rend() && p.dir.empty(); ++it)
                 if (std::error_code ec; !it->empty() && (*it)[0] == '/' && fs::is_directory(*it, ec)) p.dir = *it;
@@ -68,11 +71,13 @@ void CliTool::checkResult(const std::string& stepName, const Result& r, const st
     m << "\n  command: " << r.display;
     std::string t = r.tail(12);
     if (!t.empty()) m << "\n  output (last lines):\n" << t;
-    if (!ctx_.log_dir.empty()) m << "\n  logs: " << r.stderr_path.parent_path().string() << " (" << r.stderr_path.filename().string() << ")";
+    if (!ctx_.log_dir.empty())
+        m << "\n  logs: " << r.stderr_path.parent_path().string() << " (" << r.stderr_path.filename().string() << ")";
     throw ToolError(stepName, m.str(), r);
 }
 
-Result CliTool::step(const std::string& stepName, std::vector<std::string> args, const fs::path& cwd, std::vector<int> ok_codes) {
+Result CliTool::step(const std::string& stepName, std::vector<std::string> args, const fs::path& cwd,
+                     std::vector<int> ok_codes) {
     Result r = run(command(stepName, args, cwd));
     history_.push_back(r);
     checkResult(stepName, r, ok_codes);
@@ -96,11 +101,15 @@ std::string CliTool::finishBackup(const Result& r) {
 }
 
 std::string BackupTool::backupWithHooks(const fs::path&, const HookSet&, const std::string&) {
-    throw ToolError("backup", name() + " runs no hooks of its own: the hooks variant wraps it in the suite's recipe instead");
+    throw ToolError("backup",
+                    name() + " runs no hooks of its own: the hooks variant wraps it in the suite's recipe instead");
 }
 
 std::string CliTool::backupCommandOutput(const fs::path& dump, const std::string& name, const std::string& label) {
-    if (!capabilities().dump_guard) throw ToolError("backup", this->name() + " has no from-command mode: only a recipe can feed it a dump (stdinBackupCommand)");
+    if (!capabilities().dump_guard)
+        throw ToolError(
+            "backup",
+            this->name() + " has no from-command mode: only a recipe can feed it a dump (stdinBackupCommand)");
     return snapshotIdFrom(step("backup", dumpArgs(dump, name, label)));
 }
 

@@ -36,12 +36,14 @@ protected:
     std::map<std::string, std::string> toolEnv() const override;
     Invocation backupInvocation(const fs::path& source, const std::string& label) override;
     std::string snapshotIdFrom(const Result& r) override;
-    std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name, const std::string& label) override;
+    std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name,
+                                      const std::string& label) override;
+
 private:
     void writeConfig(bool encrypted);
     std::vector<std::string> args(std::initializer_list<std::string> rest) const;
     fs::path config_;
-    std::string sources_;   // a `sources:` section (hooks, command_dumps) for the next backup
+    std::string sources_;  // a `sources:` section (hooks, command_dumps) for the next backup
     bool encrypted_ = true;
 };
 

@@ -26,7 +26,9 @@ protected:
     std::map<std::string, std::string> toolEnv() const override;
     Invocation backupInvocation(const fs::path& source, const std::string& label) override;
     std::string snapshotIdFrom(const Result& r) override;
-    std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name, const std::string& label) override;
+    std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name,
+                                      const std::string& label) override;
+
 private:
     std::vector<std::string> args(std::initializer_list<std::string> rest) const;
     // `repository create|connect <storage> ...` with the client's identity, cache and config
@@ -34,35 +36,35 @@ private:
     fs::path config_;
 };
 
-
 using json = nlohmann::json;
 
 KopiaTool::KopiaTool(std::string binary, ToolContext ctx, RepoTarget target)
-    : CliTool(std::move(binary), std::move(ctx), std::move(target)), config_(ctx_.home / "kopia" / "repository.config") {}
+    : CliTool(std::move(binary), std::move(ctx), std::move(target)),
+      config_(ctx_.home / "kopia" / "repository.config") {}
 
 Capabilities KopiaTool::capabilities() const {
     Capabilities c;
-    c.backends = {"local", "s3", "sftp", "kopia-server"};   // kopia-server: its own repository server (connect only)
+    c.backends = {"local", "s3", "sftp", "kopia-server"};  // kopia-server: its own repository server (connect only)
     c.no_encryption = false;
     c.no_encryption_reason = "kopia always encrypts its repository (no unencrypted mode)";
     c.stdin_dumps = true;
-    c.native_hooks = false;   // it has hooks of its own, but backupWithHooks does not drive them yet
-    c.hardlinks = false;          // kopia stores each name as its own file
-    c.fifos = false;              // kopia does not store special files
-    c.listing_newlines = false;   // `ls -r` prints one path per line
-    c.raw_names = false;          // restores a non-UTF-8 name with U+FFFD in place of the bad bytes
+    c.native_hooks = false;      // it has hooks of its own, but backupWithHooks does not drive them yet
+    c.hardlinks = false;         // kopia stores each name as its own file
+    c.fifos = false;             // kopia does not store special files
+    c.listing_newlines = false;  // `ls -r` prints one path per line
+    c.raw_names = false;         // restores a non-UTF-8 name with U+FFFD in place of the bad bytes
     c.integrity_failure = R"(invalid checksum|checksum mismatch|error verifying|decrypt|corrupt|failed to verify)";
-    c.avg_chunk_bytes = 4ull << 20;   // DYNAMIC-4M-BUZHASH, its default splitter
-    c.pack_min = 10ull << 20;         // repository create --max-pack-size-mb (default 20)
+    c.avg_chunk_bytes = 4ull << 20;  // DYNAMIC-4M-BUZHASH, its default splitter
+    c.pack_min = 10ull << 20;        // repository create --max-pack-size-mb (default 20)
     c.pack_max = 120ull << 20;
     // data packs: p<id>-s<session>, sharded p/<3>/<rest>.f on a filesystem, flat on S3 (q: metadata packs);
     // no nested repetition in the pattern (std::regex backtracks exponentially)
     c.pack_objects = R"((^|/)p[0-9a-f/]+-s[0-9a-f]+(-c[0-9]+)?(\.f)?$)";
     // seen in the local round trip (kopia 0.22.3): file mtimes come back to the ns, but
-    c.dir_mtime = MtimePrecision::Ignored;             // a non-empty dir gets the newest mtime found inside it, not its own
-    c.symlink_mtime = MtimePrecision::Microseconds;    // a symlink's mtime comes back rounded up to the microsecond
-    c.xattrs = false;             // no user.* xattr comes back, on files or dirs
-    c.acls = false;               // no access or default ACL comes back
+    c.dir_mtime = MtimePrecision::Ignored;  // a non-empty dir gets the newest mtime found inside it, not its own
+    c.symlink_mtime = MtimePrecision::Microseconds;  // a symlink's mtime comes back rounded up to the microsecond
+    c.xattrs = false;                                // no user.* xattr comes back, on files or dirs
+    c.acls = false;                                  // no access or default ACL comes back
     return c;
 }
 
@@ -85,17 +87,22 @@ std::vector<std::string> KopiaTool::repositoryArgs(const std::string& verb) cons
         a.push_back("filesystem");
         a.push_back("--path=" + t.path.string());
     } else if (t.kind == "s3") {
-        a.insert(a.end(), {"s3", "--endpoint=" + t.host + ":" + std::to_string(t.port), "--bucket=" + t.bucket, "--prefix=" + t.prefix + "/",
-                           "--access-key=" + t.access_key, "--secret-access-key=" + t.secret_key, "--region=" + t.region});
+        a.insert(a.end(), {"s3", "--endpoint=" + t.host + ":" + std::to_string(t.port), "--bucket=" + t.bucket,
+                           "--prefix=" + t.prefix + "/", "--access-key=" + t.access_key,
+                           "--secret-access-key=" + t.secret_key, "--region=" + t.region});
         if (t.scheme == "http") a.push_back("--disable-tls");
     } else if (t.kind == "sftp") {
-        a.insert(a.end(), {"sftp", "--host=" + t.host, "--port=" + std::to_string(t.port), "--username=" + t.user, "--path=" + t.path.string(),
-                           "--keyfile=" + t.key_file.string(), "--known-hosts=" + t.known_hosts.string()});
+        a.insert(a.end(), {"sftp", "--host=" + t.host, "--port=" + std::to_string(t.port), "--username=" + t.user,
+                           "--path=" + t.path.string(), "--keyfile=" + t.key_file.string(),
+                           "--known-hosts=" + t.known_hosts.string()});
     } else if (t.kind == "kopia-server" && verb == "connect") {
         // the server's certificate is pinned by its SHA-256; the password is this user's on the server
-        a.insert(a.end(), {"server", "--url=https://" + t.host + ":" + std::to_string(t.port), "--server-cert-fingerprint=" + t.cert_fingerprint});
-    } else throw ToolError(verb == "create" ? "init" : "connect", "kopia: cannot " + verb + " a repository on backend " + t.kind +
-                                                                  (t.kind == "kopia-server" ? " (the server's owner creates it; clients connect)" : ""));
+        a.insert(a.end(), {"server", "--url=https://" + t.host + ":" + std::to_string(t.port),
+                           "--server-cert-fingerprint=" + t.cert_fingerprint});
+    } else
+        throw ToolError(verb == "create" ? "init" : "connect",
+                        "kopia: cannot " + verb + " a repository on backend " + t.kind +
+                            (t.kind == "kopia-server" ? " (the server's owner creates it; clients connect)" : ""));
     // the client's identity: its snapshots' source is e2e@<host>, and a server user is named so
     a.push_back("--override-username=e2e");
     a.push_back("--override-hostname=" + ctx_.host);
@@ -115,14 +122,16 @@ void KopiaTool::init(const RepoOptions& opt) {
     if (!opt.encrypted) throw ToolError("init", capabilities().no_encryption_reason);
     fs::create_directories(config_.parent_path());
     step("init", repositoryArgs("create"));
-    if (ctx_.pack_size) step("init-packsize", args({"repository", "set-parameters", "--max-pack-size-mb=" + std::to_string(ctx_.pack_size >> 20)}));
+    if (ctx_.pack_size)
+        step("init-packsize",
+             args({"repository", "set-parameters", "--max-pack-size-mb=" + std::to_string(ctx_.pack_size >> 20)}));
     // kopia applies its retention policy after every snapshot, and its default
     // (keep the latest 10, one per hour, ...) expires snapshots of the same hour
     // that nobody deleted: the scenarios delete snapshots themselves, so every
     // snapshot is kept until they do (a documented setting, as a user who
     // prunes by hand would set it)
-    step("init-retention", args({"policy", "set", "--global", "--keep-latest=1000000", "--keep-hourly=0", "--keep-daily=0", "--keep-weekly=0",
-                                 "--keep-monthly=0", "--keep-annual=0"}));
+    step("init-retention", args({"policy", "set", "--global", "--keep-latest=1000000", "--keep-hourly=0",
+                                 "--keep-daily=0", "--keep-weekly=0", "--keep-monthly=0", "--keep-annual=0"}));
     // the benchmarks' variant: zstd, the compression family every peer has (kopia's default is none)
     if (ctx_.variant == "zstd") step("init-policy", args({"policy", "set", "--global", "--compression=zstd"}));
 }
@@ -131,9 +140,11 @@ CliTool::Invocation KopiaTool::backupInvocation(const fs::path& source, const st
     return {args({"snapshot", "create", source.string(), "--json", "--tags=label:" + label}), {}};
 }
 
-std::vector<std::string> KopiaTool::dumpArgs(const fs::path& command, const std::string& name, const std::string& label) {
+std::vector<std::string> KopiaTool::dumpArgs(const fs::path& command, const std::string& name,
+                                             const std::string& label) {
     // no from-command mode: it reads stdin (capabilities: dump_guard false)
-    if (!command.empty()) throw ToolError("backup", "kopia has no from-command mode: it can only read a dump from its stdin");
+    if (!command.empty())
+        throw ToolError("backup", "kopia has no from-command mode: it can only read a dump from its stdin");
     return args({"snapshot", "create", "--stdin-file", name, "-", "--json", "--tags=label:" + label});
 }
 
@@ -170,7 +181,7 @@ std::vector<std::string> KopiaTool::files(const std::string& id) {
     std::vector<std::string> out;
     std::istringstream in(r.out);
     std::string line;
-    const std::string prefix = id + "/";   // `ls -r <id>` prints paths under the id
+    const std::string prefix = id + "/";  // `ls -r <id>` prints paths under the id
     while (std::getline(in, line)) {
         if (line.rfind(prefix, 0) == 0) line.erase(0, prefix.size());
         if (!line.empty() && line.back() == '/') line.pop_back();
@@ -189,25 +200,32 @@ void KopiaTool::check(bool verify_data) {
     if (verify_data) {
         step("cache-clear", args({"cache", "clear"}));
         step("verify", args({"snapshot", "verify", "--verify-files-percent=100"}));
-    }
-    else step("verify", args({"snapshot", "verify"}));
+    } else
+        step("verify", args({"snapshot", "verify"}));
 }
 
-void KopiaTool::forget(const std::string& id) { step("snapshot-delete", args({"snapshot", "delete", id, "--delete"})); }
+void KopiaTool::forget(const std::string& id) {
+    step("snapshot-delete", args({"snapshot", "delete", id, "--delete"}));
+}
 // default maintenance keeps unreferenced data for hours (safety); reclaim now,
 // unless other clients write meanwhile: --safety=none is safe only without them
 void KopiaTool::reclaim() {
     step("maintenance", args({"maintenance", "run", "--full", ctx_.shared_repo ? "--safety=full" : "--safety=none"}));
 }
-void KopiaTool::unlock() {}   // kopia works lock-free
+void KopiaTool::unlock() {}  // kopia works lock-free
 
 ToolFacts kopiaFacts() {
-    return {{{"zstd", "policy set --global --compression=zstd after create (the benchmarks' setting; kopia's default is none)", false}},
+    return {{{"zstd",
+              "policy set --global --compression=zstd after create (the benchmarks' setting; kopia's default is none)",
+              false}},
             "zstd",
-            "policy set --global --compression=zstd after create (variant zstd; kopia's default is none), always encrypted, default "
+            "policy set --global --compression=zstd after create (variant zstd; kopia's default is none), always "
+            "encrypted, default "
             "splitter and parallelism"};
 }
 
-DriverFactory kopiaDriver() { return driver<KopiaTool>(); }
+DriverFactory kopiaDriver() {
+    return driver<KopiaTool>();
+}
 
 }  // namespace e2e

@@ -15,19 +15,22 @@ namespace e2e {
 
 enum class RestServerKind { None, ResticRestServer, OwnServer };
 
-using DriverFactory = std::function<std::unique_ptr<BackupTool>(std::string binary, ToolContext ctx, RepoTarget target)>;
+using DriverFactory =
+    std::function<std::unique_ptr<BackupTool>(std::string binary, ToolContext ctx, RepoTarget target)>;
 
 // A driver's factory: `DriverFactory resticDriver() { return driver<ResticTool>(); }`
 // at the end of helpers/tools/ResticTool.cpp, named in its registry entry.
 template <class T>
 DriverFactory driver() {
-    return [](std::string b, ToolContext c, RepoTarget t) { return std::make_unique<T>(std::move(b), std::move(c), std::move(t)); };
+    return [](std::string b, ToolContext c, RepoTarget t) {
+        return std::make_unique<T>(std::move(b), std::move(c), std::move(t));
+    };
 }
 
 // A named, documented non-default setting of a tool (ToolContext::variant).
 struct ToolVariant {
-    std::string name;       // e.g. vykar "threads1"
-    std::string setting;    // what it sets, and why the suite runs it
+    std::string name;     // e.g. vykar "threads1"
+    std::string setting;  // what it sets, and why the suite runs it
     // Runs beside the default row in every scenario that backs up the corpus
     // with its awkward cases (backends, interrupt, containers' volume,
     // filesystems' snapshots): a documented workaround of a finding of the
@@ -39,16 +42,16 @@ struct ToolVariant {
 // exists (test lists are made at start-up), each defined in its driver's file.
 struct ToolFacts {
     std::vector<ToolVariant> variants;
-    std::string bench_variant;    // the variant the tool benchmark runs ("" = the defaults are the fair settings)
-    std::string bench_settings;   // the benchmark's settings in words, for its table
+    std::string bench_variant;   // the variant the tool benchmark runs ("" = the defaults are the fair settings)
+    std::string bench_settings;  // the benchmark's settings in words, for its table
 };
 
 struct ToolInfo {
     std::string name;
-    std::string env_stem;                 // VYKAR: E2E_VYKAR_BIN, E2E_VYKAR_SERVER_BIN
+    std::string env_stem;  // VYKAR: E2E_VYKAR_BIN, E2E_VYKAR_SERVER_BIN
     RestServerKind rest_server = RestServerKind::None;
-    std::string server_program;           // the tool's own server (OwnServer), e.g. vykar-server
-    std::string comes_from;               // for hints: who installs it
+    std::string server_program;  // the tool's own server (OwnServer), e.g. vykar-server
+    std::string comes_from;      // for hints: who installs it
     DriverFactory make;
     // its own multi-user repository server, as a RepoTarget kind ("" = none): multiclient's server row
     std::string repository_server;

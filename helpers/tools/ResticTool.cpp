@@ -29,14 +29,15 @@ protected:
     std::map<std::string, std::string> toolEnv() const override;
     Invocation backupInvocation(const fs::path& source, const std::string& label) override;
     std::string snapshotIdFrom(const Result& r) override;
-    std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name, const std::string& label) override;
+    std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name,
+                                      const std::string& label) override;
     std::vector<std::string> versionArgs() const override;
+
 private:
     std::string repoUrl() const;
     std::vector<std::string> common() const;
     std::vector<std::string> args(std::initializer_list<std::string> rest) const;
 };
-
 
 using json = nlohmann::json;
 
@@ -49,17 +50,19 @@ Capabilities ResticTool::capabilities() const {
     c.no_encryption = false;
     c.no_encryption_reason = "restic always encrypts its repository (no unencrypted mode)";
     c.stdin_dumps = true;
-    c.dump_guard = true;   // --stdin-from-command (0.17+; bootstrap installs 0.18)
+    c.dump_guard = true;  // --stdin-from-command (0.17+; bootstrap installs 0.18)
     c.integrity_failure = R"(repository contains errors|does not match|ciphertext verification failed|hash mismatch)";
     c.lock_failure = R"(repository is already locked|unable to create lock)";
-    c.avg_chunk_bytes = 1ull << 20;   // content-defined chunks of 512 KiB to 8 MiB, 1 MiB on average
-    c.pack_min = 4ull << 20;          // backup --pack-size: 4 to 128 MiB (default 16)
+    c.avg_chunk_bytes = 1ull << 20;  // content-defined chunks of 512 KiB to 8 MiB, 1 MiB on average
+    c.pack_min = 4ull << 20;         // backup --pack-size: 4 to 128 MiB (default 16)
     c.pack_max = 128ull << 20;
     c.pack_objects = R"((^|/)data/[0-9a-f]{2}/[0-9a-f]{64}$)";
-    // --stuck-request-timeout, 5 min by default: seen with 0.18.1 after a rest-server's 507, its uploads in flight wait that long
+    // --stuck-request-timeout, 5 min by default: seen with 0.18.1 after a rest-server's 507, its uploads in flight wait
+    // that long
     c.stuck_request_wait = std::chrono::seconds(300);
-    c.exclusive_data_check = true;   // check --read-data takes the exclusive lock (side by side, clients back off)
-    // seen in the local round trip (restic 0.14.0 and 0.18.1): mtimes to the ns on files, dirs, symlinks and FIFOs, user xattrs and ACLs all restored
+    c.exclusive_data_check = true;  // check --read-data takes the exclusive lock (side by side, clients back off)
+    // seen in the local round trip (restic 0.14.0 and 0.18.1): mtimes to the ns on files, dirs, symlinks and FIFOs,
+    // user xattrs and ACLs all restored
     return c;
 }
 
@@ -67,8 +70,10 @@ std::string ResticTool::repoUrl() const {
     const RepoTarget& t = target_;
     if (t.kind == "local") return t.path.string();
     if (t.kind == "rest")
-        return "rest:" + t.scheme + "://" + (t.user.empty() ? "" : t.user + ":" + t.token + "@") + t.host + ":" + std::to_string(t.port) + "/" + t.repo_name;
-    if (t.kind == "s3") return "s3:" + t.scheme + "://" + t.host + ":" + std::to_string(t.port) + "/" + t.bucket + "/" + t.prefix;
+        return "rest:" + t.scheme + "://" + (t.user.empty() ? "" : t.user + ":" + t.token + "@") + t.host + ":" +
+               std::to_string(t.port) + "/" + t.repo_name;
+    if (t.kind == "s3")
+        return "s3:" + t.scheme + "://" + t.host + ":" + std::to_string(t.port) + "/" + t.bucket + "/" + t.prefix;
     if (t.kind == "sftp") return "sftp:" + t.user + "@" + t.host + ":" + t.path.string();
     throw ToolError("config", "restic: unsupported backend " + t.kind);
 }
@@ -90,8 +95,8 @@ std::vector<std::string> ResticTool::common() const {
     if (target_.kind == "sftp") {
         a.push_back("-o");
         a.push_back("sftp.command=ssh -p " + std::to_string(target_.port) + " -i " + target_.key_file.string() +
-                    " -o UserKnownHostsFile=" + target_.known_hosts.string() + " -o BatchMode=yes " + target_.user + "@" +
-                    target_.host + " -s sftp");
+                    " -o UserKnownHostsFile=" + target_.known_hosts.string() + " -o BatchMode=yes " + target_.user +
+                    "@" + target_.host + " -s sftp");
     }
     if (!target_.ca_file.empty()) {
         a.push_back("--cacert");
@@ -119,10 +124,13 @@ CliTool::Invocation ResticTool::backupInvocation(const fs::path& source, const s
     return {a, source};
 }
 
-std::vector<std::string> ResticTool::dumpArgs(const fs::path& command, const std::string& name, const std::string& label) {
+std::vector<std::string> ResticTool::dumpArgs(const fs::path& command, const std::string& name,
+                                              const std::string& label) {
     // --stdin-from-command (0.17+): restic runs the command and saves no snapshot when it fails
-    if (command.empty()) return args({"backup", "--json", "--host", ctx_.host, "--tag", label, "--stdin", "--stdin-filename", name});
-    return args({"backup", "--json", "--host", ctx_.host, "--tag", label, "--stdin-filename", name, "--stdin-from-command", "--", command.string()});
+    if (command.empty())
+        return args({"backup", "--json", "--host", ctx_.host, "--tag", label, "--stdin", "--stdin-filename", name});
+    return args({"backup", "--json", "--host", ctx_.host, "--tag", label, "--stdin-filename", name,
+                 "--stdin-from-command", "--", command.string()});
 }
 
 std::string ResticTool::snapshotIdFrom(const Result& r) {
@@ -133,7 +141,8 @@ std::string ResticTool::snapshotIdFrom(const Result& r) {
         auto j = json::parse(line, nullptr, false);
         if (!j.is_discarded() && j.value("message_type", "") == "summary") id = j.value("snapshot_id", "");
     }
-    if (id.empty()) throw ToolError("backup", "restic backup exited 0 but printed no snapshot_id in its JSON summary", r);
+    if (id.empty())
+        throw ToolError("backup", "restic backup exited 0 but printed no snapshot_id in its JSON summary", r);
     return id;
 }
 
@@ -144,7 +153,8 @@ std::vector<Snapshot> ResticTool::snapshots() {
     std::vector<Snapshot> out;
     for (const auto& s : j) {
         Snapshot sn{s.value("id", ""), "", s.value("time", ""), s.value("hostname", "")};
-        if (s.contains("tags") && s["tags"].is_array() && !s["tags"].empty()) sn.label = s["tags"][0].get<std::string>();
+        if (s.contains("tags") && s["tags"].is_array() && !s["tags"].empty())
+            sn.label = s["tags"][0].get<std::string>();
         out.push_back(sn);
     }
     return out;
@@ -170,20 +180,35 @@ void ResticTool::restore(const std::string& id, const fs::path& dest) {
 }
 
 void ResticTool::check(bool verify_data) {
-    if (verify_data) step("check", args({"check", "--read-data"}));
-    else step("check", args({"check"}));
+    if (verify_data)
+        step("check", args({"check", "--read-data"}));
+    else
+        step("check", args({"check"}));
 }
 
-void ResticTool::forget(const std::string& id) { step("forget", args({"forget", id})); }
-void ResticTool::reclaim() { step("prune", args({"prune"})); }
-void ResticTool::unlock() { step("unlock", args({"unlock"})); }
+void ResticTool::forget(const std::string& id) {
+    step("forget", args({"forget", id}));
+}
+void ResticTool::reclaim() {
+    step("prune", args({"prune"}));
+}
+void ResticTool::unlock() {
+    step("unlock", args({"unlock"}));
+}
 
-std::vector<std::string> ResticTool::versionArgs() const { return {"version"}; }
+std::vector<std::string> ResticTool::versionArgs() const {
+    return {"version"};
+}
 
 ToolFacts resticFacts() {
-    return {{}, "", "repository v2, compression auto (zstd, restic's default), always encrypted, default chunker and parallelism"};
+    return {
+        {},
+        "",
+        "repository v2, compression auto (zstd, restic's default), always encrypted, default chunker and parallelism"};
 }
 
-DriverFactory resticDriver() { return driver<ResticTool>(); }
+DriverFactory resticDriver() {
+    return driver<ResticTool>();
+}
 
 }  // namespace e2e

@@ -31,14 +31,15 @@ protected:
     std::map<std::string, std::string> toolEnv() const override;
     Invocation backupInvocation(const fs::path& source, const std::string& label) override;
     std::string snapshotIdFrom(const Result& r) override;
-    std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name, const std::string& label) override;
+    std::vector<std::string> dumpArgs(const fs::path& command, const std::string& name,
+                                      const std::string& label) override;
+
 private:
     std::string repoUrl() const;
     std::vector<std::string> args(std::initializer_list<std::string> rest) const;
     // The default profile in the test's home: the S3 options (if any) plus `extra`.
     void writeProfile(const std::string& extra);
 };
-
 
 using json = nlohmann::json;
 
@@ -55,8 +56,10 @@ void RusticTool::writeProfile(const std::string& extra) {
         const RepoTarget& t = target_;
         toml << "[repository]\nrepository = \"opendal:s3\"\n\n[repository.options]\n"
              << "endpoint = " << doubleQuoted(t.scheme + "://" + t.host + ":" + std::to_string(t.port)) << "\n"
-             << "bucket = " << doubleQuoted(t.bucket) << "\nroot = " << doubleQuoted("/" + t.prefix) << "\nregion = " << doubleQuoted(t.region) << "\n"
-             << "access_key_id = " << doubleQuoted(t.access_key) << "\nsecret_access_key = " << doubleQuoted(t.secret_key) << "\n";
+             << "bucket = " << doubleQuoted(t.bucket) << "\nroot = " << doubleQuoted("/" + t.prefix)
+             << "\nregion = " << doubleQuoted(t.region) << "\n"
+             << "access_key_id = " << doubleQuoted(t.access_key)
+             << "\nsecret_access_key = " << doubleQuoted(t.secret_key) << "\n";
     }
     toml << extra;
     std::error_code ec;
@@ -78,11 +81,11 @@ Capabilities RusticTool::capabilities() const {
     // --stdin-command: rustic runs the dump command. Whether it commits
     // nothing when the command fails is what the databases' failure cases judge.
     c.dump_guard = true;
-    c.native_hooks = true;    // backupWithHooks: [backup.hooks] in its profile
-    c.listing_newlines = false;   // see files()
-    c.integrity_failure = R"(error checking pack|check found errors)";   // 0.11.4, seen with a damaged pack
-    c.avg_chunk_bytes = 1ull << 20;   // restic's chunker
-    c.pack_min = 4ull << 20;          // config --set-datapack-size (default 32 MiB, grown with the repository)
+    c.native_hooks = true;       // backupWithHooks: [backup.hooks] in its profile
+    c.listing_newlines = false;  // see files()
+    c.integrity_failure = R"(error checking pack|check found errors)";  // 0.11.4, seen with a damaged pack
+    c.avg_chunk_bytes = 1ull << 20;                                     // restic's chunker
+    c.pack_min = 4ull << 20;  // config --set-datapack-size (default 32 MiB, grown with the repository)
     c.pack_max = 512ull << 20;
     c.pack_objects = R"((^|/)data/[0-9a-f]{2}/[0-9a-f]{64}$)";
     // seen here in about 1 of 4 multiclient runs: the ci profile runs its maintenance with clients idle
@@ -90,7 +93,8 @@ Capabilities RusticTool::capabilities() const {
         "rustic 0.11.4: a prune beside writing clients fails now and then (the prune: \"Tree ID ... not found in "
         "index\", a backup committing between its reads; or a client's restore meets an index file the prune "
         "just replaced: ENOENT)";
-    // seen in the local round trip (rustic 0.11.4): mtimes to the ns on files, dirs, symlinks and FIFOs, user xattrs and ACLs all restored
+    // seen in the local round trip (rustic 0.11.4): mtimes to the ns on files, dirs, symlinks and FIFOs, user xattrs
+    // and ACLs all restored
     return c;
 }
 
@@ -98,7 +102,8 @@ std::string RusticTool::repoUrl() const {
     const RepoTarget& t = target_;
     if (t.kind == "local") return t.path.string();
     if (t.kind == "rest")
-        return "rest:" + t.scheme + "://" + (t.user.empty() ? "" : t.user + ":" + t.token + "@") + t.host + ":" + std::to_string(t.port) + "/" + t.repo_name;
+        return "rest:" + t.scheme + "://" + (t.user.empty() ? "" : t.user + ":" + t.token + "@") + t.host + ":" +
+               std::to_string(t.port) + "/" + t.repo_name;
     if (t.kind == "s3") return "opendal:s3";
     // SFTP through rclone's sftp remote: it takes our key and known_hosts file,
     // while opendal's sftp reads ssh's per-user config outside the test's home.
@@ -107,8 +112,10 @@ std::string RusticTool::repoUrl() const {
 }
 
 std::map<std::string, std::string> RusticTool::toolEnv() const {
-    std::map<std::string, std::string> e{{"RUSTIC_PASSWORD", ctx_.passphrase}, {"RUSTIC_REPOSITORY", repoUrl()},
-                                         {"RUSTIC_NO_PROGRESS", "true"}, {"RUSTIC_CACHE_DIR", (ctx_.home / "rustic-cache").string()}};
+    std::map<std::string, std::string> e{{"RUSTIC_PASSWORD", ctx_.passphrase},
+                                         {"RUSTIC_REPOSITORY", repoUrl()},
+                                         {"RUSTIC_NO_PROGRESS", "true"},
+                                         {"RUSTIC_CACHE_DIR", (ctx_.home / "rustic-cache").string()}};
     if (target_.kind == "sftp") {
         e["RCLONE_CONFIG_E2ESFTP_TYPE"] = "sftp";
         e["RCLONE_CONFIG_E2ESFTP_HOST"] = target_.host;
@@ -134,8 +141,9 @@ void RusticTool::init(const RepoOptions& opt) {
     if (ctx_.pack_size) {
         // a fixed size: no growth factor, the limit at the size itself
         const std::string sz = std::to_string(ctx_.pack_size >> 20) + "MiB";
-        step("init-packsize", args({"config", "--set-datapack-size", sz, "--set-datapack-size-limit", sz, "--set-datapack-growfactor", "0",
-                                    "--set-treepack-size", sz, "--set-treepack-size-limit", sz, "--set-treepack-growfactor", "0"}));
+        step("init-packsize",
+             args({"config", "--set-datapack-size", sz, "--set-datapack-size-limit", sz, "--set-datapack-growfactor",
+                   "0", "--set-treepack-size", sz, "--set-treepack-size-limit", sz, "--set-treepack-growfactor", "0"}));
     }
 }
 
@@ -148,26 +156,32 @@ std::string RusticTool::backupWithHooks(const fs::path& source, const HookSet& h
     // (run-failed and run-finally still run); run-after, run-failed and
     // run-finally only warn. Hook output goes to stderr, away from the JSON.
     std::string t = "\n[backup.hooks]\n";
-    for (const auto& [key, cmd, on_failure] : {std::tuple<const char*, std::string, const char*>{"run-before", hooks.before, "error"},
-                                               {"run-after", hooks.after, "warn"},
-                                               {"run-failed", hooks.failed, "warn"},
-                                               {"run-finally", hooks.finally, "warn"}})
+    for (const auto& [key, cmd, on_failure] :
+         {std::tuple<const char*, std::string, const char*>{"run-before", hooks.before, "error"},
+          {"run-after", hooks.after, "warn"},
+          {"run-failed", hooks.failed, "warn"},
+          {"run-finally", hooks.finally, "warn"}})
         if (!cmd.empty())
-            t += std::string(key) + " = [{ command = \"sh\", args = [\"-c\", " + doubleQuoted("exec 1>&2; " + cmd) + "], on-failure = \"" + on_failure +
-                 "\" }]\n";
+            t += std::string(key) + " = [{ command = \"sh\", args = [\"-c\", " + doubleQuoted("exec 1>&2; " + cmd) +
+                 "], on-failure = \"" + on_failure + "\" }]\n";
     writeProfile(t);
     // the source may appear only in the before hook: name it by its path
     // (stored as the snapshot's root), started from a dir that exists
-    Result r = run(command("backup", args({"backup", "--json", "--host", ctx_.host, "--tag", label, "--as-path", "/", source.string()}), ctx_.home));
+    Result r = run(command(
+        "backup", args({"backup", "--json", "--host", ctx_.host, "--tag", label, "--as-path", "/", source.string()}),
+        ctx_.home));
     history_.push_back(r);
     writeProfile("");
     checkResult("backup", r, {0});
     return snapshotIdFrom(r);
 }
 
-std::vector<std::string> RusticTool::dumpArgs(const fs::path& command, const std::string& name, const std::string& label) {
-    if (command.empty()) return args({"backup", "--json", "--host", ctx_.host, "--tag", label, "--stdin-filename", name, "-"});
-    return args({"backup", "--json", "--host", ctx_.host, "--tag", label, "--stdin-filename", name, "--stdin-command", command.string(), "-"});
+std::vector<std::string> RusticTool::dumpArgs(const fs::path& command, const std::string& name,
+                                              const std::string& label) {
+    if (command.empty())
+        return args({"backup", "--json", "--host", ctx_.host, "--tag", label, "--stdin-filename", name, "-"});
+    return args({"backup", "--json", "--host", ctx_.host, "--tag", label, "--stdin-filename", name, "--stdin-command",
+                 command.string(), "-"});
 }
 
 std::string RusticTool::snapshotIdFrom(const Result& r) {
@@ -186,7 +200,8 @@ std::vector<Snapshot> RusticTool::snapshots() {
     std::function<void(const json&)> visit = [&](const json& n) {
         if (n.is_object() && n.contains("id") && n.contains("time")) {
             Snapshot s{n["id"].get<std::string>(), "", n.value("time", ""), n.value("hostname", "")};
-            if (n.contains("tags") && n["tags"].is_array() && !n["tags"].empty()) s.label = n["tags"][0].get<std::string>();
+            if (n.contains("tags") && n["tags"].is_array() && !n["tags"].empty())
+                s.label = n["tags"][0].get<std::string>();
             out.push_back(s);
         } else if (n.is_array()) {
             for (const auto& c : n) visit(c);
@@ -212,27 +227,37 @@ std::vector<std::string> RusticTool::files(const std::string& id) {
     return out;
 }
 
-void RusticTool::restore(const std::string& id, const fs::path& dest) { step("restore", args({"restore", id, dest.string()})); }
-
-void RusticTool::check(bool verify_data) {
-    if (verify_data) step("check", args({"check", "--read-data"}));
-    else step("check", args({"check"}));
+void RusticTool::restore(const std::string& id, const fs::path& dest) {
+    step("restore", args({"restore", id, dest.string()}));
 }
 
-void RusticTool::forget(const std::string& id) { step("forget", args({"forget", id})); }
+void RusticTool::check(bool verify_data) {
+    if (verify_data)
+        step("check", args({"check", "--read-data"}));
+    else
+        step("check", args({"check"}));
+}
+
+void RusticTool::forget(const std::string& id) {
+    step("forget", args({"forget", id}));
+}
 // rustic keeps packs marked for deletion for a while by default; reclaim now,
 // unless other clients use the repository meanwhile: --instant-delete is safe
 // only without them (its delayed delete is what makes lock-free prune safe).
 void RusticTool::reclaim() {
-    if (ctx_.shared_repo) step("prune", args({"prune"}));
-    else step("prune", args({"prune", "--instant-delete"}));
+    if (ctx_.shared_repo)
+        step("prune", args({"prune"}));
+    else
+        step("prune", args({"prune", "--instant-delete"}));
 }
-void RusticTool::unlock() {}   // rustic works lock-free: nothing to break
+void RusticTool::unlock() {}  // rustic works lock-free: nothing to break
 
 ToolFacts rusticFacts() {
     return {{}, "", "compression zstd level 3 (rustic's default), always encrypted, default chunker and parallelism"};
 }
 
-DriverFactory rusticDriver() { return driver<RusticTool>(); }
+DriverFactory rusticDriver() {
+    return driver<RusticTool>();
+}
 
 }  // namespace e2e

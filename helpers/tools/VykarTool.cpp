@@ -14,7 +14,9 @@ namespace {
 
 const char* kRepoLabel = "target";
 
-std::string yamlQuote(const std::string& s) { return doubleQuoted(s); }
+std::string yamlQuote(const std::string& s) {
+    return doubleQuoted(s);
+}
 
 }  // namespace
 
@@ -28,21 +30,21 @@ Capabilities VykarTool::capabilities() const {
     c.backends = {"local", "rest", "s3", "sftp"};
     c.no_encryption = true;
     c.stdin_dumps = true;
-    c.dump_guard = true;     // command_dumps: a failing command aborts, no snapshot
-    c.native_hooks = true;    // backupWithHooks: source hooks in its config
-    c.listing_newlines = false;   // `snapshot list` prints one path per line
-    c.listing_own_entries = "vykar-dumps(/.*)?";   // command_dumps' files are listed under it (vykar docs)
-    c.fifos = false;              // FIFOs are skipped at backup time (with a warning, exit 0)
+    c.dump_guard = true;                          // command_dumps: a failing command aborts, no snapshot
+    c.native_hooks = true;                        // backupWithHooks: source hooks in its config
+    c.listing_newlines = false;                   // `snapshot list` prints one path per line
+    c.listing_own_entries = "vykar-dumps(/.*)?";  // command_dumps' files are listed under it (vykar docs)
+    c.fifos = false;                              // FIFOs are skipped at backup time (with a warning, exit 0)
     c.integrity_failure = R"(check found [1-9][0-9]* error)";
     c.lock_failure = R"(repository is locked by)";
-    c.avg_chunk_bytes = 2ull << 20;   // chunker.avg_size default (read from vykar 0.19 source)
-    c.pack_min = 1ull << 20;          // repositories[].min_pack_size / max_pack_size (defaults 32 and 192 MiB)
+    c.avg_chunk_bytes = 2ull << 20;  // chunker.avg_size default (read from vykar 0.19 source)
+    c.pack_min = 1ull << 20;         // repositories[].min_pack_size / max_pack_size (defaults 32 and 192 MiB)
     c.pack_max = 192ull << 20;
     c.pack_objects = R"((^|/)packs/[0-9a-f]{2}/[0-9a-f]+$)";
-    c.s3_multipart_over = 16ull << 20;   // its S3 backend uploads objects over 16 MiB in 16 MiB parts
-    c.client_refusals = {{"active sessions prevent maintenance", "active sessions prevent maintenance"},
-                         {"StaleChunksDuringCommit|stale chunks",
-                          "chunks removed by maintenance during the commit (retry the backup)"}};
+    c.s3_multipart_over = 16ull << 20;  // its S3 backend uploads objects over 16 MiB in 16 MiB parts
+    c.client_refusals = {
+        {"active sessions prevent maintenance", "active sessions prevent maintenance"},
+        {"StaleChunksDuringCommit|stale chunks", "chunks removed by maintenance during the commit (retry the backup)"}};
     // read from the source (0.19.1; not installed here): restore sets ns mtimes on files, dirs (deepest first) and
     // symlinks, and every xattr it read (xattrs.enabled defaults to true), ACLs included as system.posix_acl_* xattrs
     return c;
@@ -54,26 +56,34 @@ void VykarTool::writeConfig(bool encrypted) {
     std::ostringstream y;
     y << "# written by backup-e2e for one test; secrets come from the environment\n";
     y << "repositories:\n  - label: " << kRepoLabel << "\n";
-    if (t.kind == "local") y << "    url: " << yamlQuote(t.path.string()) << "\n";
+    if (t.kind == "local")
+        y << "    url: " << yamlQuote(t.path.string()) << "\n";
     else if (t.kind == "rest") {
-        y << "    url: " << yamlQuote(t.scheme + "://" + t.host + ":" + std::to_string(t.port) + (t.repo_name.empty() ? "" : "/" + t.repo_name)) << "\n";
+        y << "    url: "
+          << yamlQuote(t.scheme + "://" + t.host + ":" + std::to_string(t.port) +
+                       (t.repo_name.empty() ? "" : "/" + t.repo_name))
+          << "\n";
         y << "    access_token: " << yamlQuote(t.token) << "\n";
         if (t.scheme == "http") y << "    allow_insecure_http: true\n";
     } else if (t.kind == "s3") {
-        y << "    url: " << yamlQuote(std::string(t.scheme == "http" ? "s3+http" : "s3") + "://" + t.host + ":" + std::to_string(t.port) + "/" + t.bucket +
-                              (t.prefix.empty() ? "" : "/" + t.prefix))
+        y << "    url: "
+          << yamlQuote(std::string(t.scheme == "http" ? "s3+http" : "s3") + "://" + t.host + ":" +
+                       std::to_string(t.port) + "/" + t.bucket + (t.prefix.empty() ? "" : "/" + t.prefix))
           << "\n";
         y << "    region: " << yamlQuote(t.region) << "\n";
         y << "    access_key_id: " << yamlQuote(t.access_key) << "\n";
         y << "    secret_access_key: " << yamlQuote(t.secret_key) << "\n";
         if (t.scheme == "http") y << "    allow_insecure_http: true\n";
     } else if (t.kind == "sftp") {
-        y << "    url: " << yamlQuote("sftp://" + t.user + "@" + t.host + ":" + std::to_string(t.port) + t.path.string()) << "\n";
+        y << "    url: "
+          << yamlQuote("sftp://" + t.user + "@" + t.host + ":" + std::to_string(t.port) + t.path.string()) << "\n";
         y << "    sftp_key: " << yamlQuote(t.key_file.string()) << "\n";
         y << "    sftp_known_hosts: " << yamlQuote(t.known_hosts.string()) << "\n";
     }
     if (!t.external) y << "    retry:\n      max_retries: 0\n";
-    if (ctx_.pack_size) y << "    min_pack_size: " << ctx_.pack_size << "\n    max_pack_size: " << ctx_.pack_size << "\n";   // a server we started must not make it back off for minutes
+    if (ctx_.pack_size)
+        y << "    min_pack_size: " << ctx_.pack_size << "\n    max_pack_size: " << ctx_.pack_size
+          << "\n";  // a server we started must not make it back off for minutes
     y << "encryption:\n  mode: " << (encrypted ? "auto" : "none") << "\n";
     // the benchmarks' variant: zstd, the compression family every peer has
     y << "compression:\n  algorithm: " << (ctx_.variant == "zstd" ? "zstd" : "lz4") << "\n";
@@ -97,7 +107,7 @@ std::map<std::string, std::string> VykarTool::toolEnv() const {
 std::vector<std::string> VykarTool::args(std::initializer_list<std::string> rest) const {
     std::vector<std::string> a{"--config", config_.string()};
     auto it = rest.begin();
-    a.push_back(*it++);   // the subcommand; -R belongs to it (to `snapshot list`, not `snapshot`)
+    a.push_back(*it++);  // the subcommand; -R belongs to it (to `snapshot list`, not `snapshot`)
     if (a.back() == "snapshot" && it != rest.end()) a.push_back(*it++);
     a.push_back("-R");
     a.push_back(kRepoLabel);
@@ -114,8 +124,10 @@ CliTool::Invocation VykarTool::backupInvocation(const fs::path& source, const st
     return {args({"backup", "-l", label, source.string()}), {}};
 }
 
-std::vector<std::string> VykarTool::dumpArgs(const fs::path& command, const std::string& name, const std::string& label) {
-    if (command.empty()) throw ToolError("backup", "vykar reads no dump from its stdin: it runs the command itself (command_dumps)");
+std::vector<std::string> VykarTool::dumpArgs(const fs::path& command, const std::string& name,
+                                             const std::string& label) {
+    if (command.empty())
+        throw ToolError("backup", "vykar reads no dump from its stdin: it runs the command itself (command_dumps)");
     sources_ = "sources:\n  - label: " + yamlQuote(label) + "\n    command_dumps:\n      - name: " + yamlQuote(name) +
                "\n        command: " + yamlQuote(command.string()) + "\n";
     writeConfig(encrypted_);
@@ -123,8 +135,11 @@ std::vector<std::string> VykarTool::dumpArgs(const fs::path& command, const std:
 }
 
 std::string VykarTool::backupWithHooks(const fs::path& source, const HookSet& hooks, const std::string& label) {
-    std::string y = "sources:\n  - label: " + yamlQuote(label) + "\n    path: " + yamlQuote(source.string()) + "\n    hooks:\n";
-    for (const auto& [k, v] : {std::pair<const char*, std::string>{"before", hooks.before}, {"after", hooks.after}, {"failed", hooks.failed},
+    std::string y =
+        "sources:\n  - label: " + yamlQuote(label) + "\n    path: " + yamlQuote(source.string()) + "\n    hooks:\n";
+    for (const auto& [k, v] : {std::pair<const char*, std::string>{"before", hooks.before},
+                               {"after", hooks.after},
+                               {"failed", hooks.failed},
                                {"finally", hooks.finally}})
         if (!v.empty()) y += std::string("      ") + k + ": " + yamlQuote(v) + "\n";
     sources_ = y;
@@ -171,7 +186,7 @@ std::vector<Snapshot> VykarTool::parseList(const std::string& out) {
             }
             continue;
         }
-        if (line.find_first_not_of(" -=+|") == std::string::npos) continue;   // rules
+        if (line.find_first_not_of(" -=+|") == std::string::npos) continue;  // rules
         std::string id = cell(line, id_col, date_col);
         if (id.empty()) continue;
         std::string label = cell(line, label_col, source_col);
@@ -189,7 +204,8 @@ std::vector<Snapshot> VykarTool::snapshots() {
     Result r = step("list", args({"list"}));
     if (r.out.find("No snapshots found") != std::string::npos) return {};
     auto s = parseList(r.out);
-    if (s.empty()) throw ToolError("list", "could not read any snapshot from `vykar list` output (table layout changed?)", r);
+    if (s.empty())
+        throw ToolError("list", "could not read any snapshot from `vykar list` output (table layout changed?)", r);
     return s;
 }
 
@@ -206,26 +222,42 @@ std::vector<std::string> VykarTool::files(const std::string& id) {
     return out;
 }
 
-void VykarTool::restore(const std::string& id, const fs::path& dest) { step("restore", args({"restore", id, dest.string()})); }
+void VykarTool::restore(const std::string& id, const fs::path& dest) {
+    step("restore", args({"restore", id, dest.string()}));
+}
 
 void VykarTool::check(bool verify_data) {
-    if (verify_data) step("check", args({"check", "--verify-data"}));
-    else step("check", args({"check"}));
+    if (verify_data)
+        step("check", args({"check", "--verify-data"}));
+    else
+        step("check", args({"check"}));
 }
 
-void VykarTool::forget(const std::string& id) { step("snapshot-delete", args({"snapshot", "delete", id})); }
-void VykarTool::reclaim() { step("compact", args({"compact"})); }
-void VykarTool::unlock() { step("break-lock", args({"break-lock"})); }
+void VykarTool::forget(const std::string& id) {
+    step("snapshot-delete", args({"snapshot", "delete", id}));
+}
+void VykarTool::reclaim() {
+    step("compact", args({"compact"}));
+}
+void VykarTool::unlock() {
+    step("break-lock", args({"break-lock"}));
+}
 
 ToolFacts vykarFacts() {
-    return {{{"threads1", "limits.threads: 1, its sequential backup path: vykar 0.19.1 (built from 2cc94eb here) skips a name that is not UTF-8 when it "
-                          "backs up on more than one thread, its default; this row proves the rest of its behaviour on the full corpus",
-              true},
-             {"zstd", "compression.algorithm zstd (the benchmarks' setting: the compression family every peer has)", false}},
-            "zstd",
-            "compression.algorithm zstd (variant zstd), encryption mode auto, default chunking and threads"};
+    return {
+        {{"threads1",
+          "limits.threads: 1, its sequential backup path: vykar 0.19.1 (built from 2cc94eb here) skips a name that is "
+          "not UTF-8 when it "
+          "backs up on more than one thread, its default; this row proves the rest of its behaviour on the full corpus",
+          true},
+         {"zstd", "compression.algorithm zstd (the benchmarks' setting: the compression family every peer has)",
+          false}},
+        "zstd",
+        "compression.algorithm zstd (variant zstd), encryption mode auto, default chunking and threads"};
 }
 
-DriverFactory vykarDriver() { return driver<VykarTool>(); }
+DriverFactory vykarDriver() {
+    return driver<VykarTool>();
+}
 
 }  // namespace e2e

@@ -20,7 +20,9 @@ std::uint32_t getLe(const std::string& s, std::size_t at, int bytes) {
     return v;
 }
 
-bool hasId(AclTag t) { return t == AclTag::User || t == AclTag::Group; }
+bool hasId(AclTag t) {
+    return t == AclTag::User || t == AclTag::Group;
+}
 
 void sortEntries(std::vector<AclEntry>& e) {
     std::sort(e.begin(), e.end(), [](const AclEntry& a, const AclEntry& b) {
@@ -64,9 +66,10 @@ std::optional<std::string> canonicalAcl(const std::string& v, bool is_default) {
     sortEntries(e);
     std::string s;
     for (const auto& x : e) {
-        std::string tag = x.tag == AclTag::UserObj || x.tag == AclTag::User ? "user"
+        std::string tag = x.tag == AclTag::UserObj || x.tag == AclTag::User     ? "user"
                           : x.tag == AclTag::GroupObj || x.tag == AclTag::Group ? "group"
-                          : x.tag == AclTag::Mask ? "mask" : "other";
+                          : x.tag == AclTag::Mask                               ? "mask"
+                                                                                : "other";
         s += (s.empty() ? "" : ",") + tag + ":" + (hasId(x.tag) ? std::to_string(x.id) : "") + ":" + perms(x.perm);
     }
     return s;

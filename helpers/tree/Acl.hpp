@@ -13,12 +13,19 @@ namespace e2e {
 inline constexpr const char* kAclAccessXattr = "system.posix_acl_access";
 inline constexpr const char* kAclDefaultXattr = "system.posix_acl_default";
 
-enum class AclTag : std::uint16_t { UserObj = 0x01, User = 0x02, GroupObj = 0x04, Group = 0x08, Mask = 0x10, Other = 0x20 };
+enum class AclTag : std::uint16_t {
+    UserObj = 0x01,
+    User = 0x02,
+    GroupObj = 0x04,
+    Group = 0x08,
+    Mask = 0x10,
+    Other = 0x20
+};
 
 struct AclEntry {
     AclTag tag;
-    unsigned perm;           // rwx as 4|2|1
-    std::uint32_t id = 0;    // User and Group only
+    unsigned perm;         // rwx as 4|2|1
+    std::uint32_t id = 0;  // User and Group only
 };
 
 // The xattr value the kernel reads (entries sorted the way it requires).

@@ -31,7 +31,9 @@ std::uint64_t splitmix(std::uint64_t& x) {
     return z ^ (z >> 31);
 }
 
-std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+std::uint64_t rotl(std::uint64_t x, int k) {
+    return (x << k) | (x >> (64 - k));
+}
 
 [[noreturn]] void sysfail(const std::string& what, const fs::path& p) {
     throw std::runtime_error(what + " " + p.string() + ": " + strerror(errno));
@@ -39,7 +41,8 @@ std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); 
 
 class Writer {
 public:
-    Writer(const fs::path& root, Rng& rng, CorpusStats& st, bool subsecond) : root_(root), rng_(rng), st_(st), subsecond_(subsecond) {
+    Writer(const fs::path& root, Rng& rng, CorpusStats& st, bool subsecond)
+        : root_(root), rng_(rng), st_(st), subsecond_(subsecond) {
         // a vocabulary of random "words": text that compresses, but is not filler
         for (int i = 0; i < 2048; ++i) {
             std::string w;
@@ -105,7 +108,8 @@ public:
         if (fd < 0) sysfail("create", p);
         std::string head = "sparse head " + std::to_string(rng_.next());
         std::string tail = "sparse tail " + std::to_string(rng_.next());
-        if (pwrite(fd, head.data(), head.size(), 0) < 0 || pwrite(fd, tail.data(), tail.size(), off_t(apparent - tail.size())) < 0)
+        if (pwrite(fd, head.data(), head.size(), 0) < 0 ||
+            pwrite(fd, tail.data(), tail.size(), off_t(apparent - tail.size())) < 0)
             sysfail("write", p);
         close(fd);
         finish(p, 0644);
@@ -228,7 +232,7 @@ private:
         ts[0].tv_nsec = ts[1].tv_nsec = subsecond_ ? long(1 + (h >> 20) % 999999999ull) : 0;
         if (utimensat(dirfd, name.c_str(), ts, link ? AT_SYMLINK_NOFOLLOW : 0) == 0) return;
         if (link && (errno == EOPNOTSUPP || errno == ENOSYS || errno == EPERM)) {
-            st_.unsupported.insert("symlink_mtime");   // some FUSE filesystems cannot set a symlink's own times
+            st_.unsupported.insert("symlink_mtime");  // some FUSE filesystems cannot set a symlink's own times
             return;
         }
         sysfail("utimensat", rel);
@@ -278,16 +282,18 @@ std::uint64_t seedFor(const std::string& name) {
         try {
             return std::stoull(s, nullptr, 0);
         } catch (...) {
-            throw ConfigError("environment: E2E_SEED: not a number: '" + std::string(s) + "'. Fix: give the seed printed by the run to replay (decimal or 0x...)");
+            throw ConfigError("environment: E2E_SEED: not a number: '" + std::string(s) +
+                              "'. Fix: give the seed printed by the run to replay (decimal or 0x...)");
         }
     }
     return base ^ fnv1a64(name);
 }
 
 const std::set<std::string>& corpusCases() {
-    static const std::set<std::string> c{"non_utf8_name", "newline_name", "fifo", "hardlinks", "sparse", "symlinks",
-                                         "empty_dirs", "dirs_only", "subsecond_mtime", "xattrs", "acls",
-                                         "long_name", "long_path", "normalization_pair", "case_pair"};
+    static const std::set<std::string> c{
+        "non_utf8_name", "newline_name", "fifo",      "hardlinks",          "sparse",
+        "symlinks",      "empty_dirs",   "dirs_only", "subsecond_mtime",    "xattrs",
+        "acls",          "long_name",    "long_path", "normalization_pair", "case_pair"};
     return c;
 }
 
@@ -409,13 +415,24 @@ CorpusStats generateCorpus(const fs::path& root, const CorpusSpec& spec) {
             using T = AclTag;
             w.file("meta/acl-file.txt", w.text(90), 0640);
             w.acl("meta/acl-file.txt", kAclAccessXattr,
-                  {{T::UserObj, 6}, {T::User, 6, 1001}, {T::GroupObj, 4}, {T::Group, 4, 1002}, {T::Mask, 6}, {T::Other, 0}});
+                  {{T::UserObj, 6},
+                   {T::User, 6, 1001},
+                   {T::GroupObj, 4},
+                   {T::Group, 4, 1002},
+                   {T::Mask, 6},
+                   {T::Other, 0}});
             w.dir("meta/acl-default-dir", 0750);
-            w.file("meta/acl-default-dir/before-the-acl.txt", w.text(30));   // written first: it inherits nothing
+            w.file("meta/acl-default-dir/before-the-acl.txt", w.text(30));  // written first: it inherits nothing
             w.acl("meta/acl-default-dir", kAclDefaultXattr,
-                  {{T::UserObj, 7}, {T::User, 5, 1001}, {T::GroupObj, 5}, {T::Group, 7, 1003}, {T::Mask, 7}, {T::Other, 0}});
+                  {{T::UserObj, 7},
+                   {T::User, 5, 1001},
+                   {T::GroupObj, 5},
+                   {T::Group, 7, 1003},
+                   {T::Mask, 7},
+                   {T::Other, 0}});
             w.dir("meta/acl-both-dir", 0770);
-            w.acl("meta/acl-both-dir", kAclAccessXattr, {{T::UserObj, 7}, {T::User, 7, 1004}, {T::GroupObj, 7}, {T::Mask, 7}, {T::Other, 0}});
+            w.acl("meta/acl-both-dir", kAclAccessXattr,
+                  {{T::UserObj, 7}, {T::User, 7, 1004}, {T::GroupObj, 7}, {T::Mask, 7}, {T::Other, 0}});
             w.acl("meta/acl-both-dir", kAclDefaultXattr, {{T::UserObj, 7}, {T::GroupObj, 5}, {T::Other, 5}});
         }
     }
@@ -424,20 +441,20 @@ CorpusStats generateCorpus(const fs::path& root, const CorpusSpec& spec) {
         // their own: the older cases' bytes stay as they were
         Rng shape_rng(spec.seed ^ 0x73686170657321ull);
         Writer s(root, shape_rng, st, st.subsecond_mtimes);
-        if (on("long_name")) {   // NAME_MAX: 255 bytes
+        if (on("long_name")) {  // NAME_MAX: 255 bytes
             s.dir("awkward/long-name");
             std::string name = "long-name-";
             while (name.size() < 251) name += char('a' + shape_rng.below(26));
             s.file("awkward/long-name/" + name + ".txt", s.text(64));
         }
-        if (on("long_path")) s.longPath("awkward/long-path", s.text(64));   // past PATH_MAX (4096 bytes)
+        if (on("long_path")) s.longPath("awkward/long-path", s.text(64));  // past PATH_MAX (4096 bytes)
         // the same name in NFC (U+00E9) and NFD (e + U+0301), as trees copied from macOS hold
         if (on("normalization_pair")) {
             s.dir("awkward/normalization");
             s.file("awkward/normalization/caf\u00e9.txt", s.text(40));
             s.file("awkward/normalization/cafe\u0301.txt", s.text(41));
         }
-        if (on("case_pair")) {   // names that differ only by case
+        if (on("case_pair")) {  // names that differ only by case
             s.dir("awkward/case");
             s.file("awkward/case/Readme", s.text(30));
             s.file("awkward/case/README", s.text(31));

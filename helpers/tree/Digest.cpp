@@ -45,7 +45,9 @@ std::string sha256(std::string_view data) {
     return hex(out, n);
 }
 
-std::string toString(DigestAlgorithm a) { return a == DigestAlgorithm::Sha256 ? "SHA-256" : "XXH3-128"; }
+std::string toString(DigestAlgorithm a) {
+    return a == DigestAlgorithm::Sha256 ? "SHA-256" : "XXH3-128";
+}
 
 namespace {
 
@@ -53,7 +55,7 @@ namespace {
 // cache), else in 1 MiB reads. Throws with the path on error.
 template <class Update>
 void readFile(const std::filesystem::path& p, Update update) {
-    int fd = openLong(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);   // a tree may be deeper than PATH_MAX
+    int fd = openLong(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);  // a tree may be deeper than PATH_MAX
     if (fd < 0) throw std::runtime_error("cannot open " + p.string() + ": " + strerror(errno));
     struct stat st {};
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= (1 << 20)) {

@@ -22,48 +22,72 @@ namespace e2e {
 
 std::string toString(EntryType t) {
     switch (t) {
-    case EntryType::File: return "file";
-    case EntryType::Dir: return "dir";
-    case EntryType::Symlink: return "symlink";
-    case EntryType::Fifo: return "fifo";
-    case EntryType::Socket: return "socket";
-    case EntryType::CharDev: return "chardev";
-    case EntryType::BlockDev: return "blockdev";
+        case EntryType::File:
+            return "file";
+        case EntryType::Dir:
+            return "dir";
+        case EntryType::Symlink:
+            return "symlink";
+        case EntryType::Fifo:
+            return "fifo";
+        case EntryType::Socket:
+            return "socket";
+        case EntryType::CharDev:
+            return "chardev";
+        case EntryType::BlockDev:
+            return "blockdev";
     }
     return "?";
 }
 
 std::string toString(DiffKind k) {
     switch (k) {
-    case DiffKind::Missing: return "missing";
-    case DiffKind::Extra: return "extra";
-    case DiffKind::Type: return "type";
-    case DiffKind::Content: return "content";
-    case DiffKind::Size: return "size";
-    case DiffKind::Mode: return "mode";
-    case DiffKind::Owner: return "owner";
-    case DiffKind::Mtime: return "mtime";
-    case DiffKind::LinkTarget: return "link-target";
-    case DiffKind::HardlinkSplit: return "hardlink-split";
-    case DiffKind::Xattr: return "xattr";
-    case DiffKind::Acl: return "acl";
+        case DiffKind::Missing:
+            return "missing";
+        case DiffKind::Extra:
+            return "extra";
+        case DiffKind::Type:
+            return "type";
+        case DiffKind::Content:
+            return "content";
+        case DiffKind::Size:
+            return "size";
+        case DiffKind::Mode:
+            return "mode";
+        case DiffKind::Owner:
+            return "owner";
+        case DiffKind::Mtime:
+            return "mtime";
+        case DiffKind::LinkTarget:
+            return "link-target";
+        case DiffKind::HardlinkSplit:
+            return "hardlink-split";
+        case DiffKind::Xattr:
+            return "xattr";
+        case DiffKind::Acl:
+            return "acl";
     }
     return "?";
 }
 
 std::string toString(MtimePrecision p) {
     switch (p) {
-    case MtimePrecision::Nanoseconds: return "nanoseconds";
-    case MtimePrecision::Microseconds: return "microseconds";
-    case MtimePrecision::Seconds: return "whole seconds";
-    case MtimePrecision::Ignored: return "not compared";
+        case MtimePrecision::Nanoseconds:
+            return "nanoseconds";
+        case MtimePrecision::Microseconds:
+            return "microseconds";
+        case MtimePrecision::Seconds:
+            return "whole seconds";
+        case MtimePrecision::Ignored:
+            return "not compared";
     }
     return "?";
 }
 
 std::string Difference::describe() const {
     std::string s = toString(kind) + ": " + printable(path);
-    if (!expected.empty() || !actual.empty()) s += " (expected " + printable(expected) + ", got " + printable(actual) + ")";
+    if (!expected.empty() || !actual.empty())
+        s += " (expected " + printable(expected) + ", got " + printable(actual) + ")";
     return s;
 }
 
@@ -89,19 +113,19 @@ std::int64_t probeMtimeGranularity(const fs::path& root, const struct stat& befo
                               (std::int64_t(after.st_mtim.tv_sec) * kNsPerSecond + after.st_mtim.tv_nsec);
     for (std::int64_t g = 1; g <= kNsPerSecond; g *= 10)
         if (lost >= 0 && lost < g) return g;
-    return lost >= 0 && lost < 2 * kNsPerSecond ? 2 * kNsPerSecond : 1;   // FAT keeps even seconds
+    return lost >= 0 && lost < 2 * kNsPerSecond ? 2 * kNsPerSecond : 1;  // FAT keeps even seconds
 }
 
 struct Walker {
     const ManifestOptions& opt;
     Manifest& m;
-    std::vector<std::pair<std::string, std::uint64_t>> files;              // rel path, size
-    std::map<std::pair<dev_t, ino_t>, std::vector<std::string>> inodes;   // multi-linked files
+    std::vector<std::pair<std::string, std::uint64_t>> files;            // rel path, size
+    std::map<std::pair<dev_t, ino_t>, std::vector<std::string>> inodes;  // multi-linked files
 
     // labels the system's security module sets, not data a backup carries
     static bool isLsmLabel(const std::string& name) {
-        return name == "security.selinux" || name == "security.apparmor" || name == "security.ima" || name == "security.evm" ||
-               name.rfind("security.SMACK64", 0) == 0;
+        return name == "security.selinux" || name == "security.apparmor" || name == "security.ima" ||
+               name == "security.evm" || name.rfind("security.SMACK64", 0) == 0;
     }
 
     // by path while the kernel takes it whole; deeper, through an O_PATH handle
@@ -135,7 +159,8 @@ struct Walker {
                 continue;
             }
             auto acl = canonicalAcl(val, dflt);
-            (access ? e.acl_access : e.acl_default) = acl ? *acl : "not a valid ACL (" + std::to_string(val.size()) + " bytes)";
+            (access ? e.acl_access : e.acl_default) =
+                acl ? *acl : "not a valid ACL (" + std::to_string(val.size()) + " bytes)";
         }
         if (fd >= 0) close(fd);
     }
@@ -154,17 +179,22 @@ struct Walker {
             files.emplace_back(crel, e.size);
             m.total_bytes += e.size;
             if (st.st_nlink > 1) inodes[{st.st_dev, st.st_ino}].push_back(crel);
-        } else if (S_ISDIR(st.st_mode)) e.type = EntryType::Dir;
+        } else if (S_ISDIR(st.st_mode))
+            e.type = EntryType::Dir;
         else if (S_ISLNK(st.st_mode)) {
             e.type = EntryType::Symlink;
             std::string t(size_t(st.st_size) + 1, '\0');
             ssize_t r = readlinkat(at.dirfd, at.name.c_str(), t.data(), t.size());
             t.resize(r > 0 ? size_t(r) : 0);
             e.link_target = t;
-        } else if (S_ISFIFO(st.st_mode)) e.type = EntryType::Fifo;
-        else if (S_ISSOCK(st.st_mode)) e.type = EntryType::Socket;
-        else if (S_ISCHR(st.st_mode)) e.type = EntryType::CharDev;
-        else e.type = EntryType::BlockDev;
+        } else if (S_ISFIFO(st.st_mode))
+            e.type = EntryType::Fifo;
+        else if (S_ISSOCK(st.st_mode))
+            e.type = EntryType::Socket;
+        else if (S_ISCHR(st.st_mode))
+            e.type = EntryType::CharDev;
+        else
+            e.type = EntryType::BlockDev;
         if (opt.xattrs) readXattrs(at, root + "/" + crel, e);
         m.entries.emplace(crel, std::move(e));
     }
@@ -181,9 +211,10 @@ Manifest Manifest::build(const fs::path& root, const ManifestOptions& opt) {
         throw std::runtime_error("manifest root is not a directory: " + printable(root.string()));
     if (opt.probe_mtime_granularity) m.mtime_granularity_ns = probeMtimeGranularity(root, st);
     Walker w{opt, m, {}, {}};
-    walkAt(root, [&](const EntryAt& at) { w.add(at, root.string()); }, opt.ignore_names);
+    walkAt(
+        root, [&](const EntryAt& at) { w.add(at, root.string()); }, opt.ignore_names);
     for (auto& [ino, paths] : w.inodes) {
-        if (paths.size() < 2) continue;   // other names outside the tree
+        if (paths.size() < 2) continue;  // other names outside the tree
         std::sort(paths.begin(), paths.end());
         for (const auto& p : paths) m.entries[p].hardlink_group = paths.front();
     }
@@ -243,20 +274,25 @@ Manifest lossyNames(const Manifest& m) {
 namespace {
 
 // floor division: a pre-1970 mtime rounds the same way as a later one
-std::int64_t floorDiv(std::int64_t v, std::int64_t g) { return v / g - ((v % g) != 0 && v < 0); }
+std::int64_t floorDiv(std::int64_t v, std::int64_t g) {
+    return v / g - ((v % g) != 0 && v < 0);
+}
 
 std::string shortValue(const std::string& v) {
     std::string p = printable(v.size() > 48 ? v.substr(0, 48) : v);
     return "'" + p + (v.size() > 48 ? "...' (" + std::to_string(v.size()) + " bytes)" : "'");
 }
 
-std::string aclOrNone(const std::string& kind, const std::string& acl) { return kind + " " + (acl.empty() ? "none" : acl); }
+std::string aclOrNone(const std::string& kind, const std::string& acl) {
+    return kind + " " + (acl.empty() ? "none" : acl);
+}
 
 }  // namespace
 
 std::vector<Difference> compare(const Manifest& a0, const Manifest& b0, const CompareOptions& opt) {
     if (a0.digest != b0.digest)
-        throw std::invalid_argument("compare: manifests use different digests (" + toString(a0.digest) + " vs " + toString(b0.digest) + ")");
+        throw std::invalid_argument("compare: manifests use different digests (" + toString(a0.digest) + " vs " +
+                                    toString(b0.digest) + ")");
     if (!opt.raw_names) {
         CompareOptions o = opt;
         o.raw_names = true;
@@ -292,12 +328,15 @@ std::vector<Difference> compare(const Manifest& a0, const Manifest& b0, const Co
             d.push_back({DiffKind::Type, path, toString(x.type), toString(y.type)});
             continue;
         }
-        if (x.mode != y.mode && x.type != EntryType::Symlink) d.push_back({DiffKind::Mode, path, oct(x.mode), oct(y.mode)});
+        if (x.mode != y.mode && x.type != EntryType::Symlink)
+            d.push_back({DiffKind::Mode, path, oct(x.mode), oct(y.mode)});
         if (opt.owner && (x.uid != y.uid || x.gid != y.gid))
             d.push_back({DiffKind::Owner, path, std::to_string(x.uid) + ":" + std::to_string(x.gid),
                          std::to_string(y.uid) + ":" + std::to_string(y.gid)});
         if (const MtimePrecision p = mtimePrecision(x.type); p != MtimePrecision::Ignored) {
-            const std::int64_t unit = p == MtimePrecision::Seconds ? kNsPerSecond : p == MtimePrecision::Microseconds ? 1000 : 1;
+            const std::int64_t unit = p == MtimePrecision::Seconds        ? kNsPerSecond
+                                      : p == MtimePrecision::Microseconds ? 1000
+                                                                          : 1;
             const std::int64_t g = std::max(fs_granularity, unit);
             // the source's value cut down or rounded up to the unit (Go's NsecToTimeval rounds up)
             const std::int64_t kept = floorDiv(y.mtime_ns, g);
@@ -306,9 +345,11 @@ std::vector<Difference> compare(const Manifest& a0, const Manifest& b0, const Co
         }
         if (x.type == EntryType::File) {
             if (x.size != y.size) d.push_back({DiffKind::Size, path, std::to_string(x.size), std::to_string(y.size)});
-            if (x.digest != y.digest) d.push_back({DiffKind::Content, path, x.digest.substr(0, 16), y.digest.substr(0, 16)});
+            if (x.digest != y.digest)
+                d.push_back({DiffKind::Content, path, x.digest.substr(0, 16), y.digest.substr(0, 16)});
             if (opt.hardlinks && x.hardlink_group != y.hardlink_group)
-                d.push_back({DiffKind::HardlinkSplit, path, x.hardlink_group.empty() ? "single link" : "linked with " + x.hardlink_group,
+                d.push_back({DiffKind::HardlinkSplit, path,
+                             x.hardlink_group.empty() ? "single link" : "linked with " + x.hardlink_group,
                              y.hardlink_group.empty() ? "single link" : "linked with " + y.hardlink_group});
         }
         if (x.type == EntryType::Symlink && x.link_target != y.link_target)
@@ -317,17 +358,21 @@ std::vector<Difference> compare(const Manifest& a0, const Manifest& b0, const Co
             // one difference per name: dropped, changed or added
             for (const auto& [k, v] : x.xattrs) {
                 auto it = y.xattrs.find(k);
-                if (it == y.xattrs.end()) d.push_back({DiffKind::Xattr, path, k + "=" + shortValue(v), k + " absent"});
-                else if (it->second != v) d.push_back({DiffKind::Xattr, path, k + "=" + shortValue(v), k + "=" + shortValue(it->second)});
+                if (it == y.xattrs.end())
+                    d.push_back({DiffKind::Xattr, path, k + "=" + shortValue(v), k + " absent"});
+                else if (it->second != v)
+                    d.push_back({DiffKind::Xattr, path, k + "=" + shortValue(v), k + "=" + shortValue(it->second)});
             }
             for (const auto& [k, v] : y.xattrs)
                 if (!x.xattrs.count(k)) d.push_back({DiffKind::Xattr, path, k + " absent", k + "=" + shortValue(v)});
         }
         if (opt.acls) {
             if (x.acl_access != y.acl_access)
-                d.push_back({DiffKind::Acl, path, aclOrNone("access", x.acl_access), aclOrNone("access", y.acl_access)});
+                d.push_back(
+                    {DiffKind::Acl, path, aclOrNone("access", x.acl_access), aclOrNone("access", y.acl_access)});
             if (x.acl_default != y.acl_default)
-                d.push_back({DiffKind::Acl, path, aclOrNone("default", x.acl_default), aclOrNone("default", y.acl_default)});
+                d.push_back(
+                    {DiffKind::Acl, path, aclOrNone("default", x.acl_default), aclOrNone("default", y.acl_default)});
         }
     }
     return d;

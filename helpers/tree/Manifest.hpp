@@ -22,34 +22,34 @@ std::string toString(EntryType t);
 
 struct Entry {
     EntryType type = EntryType::File;
-    unsigned mode = 0;              // permission and special bits (07777)
+    unsigned mode = 0;  // permission and special bits (07777)
     unsigned uid = 0, gid = 0;
-    std::uint64_t size = 0;         // regular files only
-    std::int64_t mtime_ns = 0;      // every type; nanoseconds since the epoch
-    std::string digest;             // content digest (hex, ManifestOptions::digest); regular files only
-    std::string link_target;        // symlinks only
-    std::string hardlink_group;     // first path (sorted) of its inode's names; empty when single-linked
+    std::uint64_t size = 0;      // regular files only
+    std::int64_t mtime_ns = 0;   // every type; nanoseconds since the epoch
+    std::string digest;          // content digest (hex, ManifestOptions::digest); regular files only
+    std::string link_target;     // symlinks only
+    std::string hardlink_group;  // first path (sorted) of its inode's names; empty when single-linked
     // only when ManifestOptions::xattrs; without the ACLs and the LSM labels (security.selinux, ...)
     std::map<std::string, std::string> xattrs;
-    std::string acl_access, acl_default;         // canonicalAcl text; "" = none (or a minimal access ACL)
+    std::string acl_access, acl_default;  // canonicalAcl text; "" = none (or a minimal access ACL)
 };
 
 struct ManifestOptions {
-    std::set<std::string> ignore_names{};   // skipped wherever they appear (e.g. ".zfs")
-    bool xattrs = true;                      // xattrs and POSIX ACLs
+    std::set<std::string> ignore_names{};  // skipped wherever they appear (e.g. ".zfs")
+    bool xattrs = true;                    // xattrs and POSIX ACLs
     // find how finely the root's filesystem keeps mtimes by setting the root's
     // own mtime (restored at once; compare never looks at the root)
     bool probe_mtime_granularity = true;
     DigestAlgorithm digest = DigestAlgorithm::Sha256;
-    unsigned threads = 0;                    // hashing threads; 0 = all cores
+    unsigned threads = 0;  // hashing threads; 0 = all cores
 };
 
 struct Manifest {
     fs::path root;
-    std::map<std::string, Entry> entries;    // key: path relative to root, '/'-separated, raw bytes
-    std::uint64_t total_bytes = 0;           // sum of regular file sizes
+    std::map<std::string, Entry> entries;  // key: path relative to root, '/'-separated, raw bytes
+    std::uint64_t total_bytes = 0;         // sum of regular file sizes
     DigestAlgorithm digest = DigestAlgorithm::Sha256;
-    std::int64_t mtime_granularity_ns = 1;   // what the filesystem keeps (1 when not probed or not probeable)
+    std::int64_t mtime_granularity_ns = 1;  // what the filesystem keeps (1 when not probed or not probeable)
 
     static Manifest build(const fs::path& root, const ManifestOptions& opt = {});
     std::size_t count(EntryType t) const;
@@ -63,7 +63,7 @@ struct Difference {
     DiffKind kind;
     std::string path;
     std::string expected, actual;
-    std::string describe() const;   // printable, with unprintable bytes escaped
+    std::string describe() const;  // printable, with unprintable bytes escaped
 };
 
 // How much of an mtime must match: the restored value may be the source's cut
@@ -75,13 +75,13 @@ std::string toString(MtimePrecision p);
 // What a tool is known not to preserve; each tolerance is named in reports.
 struct CompareOptions {
     bool hardlinks = true;
-    MtimePrecision file_mtime = MtimePrecision::Nanoseconds;      // regular files, FIFOs and other special files
+    MtimePrecision file_mtime = MtimePrecision::Nanoseconds;  // regular files, FIFOs and other special files
     MtimePrecision dir_mtime = MtimePrecision::Nanoseconds;
     MtimePrecision symlink_mtime = MtimePrecision::Nanoseconds;
     bool owner = true;
-    bool xattrs = true;                 // user.*, trusted.*, security.capability (not the ACLs)
-    bool acls = true;                   // system.posix_acl_access / _default, compared as ACLs
-    bool raw_names = true;              // false: compare names after lossyUtf8 (a tool that keeps names as UTF-8 text)
+    bool xattrs = true;     // user.*, trusted.*, security.capability (not the ACLs)
+    bool acls = true;       // system.posix_acl_access / _default, compared as ACLs
+    bool raw_names = true;  // false: compare names after lossyUtf8 (a tool that keeps names as UTF-8 text)
     // types the tool does not store at all: tolerated only when the restore has
     // nothing at that path (something else in its place is a Type difference)
     std::set<EntryType> skip_types{};

@@ -8,8 +8,8 @@
 namespace e2e {
 
 struct RandomFileOptions {
-    bool append = false;            // add to the end instead of replacing the file
-    bool half_compressible = false; // every other 4 KiB block is one repeated letter: compresses to about half
+    bool append = false;             // add to the end instead of replacing the file
+    bool half_compressible = false;  // every other 4 KiB block is one repeated letter: compresses to about half
 };
 
 // Writes `bytes` of rng's output to path in 64 KiB chunks (memory stays small); throws when the write fails.

@@ -20,14 +20,17 @@ public:
     Connection(const fs::path& socket, Clock::time_point deadline) : deadline_(deadline), where_(socket.string()) {
         sockaddr_un a{};
         a.sun_family = AF_UNIX;
-        if (where_.size() >= sizeof a.sun_path) throw GuestAgentError("guest agent socket path too long (" + std::to_string(where_.size()) + " bytes): " + where_);
+        if (where_.size() >= sizeof a.sun_path)
+            throw GuestAgentError("guest agent socket path too long (" + std::to_string(where_.size()) +
+                                  " bytes): " + where_);
         std::memcpy(a.sun_path, where_.c_str(), where_.size() + 1);
         fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd_ < 0) throw GuestAgentError(std::string("socket(): ") + strerror(errno));
         if (connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
             int e = errno;
             close(fd_);
-            throw GuestAgentError("cannot connect to the guest agent socket " + where_ + ": " + strerror(e) + " (is the VM running?)");
+            throw GuestAgentError("cannot connect to the guest agent socket " + where_ + ": " + strerror(e) +
+                                  " (is the VM running?)");
         }
     }
     ~Connection() { close(fd_); }
@@ -39,7 +42,8 @@ public:
         while (off < data.size()) {
             wait(POLLOUT, "sending to");
             ssize_t n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-            if (n < 0 && errno != EINTR && errno != EAGAIN) throw GuestAgentError("sending to the guest agent failed: " + std::string(strerror(errno)));
+            if (n < 0 && errno != EINTR && errno != EAGAIN)
+                throw GuestAgentError("sending to the guest agent failed: " + std::string(strerror(errno)));
             if (n > 0) off += std::size_t(n);
         }
     }
@@ -72,8 +76,9 @@ private:
         while (true) {
             auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now()).count();
             if (left <= 0)
-                throw GuestAgentError(std::string("timed out ") + doing + " the guest agent at " + where_ +
-                                      " (is qemu-guest-agent running in the guest, with the virtio-serial port org.qemu.guest_agent.0?)");
+                throw GuestAgentError(
+                    std::string("timed out ") + doing + " the guest agent at " + where_ +
+                    " (is qemu-guest-agent running in the guest, with the virtio-serial port org.qemu.guest_agent.0?)");
             pollfd p{fd_, events, 0};
             int r = poll(&p, 1, int(std::min<long long>(left, 1000)));
             if (r < 0 && errno != EINTR) throw GuestAgentError(std::string("poll(): ") + strerror(errno));
@@ -84,8 +89,10 @@ private:
         wait(POLLIN, doing);
         char b[4096];
         ssize_t n = recv(fd_, b, sizeof b, 0);
-        if (n == 0) throw GuestAgentError("the guest agent socket " + where_ + " closed the connection (the VM went away?)");
-        if (n < 0 && errno != EINTR && errno != EAGAIN) throw GuestAgentError("reading from the guest agent failed: " + std::string(strerror(errno)));
+        if (n == 0)
+            throw GuestAgentError("the guest agent socket " + where_ + " closed the connection (the VM went away?)");
+        if (n < 0 && errno != EINTR && errno != EAGAIN)
+            throw GuestAgentError("reading from the guest agent failed: " + std::string(strerror(errno)));
         if (n > 0) buf_.append(b, std::size_t(n));
     }
     int fd_ = -1;
@@ -95,14 +102,16 @@ private:
 
 }  // namespace
 
-GuestAgent::GuestAgent(fs::path socket, std::chrono::milliseconds timeout) : socket_(std::move(socket)), timeout_(timeout) {}
+GuestAgent::GuestAgent(fs::path socket, std::chrono::milliseconds timeout)
+    : socket_(std::move(socket)), timeout_(timeout) {}
 
 nlohmann::json GuestAgent::execute(const std::string& command, const nlohmann::json& arguments) const {
     Connection c(socket_, Clock::now() + timeout_);
     // resync: 0xFF resets the agent's parser; the reply to our id follows its own 0xFF
     static thread_local std::mt19937 rng{std::random_device{}()};
     const long id = long(rng() % 2000000000u) + 1;
-    c.send(std::string("\xff") + nlohmann::json{{"execute", "guest-sync-delimited"}, {"arguments", {{"id", id}}}}.dump() + "\n");
+    c.send(std::string("\xff") +
+           nlohmann::json{{"execute", "guest-sync-delimited"}, {"arguments", {{"id", id}}}}.dump() + "\n");
     for (bool synced = false; !synced;) {
         c.skipPastDelimiter();
         auto j = nlohmann::json::parse(c.line(), nullptr, false);
@@ -114,11 +123,11 @@ nlohmann::json GuestAgent::execute(const std::string& command, const nlohmann::j
     while (true) {
         std::string l = c.line();
         auto j = nlohmann::json::parse(l, nullptr, false);
-        if (!j.is_object()) continue;   // stray bytes between replies
+        if (!j.is_object()) continue;  // stray bytes between replies
         if (j.contains("error")) {
             const auto& e = j["error"];
-            throw GuestAgentError("guest agent: " + command + " failed: " + e.value("class", std::string("error")) + ": " +
-                                  e.value("desc", std::string(l)));
+            throw GuestAgentError("guest agent: " + command + " failed: " + e.value("class", std::string("error")) +
+                                  ": " + e.value("desc", std::string(l)));
         }
         if (j.contains("return")) return j["return"];
     }

@@ -28,9 +28,9 @@ public:
     nlohmann::json execute(const std::string& command, const nlohmann::json& arguments = nullptr) const;
 
     void ping() const { execute("guest-ping"); }
-    int freeze() const;                 // filesystems frozen (guest-fsfreeze-freeze)
-    int thaw() const;                   // filesystems thawed
-    std::string freezeStatus() const;   // "frozen" | "thawed"
+    int freeze() const;                // filesystems frozen (guest-fsfreeze-freeze)
+    int thaw() const;                  // filesystems thawed
+    std::string freezeStatus() const;  // "frozen" | "thawed"
     const fs::path& socket() const { return socket_; }
 
 private:

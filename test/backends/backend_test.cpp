@@ -22,10 +22,13 @@ struct Case {
     std::string backend;
     std::string tool;
     bool encrypted;
-    std::string variant{};   // a named tool variant beside the default row
+    std::string variant{};  // a named tool variant beside the default row
 };
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.backend << "/" << c.tool << (c.variant.empty() ? "" : "-" + c.variant) << (c.encrypted ? "/encrypted" : "/none"); }
+void PrintTo(const Case& c, std::ostream* os) {
+    *os << c.backend << "/" << c.tool << (c.variant.empty() ? "" : "-" + c.variant)
+        << (c.encrypted ? "/encrypted" : "/none");
+}
 
 class BackendScenario : public ScenarioTestP<Case> {
 protected:
@@ -38,11 +41,13 @@ protected:
 void multipartLayer(Workspace& ws, Backend& backend, const Capabilities& caps) {
     std::uint64_t largest = 0;
     std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(backend.target().local_dir, ec); !ec && it != fs::recursive_directory_iterator(); ++it)
+    for (auto it = fs::recursive_directory_iterator(backend.target().local_dir, ec);
+         !ec && it != fs::recursive_directory_iterator(); ++it)
         if (it->is_regular_file(ec)) largest = std::max<std::uint64_t>(largest, it->file_size(ec));
     if (largest <= caps.s3_multipart_over) {
         ws.report().addLayer({"multipart", Status::NotApplicable,
-                              "the bucket's largest object is " + humanBytes(largest) + ", not over the " + humanBytes(caps.s3_multipart_over) +
+                              "the bucket's largest object is " + humanBytes(largest) + ", not over the " +
+                                  humanBytes(caps.s3_multipart_over) +
                                   " that the tool uploads in parts: the data does not need the multipart path",
                               0});
         return;
@@ -50,9 +55,11 @@ void multipartLayer(Workspace& ws, Backend& backend, const Capabilities& caps) {
     Verdicts v(ws);
     v.layer("multipart", [&] {
         auto n = backend.facts()["requests"];
-        int create = n.value("CreateMultipartUpload", 0), parts = n.value("UploadPart", 0), done = n.value("CompleteMultipartUpload", 0);
-        std::string d = "the bucket holds an object of " + humanBytes(largest) + " (over " + humanBytes(caps.s3_multipart_over) + "); the server saw " +
-                        std::to_string(create) + " CreateMultipartUpload, " + std::to_string(parts) + " UploadPart, " + std::to_string(done) +
+        int create = n.value("CreateMultipartUpload", 0), parts = n.value("UploadPart", 0),
+            done = n.value("CompleteMultipartUpload", 0);
+        std::string d = "the bucket holds an object of " + humanBytes(largest) + " (over " +
+                        humanBytes(caps.s3_multipart_over) + "); the server saw " + std::to_string(create) +
+                        " CreateMultipartUpload, " + std::to_string(parts) + " UploadPart, " + std::to_string(done) +
                         " CompleteMultipartUpload";
         if (create < 1 || parts < 2 || done < 1) throw VerdictFailure("the multipart path did not run: " + d);
         return d;
@@ -64,7 +71,9 @@ TEST_P(BackendScenario, RoundTrip) {
     PreludeOptions po;
     po.backend = c.backend;
     po.variant = c.variant;
-    po.not_applicable = [&](const Capabilities& caps) { return !c.encrypted && !caps.no_encryption ? caps.no_encryption_reason : std::string(); };
+    po.not_applicable = [&](const Capabilities& caps) {
+        return !c.encrypted && !caps.no_encryption ? caps.no_encryption_reason : std::string();
+    };
     ToolOnBackend t;
     if (!prepare(t, c.tool, po)) return;
 
@@ -76,12 +85,14 @@ TEST_P(BackendScenario, RoundTrip) {
     opt.repo_dir = t.backend->target().local_dir;
     opt.probe = [&] { return t.backend->probe(); };
     bool ok = runRoundTrip(ws(), *t.tool, opt);
-    ws().report().set("server", t.backend->facts());   // again: server-side request counts after the run
+    ws().report().set("server", t.backend->facts());  // again: server-side request counts after the run
     // the multipart path is S3's; its bytes are readable only on a server the suite started
-    if (t.caps.s3_multipart_over && t.backend->kind() == "s3" && ok && !t.backend->external()) multipartLayer(ws(), *t.backend, t.caps);
+    if (t.caps.s3_multipart_over && t.backend->kind() == "s3" && ok && !t.backend->external())
+        multipartLayer(ws(), *t.backend, t.caps);
     if (auto* v = dynamic_cast<VykarTool*>(t.tool.get())) ws().keepConfig(v->configPath());
     if (ws().report().layerStatus() == Status::Blocked)
-        endAs(Status::Blocked, "the external " + c.backend + " endpoint timed out: " + ws().report().firstFailedLayer()->detail);
+        endAs(Status::Blocked,
+              "the external " + c.backend + " endpoint timed out: " + ws().report().firstFailedLayer()->detail);
 }
 
 std::vector<Case> cases(const std::string& backend) {
@@ -98,7 +109,8 @@ std::string caseName(const ::testing::TestParamInfo<Case>& p) {
 }
 
 // one instantiation per backend kind of the registry (Local/, Rest/, ...): test/backends/CMakeLists.txt labels by it
-#define E2E_INSTANTIATE(kind, Prefix, ...) INSTANTIATE_TEST_SUITE_P(Prefix, BackendScenario, ::testing::ValuesIn(cases(#kind)), caseName);
+#define E2E_INSTANTIATE(kind, Prefix, ...) \
+    INSTANTIATE_TEST_SUITE_P(Prefix, BackendScenario, ::testing::ValuesIn(cases(#kind)), caseName);
 E2E_BACKENDS(E2E_INSTANTIATE)
 #undef E2E_INSTANTIATE
 

@@ -19,7 +19,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-double since(std::chrono::steady_clock::time_point t0) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
+double since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
 
 // A small tree of random data (incompressible, so it reaches the repository as is).
 fs::path smallSource(Workspace& ws, std::uint64_t bytes) {
@@ -36,10 +38,13 @@ fs::path smallSource(Workspace& ws, std::uint64_t bytes) {
 }
 
 // The tool's own output (not the suite's message around it).
-std::string toolOutput(const ToolError& e) { return e.result().out + "\n" + e.result().err; }
+std::string toolOutput(const ToolError& e) {
+    return e.result().out + "\n" + e.result().err;
+}
 
 // An HTTP 401 in the tool's words (never a port or a byte count that holds "401").
-const char* kUnauthorized = R"((\b401\b[^0-9]*unauthori[sz]ed|unauthori[sz]ed|status(code)?[ =:]*401\b|\(401\)|HTTP[^\n]{0,20}\b401\b))";
+const char* kUnauthorized =
+    R"((\b401\b[^0-9]*unauthori[sz]ed|unauthori[sz]ed|status(code)?[ =:]*401\b|\(401\)|HTTP[^\n]{0,20}\b401\b))";
 
 // init with a wrong secret: a quick failure that names the cause in the tool's words
 std::string initFailsUnauthorized(BackupTool& tool, const std::string& secret) {
@@ -48,10 +53,12 @@ std::string initFailsUnauthorized(BackupTool& tool, const std::string& secret) {
         tool.init(RepoOptions{});
     } catch (const ToolError& e) {
         if (e.timedOut()) throw VerdictFailure("a wrong " + secret + " must fail, not hang: " + e.what());
-        if (since(t0) > 30.0) throw VerdictFailure("a wrong " + secret + " took " + std::to_string(since(t0)) + " s to fail");
+        if (since(t0) > 30.0)
+            throw VerdictFailure("a wrong " + secret + " took " + std::to_string(since(t0)) + " s to fail");
         const std::string why = matchingLine(toolOutput(e), kUnauthorized);
         if (why.empty())
-            throw VerdictFailure("the failure does not name the cause (no 401 / unauthorized in " + tool.name() + "'s output):\n" + e.what());
+            throw VerdictFailure("the failure does not name the cause (no 401 / unauthorized in " + tool.name() +
+                                 "'s output):\n" + e.what());
         return "failed cleanly in " + std::to_string(since(t0)) + " s: " + why;
     }
     throw VerdictFailure("init succeeded with a wrong " + secret);
@@ -82,11 +89,12 @@ TEST_P(RestFailures, WrongCredentialFailsCleanly) {
     if (!restBackend(t, BackendOptions{.require_login = true})) return;
     Verdicts v(ws());
     RepoTarget wrong = t.backend->target();
-    wrong.token = ws().secret("wrong");   // not the password or token the server holds
+    wrong.token = ws().secret("wrong");  // not the password or token the server holds
     ToolContext ctx = ws().toolContext(t.name);
     ctx.timeout = 60s;
     auto tool = makeTool(t.name, t.binary.string(), ctx, wrong);
-    v.layer("wrong-credential", [&] { return initFailsUnauthorized(*tool, wrong.user.empty() ? "token" : "password"); });
+    v.layer("wrong-credential",
+            [&] { return initFailsUnauthorized(*tool, wrong.user.empty() ? "token" : "password"); });
     // the right one opens the same server: the failure above was the credential's
     v.layer("right-credential", [&] {
         t.tool->init(RepoOptions{});
@@ -96,7 +104,7 @@ TEST_P(RestFailures, WrongCredentialFailsCleanly) {
 
 TEST_P(RestFailures, SizeLimitIsReported) {
     ToolOnBackend t;
-    if (!restBackend(t, BackendOptions{.max_bytes = 4ull << 20})) return;   // 4 MiB for the whole repository
+    if (!restBackend(t, BackendOptions{.max_bytes = 4ull << 20})) return;  // 4 MiB for the whole repository
     Verdicts v(ws());
     // a tool that waits on stuck requests before it gives up: the deadline lies beyond that bound
     ToolContext ctx = ws().toolContext(t.name);
@@ -118,17 +126,21 @@ TEST_P(RestFailures, SizeLimitIsReported) {
         } catch (const ToolError& e) {
             if (e.timedOut()) throw VerdictFailure(std::string("the size limit made the client hang: ") + e.what());
             if (since(t0) > 30.0)
-                ws().report().note(t.name + " stalled " + std::to_string(int(since(t0))) + " s after the server's refusal before it gave up");
+                ws().report().note(t.name + " stalled " + std::to_string(int(since(t0))) +
+                                   " s after the server's refusal before it gave up");
             // rest-server answers 507 Insufficient Storage (413 for one too-large request)
-            const std::string why = matchingLine(toolOutput(e), R"(\b507\b|\b413\b|Insufficient Storage|Request Entity Too Large|quota)");
-            if (why.empty()) throw VerdictFailure(std::string("the failure does not name the size limit:\n") + e.what());
+            const std::string why =
+                matchingLine(toolOutput(e), R"(\b507\b|\b413\b|Insufficient Storage|Request Entity Too Large|quota)");
+            if (why.empty())
+                throw VerdictFailure(std::string("the failure does not name the size limit:\n") + e.what());
             return "reported: " + why;
         }
         throw VerdictFailure("a 32 MiB backup fit into a 4 MiB repository");
     });
 }
 
-INSTANTIATE_TEST_SUITE_P(Failures, RestFailures, ::testing::ValuesIn(restTools()), [](const auto& p) { return p.param; });
+INSTANTIATE_TEST_SUITE_P(Failures, RestFailures, ::testing::ValuesIn(restTools()),
+                         [](const auto& p) { return p.param; });
 
 // Each tool's own check must notice a pack damaged on disk.
 class CheckCatchesDamage : public ScenarioTestP<std::string> {
@@ -175,14 +187,15 @@ TEST_P(CheckCatchesDamage, OnLocal) {
                 throw VerdictFailure(std::string("the check did not end with an integrity failure: ") + e.what());
             const std::string why = matchingLine(toolOutput(e), t.caps.integrity_failure);
             if (why.empty())
-                throw VerdictFailure("the check failed, but not with " + name + "'s integrity-failure message (/" + t.caps.integrity_failure + "/):\n" +
-                                     e.what());
+                throw VerdictFailure("the check failed, but not with " + name + "'s integrity-failure message (/" +
+                                     t.caps.integrity_failure + "/):\n" + e.what());
             return "caught (exit " + std::to_string(r.exit_code) + "): " + why;
         }
         throw VerdictFailure(name + "'s check passed on a damaged repository");
     });
 }
 
-INSTANTIATE_TEST_SUITE_P(Failures, CheckCatchesDamage, ::testing::ValuesIn(knownTools()), [](const auto& p) { return p.param; });
+INSTANTIATE_TEST_SUITE_P(Failures, CheckCatchesDamage, ::testing::ValuesIn(knownTools()),
+                         [](const auto& p) { return p.param; });
 
 }  // namespace

@@ -29,13 +29,14 @@ namespace {
 struct Case {
     std::string backend;
     std::string tool;
-    std::string mode;                   // client | server
-    std::string fault{}, caught_by{};   // self-test: a faulty wrapper, and the layer that must catch it
-    std::string variant{};              // a variant the driver declares beside the default row
+    std::string mode;                  // client | server
+    std::string fault{}, caught_by{};  // self-test: a faulty wrapper, and the layer that must catch it
+    std::string variant{};             // a variant the driver declares beside the default row
 };
 
 void PrintTo(const Case& c, std::ostream* os) {
-    *os << c.backend << "/" << c.tool << (c.variant.empty() ? "" : "-" + c.variant) << "/" << c.mode << (c.fault.empty() ? "" : "/" + c.fault);
+    *os << c.backend << "/" << c.tool << (c.variant.empty() ? "" : "-" + c.variant) << "/" << c.mode
+        << (c.fault.empty() ? "" : "/" + c.fault);
 }
 
 // Self-test: every backup after the interrupted one claims success but leaves
@@ -77,18 +78,26 @@ TEST_P(InterruptScenario, ResumeAfterKill) {
     po.variant = c.variant;
     if (!c.fault.empty()) {
         ws().report().expectFault(c.tool + " " + c.fault, c.caught_by);
-        po.wrap = [&](const fs::path& real) { return writeFaultyWrapper(ws().work(), c.tool, real, c.fault, kResumeLosesData); };
+        po.wrap = [&](const fs::path& real) {
+            return writeFaultyWrapper(ws().work(), c.tool, real, c.fault, kResumeLosesData);
+        };
     }
     ToolOnBackend t;
     if (!prepare(t, c.tool, po)) return;
     Workspace& ws = this->ws();
     ws.report().set("mode", c.mode);
-    if (t.backend->external()) return endAs(Status::NotApplicable, "progress cannot be watched on an external endpoint (its size is not readable here)");
+    if (t.backend->external())
+        return endAs(Status::NotApplicable,
+                     "progress cannot be watched on an external endpoint (its size is not readable here)");
     Row row;
     // the run's interrupt.tsv is rolled up from this fact and the report's final status
     auto rowFact = [&] {
-        ws.report().set("interrupt_row", {{"backend", c.backend}, {"mode", c.mode}, {"interrupt_rc", row.interrupt_rc}, {"resume_rc", row.resume_rc},
-                                          {"snapshot_id", row.snapshot_id}, {"log_dir", ws.logs().string()}});
+        ws.report().set("interrupt_row", {{"backend", c.backend},
+                                          {"mode", c.mode},
+                                          {"interrupt_rc", row.interrupt_rc},
+                                          {"resume_rc", row.resume_rc},
+                                          {"snapshot_id", row.snapshot_id},
+                                          {"log_dir", ws.logs().string()}});
     };
     rowFact();
     Backend* backend = t.backend.get();
@@ -113,36 +122,42 @@ TEST_P(InterruptScenario, ResumeAfterKill) {
             const auto deadline = std::chrono::steady_clock::now() + 300s;
             std::uint64_t seen = base;
             while (child->running() && (seen = backend->usedBytes()) < base + threshold) {
-                if (std::chrono::steady_clock::now() > deadline) throw VerdictFailure("no progress in 300 s: repository stayed at " + humanBytes(seen));
+                if (std::chrono::steady_clock::now() > deadline)
+                    throw VerdictFailure("no progress in 300 s: repository stayed at " + humanBytes(seen));
                 std::this_thread::sleep_for(20ms);
             }
             std::ostringstream d;
             const bool was_running = child->running();
             if (c.mode == "client") {
-                Result r = child->terminate(2s);   // SIGTERM, SIGKILL after 2 s
+                Result r = child->terminate(2s);  // SIGTERM, SIGKILL after 2 s
                 row.interrupt_rc = std::to_string(r.exit_code);
                 d << "signalled at +" << humanBytes(seen - base) << " in the repository: " << r.describe();
                 // the process state at signal time tells: some tools end cleanly (exit 0) on SIGTERM
                 interrupted = was_running;
-                if (!interrupted) d << "; the backup had already finished: inconclusive, retrying with an earlier signal";
-                else if (r.ok()) d << " (it handled SIGTERM and ended cleanly)";
+                if (!interrupted)
+                    d << "; the backup had already finished: inconclusive, retrying with an earlier signal";
+                else if (r.ok())
+                    d << " (it handled SIGTERM and ended cleanly)";
             } else {
                 Service* srv = backend->server();
                 if (!srv) throw VerdictFailure("no managed server to kill on " + c.backend);
                 srv->kill();
                 d << srv->name() << " killed at +" << humanBytes(seen - base) << "; ";
-                srv->start();   // same data dir, same port
+                srv->start();  // same data dir, same port
                 d << "restarted in " << srv->startupSeconds() << " s; ";
                 // restic retries a failing backend for minutes: bound the client
                 const auto client_deadline = std::chrono::steady_clock::now() + 120s;
-                while (child->running() && std::chrono::steady_clock::now() < client_deadline) std::this_thread::sleep_for(50ms);
+                while (child->running() && std::chrono::steady_clock::now() < client_deadline)
+                    std::this_thread::sleep_for(50ms);
                 Result r = child->terminate(2s);
                 row.interrupt_rc = std::to_string(r.exit_code);
                 d << "the client then " << r.describe();
                 interrupted = was_running;
-                if (!interrupted) d << "; the backup had already finished before the kill: inconclusive, retrying earlier";
+                if (!interrupted)
+                    d << "; the backup had already finished before the kill: inconclusive, retrying earlier";
             }
-            ws.report().set("interrupt", {{"attempt", attempt}, {"threshold_bytes", threshold}, {"interrupt_rc", row.interrupt_rc}});
+            ws.report().set("interrupt",
+                            {{"attempt", attempt}, {"threshold_bytes", threshold}, {"interrupt_rc", row.interrupt_rc}});
             return d.str();
         });
     }
@@ -159,7 +174,9 @@ TEST_P(InterruptScenario, ResumeAfterKill) {
             fn();
         } catch (const ToolError& e) {
             // only the tool's own words about a lock (not "block", "clock")
-            if (t.caps.lock_failure.empty() || matchingLine(e.result().out + "\n" + e.result().err, t.caps.lock_failure).empty()) throw;
+            if (t.caps.lock_failure.empty() ||
+                matchingLine(e.result().out + "\n" + e.result().err, t.caps.lock_failure).empty())
+                throw;
             tool->unlock();
             unlocked_for.push_back(what);
             fn();
@@ -198,7 +215,8 @@ std::vector<Case> cases(const std::string& backend) {
 }
 
 std::string caseName(const ::testing::TestParamInfo<Case>& p) {
-    return ToolRow{p.param.tool, p.param.variant}.name() + "_" + p.param.mode + (p.param.fault.empty() ? "" : "_" + p.param.fault);
+    return ToolRow{p.param.tool, p.param.variant}.name() + "_" + p.param.mode +
+           (p.param.fault.empty() ? "" : "_" + p.param.fault);
 }
 
 // one instantiation per backend kind of the registry (InterruptLocal/, InterruptRest/, ...)

@@ -16,10 +16,10 @@ namespace e2e {
 
 struct BenchDataset {
     fs::path root, snapshot1, snapshot2;
-    std::uint64_t bytes1 = 0, bytes2 = 0;   // apparent bytes of regular files
+    std::uint64_t bytes1 = 0, bytes2 = 0;  // apparent bytes of regular files
     std::uint64_t files1 = 0, files2 = 0;
     bool generated = false;
-    nlohmann::json facts;                   // what it is, for the reports (recipe, churn counts, sizes)
+    nlohmann::json facts;  // what it is, for the reports (recipe, churn counts, sizes)
     std::string describe() const;
 };
 

@@ -69,10 +69,18 @@ void BM_DiffQr(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_DiffQr)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
-BENCHMARK(BM_ManifestCompare)->Arg(int(DigestAlgorithm::Sha256))->Arg(int(DigestAlgorithm::Xxh3_128))
-    ->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
-BENCHMARK(BM_VerifyAgainstManifest)->Arg(int(DigestAlgorithm::Sha256))->Arg(int(DigestAlgorithm::Xxh3_128))
-    ->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+BENCHMARK(BM_ManifestCompare)
+    ->Arg(int(DigestAlgorithm::Sha256))
+    ->Arg(int(DigestAlgorithm::Xxh3_128))
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
+BENCHMARK(BM_VerifyAgainstManifest)
+    ->Arg(int(DigestAlgorithm::Sha256))
+    ->Arg(int(DigestAlgorithm::Xxh3_128))
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
 
 int main(int argc, char** argv) {
     Janitor::observeProcesses();
@@ -83,14 +91,15 @@ int main(int argc, char** argv) {
     ScopedDir dir(root.parent_path(), "manifest");
     CorpusSpec spec;
     spec.seed = 20261123;
-    spec.awkward = false;   // diff -r cannot compare FIFOs; both sides see the same plain tree
+    spec.awkward = false;  // diff -r cannot compare FIFOs; both sides see the same plain tree
     spec.profile.small_files = 5000;
     spec.profile.big_file_bytes = 64ull << 20;
     spec.profile.bulk_bytes = want > spec.profile.big_file_bytes ? want - spec.profile.big_file_bytes : want;
     spec.profile.duplicates = 16;
     g_a = dir.path() / "a";
     g_b = dir.path() / "b";
-    std::cout << "generating two identical corpora of " << humanBytes(want) << " under " << dir.path().string() << std::endl;
+    std::cout << "generating two identical corpora of " << humanBytes(want) << " under " << dir.path().string()
+              << std::endl;
     CorpusStats st = generateCorpus(g_a, spec);
     generateCorpus(g_b, spec);
     g_bytes = st.bytes;

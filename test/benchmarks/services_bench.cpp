@@ -51,7 +51,9 @@ void BM_RestServer(benchmark::State& state) {
 }
 
 void BM_S3Server(benchmark::State& state) {
-    startToReady(state, "< 3 s (MinIO's target; versitygw here)", [](const fs::path& d) { return std::make_unique<S3Server>(d, d / "logs", "e2ebench", "e2e-bench-secret-0001"); });
+    startToReady(state, "< 3 s (MinIO's target; versitygw here)", [](const fs::path& d) {
+        return std::make_unique<S3Server>(d, d / "logs", "e2ebench", "e2e-bench-secret-0001");
+    });
 }
 
 }  // namespace

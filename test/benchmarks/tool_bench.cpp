@@ -51,7 +51,9 @@ int measuredRuns(const Config& c) {
 std::string dropCaches() {
     ::sync();
     std::ofstream f("/proc/sys/vm/drop_caches");
-    if (!f) return geteuid() == 0 ? "cannot open /proc/sys/vm/drop_caches (read-only /proc?)" : "not root: page caches not dropped";
+    if (!f)
+        return geteuid() == 0 ? "cannot open /proc/sys/vm/drop_caches (read-only /proc?)"
+                              : "not root: page caches not dropped";
     f << "3\n";
     f.flush();
     if (!f) return "writing /proc/sys/vm/drop_caches failed";
@@ -68,30 +70,42 @@ std::string hostLine() {
             cpu = l.substr(l.find(':') + 2);
             break;
         }
-    return std::string(u.nodename) + ", " + u.sysname + " " + u.release + ", " + std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " CPUs (" + cpu + ")";
+    return std::string(u.nodename) + ", " + u.sysname + " " + u.release + ", " +
+           std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " CPUs (" + cpu + ")";
 }
 
 // What every tool's row shares; each tool's own settings are its driver's (ToolFacts::bench_settings, in its row).
 const char* kCommonSettings =
-    "zstd where the tool has it (set explicitly where it is not the tool's default), encryption on, each tool's default "
-    "chunking, thread policy: each tool's own default parallelism on this host (nothing pinned), local repository on the "
-    "dataset's filesystem, tools one at a time (ctest RUN_SERIAL), a fresh repository and tool home per run; backup phases "
-    "time the backup command only (a driver's own listing before it, to pick an archive name, is not counted); every other "
+    "zstd where the tool has it (set explicitly where it is not the tool's default), encryption on, each tool's "
+    "default "
+    "chunking, thread policy: each tool's own default parallelism on this host (nothing pinned), local repository on "
+    "the "
+    "dataset's filesystem, tools one at a time (ctest RUN_SERIAL), a fresh repository and tool home per run; backup "
+    "phases "
+    "time the backup command only (a driver's own listing before it, to pick an archive name, is not counted); every "
+    "other "
     "phase counts every command its driver step runs";
 
 class ToolBench : public ScenarioTestP<std::string> {
 protected:
     ToolBench() : ScenarioTestP("benchmarks") {}
     // The whole benchmark of one tool; its tables go to `dir`. `wrap`: a self-test's faulty wrapper around the binary.
-    void runBench(const std::string& tool, const fs::path& dir, int runs, const std::function<fs::path(const fs::path&)>& wrap = {});
+    void runBench(const std::string& tool, const fs::path& dir, int runs,
+                  const std::function<fs::path(const fs::path&)>& wrap = {});
 };
 
-void ToolBench::runBench(const std::string& tool, const fs::path& dir, const int N, const std::function<fs::path(const fs::path&)>& wrap) {
+void ToolBench::runBench(const std::string& tool, const fs::path& dir, const int N,
+                         const std::function<fs::path(const fs::path&)>& wrap) {
     const Config& cfg = Settings::get();
     fs::create_directories(dir / "tools");
-    const ToolFacts& fair = toolInfo(tool).facts;   // the driver's benchmark variant and its settings in words
-    json tj{{"tool", tool}, {"run", currentRun(Settings::runtimeDir())}, {"profile", toString(cfg.profile)}, {"host", hostLine()},
-            {"settings", fair.bench_settings}, {"settings_common", {{"text", kCommonSettings}}}, {"runs", json::array()}};
+    const ToolFacts& fair = toolInfo(tool).facts;  // the driver's benchmark variant and its settings in words
+    json tj{{"tool", tool},
+            {"run", currentRun(Settings::runtimeDir())},
+            {"profile", toString(cfg.profile)},
+            {"host", hostLine()},
+            {"settings", fair.bench_settings},
+            {"settings_common", {{"text", kCommonSettings}}},
+            {"runs", json::array()}};
     auto save = [&] {
         std::ofstream(dir / "tools" / (tool + ".json.tmp")) << tj.dump(2);
         fs::rename(dir / "tools" / (tool + ".json.tmp"), dir / "tools" / (tool + ".json"));
@@ -140,7 +154,7 @@ void ToolBench::runBench(const std::string& tool, const fs::path& dir, const int
         auto drv = toolInfo(tool).make(binary.string(), ctx, target);
         const fs::path restore_dir = ws().work() / rn / "restore";
         std::string id1, id3;
-        std::string failed;   // the phase that failed in this run
+        std::string failed;  // the phase that failed in this run
         for (const auto& [phase, what] : benchPhases()) {
             PhaseRun pr;
             pr.phase = phase;
@@ -159,14 +173,30 @@ void ToolBench::runBench(const std::string& tool, const fs::path& dir, const int
             }
             const std::size_t before = drv->history().size();
             try {
-                if (phase == "init") drv->init(RepoOptions{true});
-                else if (phase == "backup_1") { id1 = drv->backup(data.snapshot1, "bench"); pr.bytes = data.bytes1; }
-                else if (phase == "backup_2") { drv->backup(data.snapshot2, "bench"); pr.bytes = data.bytes2; }
-                else if (phase == "backup_unchanged") { id3 = drv->backup(data.snapshot2, "bench"); pr.bytes = data.bytes2; }
-                else if (phase == "restore") { fs::create_directories(restore_dir.parent_path()); drv->restore(id3, restore_dir); pr.bytes = data.bytes2; }
-                else if (phase == "check") drv->check(false);
-                else if (phase == "check_verify") { pr.bytes = treeBytes(target.path); drv->check(true); }
-                else if (phase == "delete_reclaim") { drv->forget(id1); drv->reclaim(); }
+                if (phase == "init")
+                    drv->init(RepoOptions{true});
+                else if (phase == "backup_1") {
+                    id1 = drv->backup(data.snapshot1, "bench");
+                    pr.bytes = data.bytes1;
+                } else if (phase == "backup_2") {
+                    drv->backup(data.snapshot2, "bench");
+                    pr.bytes = data.bytes2;
+                } else if (phase == "backup_unchanged") {
+                    id3 = drv->backup(data.snapshot2, "bench");
+                    pr.bytes = data.bytes2;
+                } else if (phase == "restore") {
+                    fs::create_directories(restore_dir.parent_path());
+                    drv->restore(id3, restore_dir);
+                    pr.bytes = data.bytes2;
+                } else if (phase == "check")
+                    drv->check(false);
+                else if (phase == "check_verify") {
+                    pr.bytes = treeBytes(target.path);
+                    drv->check(true);
+                } else if (phase == "delete_reclaim") {
+                    drv->forget(id1);
+                    drv->reclaim();
+                }
                 pr.ok = true;
             } catch (const ToolError& e) {
                 pr.ok = false;
@@ -185,7 +215,8 @@ void ToolBench::runBench(const std::string& tool, const fs::path& dir, const int
                 const Result& r = h[i];
                 const std::string stem = r.stdout_path.stem().string();
                 // backup phases: the backup command itself (a driver may list archives first to pick a name)
-                const bool timed = phase.rfind("backup", 0) != 0 || stem.find("-" + tool + "-backup") != std::string::npos;
+                const bool timed =
+                    phase.rfind("backup", 0) != 0 || stem.find("-" + tool + "-backup") != std::string::npos;
                 pr.commands.push_back((timed ? "" : "[not timed] ") + r.display);
                 if (!timed) continue;
                 pr.wall_s += r.usage.wall_s;
@@ -204,8 +235,9 @@ void ToolBench::runBench(const std::string& tool, const fs::path& dir, const int
                     pr.ok = false;
                     pr.step = "restore-verify";
                     pr.exit = 0;
-                    pr.error = "the restore differs from snapshot-2 in " + std::to_string(diffs.size()) + " places, first: " + diffs.front().describe() +
-                               " (restore kept in " + restore_dir.string() + ")";
+                    pr.error = "the restore differs from snapshot-2 in " + std::to_string(diffs.size()) +
+                               " places, first: " + diffs.front().describe() + " (restore kept in " +
+                               restore_dir.string() + ")";
                 } else {
                     fs::remove_all(restore_dir);
                 }
@@ -237,8 +269,9 @@ void ToolBench::runBench(const std::string& tool, const fs::path& dir, const int
             if (r.value("ok", false) || r.value("not_run", false)) continue;
             ++failed;
             if (first.empty())
-                first = r.value("phase", "") + " (run " + std::to_string(r.value("run", 0)) + ", step " + r.value("step", "") + ", exit " +
-                        std::to_string(r.value("exit", 0)) + ", log " + r.value("log", "") + "): " + r.value("error", "");
+                first = r.value("phase", "") + " (run " + std::to_string(r.value("run", 0)) + ", step " +
+                        r.value("step", "") + ", exit " + std::to_string(r.value("exit", 0)) + ", log " +
+                        r.value("log", "") + "): " + r.value("error", "");
         }
         tj["status"] = failed ? "FAIL" : "PASS";
         tj["reason"] = first;
@@ -252,11 +285,16 @@ void ToolBench::runBench(const std::string& tool, const fs::path& dir, const int
     std::ifstream in(dir / "summary.json");
     for (const auto& r : json::parse(in)["rows"])
         if (r.value("tool", "") == tool && r.contains("figures"))
-            ws().report().figure("tool benchmark (mean wall s)", {{"tool", tool}, {"phase", r["phase"]}, {"wall_s", r["figures"]["duration_s"]["mean"]},
-                                                                   {"cv", r["figures"]["duration_s"]["cv"]}, {"n", r["figures"]["duration_s"]["n"]}});
+            ws().report().figure("tool benchmark (mean wall s)", {{"tool", tool},
+                                                                  {"phase", r["phase"]},
+                                                                  {"wall_s", r["figures"]["duration_s"]["mean"]},
+                                                                  {"cv", r["figures"]["duration_s"]["cv"]},
+                                                                  {"n", r["figures"]["duration_s"]["n"]}});
 }
 
-TEST_P(ToolBench, Phases) { runBench(GetParam(), benchDir(), measuredRuns(Settings::get())); }
+TEST_P(ToolBench, Phases) {
+    runBench(GetParam(), benchDir(), measuredRuns(Settings::get()));
+}
 
 INSTANTIATE_TEST_SUITE_P(Bench, ToolBench, ::testing::ValuesIn(knownTools()), [](const auto& p) { return p.param; });
 
@@ -277,10 +315,13 @@ case " $* " in *" restore "*)
 esac
 exit $rc
 )SH";
-    runBench(tool, benchDir() / "selftest", 1, [&](const fs::path& real) { return writeFaultyWrapper(ws().work(), tool, real, "damaged_restore", script); });
+    runBench(tool, benchDir() / "selftest", 1, [&](const fs::path& real) {
+        return writeFaultyWrapper(ws().work(), tool, real, "damaged_restore", script);
+    });
 }
 
-INSTANTIATE_TEST_SUITE_P(BenchSelftest, ToolBenchSelftest, ::testing::Values("restic"), [](const auto& p) { return p.param; });
+INSTANTIATE_TEST_SUITE_P(BenchSelftest, ToolBenchSelftest, ::testing::Values("restic"),
+                         [](const auto& p) { return p.param; });
 
 // ---- the benchmark's own overhead ----
 
@@ -294,7 +335,8 @@ TimeV parseTimeV(const std::string& err) {
     std::smatch m;
     if (std::regex_search(err, m, std::regex(R"(User time \(seconds\): ([0-9.]+))"))) t.user_s = std::stod(m[1]);
     if (std::regex_search(err, m, std::regex(R"(System time \(seconds\): ([0-9.]+))"))) t.sys_s = std::stod(m[1]);
-    if (std::regex_search(err, m, std::regex(R"(Maximum resident set size \(kbytes\): ([0-9]+))"))) t.maxrss_kb = std::stol(m[1]);
+    if (std::regex_search(err, m, std::regex(R"(Maximum resident set size \(kbytes\): ([0-9]+))")))
+        t.maxrss_kb = std::stol(m[1]);
     // "Elapsed (wall clock) time (h:mm:ss or m:ss): 0:00.31" or "1:02:03"
     if (std::regex_search(err, m, std::regex(R"(Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([0-9:.]+))"))) {
         double s = 0;
@@ -339,20 +381,23 @@ TEST_F(BenchOverhead, SuiteTimingAgreesWithTimeV) {
     Verdicts v(ws());
     for (const auto& [name, argv] : cmds) {
         v.layer("overhead-" + name, [&, &name = name, &argv = argv] {
-            std::vector<double> bare_wall, bare_cpu, bare_rss, suite_wall, tv_wall, suite_cpu, tv_cpu, suite_rss, plain_rss, tv_rss;
+            std::vector<double> bare_wall, bare_cpu, bare_rss, suite_wall, tv_wall, suite_cpu, tv_cpu, suite_rss,
+                plain_rss, tv_rss;
             for (int i = 0; i < reps; ++i) {
-                Command bare;   // as the benchmark runs a tool
+                Command bare;  // as the benchmark runs a tool
                 bare.argv = argv;
                 bare.log_dir = ws().logs();
                 bare.log_name = "overhead-" + name;
                 bare.exact_rusage = true;
                 Result b = run(bare);
                 if (!b.ok()) throw VerdictFailure(failureMessage(name, b));
-                if (!b.usage.exact) throw VerdictFailure("the e2e-rusage helper did not measure " + name + " (is it built beside libe2e?)");
+                if (!b.usage.exact)
+                    throw VerdictFailure("the e2e-rusage helper did not measure " + name +
+                                         " (is it built beside libe2e?)");
                 bare_wall.push_back(b.usage.wall_s);
                 bare_cpu.push_back(b.usage.user_s + b.usage.sys_s);
                 bare_rss.push_back(double(b.usage.max_rss_kib));
-                Command plain = bare;   // forked from this big process directly
+                Command plain = bare;  // forked from this big process directly
                 plain.exact_rusage = false;
                 plain.log_name = "overhead-plain-" + name;
                 plain_rss.push_back(double(run(plain).usage.max_rss_kib));
@@ -361,15 +406,17 @@ TEST_F(BenchOverhead, SuiteTimingAgreesWithTimeV) {
                 timed.argv.insert(timed.argv.end(), argv.begin(), argv.end());
                 timed.log_dir = ws().logs();
                 timed.log_name = "overhead-time-v-" + name;
-                timed.exact_rusage = true;   // measured as the benchmark measures a tool
+                timed.exact_rusage = true;  // measured as the benchmark measures a tool
                 Result r = run(timed);
                 if (!r.ok()) throw VerdictFailure(failureMessage("time -v " + name, r));
                 TimeV t = parseTimeV(r.err);
-                if (t.wall_s < 0 || t.user_s < 0 || t.sys_s < 0 || t.maxrss_kb < 0) throw VerdictFailure("could not read time -v's output:\n" + r.tail(30));
-                suite_wall.push_back(r.usage.wall_s);   // the same execution, seen by the suite's helper (time's own start is inside)
+                if (t.wall_s < 0 || t.user_s < 0 || t.sys_s < 0 || t.maxrss_kb < 0)
+                    throw VerdictFailure("could not read time -v's output:\n" + r.tail(30));
+                suite_wall.push_back(
+                    r.usage.wall_s);  // the same execution, seen by the suite's helper (time's own start is inside)
                 if (!r.usage.exact) throw VerdictFailure("the e2e-rusage helper did not measure time -v " + name);
-                suite_cpu.push_back(r.usage.user_s + r.usage.sys_s);   // time's own little CPU is inside
-                suite_rss.push_back(double(r.usage.max_rss_kib));      // time's and its child's, the larger
+                suite_cpu.push_back(r.usage.user_s + r.usage.sys_s);  // time's own little CPU is inside
+                suite_rss.push_back(double(r.usage.max_rss_kib));     // time's and its child's, the larger
                 tv_wall.push_back(t.wall_s);
                 tv_cpu.push_back(t.user_s + t.sys_s);
                 tv_rss.push_back(double(t.maxrss_kb));
@@ -379,28 +426,46 @@ TEST_F(BenchOverhead, SuiteTimingAgreesWithTimeV) {
             // judged: the same execution's wall and CPU seconds, and the peak RSS; informative: the other views
             // (other load on a shared machine moves them: the benchmark's CV business) and the RSS of a child forked
             // from this big process without the helper (it starts with our resident pages: why the helper exists)
-            auto judge = [&](const std::string& what, const std::string& unit, double suite, double tv, double tick, bool judged) {
+            auto judge = [&](const std::string& what, const std::string& unit, double suite, double tv, double tick,
+                             bool judged) {
                 const double diff = std::fabs(suite - tv);
                 const double allowed = std::max(0.05 * tv, tick);
                 const bool agree = diff <= allowed;
                 if (judged) ok = ok && agree;
-                tsv << name << "\t" << what << "\t" << unit << "\t" << suite << "\t" << tv << "\t" << diff << "\t" << (tv > 0 ? diff / tv * 100 : 0)
-                    << "\t" << allowed << "\t" << (agree ? "agree" : "DISAGREE") << (judged ? "" : " (informative)") << "\n";
-                d << what << ": suite " << suite << " " << unit << ", time -v " << tv << " (|diff| " << diff << ", allowed " << allowed << ")"
-                  << (agree ? "" : " DISAGREE") << (judged ? "" : " (informative)") << "; ";
-                ws().report().figure("benchmark overhead", {{"command", name}, {"measure", what}, {"unit", unit}, {"suite", suite}, {"time_v", tv},
-                                                            {"diff", diff}, {"allowed", allowed}, {"agree", agree}, {"judged", judged}});
+                tsv << name << "\t" << what << "\t" << unit << "\t" << suite << "\t" << tv << "\t" << diff << "\t"
+                    << (tv > 0 ? diff / tv * 100 : 0) << "\t" << allowed << "\t" << (agree ? "agree" : "DISAGREE")
+                    << (judged ? "" : " (informative)") << "\n";
+                d << what << ": suite " << suite << " " << unit << ", time -v " << tv << " (|diff| " << diff
+                  << ", allowed " << allowed << ")" << (agree ? "" : " DISAGREE") << (judged ? "" : " (informative)")
+                  << "; ";
+                ws().report().figure("benchmark overhead", {{"command", name},
+                                                            {"measure", what},
+                                                            {"unit", unit},
+                                                            {"suite", suite},
+                                                            {"time_v", tv},
+                                                            {"diff", diff},
+                                                            {"allowed", allowed},
+                                                            {"agree", agree},
+                                                            {"judged", judged}});
             };
             const std::string n = " (medians of " + std::to_string(reps) + ")";
-            judge("wall, the same execution: the suite's helper around time -v vs its report" + n, "s", median(suite_wall), median(tv_wall), kTick, true);
+            judge("wall, the same execution: the suite's helper around time -v vs its report" + n, "s",
+                  median(suite_wall), median(tv_wall), kTick, true);
             judge("cpu user+sys, the same execution" + n, "s", median(suite_cpu), median(tv_cpu), kTick, true);
-            // peak RSS of one execution under the helper is time's own where the command is smaller (true): judged on separate ones
-            judge("peak RSS, separate executions: suite's helper vs time -v" + n, "KiB", median(bare_rss), median(tv_rss), 256, true);
-            judge("wall, separate executions: suite's helper vs time -v" + n, "s", median(bare_wall), median(tv_wall), kTick, false);
+            // peak RSS of one execution under the helper is time's own where the command is smaller (true): judged on
+            // separate ones
+            judge("peak RSS, separate executions: suite's helper vs time -v" + n, "KiB", median(bare_rss),
+                  median(tv_rss), 256, true);
+            judge("wall, separate executions: suite's helper vs time -v" + n, "s", median(bare_wall), median(tv_wall),
+                  kTick, false);
             judge("cpu user+sys, separate executions" + n, "s", median(bare_cpu), median(tv_cpu), kTick, false);
-            judge("peak RSS, the same execution (time's own RSS inside)" + n, "KiB", median(suite_rss), median(tv_rss), 256, false);
-            judge("peak RSS forked straight from the 96 MiB runner (no helper) vs time -v" + n, "KiB", median(plain_rss), median(tv_rss), 256, false);
-            if (!ok) throw VerdictFailure("the suite's measurement and time -v disagree by more than 5% (or one tick): " + d.str());
+            judge("peak RSS, the same execution (time's own RSS inside)" + n, "KiB", median(suite_rss), median(tv_rss),
+                  256, false);
+            judge("peak RSS forked straight from the 96 MiB runner (no helper) vs time -v" + n, "KiB",
+                  median(plain_rss), median(tv_rss), 256, false);
+            if (!ok)
+                throw VerdictFailure("the suite's measurement and time -v disagree by more than 5% (or one tick): " +
+                                     d.str());
             return d.str();
         });
     }

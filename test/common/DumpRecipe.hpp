@@ -11,11 +11,12 @@ namespace e2e {
 
 struct DumpBackup {
     std::string id;
-    bool by_recipe = false;   // the suite fed the tool through a pipe
-    std::string how;          // for the report
+    bool by_recipe = false;  // the suite fed the tool through a pipe
+    std::string how;         // for the report
 };
 
 // Throws ToolError when the dump or the tool fails.
-DumpBackup backupDump(Workspace& ws, BackupTool& tool, const Capabilities& caps, const fs::path& dump, const std::string& name, const std::string& label);
+DumpBackup backupDump(Workspace& ws, BackupTool& tool, const Capabilities& caps, const fs::path& dump,
+                      const std::string& name, const std::string& label);
 
 }  // namespace e2e

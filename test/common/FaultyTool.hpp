@@ -7,8 +7,9 @@
 
 namespace e2e {
 
-std::filesystem::path writeFaultyWrapper(const std::filesystem::path& dir, const std::string& tool, const std::filesystem::path& real,
-                                         const std::string& fault, const std::string& script);
+std::filesystem::path writeFaultyWrapper(const std::filesystem::path& dir, const std::string& tool,
+                                         const std::filesystem::path& real, const std::string& fault,
+                                         const std::string& script);
 
 // restic restore ... --target DIR, then every file of DIR cut just after the
 // last line ending a statement (';') before its middle, else at the middle: a

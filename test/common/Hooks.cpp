@@ -5,8 +5,8 @@
 
 namespace e2e {
 
-HookedBackup backupWithRecipeHooks(Workspace& ws, BackupTool& tool, const Capabilities& caps, const fs::path& source, const HookSet& h,
-                                   const std::string& label) {
+HookedBackup backupWithRecipeHooks(Workspace& ws, BackupTool& tool, const Capabilities& caps, const fs::path& source,
+                                   const HookSet& h, const std::string& label) {
     HookedBackup out;
     if (caps.native_hooks) {
         out.native = true;
@@ -40,11 +40,17 @@ HookedBackup backupWithRecipeHooks(Workspace& ws, BackupTool& tool, const Capabi
     return out;
 }
 
-HookMarkers::HookMarkers(fs::path dir) : dir_(std::move(dir)) { fs::create_directories(dir_); }
+HookMarkers::HookMarkers(fs::path dir) : dir_(std::move(dir)) {
+    fs::create_directories(dir_);
+}
 
-std::string HookMarkers::touch(const std::string& hook) const { return "touch " + shellQuote((dir_ / hook).string()); }
+std::string HookMarkers::touch(const std::string& hook) const {
+    return "touch " + shellQuote((dir_ / hook).string());
+}
 
-bool HookMarkers::ran(const std::string& hook) const { return fs::exists(dir_ / hook); }
+bool HookMarkers::ran(const std::string& hook) const {
+    return fs::exists(dir_ / hook);
+}
 
 std::string HookMarkers::expect(const std::string& when,
                                 std::initializer_list<std::pair<std::string, bool>> must_run) const {

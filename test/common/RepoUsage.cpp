@@ -1,6 +1,6 @@
 #include "RepoUsage.hpp"
 
-#include "config/Settings.hpp"   // humanBytes
+#include "config/Settings.hpp"  // humanBytes
 
 #include <algorithm>
 #include <regex>
@@ -16,8 +16,10 @@ RepoUsage repoUsage(const fs::path& repo, const std::string& pack_objects) {
     for (const auto& e : fs::recursive_directory_iterator(repo)) {
         if (!e.is_regular_file()) continue;
         const std::uint64_t size = e.file_size();
-        if (std::regex_search(fs::relative(e.path(), repo).string(), pack)) u.pack_bytes += size, ++u.packs;
-        else u.metadata_bytes += size, ++u.metadata_files;
+        if (std::regex_search(fs::relative(e.path(), repo).string(), pack))
+            u.pack_bytes += size, ++u.packs;
+        else
+            u.metadata_bytes += size, ++u.metadata_files;
     }
     return u;
 }

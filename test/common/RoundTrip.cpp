@@ -42,14 +42,16 @@ ListingVerdict judgeListing(const Manifest& expected, const std::vector<std::str
                             const Capabilities& caps) {
     ListingVerdict v;
     const std::regex own(caps.listing_own_entries.empty() ? "$^" : caps.listing_own_entries);
-    std::set<std::string> have;   // listed, with the parents that a listed path implies
+    std::set<std::string> have;  // listed, with the parents that a listed path implies
     for (std::string p : listed) {
         while (!p.empty() && p.back() == '/') p.pop_back();
-        if (p.empty() || p == ".") continue;   // the root itself
-        if (std::regex_match(p, own)) v.own.push_back(p);
-        else addWithParents(have, p);
+        if (p.empty() || p == ".") continue;  // the root itself
+        if (std::regex_match(p, own))
+            v.own.push_back(p);
+        else
+            addWithParents(have, p);
     }
-    std::set<std::string> forms;   // every way the listing may show an entry of the tree
+    std::set<std::string> forms;  // every way the listing may show an entry of the tree
     for (const auto& [path, e] : expected.entries) {
         // a listing cannot always carry bytes that are not UTF-8: the compare layer checks those names byte for byte
         const std::string variants[] = {path, lossyUtf8(path), lossyUtf8(path, "?")};
@@ -84,29 +86,38 @@ CompareOptions compareOptionsFor(const Capabilities& caps, std::vector<std::stri
     CompareOptions o;
     if (!caps.hardlinks) {
         o.hardlinks = false;
-        notes.push_back("tolerated: hardlinks restored as separate files (the tool does not preserve hardlinks); content still compared");
+        notes.push_back(
+            "tolerated: hardlinks restored as separate files (the tool does not preserve hardlinks); content still "
+            "compared");
     }
     if (!caps.raw_names) {
         o.raw_names = false;
-        notes.push_back("tolerated: names that are not UTF-8 come back with U+FFFD for the bad bytes (the tool keeps names as UTF-8 text); content still compared");
+        notes.push_back(
+            "tolerated: names that are not UTF-8 come back with U+FFFD for the bad bytes (the tool keeps names as "
+            "UTF-8 text); content still compared");
     }
     if (!caps.fifos) {
         o.skip_types.insert(EntryType::Fifo);
-        notes.push_back("tolerated: FIFOs not restored (the tool does not store special files); anything else in their place is still a type difference");
+        notes.push_back(
+            "tolerated: FIFOs not restored (the tool does not store special files); anything else in their place is "
+            "still a type difference");
     }
     auto mtime = [&](const std::string& kind, MtimePrecision kept, MtimePrecision& tolerance) {
         if (kept == MtimePrecision::Nanoseconds) return;
         tolerance = kept;
-        notes.push_back(kept == MtimePrecision::Ignored ? "tolerated: " + kind + " mtimes not compared (the tool does not restore them)"
-                                                        : "tolerated: " + kind + " mtimes compared to " + toString(kept) +
-                                                              " (the tool keeps no finer part); a value cut down or rounded up to it passes, nothing further off");
+        notes.push_back(kept == MtimePrecision::Ignored
+                            ? "tolerated: " + kind + " mtimes not compared (the tool does not restore them)"
+                            : "tolerated: " + kind + " mtimes compared to " + toString(kept) +
+                                  " (the tool keeps no finer part); a value cut down or rounded up to it passes, "
+                                  "nothing further off");
     };
     mtime("files' and FIFOs'", caps.file_mtime, o.file_mtime);
     mtime("directories'", caps.dir_mtime, o.dir_mtime);
     mtime("symlinks'", caps.symlink_mtime, o.symlink_mtime);
     if (!caps.xattrs) {
         o.xattrs = false;
-        notes.push_back("tolerated: extended attributes not restored (the tool does not store them); ACLs judged on their own");
+        notes.push_back(
+            "tolerated: extended attributes not restored (the tool does not store them); ACLs judged on their own");
     }
     if (!caps.acls) {
         o.acls = false;
@@ -123,7 +134,9 @@ ScenarioSteps::ScenarioSteps(Workspace& ws, BackupTool& tool, Verdicts& v)
     ws_.report().set("tool", tool.name());
 }
 
-std::string ScenarioSteps::label() const { return "e2e-" + std::to_string(ws_.seed() % 100000); }
+std::string ScenarioSteps::label() const {
+    return "e2e-" + std::to_string(ws_.seed() % 100000);
+}
 
 bool ScenarioSteps::version() {
     return v_.layer("version", [&] {
@@ -141,9 +154,13 @@ bool ScenarioSteps::corpus(const CorpusProfile& profile, bool awkward) {
         spec.profile = profile;
         spec.awkward = awkward;
         spec.fifo = awkward;
-        if (!awkward) ws_.report().note("corpus without its awkward names and special files: this scenario judges something else (the backends area judges those)");
+        if (!awkward)
+            ws_.report().note(
+                "corpus without its awkward names and special files: this scenario judges something else (the backends "
+                "area judges those)");
         spec.skip = Settings::get().corpus_skip;
-        for (const auto& k : spec.skip) ws_.report().note("corpus case left out on request (corpus_skip / E2E_CORPUS_SKIP): " + k);
+        for (const auto& k : spec.skip)
+            ws_.report().note("corpus case left out on request (corpus_skip / E2E_CORPUS_SKIP): " + k);
         ws_.report().set("corpus_skip", std::vector<std::string>(spec.skip.begin(), spec.skip.end()));
         CorpusStats st = generateCorpus(source_, spec);
         ManifestOptions mo;
@@ -152,12 +169,22 @@ bool ScenarioSteps::corpus(const CorpusProfile& profile, bool awkward) {
         ws_.report().set("digest", toString(mo.digest));
         for (const auto& k : st.unsupported)
             ws_.report().note("corpus case not applicable: the source filesystem refused it (ENOTSUP): " + k);
-        ws_.report().set("corpus", {{"files", st.files}, {"dirs", st.dirs}, {"symlinks", st.symlinks}, {"hardlinks", st.hardlinks},
-                                    {"fifos", st.fifos}, {"empty_dirs", st.empty_dirs}, {"xattrs", st.xattrs}, {"acls", st.acls},
-                                    {"subsecond_mtimes", st.subsecond_mtimes}, {"bytes", st.bytes}, {"unique_bytes", st.unique_bytes},
-                                    {"entries", expected_.entries.size()}, {"mtime_granularity_ns", expected_.mtime_granularity_ns}});
+        ws_.report().set("corpus", {{"files", st.files},
+                                    {"dirs", st.dirs},
+                                    {"symlinks", st.symlinks},
+                                    {"hardlinks", st.hardlinks},
+                                    {"fifos", st.fifos},
+                                    {"empty_dirs", st.empty_dirs},
+                                    {"xattrs", st.xattrs},
+                                    {"acls", st.acls},
+                                    {"subsecond_mtimes", st.subsecond_mtimes},
+                                    {"bytes", st.bytes},
+                                    {"unique_bytes", st.unique_bytes},
+                                    {"entries", expected_.entries.size()},
+                                    {"mtime_granularity_ns", expected_.mtime_granularity_ns}});
         std::ostringstream d;
-        d << expected_.entries.size() << " entries, " << humanBytes(st.bytes) << " (" << humanBytes(st.unique_bytes) << " unique)";
+        d << expected_.entries.size() << " entries, " << humanBytes(st.bytes) << " (" << humanBytes(st.unique_bytes)
+          << " unique)";
         return d.str();
     });
 }
@@ -169,7 +196,7 @@ bool ScenarioSteps::userCorpus(const fs::path& tree) {
     return v_.layer("corpus", [&] {
         ManifestOptions mo;
         mo.digest = Settings::get().digest;
-        mo.probe_mtime_granularity = false;   // the probe sets the root's mtime: nothing is written into the user's tree
+        mo.probe_mtime_granularity = false;  // the probe sets the root's mtime: nothing is written into the user's tree
         expected_ = Manifest::build(tree, mo);
         std::uint64_t files = 0, dirs = 0, symlinks = 0, bytes = 0;
         for (const auto& [path, e] : expected_.entries) {
@@ -180,16 +207,24 @@ bool ScenarioSteps::userCorpus(const fs::path& tree) {
         }
         ws_.report().set("digest", toString(mo.digest));
         ws_.report().set("corpus_skip", std::vector<std::string>{});
-        ws_.report().set("corpus", {{"user", true}, {"path", tree.string()}, {"files", files}, {"dirs", dirs}, {"symlinks", symlinks},
-                                    {"bytes", bytes}, {"entries", expected_.entries.size()}, {"mtime_granularity_ns", expected_.mtime_granularity_ns}});
-        ws_.report().note("user corpus (corpus.path / E2E_CORPUS): " + tree.string() + ", backed up as it is, read-only; the generated corpus and its awkward cases were not used");
+        ws_.report().set("corpus", {{"user", true},
+                                    {"path", tree.string()},
+                                    {"files", files},
+                                    {"dirs", dirs},
+                                    {"symlinks", symlinks},
+                                    {"bytes", bytes},
+                                    {"entries", expected_.entries.size()},
+                                    {"mtime_granularity_ns", expected_.mtime_granularity_ns}});
+        ws_.report().note("user corpus (corpus.path / E2E_CORPUS): " + tree.string() +
+                          ", backed up as it is, read-only; the generated corpus and its awkward cases were not used");
         return "user corpus " + tree.string() + ": " + std::to_string(files) + " files, " + humanBytes(bytes) + ", " +
                std::to_string(expected_.entries.size()) + " entries (manifest taken before the backup)";
     });
 }
 
 void ScenarioSteps::addRandomFile(const std::string& name, std::uint64_t bytes) {
-    if (user_corpus_) throw std::logic_error("addRandomFile: the source is the user's corpus, which the suite never writes into");
+    if (user_corpus_)
+        throw std::logic_error("addRandomFile: the source is the user's corpus, which the suite never writes into");
     Rng rng(ws_.seed() ^ fnv1a64(name));
     writeRandomFile(source_ / name, bytes, rng);
     ManifestOptions mo;
@@ -209,10 +244,13 @@ bool ScenarioSteps::listed(const std::string& id, const std::string& label) {
         auto snaps = tool_.snapshots();
         for (const auto& s : snaps)
             if (sameSnapshotId(s.id, id)) {
-                if (s.label != label) throw VerdictFailure("snapshot " + id + " is listed under label '" + s.label + "', expected '" + label + "'");
+                if (s.label != label)
+                    throw VerdictFailure("snapshot " + id + " is listed under label '" + s.label + "', expected '" +
+                                         label + "'");
                 return "listed under '" + label + "'";
             }
-        throw VerdictFailure("snapshot " + id + " is not in the tool's snapshot list (" + std::to_string(snaps.size()) + " listed)");
+        throw VerdictFailure("snapshot " + id + " is not in the tool's snapshot list (" + std::to_string(snaps.size()) +
+                             " listed)");
     });
 }
 
@@ -273,9 +311,10 @@ bool ScenarioSteps::restoreAndCompare(const std::string& id, const std::string& 
             ws_.report().set("differences", all);
             throw VerdictFailure("restored tree differs from the source: " + listDiffs(diffs));
         }
-        fs::remove_all(dest);   // restore dirs go once they have passed
-        return std::to_string(expected_.entries.size()) + " entries identical (type, mode, owner, size, " + toString(expected_.digest) +
-               ", mtime to " + std::to_string(std::max(expected_.mtime_granularity_ns, got.mtime_granularity_ns)) +
+        fs::remove_all(dest);  // restore dirs go once they have passed
+        return std::to_string(expected_.entries.size()) + " entries identical (type, mode, owner, size, " +
+               toString(expected_.digest) + ", mtime to " +
+               std::to_string(std::max(expected_.mtime_granularity_ns, got.mtime_granularity_ns)) +
                " ns, link target, hardlinks, xattrs, ACLs; tolerances in notes)";
     });
 }
@@ -290,7 +329,7 @@ bool ScenarioSteps::check(bool verify_data) {
 namespace {
 
 struct RepoSizes {
-    std::uint64_t first, before, after;   // after the first backup, before the reclaim, after it
+    std::uint64_t first, before, after;  // after the first backup, before the reclaim, after it
 };
 
 // With every snapshot deleted and reclaimed, nothing is referenced. Packs: a
@@ -308,8 +347,8 @@ std::string reclaimVerdict(Workspace& ws, const Capabilities& caps, const RoundT
     std::ostringstream d;
     d << "with every snapshot deleted, reclaiming shrank the repository from " << humanBytes(sz.before) << " to "
       << humanBytes(sz.after);
-    nlohmann::json fig{{"repo_bytes_before", sz.before}, {"repo_bytes_after", sz.after},
-                       {"repo_bytes_first_backup", sz.first}};
+    nlohmann::json fig{
+        {"repo_bytes_before", sz.before}, {"repo_bytes_after", sz.after}, {"repo_bytes_first_backup", sz.first}};
     if (opt.repo_dir.empty() || caps.pack_objects.empty()) {
         ws.report().set("reclaim", fig);
         const std::uint64_t bound = sz.first / 100 + opt.metadata_bytes;
@@ -321,20 +360,25 @@ std::string reclaimVerdict(Workspace& ws, const Capabilities& caps, const RoundT
     const RepoUsage left = repoUsage(opt.repo_dir, caps.pack_objects);
     const std::uint64_t pack_bound = packs1 / 100 + opt.metadata_bytes;
     const std::uint64_t meta_bound = opt.metadata_bytes + opt.metadata_per_entry * entries;
-    fig.update({{"pack_bytes_first_backup", packs1}, {"pack_bytes_after", left.pack_bytes}, {"packs_after", left.packs},
-                {"pack_bound", pack_bound}, {"metadata_bytes_after", left.metadata_bytes},
-                {"metadata_files_after", left.metadata_files}, {"metadata_bound", meta_bound}, {"entries", entries}});
+    fig.update({{"pack_bytes_first_backup", packs1},
+                {"pack_bytes_after", left.pack_bytes},
+                {"packs_after", left.packs},
+                {"pack_bound", pack_bound},
+                {"metadata_bytes_after", left.metadata_bytes},
+                {"metadata_files_after", left.metadata_files},
+                {"metadata_bound", meta_bound},
+                {"entries", entries}});
     ws.report().set("reclaim", fig);
     d << ": " << left.packs << " pack(s) of " << humanBytes(left.pack_bytes) << " (bound: 1% of the first backup's "
       << humanBytes(packs1) << " of packs + " << humanBytes(opt.metadata_bytes) << " = " << humanBytes(pack_bound)
-      << "), metadata " << humanBytes(left.metadata_bytes) << " in " << left.metadata_files << " file(s) (bound: "
-      << humanBytes(opt.metadata_bytes) << " + " << opt.metadata_per_entry << " B for each of the " << entries
-      << " entries = " << humanBytes(meta_bound) << ")";
+      << "), metadata " << humanBytes(left.metadata_bytes) << " in " << left.metadata_files
+      << " file(s) (bound: " << humanBytes(opt.metadata_bytes) << " + " << opt.metadata_per_entry
+      << " B for each of the " << entries << " entries = " << humanBytes(meta_bound) << ")";
     std::string why;
     if (left.pack_bytes > pack_bound) why = "the data of the deleted snapshots was not reclaimed";
     if (left.metadata_bytes > meta_bound)
-        why += std::string(why.empty() ? "" : "; ") +
-               "the tool's metadata outgrew what a tree of this many entries needs";
+        why +=
+            std::string(why.empty() ? "" : "; ") + "the tool's metadata outgrew what a tree of this many entries needs";
     if (!why.empty())
         throw VerdictFailure(d.str() + ": " + why +
                              "\n  what remains, by top-level entry: " + largestEntries(opt.repo_dir));
@@ -351,8 +395,10 @@ bool runRoundTrip(Workspace& ws, BackupTool& tool, const RoundTripOptions& opt) 
     rep.set("encrypted", opt.encrypted);
     ScenarioSteps steps(ws, tool, v);
     steps.version();
-    if (auto user = Settings::get().userCorpusFor(opt.backend)) steps.userCorpus(*user);
-    else steps.corpus(Settings::get().corpusProfile());
+    if (auto user = Settings::get().userCorpusFor(opt.backend))
+        steps.userCorpus(*user);
+    else
+        steps.corpus(Settings::get().corpusProfile());
     steps.init(opt.encrypted);
 
     const std::string label = steps.label();
@@ -363,7 +409,10 @@ bool runRoundTrip(Workspace& ws, BackupTool& tool, const RoundTripOptions& opt) 
         ws.context("snapshot_id", id1);
         rep.set("snapshot_id", id1);
         const Result& r = tool.history().back();
-        rep.set("backup_1", {{"wall_s", r.usage.wall_s}, {"user_s", r.usage.user_s}, {"sys_s", r.usage.sys_s}, {"max_rss_kib", r.usage.max_rss_kib}});
+        rep.set("backup_1", {{"wall_s", r.usage.wall_s},
+                             {"user_s", r.usage.user_s},
+                             {"sys_s", r.usage.sys_s},
+                             {"max_rss_kib", r.usage.max_rss_kib}});
         return "snapshot " + id1 + " in " + std::to_string(r.usage.wall_s) + " s";
     });
     steps.listed(id1, label);
@@ -388,10 +437,13 @@ bool runRoundTrip(Workspace& ws, BackupTool& tool, const RoundTripOptions& opt) 
         id2 = tool.backup(source, label);
         size2 = opt.repo_bytes();
         double growth = size1 ? double(size2 - std::min(size1, size2)) / double(size1) : 1.0;
-        rep.set("dedup", {{"repo_bytes_after_first", size1}, {"repo_bytes_after_second", size2}, {"growth_ratio", growth}, {"second_snapshot_id", id2}});
+        rep.set("dedup", {{"repo_bytes_after_first", size1},
+                          {"repo_bytes_after_second", size2},
+                          {"growth_ratio", growth},
+                          {"second_snapshot_id", id2}});
         std::ostringstream d;
-        d << "unchanged second backup grew the repository from " << humanBytes(size1) << " to " << humanBytes(size2) << " ("
-          << growth * 100 << "%, limit " << opt.max_dedup_growth * 100 << "%)";
+        d << "unchanged second backup grew the repository from " << humanBytes(size1) << " to " << humanBytes(size2)
+          << " (" << growth * 100 << "%, limit " << opt.max_dedup_growth * 100 << "%)";
         if (sameSnapshotId(id1, id2)) throw VerdictFailure("second backup returned the first snapshot's id " + id2);
         if (growth >= opt.max_dedup_growth) throw VerdictFailure(d.str());
         return d.str();
@@ -415,23 +467,26 @@ bool runRoundTrip(Workspace& ws, BackupTool& tool, const RoundTripOptions& opt) 
         tool.reclaim();
         if (!tool.snapshots().empty()) throw VerdictFailure("snapshots remain after deleting both");
         const RepoSizes sizes{size1, size2, opt.repo_bytes()};
-        const std::string d = reclaimVerdict(ws, tool.capabilities(), opt, sizes, packs1, steps.expected().entries.size());
+        const std::string d =
+            reclaimVerdict(ws, tool.capabilities(), opt, sizes, packs1, steps.expected().entries.size());
         tool.check(false);
         return d + "; check ok";
     });
     return v.ok();
 }
 
-std::string imageDedupVerdict(Workspace& ws, const Capabilities& caps, std::uint64_t before, std::uint64_t after1, std::uint64_t after2,
-                              std::uint64_t raw_bytes, const std::string& change, const std::map<std::uint64_t, std::uint64_t>& changed_windows) {
+std::string imageDedupVerdict(Workspace& ws, const Capabilities& caps, std::uint64_t before, std::uint64_t after1,
+                              std::uint64_t after2, std::uint64_t raw_bytes, const std::string& change,
+                              const std::map<std::uint64_t, std::uint64_t>& changed_windows) {
     const std::uint64_t first = after1 > before ? after1 - before : 0, growth = after2 > after1 ? after2 - after1 : 0;
     const double ratio = double(growth) / double(raw_bytes);
-    ws.report().set("repo_bytes", {{"after_backup1", after1}, {"after_backup2", after2}, {"first_backup_bytes", first}});
+    ws.report().set("repo_bytes",
+                    {{"after_backup1", after1}, {"after_backup2", after2}, {"first_backup_bytes", first}});
     ws.report().set("growth_bytes", growth);
     ws.report().set("growth_ratio", ratio);
     std::ostringstream d;
-    d << "first backup " << humanBytes(first) << ", second grew the repository by " << humanBytes(growth) << " (growth_ratio " << ratio << " of the "
-      << humanBytes(raw_bytes) << " image; " << change << ")";
+    d << "first backup " << humanBytes(first) << ", second grew the repository by " << humanBytes(growth)
+      << " (growth_ratio " << ratio << " of the " << humanBytes(raw_bytes) << " image; " << change << ")";
     nlohmann::json fig{{"first_backup_bytes", first}, {"growth_bytes", growth}, {"growth_ratio", ratio}};
     bool ok = true;
     if (!changed_windows.empty()) {
@@ -440,8 +495,8 @@ std::string imageDedupVerdict(Workspace& ws, const Capabilities& caps, std::uint
         if (w == changed_windows.end()) --w;
         const std::uint64_t chunk = std::max(caps.avg_chunk_bytes, w->first);
         const std::uint64_t bound = 2 * w->second * chunk + first / 50 + (16ull << 20);
-        d << "; bar: 2 x " << humanBytes(chunk) << " for each of the " << w->second << " changed " << humanBytes(w->first)
-          << " windows + 2% of the first backup + 16 MiB = " << humanBytes(bound);
+        d << "; bar: 2 x " << humanBytes(chunk) << " for each of the " << w->second << " changed "
+          << humanBytes(w->first) << " windows + 2% of the first backup + 16 MiB = " << humanBytes(bound);
         fig["bar_bytes"] = bound;
         ok = growth <= bound;
     } else {

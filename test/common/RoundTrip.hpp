@@ -15,17 +15,17 @@ namespace e2e {
 
 struct RoundTripOptions {
     bool encrypted = true;
-    std::string backend;                           // for the report
-    std::function<std::uint64_t()> repo_bytes;     // how big the repository is now
+    std::string backend;                        // for the report
+    std::function<std::uint64_t()> repo_bytes;  // how big the repository is now
     // the repository's files on this machine (RepoTarget::local_dir); empty = not here
     fs::path repo_dir;
-    double max_dedup_growth = 0.10;                // unchanged second backup may grow the repo by this fraction
+    double max_dedup_growth = 0.10;  // unchanged second backup may grow the repo by this fraction
     // deleting every snapshot + reclaim leaves packs of at most 1% of the first backup's packs plus this much,
     // and metadata of at most this much plus metadata_per_entry for each entry of the tree (runRoundTrip says why)
     std::uint64_t metadata_bytes = 1ull << 20;
     std::uint64_t metadata_per_entry = 256;
-    bool external = false;                         // an external endpoint: sizes not measurable, timeouts BLOCKED when the probe fails too
-    std::function<std::string()> probe;            // "" when the endpoint answers a cheap request
+    bool external = false;  // an external endpoint: sizes not measurable, timeouts BLOCKED when the probe fails too
+    std::function<std::string()> probe;  // "" when the endpoint answers a cheap request
 };
 
 // Runs every layer into ws.report(); returns true when all passed.
@@ -39,12 +39,12 @@ public:
     // seeded corpus in work/source + its manifest; awkward = false leaves out the
     // awkward names and special files (scenarios that judge something else)
     bool corpus(const CorpusProfile& profile, bool awkward = true);
-    void useSource(const fs::path& dir) { source_ = dir; }   // before corpus(): generate it there instead
+    void useSource(const fs::path& dir) { source_ = dir; }  // before corpus(): generate it there instead
     // The user's own tree (corpus.path, E2E_CORPUS) instead of corpus(): backed
     // up as it is, read-only; its manifest is taken now, before any backup.
     bool userCorpus(const fs::path& tree);
-    void expect(Manifest m) { expected_ = std::move(m); }     // what a restore must equal from now on
-    void addRandomFile(const std::string& name, std::uint64_t bytes);   // new data in the source; manifest rebuilt
+    void expect(Manifest m) { expected_ = std::move(m); }              // what a restore must equal from now on
+    void addRandomFile(const std::string& name, std::uint64_t bytes);  // new data in the source; manifest rebuilt
     bool init(bool encrypted);
     bool listed(const std::string& id, const std::string& label);
     bool files(const std::string& id);
@@ -52,7 +52,7 @@ public:
     bool check(bool verify_data);
     const fs::path& source() const { return source_; }
     const Manifest& expected() const { return expected_; }
-    std::string label() const;                         // this test's snapshot label
+    std::string label() const;  // this test's snapshot label
 private:
     Workspace& ws_;
     BackupTool& tool_;
@@ -61,7 +61,7 @@ private:
     CompareOptions cmp_;
     fs::path source_;
     Manifest expected_;
-    bool user_corpus_ = false;   // source_ is the user's tree: never written into
+    bool user_corpus_ = false;  // source_ is the user's tree: never written into
 };
 
 bool sameSnapshotId(const std::string& a, const std::string& b);
@@ -73,13 +73,12 @@ bool sameSnapshotId(const std::string& a, const std::string& b);
 // that is not UTF-8 may show U+FFFD or '?', and the tool's own entries
 // (Capabilities::listing_own_entries) are set apart.
 struct ListingVerdict {
-    std::size_t considered = 0;                  // entries judged
-    std::size_t newline_names = 0;               // names with a newline the listing may split
-    std::vector<std::string> own;                // listed paths that are the tool's own entries
-    std::vector<std::string> missing, extra;     // printable paths
+    std::size_t considered = 0;               // entries judged
+    std::size_t newline_names = 0;            // names with a newline the listing may split
+    std::vector<std::string> own;             // listed paths that are the tool's own entries
+    std::vector<std::string> missing, extra;  // printable paths
 };
-ListingVerdict judgeListing(const Manifest& expected, const std::vector<std::string>& listed,
-                            const Capabilities& caps);
+ListingVerdict judgeListing(const Manifest& expected, const std::vector<std::string>& listed, const Capabilities& caps);
 
 // A disk image backed up twice, changed a little in between. The second
 // backup may grow the repository by what the change costs a tool that chunks
@@ -89,8 +88,9 @@ ListingVerdict judgeListing(const Manifest& expected, const std::vector<std::str
 // (`changed_windows` empty), by under a quarter of the raw image and half the
 // first backup. Sets repo_bytes, growth_bytes, growth_ratio and the figure;
 // returns the layer's detail or throws VerdictFailure.
-std::string imageDedupVerdict(Workspace& ws, const Capabilities& caps, std::uint64_t before, std::uint64_t after1, std::uint64_t after2,
-                              std::uint64_t raw_bytes, const std::string& change, const std::map<std::uint64_t, std::uint64_t>& changed_windows = {});
+std::string imageDedupVerdict(Workspace& ws, const Capabilities& caps, std::uint64_t before, std::uint64_t after1,
+                              std::uint64_t after2, std::uint64_t raw_bytes, const std::string& change,
+                              const std::map<std::uint64_t, std::uint64_t>& changed_windows = {});
 
 // The differences that the tool's capabilities tolerate, and why (for the report).
 CompareOptions compareOptionsFor(const Capabilities& caps, std::vector<std::string>& notes);

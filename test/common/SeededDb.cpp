@@ -21,12 +21,17 @@ SeededDb::SeededDb(std::unique_ptr<DbKit> kit, Workspace& ws, Verdicts& v) : kit
     ready_ = ready_ && v.layer("seed", [&] {
         stats_ = kit_->seed(kit_->profileBytes(), ws.seed());
         source_ = kit_->fingerprint("app");
-        ws.report().set("seeding", {{"final_bytes", stats_.final_bytes}, {"rows", stats_.rows}, {"seconds", stats_.seconds},
+        ws.report().set("seeding", {{"final_bytes", stats_.final_bytes},
+                                    {"rows", stats_.rows},
+                                    {"seconds", stats_.seconds},
                                     {"mib_per_s", stats_.mib_per_s()}});
-        if (source_.rows != stats_.rows) throw VerdictFailure("the source holds " + describe(source_) + ", seeding wrote " + describeRows(stats_.rows));
-        if (source_.distinct_content_bytes < 4096) throw VerdictFailure("the first rows' content is trivial: seeding did not write real content");
-        return humanBytes(stats_.final_bytes) + " in " + std::to_string(stats_.seconds) + " s (" + std::to_string(stats_.mib_per_s()) +
-               " MiB/s): " + describe(source_);
+        if (source_.rows != stats_.rows)
+            throw VerdictFailure("the source holds " + describe(source_) + ", seeding wrote " +
+                                 describeRows(stats_.rows));
+        if (source_.distinct_content_bytes < 4096)
+            throw VerdictFailure("the first rows' content is trivial: seeding did not write real content");
+        return humanBytes(stats_.final_bytes) + " in " + std::to_string(stats_.seconds) + " s (" +
+               std::to_string(stats_.mib_per_s()) + " MiB/s): " + describe(source_);
     });
 }
 
@@ -45,10 +50,11 @@ std::string SeededDb::verify(const fs::path& artifact, const std::string& db) {
         throw VerdictFailure(std::string("restored database differs: it cannot be read like the source: ") + e.what());
     }
     const double seconds = secondsSince(t0);
-    if (got.distinct_content_bytes < 4096) throw VerdictFailure("the restored database's first rows are trivial content: " + describe(got));
+    if (got.distinct_content_bytes < 4096)
+        throw VerdictFailure("the restored database's first rows are trivial content: " + describe(got));
     if (!(got == source_)) throw VerdictFailure("restored database differs: " + describeDifference(got, source_));
-    return humanBytes(fs::file_size(artifact)) + " dump; counts and digests of every row match the source (" + std::to_string(seconds) +
-           " s to fingerprint): " + describe(got);
+    return humanBytes(fs::file_size(artifact)) + " dump; counts and digests of every row match the source (" +
+           std::to_string(seconds) + " s to fingerprint): " + describe(got);
 }
 
 bool dumpRoundTrip(Workspace& ws, ToolOnBackend& t, SeededDb& db, Verdicts& v, DumpVia via, const std::string& label) {
@@ -64,15 +70,16 @@ bool dumpRoundTrip(Workspace& ws, ToolOnBackend& t, SeededDb& db, Verdicts& v, D
     v.layer("backup", [&] {
         if (via == DumpVia::Hooks) {
             HookSet h;
-            h.before = "mkdir -p " + shellQuote(dumpdir.string()) + " && " + shellQuote(kit.dumpScript().string()) + " > " +
-                       shellQuote((dumpdir / artifact).string());
+            h.before = "mkdir -p " + shellQuote(dumpdir.string()) + " && " + shellQuote(kit.dumpScript().string()) +
+                       " > " + shellQuote((dumpdir / artifact).string());
             h.after = "rm -rf " + shellQuote(dumpdir.string());
             in_snapshot = artifact;
             // the source dir must exist when a tool reads its config; the before hook fills it
             if (t.caps.native_hooks) fs::create_directories(dumpdir);
             HookedBackup b = backupWithRecipeHooks(ws, *t.tool, t.caps, dumpdir, h, label);
             id = b.id;
-            return "snapshot " + id + (b.native ? " (" + t.name + " ran the hooks)" : " (the suite ran the hooks around " + t.name + ")");
+            return "snapshot " + id +
+                   (b.native ? " (" + t.name + " ran the hooks)" : " (the suite ran the hooks around " + t.name + ")");
         }
         DumpBackup b = backupDump(ws, *t.tool, t.caps, kit.dumpScript(), artifact, label);
         id = b.id;
@@ -81,7 +88,8 @@ bool dumpRoundTrip(Workspace& ws, ToolOnBackend& t, SeededDb& db, Verdicts& v, D
     });
     if (via == DumpVia::Hooks)
         v.layer("dump-dir-gone", [&] {
-            if (fs::exists(dumpdir)) throw VerdictFailure("the dump dir " + dumpdir.string() + " is still there after the after hook");
+            if (fs::exists(dumpdir))
+                throw VerdictFailure("the dump dir " + dumpdir.string() + " is still there after the after hook");
             return std::string("the after hook removed it");
         });
     v.layer("listed", [&] {

@@ -34,8 +34,8 @@ private:
 };
 
 enum class DumpVia {
-    Hooks,     // before = dump into a temp dir, after = remove it (vykar runs them; the suite for the others)
-    Command,   // vykar's command_dumps, the others' from-command modes (kopia: the suite's pipe recipe)
+    Hooks,    // before = dump into a temp dir, after = remove it (vykar runs them; the suite for the others)
+    Command,  // vykar's command_dumps, the others' from-command modes (kopia: the suite's pipe recipe)
 };
 // init, back up the database's dump, the snapshot listed and holding it,
 // restore, load into a fresh database, compare with the source (layers init,

@@ -7,10 +7,13 @@
 
 namespace e2e {
 
-void SnapshotModel::add(const std::string& id, const std::string& label, Manifest m) { live_.push_back({id, label, std::move(m), ++serial_}); }
+void SnapshotModel::add(const std::string& id, const std::string& label, Manifest m) {
+    live_.push_back({id, label, std::move(m), ++serial_});
+}
 
 void SnapshotModel::remove(const std::string& id) {
-    live_.erase(std::remove_if(live_.begin(), live_.end(), [&](const LiveSnapshot& s) { return s.id == id; }), live_.end());
+    live_.erase(std::remove_if(live_.begin(), live_.end(), [&](const LiveSnapshot& s) { return s.id == id; }),
+                live_.end());
 }
 
 const LiveSnapshot* SnapshotModel::find(const std::string& id) const {
@@ -28,10 +31,12 @@ std::string SnapshotModel::mismatch(const std::vector<Snapshot>& listed, const s
         if (std::none_of(mine.begin(), mine.end(), [&](const Snapshot* s) { return sameSnapshotId(s->id, m.id); }))
             missing.push_back(m.id + " (snapshot #" + std::to_string(m.serial) + ")");
     for (const auto* s : mine)
-        if (std::none_of(live_.begin(), live_.end(), [&](const LiveSnapshot& m) { return sameSnapshotId(s->id, m.id); }))
+        if (std::none_of(live_.begin(), live_.end(),
+                         [&](const LiveSnapshot& m) { return sameSnapshotId(s->id, m.id); }))
             extra.push_back(s->id + " (label " + s->label + ")");
     if (missing.empty() && extra.empty()) return {};
-    std::string out = "the tool lists " + std::to_string(mine.size()) + " snapshot(s), the model holds " + std::to_string(live_.size());
+    std::string out = "the tool lists " + std::to_string(mine.size()) + " snapshot(s), the model holds " +
+                      std::to_string(live_.size());
     auto add = [&](const std::string& what, const std::vector<std::string>& v) {
         if (v.empty()) return;
         out += "; " + what + ":";
@@ -48,7 +53,8 @@ Manifest manifestNow(const fs::path& source) {
     return Manifest::build(source, mo);
 }
 
-std::string restoreDiffers(BackupTool& tool, const LiveSnapshot& snap, const fs::path& dest, const CompareOptions& cmp) {
+std::string restoreDiffers(BackupTool& tool, const LiveSnapshot& snap, const fs::path& dest,
+                           const CompareOptions& cmp) {
     fs::remove_all(dest);
     fs::create_directories(dest);
     tool.restore(snap.id, dest);
@@ -59,8 +65,8 @@ std::string restoreDiffers(BackupTool& tool, const LiveSnapshot& snap, const fs:
         fs::remove_all(dest);
         return {};
     }
-    std::string out = "snapshot #" + std::to_string(snap.serial) + " (" + snap.id + ") restored with " + std::to_string(diffs.size()) +
-                      " difference(s) from its own manifest:";
+    std::string out = "snapshot #" + std::to_string(snap.serial) + " (" + snap.id + ") restored with " +
+                      std::to_string(diffs.size()) + " difference(s) from its own manifest:";
     for (std::size_t i = 0; i < diffs.size() && i < 8; ++i) out += "\n    " + diffs[i].describe();
     return out;
 }

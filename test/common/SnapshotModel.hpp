@@ -15,8 +15,8 @@ namespace e2e {
 struct LiveSnapshot {
     std::string id;
     std::string label;
-    Manifest manifest;   // the source at backup time
-    int serial = 0;      // 1 for the first snapshot taken, 2 for the next, ...
+    Manifest manifest;  // the source at backup time
+    int serial = 0;     // 1 for the first snapshot taken, 2 for the next, ...
 };
 
 class SnapshotModel {

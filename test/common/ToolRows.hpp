@@ -9,8 +9,8 @@ namespace e2e {
 
 struct ToolRow {
     std::string tool;
-    std::string variant;   // "" = the tool's defaults
-    std::string name() const { return variant.empty() ? tool : tool + "_" + variant; }   // in test names
+    std::string variant;                                                                // "" = the tool's defaults
+    std::string name() const { return variant.empty() ? tool : tool + "_" + variant; }  // in test names
 };
 
 // Every tool's default row only.

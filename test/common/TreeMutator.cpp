@@ -30,11 +30,15 @@ std::string joinNames(const std::vector<std::string>& v, std::size_t max = 4) {
 
 }  // namespace
 
-TreeMutator::TreeMutator(fs::path root, std::uint64_t seed) : root_(std::move(root)), rng_(seed) { fs::create_directories(root_); }
+TreeMutator::TreeMutator(fs::path root, std::uint64_t seed) : root_(std::move(root)), rng_(seed) {
+    fs::create_directories(root_);
+}
 
 std::vector<fs::path> TreeMutator::files() const {
     auto v = listSorted(root_, fs::file_type::regular);
-    v.erase(std::remove_if(v.begin(), v.end(), [&](const fs::path& p) { return std::find(kept_.begin(), kept_.end(), p) != kept_.end(); }), v.end());
+    v.erase(std::remove_if(v.begin(), v.end(),
+                           [&](const fs::path& p) { return std::find(kept_.begin(), kept_.end(), p) != kept_.end(); }),
+            v.end());
     return v;
 }
 
@@ -42,12 +46,20 @@ void TreeMutator::keep(const fs::path& relative) {
     if (!fs::exists(root_ / relative)) writeRandom(root_ / relative, 4096);
     kept_.push_back(relative);
 }
-std::vector<fs::path> TreeMutator::dirs() const { return listSorted(root_, fs::file_type::directory); }
-std::vector<fs::path> TreeMutator::symlinks() const { return listSorted(root_, fs::file_type::symlink); }
+std::vector<fs::path> TreeMutator::dirs() const {
+    return listSorted(root_, fs::file_type::directory);
+}
+std::vector<fs::path> TreeMutator::symlinks() const {
+    return listSorted(root_, fs::file_type::symlink);
+}
 
-fs::path TreeMutator::pick(const std::vector<fs::path>& v) { return v[std::size_t(rng_.below(v.size()))]; }
+fs::path TreeMutator::pick(const std::vector<fs::path>& v) {
+    return v[std::size_t(rng_.below(v.size()))];
+}
 
-std::string TreeMutator::newName(const std::string& stem) { return stem + "-" + std::to_string(++serial_) + "-" + std::to_string(rng_.below(1000000)); }
+std::string TreeMutator::newName(const std::string& stem) {
+    return stem + "-" + std::to_string(++serial_) + "-" + std::to_string(rng_.below(1000000));
+}
 
 void TreeMutator::writeRandom(const fs::path& p, std::uint64_t bytes, bool append) {
     writeRandomFile(p, bytes, rng_, RandomFileOptions{append, true});
@@ -60,8 +72,10 @@ std::string TreeMutator::writeFiles(int count, std::uint64_t max_bytes, int max_
     std::vector<fs::path> shallow;
     for (const auto& d : ds)
         if (std::distance(d.begin(), d.end()) < max_depth) shallow.push_back(d);
-    if (shallow.empty() || rng_.below(3) == 0) dir = (shallow.empty() || rng_.below(2) ? fs::path() : pick(shallow)) / newName("dir");
-    else dir = pick(shallow);
+    if (shallow.empty() || rng_.below(3) == 0)
+        dir = (shallow.empty() || rng_.below(2) ? fs::path() : pick(shallow)) / newName("dir");
+    else
+        dir = pick(shallow);
     fs::create_directories(root_ / dir);
     std::uint64_t total = 0;
     for (int i = 0; i < count; ++i) {
@@ -69,7 +83,8 @@ std::string TreeMutator::writeFiles(int count, std::uint64_t max_bytes, int max_
         writeRandom(root_ / dir / newName("file"), n);
         total += n;
     }
-    return "wrote " + std::to_string(count) + " file(s), " + humanBytes(total) + ", into " + (dir.empty() ? "." : dir.string());
+    return "wrote " + std::to_string(count) + " file(s), " + humanBytes(total) + ", into " +
+           (dir.empty() ? "." : dir.string());
 }
 
 std::string TreeMutator::deleteSubdir() {
@@ -151,7 +166,8 @@ std::string TreeMutator::rename(int count) {
 }
 
 std::string TreeMutator::changeModes(int count) {
-    static const fs::perms modes[] = {fs::perms(0600), fs::perms(0640), fs::perms(0644), fs::perms(0700), fs::perms(0755), fs::perms(0444), fs::perms(0750)};
+    static const fs::perms modes[] = {fs::perms(0600), fs::perms(0640), fs::perms(0644), fs::perms(0700),
+                                      fs::perms(0755), fs::perms(0444), fs::perms(0750)};
     return changePicked(count, "chmod", [&](const fs::path& f) {
         const fs::perms m = modes[rng_.below(sizeof modes / sizeof *modes)];
         fs::permissions(root_ / f, m);

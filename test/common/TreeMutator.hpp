@@ -23,12 +23,12 @@ public:
     // Kopia's file writer: `count` new files of up to `max_bytes` under a random
     // (possibly new) subdirectory, at most `max_depth` below the root.
     std::string writeFiles(int count, std::uint64_t max_bytes, int max_depth = 3);
-    std::string deleteSubdir();                  // a random subdirectory, with all it holds
-    std::string deletePercent(int percent);      // that share of the regular files
-    std::string modifyInPlace(int count);        // overwrite a random range of existing files
+    std::string deleteSubdir();              // a random subdirectory, with all it holds
+    std::string deletePercent(int percent);  // that share of the regular files
+    std::string modifyInPlace(int count);    // overwrite a random range of existing files
     std::string append(int count);
-    std::string truncate(int count);             // to a random shorter length (0 included)
-    std::string rename(int count);               // files and dirs, within the tree
+    std::string truncate(int count);  // to a random shorter length (0 included)
+    std::string rename(int count);    // files and dirs, within the tree
     std::string changeModes(int count);
     // A regular file replaced by a symlink (to a sibling) and, where one is
     // there already, a symlink replaced by a regular file again.

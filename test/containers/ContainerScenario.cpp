@@ -19,7 +19,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string engineSuffix(EngineKind k) { return k == EngineKind::Docker ? "docker" : k == EngineKind::Podman ? "rootful" : "rootless"; }
+std::string engineSuffix(EngineKind k) {
+    return k == EngineKind::Docker ? "docker" : k == EngineKind::Podman ? "rootful" : "rootless";
+}
 
 // The corpus the volume holds: the profile's in standard/full; in ci a small
 // one with every awkward case (tool x engine rows must stay cheap).
@@ -61,13 +63,18 @@ bool waitFor(const std::function<bool()>& pred, std::chrono::milliseconds limit)
 }
 
 // the tool's own output (a hook's stderr reaches it through the tool, or not)
-std::string toolOutput(const ToolError& e) { return e.result().out + "\n" + e.result().err; }
+std::string toolOutput(const ToolError& e) {
+    return e.result().out + "\n" + e.result().err;
+}
 
 }  // namespace
 
-void PrintTo(const ContainerCase& c, std::ostream* os) { *os << toString(c.engine) << "/" << c.tool << "/" << c.backend; }
+void PrintTo(const ContainerCase& c, std::ostream* os) {
+    *os << toString(c.engine) << "/" << c.tool << "/" << c.backend;
+}
 
-std::vector<ContainerCase> containerCases(const std::vector<EngineKind>& engines, const std::vector<std::string>& backends) {
+std::vector<ContainerCase> containerCases(const std::vector<EngineKind>& engines,
+                                          const std::vector<std::string>& backends) {
     std::vector<ContainerCase> v;
     for (auto e : engines)
         for (const auto& t : knownTools())
@@ -85,14 +92,17 @@ std::vector<ContainerCase> withCorpusVariants(std::vector<ContainerCase> v) {
 }
 
 std::string containerCaseName(const ::testing::TestParamInfo<ContainerCase>& p) {
-    return p.param.tool + "_" + p.param.backend + "_" + engineSuffix(p.param.engine) + (p.param.variant.empty() ? "" : "_" + p.param.variant);
+    return p.param.tool + "_" + p.param.backend + "_" + engineSuffix(p.param.engine) +
+           (p.param.variant.empty() ? "" : "_" + p.param.variant);
 }
 
-ImageRecipe baseImage() { return ImageRecipe{.name = "base"}; }
+ImageRecipe baseImage() {
+    return ImageRecipe{.name = "base"};
+}
 
 void ContainerScenario::TearDown() {
     try {
-        engine_.reset();   // containers, volumes, daemon: gone before the verdict is written
+        engine_.reset();  // containers, volumes, daemon: gone before the verdict is written
     } catch (const std::exception& e) {
         ADD_FAILURE() << "stopping the container engine failed: " << e.what();
     }
@@ -143,16 +153,20 @@ bool runVolumeRoundTrip(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t
     const std::string blob = "app-state/blob.bin";
     v.layer("fill-volume", [&] {
         const fs::path tar = ws.work() / "corpus.tar";
-        runOrThrow(Command{.argv = {"tar", "--format=posix", "--xattrs", "--xattrs-include=*", "--acls", "--numeric-owner", "--sparse", "-C",
-                                    steps.source().string(), "-cf", tar.string(), "."}},
-                   "corpus-tar", ws.logs(), 10min);
+        runOrThrow(
+            Command{.argv = {"tar", "--format=posix", "--xattrs", "--xattrs-include=*", "--acls", "--numeric-owner",
+                             "--sparse", "-C", steps.source().string(), "-cf", tar.string(), "."}},
+            "corpus-tar", ws.logs(), 10min);
         engine.createVolume(vol);
         engine.runOnce(base, {"-v", vol + ":/data"},
                        {"sh", "-c",
                         "set -e; tar --xattrs --xattrs-include='*' --acls --numeric-owner -xpf - -C /data"
-                        " && chown -R -h " + std::to_string(app_uid) + ":" + std::to_string(app_uid) + " /data && chown 0:0 /data"
-                        " && mkdir -p /data/app-state && head -c 262144 /dev/urandom > /data/" + blob +
-                        " && chown -R " + std::to_string(other_uid) + ":" + std::to_string(other_gid) + " /data/app-state"},
+                        " && chown -R -h " +
+                            std::to_string(app_uid) + ":" + std::to_string(app_uid) +
+                            " /data && chown 0:0 /data"
+                            " && mkdir -p /data/app-state && head -c 262144 /dev/urandom > /data/" +
+                            blob + " && chown -R " + std::to_string(other_uid) + ":" + std::to_string(other_gid) +
+                            " /data/app-state"},
                        "fill", tar);
         fs::remove(tar);
         src = engine.volumePath(vol);
@@ -171,12 +185,14 @@ bool runVolumeRoundTrip(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t
             if (e.uid == want_other && e.gid == engine.hostId(other_gid)) ++other;
         }
         if (app + other != m.entries.size() || other < 2)
-            throw VerdictFailure("the volume's host files are not owned as the container made them: " + std::to_string(app) + " of " +
-                                 std::to_string(m.entries.size()) + " by " + std::to_string(want) + ", " + std::to_string(other) + " by " +
-                                 std::to_string(want_other));
+            throw VerdictFailure(
+                "the volume's host files are not owned as the container made them: " + std::to_string(app) + " of " +
+                std::to_string(m.entries.size()) + " by " + std::to_string(want) + ", " + std::to_string(other) +
+                " by " + std::to_string(want_other));
         steps.expect(std::move(m));
-        return std::to_string(app) + " entries owned by host uid " + std::to_string(want) + " (container uid " + std::to_string(app_uid) + "), " +
-               std::to_string(other) + " by " + std::to_string(want_other) + " (container uid " + std::to_string(other_uid) + ")";
+        return std::to_string(app) + " entries owned by host uid " + std::to_string(want) + " (container uid " +
+               std::to_string(app_uid) + "), " + std::to_string(other) + " by " + std::to_string(want_other) +
+               " (container uid " + std::to_string(other_uid) + ")";
     });
     if (!v.ok() || !steps.init(true)) return false;
     std::string id;
@@ -206,22 +222,26 @@ bool runVolumeRoundTrip(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t
             ws.report().set("differences", all);
             std::string s;
             for (std::size_t i = 0; i < diffs.size() && i < 8; ++i) s += "\n  " + diffs[i].describe();
-            throw VerdictFailure("the restored volume differs from the source volume (" + std::to_string(diffs.size()) + " differences):" + s);
+            throw VerdictFailure("the restored volume differs from the source volume (" + std::to_string(diffs.size()) +
+                                 " differences):" + s);
         }
-        return std::to_string(got.entries.size()) + " entries identical, owners included (host uids " + std::to_string(engine.hostId(app_uid)) + ", " +
-               std::to_string(engine.hostId(other_uid)) + ")";
+        return std::to_string(got.entries.size()) + " entries identical, owners included (host uids " +
+               std::to_string(engine.hostId(app_uid)) + ", " + std::to_string(engine.hostId(other_uid)) + ")";
     });
     v.layer("read-back", [&] {
         const std::string want = sha256File(src / blob);
-        Result r = engine.runOnce(base, {"-v", fresh + ":/data:ro"}, {"sh", "-c", "sha256sum /data/" + blob + " && stat -c %u:%g /data/" + blob}, "read-back");
+        Result r =
+            engine.runOnce(base, {"-v", fresh + ":/data:ro"},
+                           {"sh", "-c", "sha256sum /data/" + blob + " && stat -c %u:%g /data/" + blob}, "read-back");
         auto out = splitLines(r.out);
         const std::string got = out.empty() ? "" : out[0].substr(0, out[0].find(' '));
         const std::string owner = out.size() > 1 ? out[1] : "";
         const std::string want_owner = std::to_string(other_uid) + ":" + std::to_string(other_gid);
         if (got != want || owner != want_owner)
-            throw VerdictFailure("a container on the restored volume reads /data/" + blob + " as sha256 " + got + " owned by " + owner + ", the source was " +
-                                 want + " owned by " + want_owner);
-        return "a container on " + fresh + " reads /data/" + blob + ": sha256 " + want.substr(0, 16) + "..., owner " + owner + " as in the source";
+            throw VerdictFailure("a container on the restored volume reads /data/" + blob + " as sha256 " + got +
+                                 " owned by " + owner + ", the source was " + want + " owned by " + want_owner);
+        return "a container on " + fresh + " reads /data/" + blob + ": sha256 " + want.substr(0, 16) + "..., owner " +
+               owner + " as in the source";
     });
     steps.check(true);
     return v.ok();
@@ -230,8 +250,10 @@ bool runVolumeRoundTrip(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t
 // The app: a start marker, then a log line and the counter every 20 ms; a
 // TERM ends it only between two steps (its own writes are never torn).
 const char* kAppScript =
-    "stop=; trap 'stop=1' TERM INT; echo \"start $(date +%s%N)\" >> /data/log; n=$(cat /data/counter 2>/dev/null || echo 0); "
-    "while [ -z \"$stop\" ]; do n=$((n+1)); echo \"$n $(date +%s%N)\" >> /data/log; echo $n > /data/counter.tmp; mv /data/counter.tmp /data/counter; "
+    "stop=; trap 'stop=1' TERM INT; echo \"start $(date +%s%N)\" >> /data/log; n=$(cat /data/counter 2>/dev/null || "
+    "echo 0); "
+    "while [ -z \"$stop\" ]; do n=$((n+1)); echo \"$n $(date +%s%N)\" >> /data/log; echo $n > /data/counter.tmp; mv "
+    "/data/counter.tmp /data/counter; "
     "sleep 0.02; done";
 
 bool runDowntime(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t, DowntimeCase which) {
@@ -253,18 +275,21 @@ bool runDowntime(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t, Downt
         src = engine.volumePath(vol);
         engine.startContainer(app, base, {"-v", vol + ":/data"}, {"sh", "-c", kAppScript});
         if (!waitFor([&] { return splitLines(log()).size() > 20; }, 30s))
-            throw VerdictFailure("the app container " + app + " wrote no 20 log lines in 30 s (state " + engine.state(app) + ")");
+            throw VerdictFailure("the app container " + app + " wrote no 20 log lines in 30 s (state " +
+                                 engine.state(app) + ")");
         return "app " + app + " writes a counter and a log to volume " + vol + " (" + src.string() + ")";
     });
     if (!v.ok() || !steps.init(true)) return false;
-    const std::string stop = engine.shell() + " stop -t 10 " + shellQuote(app), start = engine.shell() + " start " + shellQuote(app);
+    const std::string stop = engine.shell() + " stop -t 10 " + shellQuote(app),
+                      start = engine.shell() + " start " + shellQuote(app);
     const std::string label = steps.label();
     HookSet h;
     h.finally = start;
     if (which == DowntimeCase::Consistent) h.before = stop;
     const std::string nosuch = engine.name("no-such-app");
     if (which == DowntimeCase::BeforeFails) h.before = engine.shell() + " stop -t 10 " + shellQuote(nosuch);
-    if (which == DowntimeCase::FailsAfterStop) h.before = stop + " && echo 'backup-e2e: the backup fails after the stop' >&2 && exit 1";
+    if (which == DowntimeCase::FailsAfterStop)
+        h.before = stop + " && echo 'backup-e2e: the backup fails after the stop' >&2 && exit 1";
     ws.report().set("hooks", {{"before", h.before}, {"finally", h.finally}});
     std::string id, output;
     std::size_t starts_before = starts(log());
@@ -272,7 +297,9 @@ bool runDowntime(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t, Downt
         if (!v.layer("backup", [&] {
                 HookedBackup b = backupWithRecipeHooks(ws, *t.tool, t.caps, src, h, label);
                 id = b.id;
-                return "snapshot " + id + (b.native ? " (" + t.name + " ran the hooks)" : " (the suite ran the hooks around " + t.name + ", vykar's semantics)");
+                return "snapshot " + id +
+                       (b.native ? " (" + t.name + " ran the hooks)"
+                                 : " (the suite ran the hooks around " + t.name + ", vykar's semantics)");
             }))
             return false;
     } else {
@@ -288,13 +315,17 @@ bool runDowntime(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t, Downt
         });
         v.layer("no-snapshot", [&] {
             auto snaps = t.tool->snapshots();
-            if (!snaps.empty()) throw VerdictFailure(t.name + " stored snapshot " + snaps.front().id + " although the before hook failed");
+            if (!snaps.empty())
+                throw VerdictFailure(t.name + " stored snapshot " + snaps.front().id +
+                                     " although the before hook failed");
             return std::string("the repository holds no snapshot");
         });
         if (which == DowntimeCase::BeforeFails)
             v.layer("error-names-container", [&] {
                 const std::string why = matchingLine(output, nosuch);
-                if (why.empty()) throw VerdictFailure("the tool's output does not name the missing container " + nosuch + ":\n" + output);
+                if (why.empty())
+                    throw VerdictFailure("the tool's output does not name the missing container " + nosuch + ":\n" +
+                                         output);
                 return "the error names it: " + why;
             });
     }
@@ -305,22 +336,26 @@ bool runDowntime(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t, Downt
         const std::size_t n = starts(log());
         if (which == DowntimeCase::BeforeFails) {
             if (engine.state(app) != "running" || n != starts_before)
-                throw VerdictFailure("the app must run on untouched when the before hook fails: state " + engine.state(app) + ", " +
-                                     std::to_string(n - starts_before) + " restarts");
+                throw VerdictFailure("the app must run on untouched when the before hook fails: state " +
+                                     engine.state(app) + ", " + std::to_string(n - starts_before) + " restarts");
             return std::string("the app ran on, never stopped");
         }
         if (!again)
-            throw VerdictFailure("the app was never stopped and started again during the backup (state " + engine.state(app) + ", " +
-                                 std::to_string(n - starts_before) + " new start markers in its log)");
-        if (n != starts_before + 1) throw VerdictFailure("the app was restarted " + std::to_string(n - starts_before) + " times, once expected");
+            throw VerdictFailure("the app was never stopped and started again during the backup (state " +
+                                 engine.state(app) + ", " + std::to_string(n - starts_before) +
+                                 " new start markers in its log)");
+        if (n != starts_before + 1)
+            throw VerdictFailure("the app was restarted " + std::to_string(n - starts_before) +
+                                 " times, once expected");
         return "stopped by the before hook, started by finally (" + engine.state(app) + ")";
     });
     v.layer("app-writes-again", [&] {
         // its log grows from now on: a running container whose app is frozen or dead does not count
         const std::size_t n0 = splitLines(log()).size();
         if (!waitFor([&] { return splitLines(log()).size() >= n0 + 10; }, 15s))
-            throw VerdictFailure("the app does not go on writing after the backup: its log grew from " + std::to_string(n0) + " to " +
-                                 std::to_string(splitLines(log()).size()) + " lines in 15 s (state " + engine.state(app) + ")");
+            throw VerdictFailure("the app does not go on writing after the backup: its log grew from " +
+                                 std::to_string(n0) + " to " + std::to_string(splitLines(log()).size()) +
+                                 " lines in 15 s (state " + engine.state(app) + ")");
         return "it goes on writing (" + std::to_string(splitLines(log()).size() - n0) + " new log lines)";
     });
     if (which != DowntimeCase::Consistent || !v.ok()) return v.ok();
@@ -343,12 +378,14 @@ bool runDowntime(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t, Downt
         const std::string counter = readFile(out / "counter");
         std::string last_n = got.empty() ? "" : got.back().substr(0, got.back().find(' '));
         if (lines(got) != lines(at_stop))
-            throw VerdictFailure("the restored log is not the volume at the stop: " + std::to_string(got.size()) + " lines restored, " +
-                                 std::to_string(at_stop.size()) + " written before the stop (last restored: '" + (got.empty() ? "" : got.back()) +
+            throw VerdictFailure("the restored log is not the volume at the stop: " + std::to_string(got.size()) +
+                                 " lines restored, " + std::to_string(at_stop.size()) +
+                                 " written before the stop (last restored: '" + (got.empty() ? "" : got.back()) +
                                  "', last before the stop: '" + (at_stop.empty() ? "" : at_stop.back()) + "')");
         if (readFile(out / "log") != lines(got) || counter != last_n + "\n")
             throw VerdictFailure("torn state in the restore: counter '" + counter + "', last log entry " + last_n);
-        return "the restore equals the volume at the stop: " + std::to_string(got.size()) + " log lines, counter " + last_n;
+        return "the restore equals the volume at the stop: " + std::to_string(got.size()) + " log lines, counter " +
+               last_n;
     });
     return v.ok();
 }
@@ -366,13 +403,15 @@ bool runExecFailure(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t, Ex
     // the recipe's dump (pg_dump streamed out of the database's container), into
     // the PostgreSQL container stopped before the backup, or into a name no container has
     std::unique_ptr<DbKit> db = containerDbKit("postgres", ws, engine);
-    const std::string target = which == ExecFailure::Missing ? engine.name("no-such-db") : sourceContainer(engine, "postgres");
+    const std::string target =
+        which == ExecFailure::Missing ? engine.name("no-such-db") : sourceContainer(engine, "postgres");
     fs::path dump;
     v.layer("database", [&] {
         if (which == ExecFailure::Missing) {
             dump = ws.configs() / "exec-dump-missing.sh";
-            std::ofstream(dump) << "#!/bin/sh\n# backup-e2e: the recipe's dump, into a container that does not exist\nexec " << engine.shell() << " exec "
-                                << shellQuote(target) << " pg_dump -Fc -U postgres app\n";
+            std::ofstream(dump)
+                << "#!/bin/sh\n# backup-e2e: the recipe's dump, into a container that does not exist\nexec "
+                << engine.shell() << " exec " << shellQuote(target) << " pg_dump -Fc -U postgres app\n";
             fs::permissions(dump, fs::perms::owner_all);
             return "no container " + target;
         }
@@ -388,7 +427,8 @@ bool runExecFailure(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t, Ex
     v.layer("backup-fails", [&] {
         try {
             const std::string id = t.tool->backupCommandOutput(dump, "app.dump", steps.label());
-            throw VerdictFailure("the backup reported success (snapshot " + id + ") although the exec into " + target + " failed");
+            throw VerdictFailure("the backup reported success (snapshot " + id + ") although the exec into " + target +
+                                 " failed");
         } catch (const ToolError& e) {
             if (e.timedOut()) throw VerdictFailure(std::string("the backup hung instead of failing: ") + e.what());
             output = toolOutput(e);
@@ -397,14 +437,17 @@ bool runExecFailure(Workspace& ws, ContainerEngine& engine, ToolOnBackend& t, Ex
     });
     v.layer("no-snapshot", [&] {
         auto snaps = t.tool->snapshots();
-        if (!snaps.empty()) throw VerdictFailure(t.name + " stored snapshot " + snaps.front().id + " although the exec dump failed");
+        if (!snaps.empty())
+            throw VerdictFailure(t.name + " stored snapshot " + snaps.front().id + " although the exec dump failed");
         return std::string("the repository holds no snapshot");
     });
     v.layer("error-names-cause", [&] {
         // the engine's own words, passed on by the tool: the missing name, or a container that is not running
-        const std::string pattern = which == ExecFailure::Missing ? target : "not running|state improper|is not running";
+        const std::string pattern =
+            which == ExecFailure::Missing ? target : "not running|state improper|is not running";
         const std::string why = matchingLine(output, pattern);
-        if (why.empty()) throw VerdictFailure("the tool's output does not say why the exec failed (/" + pattern + "/):\n" + output);
+        if (why.empty())
+            throw VerdictFailure("the tool's output does not say why the exec failed (/" + pattern + "/):\n" + output);
         return "the error says: " + why;
     });
     return v.ok();

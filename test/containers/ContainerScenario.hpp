@@ -15,13 +15,14 @@ namespace e2e {
 struct ContainerCase {
     EngineKind engine;
     std::string tool, backend;
-    std::string fault{};     // self-tests: the faulty wrapper's name
-    std::string variant{};   // a named tool variant (ToolContext::variant)
+    std::string fault{};    // self-tests: the faulty wrapper's name
+    std::string variant{};  // a named tool variant (ToolContext::variant)
 };
 void PrintTo(const ContainerCase& c, std::ostream* os);
 
 // Every known tool on every backend, for these engines.
-std::vector<ContainerCase> containerCases(const std::vector<EngineKind>& engines, const std::vector<std::string>& backends);
+std::vector<ContainerCase> containerCases(const std::vector<EngineKind>& engines,
+                                          const std::vector<std::string>& backends);
 // Beside each tool's row the variants its driver declares for the corpus
 // scenarios (ToolVariant::beside_corpus_rows): the default row keeps its verdict.
 std::vector<ContainerCase> withCorpusVariants(std::vector<ContainerCase> v);

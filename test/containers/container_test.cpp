@@ -50,9 +50,14 @@ TEST_P(ContainerVolume, RoundTrip) {
     runVolumeRoundTrip(ws(), engine(), t);
 }
 
-INSTANTIATE_TEST_SUITE_P(Docker, ContainerVolume, ::testing::ValuesIn(withCorpusVariants(containerCases(kDocker, {"local"}))), containerCaseName);
-INSTANTIATE_TEST_SUITE_P(Podman, ContainerVolume, ::testing::ValuesIn(withCorpusVariants(containerCases(kPodman, {"local"}))), containerCaseName);
-INSTANTIATE_TEST_SUITE_P(PodmanRootless, ContainerVolume, ::testing::ValuesIn(withCorpusVariants(containerCases(kRootless, {"local"}))),
+INSTANTIATE_TEST_SUITE_P(Docker, ContainerVolume,
+                         ::testing::ValuesIn(withCorpusVariants(containerCases(kDocker, {"local"}))),
+                         containerCaseName);
+INSTANTIATE_TEST_SUITE_P(Podman, ContainerVolume,
+                         ::testing::ValuesIn(withCorpusVariants(containerCases(kPodman, {"local"}))),
+                         containerCaseName);
+INSTANTIATE_TEST_SUITE_P(PodmanRootless, ContainerVolume,
+                         ::testing::ValuesIn(withCorpusVariants(containerCases(kRootless, {"local"}))),
                          containerCaseName);
 
 // ---- downtime ----
@@ -61,7 +66,9 @@ class ContainerDowntime : public ContainerScenario {};
 
 // a failing hook caught by the suite's own hook runner would prove the suite, not the tool
 std::string nativeHooksOnly(const Capabilities& caps) {
-    return caps.native_hooks ? std::string() : std::string("the tool runs no hooks itself: the suite's hook runner would be testing only the suite");
+    return caps.native_hooks
+               ? std::string()
+               : std::string("the tool runs no hooks itself: the suite's hook runner would be testing only the suite");
 }
 
 TEST_P(ContainerDowntime, StoppedForTheBackup) {
@@ -72,21 +79,22 @@ TEST_P(ContainerDowntime, StoppedForTheBackup) {
 
 TEST_P(ContainerDowntime, BeforeHookFailsNoSnapshot) {
     ToolOnBackend t;
-    if (!setUpTool(t, nativeHooksOnly))
-        return;
+    if (!setUpTool(t, nativeHooksOnly)) return;
     runDowntime(ws(), engine(), t, DowntimeCase::BeforeFails);
 }
 
 TEST_P(ContainerDowntime, FailedBackupStillRestarts) {
     ToolOnBackend t;
-    if (!setUpTool(t, nativeHooksOnly))
-        return;
+    if (!setUpTool(t, nativeHooksOnly)) return;
     runDowntime(ws(), engine(), t, DowntimeCase::FailsAfterStop);
 }
 
-INSTANTIATE_TEST_SUITE_P(Docker, ContainerDowntime, ::testing::ValuesIn(containerCases(kDocker, {"local"})), containerCaseName);
-INSTANTIATE_TEST_SUITE_P(Podman, ContainerDowntime, ::testing::ValuesIn(containerCases(kPodman, {"local"})), containerCaseName);
-INSTANTIATE_TEST_SUITE_P(PodmanRootless, ContainerDowntime, ::testing::ValuesIn(containerCases(kRootless, {"local"})), containerCaseName);
+INSTANTIATE_TEST_SUITE_P(Docker, ContainerDowntime, ::testing::ValuesIn(containerCases(kDocker, {"local"})),
+                         containerCaseName);
+INSTANTIATE_TEST_SUITE_P(Podman, ContainerDowntime, ::testing::ValuesIn(containerCases(kPodman, {"local"})),
+                         containerCaseName);
+INSTANTIATE_TEST_SUITE_P(PodmanRootless, ContainerDowntime, ::testing::ValuesIn(containerCases(kRootless, {"local"})),
+                         containerCaseName);
 
 // ---- db-exec: databases in containers, dumps streamed out with `<engine> exec` ----
 
@@ -116,8 +124,10 @@ TEST_P(ContainerDbExec, Mongodb) {
 
 // local for both engines; the remote row (REST) on Docker. Groups of their own
 // (DockerDb/, PodmanDb/): they are long, the main job keeps the quick ones.
-INSTANTIATE_TEST_SUITE_P(DockerDb, ContainerDbExec, ::testing::ValuesIn(containerCases(kDocker, {"local", "rest"})), containerCaseName);
-INSTANTIATE_TEST_SUITE_P(PodmanDb, ContainerDbExec, ::testing::ValuesIn(containerCases(kPodman, {"local"})), containerCaseName);
+INSTANTIATE_TEST_SUITE_P(DockerDb, ContainerDbExec, ::testing::ValuesIn(containerCases(kDocker, {"local", "rest"})),
+                         containerCaseName);
+INSTANTIATE_TEST_SUITE_P(PodmanDb, ContainerDbExec, ::testing::ValuesIn(containerCases(kPodman, {"local"})),
+                         containerCaseName);
 
 // ---- failures: exec dumps into a stopped or missing container ----
 
@@ -125,7 +135,10 @@ class ContainerExecFailure : public ContainerScenario {};
 
 // a failed dump caught by the suite's pipe recipe would prove the recipe, not the tool
 std::string fromCommandOnly(const Capabilities& caps) {
-    return caps.dump_guard ? std::string() : std::string("the tool has no from-command mode: only the suite's pipe recipe could notice the failed exec");
+    return caps.dump_guard
+               ? std::string()
+               : std::string(
+                     "the tool has no from-command mode: only the suite's pipe recipe could notice the failed exec");
 }
 
 TEST_P(ContainerExecFailure, StoppedContainer) {
@@ -140,7 +153,9 @@ TEST_P(ContainerExecFailure, MissingContainer) {
     runExecFailure(ws(), engine(), t, ExecFailure::Missing);
 }
 
-INSTANTIATE_TEST_SUITE_P(Docker, ContainerExecFailure, ::testing::ValuesIn(containerCases(kDocker, {"local"})), containerCaseName);
-INSTANTIATE_TEST_SUITE_P(Podman, ContainerExecFailure, ::testing::ValuesIn(containerCases(kPodman, {"local"})), containerCaseName);
+INSTANTIATE_TEST_SUITE_P(Docker, ContainerExecFailure, ::testing::ValuesIn(containerCases(kDocker, {"local"})),
+                         containerCaseName);
+INSTANTIATE_TEST_SUITE_P(Podman, ContainerExecFailure, ::testing::ValuesIn(containerCases(kPodman, {"local"})),
+                         containerCaseName);
 
 }  // namespace

@@ -52,13 +52,15 @@ exec "$real" "$@"
 // finally = "<engine> start APP" becomes "<engine> start APP && sleep 0.5 && <engine> kill --signal STOP APP"
 const std::string kFreezesApp = R"SH(
 f="$HOME/.config/rustic/rustic.toml"
-[ -f "$f" ] && sed -i "/^run-finally = / s/\(exec 1>&2; \)\(.*\) start \([^\" ]*\)/\1\2 start \3 \&\& sleep 0.5 \&\& \2 kill --signal STOP \3/" "$f"
+from='\(exec 1>&2; \)\(.*\) start \([^" ]*\)'
+to='\1\2 start \3 \&\& sleep 0.5 \&\& \2 kill --signal STOP \3'
+[ -f "$f" ] && sed -i "/^run-finally = / s/$from/$to/" "$f"
 exec "$real" "$@"
 )SH";
 
 enum class Scenario { Volume, Downtime, DbExec };
 struct Fault {
-    const char* layer;   // the one layer that must catch it
+    const char* layer;  // the one layer that must catch it
     std::string script;
     Scenario scenario;
 };
@@ -81,12 +83,20 @@ TEST_P(ContainerFaults, ScenarioFails) {
     const Fault& f = fault(c.fault);
     ws().report().expectFault(c.tool + " " + c.fault + " on " + toString(c.engine), f.layer);
     ToolOnBackend t;
-    if (!setUpTool(t, {}, [&](const fs::path& real) { return writeFaultyWrapper(ws().work(), c.tool, real, c.fault, f.script); }))
+    if (!setUpTool(t, {}, [&](const fs::path& real) {
+            return writeFaultyWrapper(ws().work(), c.tool, real, c.fault, f.script);
+        }))
         return;
     switch (f.scenario) {
-    case Scenario::Volume: runVolumeRoundTrip(ws(), engine(), t); break;
-    case Scenario::Downtime: runDowntime(ws(), engine(), t, DowntimeCase::Consistent); break;
-    case Scenario::DbExec: runDbExec(ws(), engine(), t, "postgres"); break;
+        case Scenario::Volume:
+            runVolumeRoundTrip(ws(), engine(), t);
+            break;
+        case Scenario::Downtime:
+            runDowntime(ws(), engine(), t, DowntimeCase::Consistent);
+            break;
+        case Scenario::DbExec:
+            runDbExec(ws(), engine(), t, "postgres");
+            break;
     }
 }
 

@@ -31,10 +31,12 @@ using namespace e2e;
 namespace {
 
 struct Case {
-    std::string database, tool, backend, variant;   // variant: hooks | command | dumpfails | hookfails | dbdown
+    std::string database, tool, backend, variant;  // variant: hooks | command | dumpfails | hookfails | dbdown
 };
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.database << "/" << c.tool << "/" << c.backend << "/" << c.variant; }
+void PrintTo(const Case& c, std::ostream* os) {
+    *os << c.database << "/" << c.tool << "/" << c.backend << "/" << c.variant;
+}
 
 std::vector<Case> cases(const std::string& database, const std::vector<std::pair<std::string, std::string>>& runs) {
     std::vector<Case> all;
@@ -43,13 +45,17 @@ std::vector<Case> cases(const std::string& database, const std::vector<std::pair
     return all;
 }
 
-std::string caseName(const ::testing::TestParamInfo<Case>& p) { return p.param.tool + "_" + p.param.backend + "_" + p.param.variant; }
+std::string caseName(const ::testing::TestParamInfo<Case>& p) {
+    return p.param.tool + "_" + p.param.backend + "_" + p.param.variant;
+}
 
 std::string notApplicable(const Case& c, const Capabilities& caps) {
     if (c.variant == "command" && !caps.stdin_dumps) return c.tool + " cannot store a command's output";
     // a failed dump caught by the suite's pipe recipe would prove the recipe, not the tool
     if ((c.variant == "dumpfails" || c.variant == "dbdown") && !caps.dump_guard)
-        return c.tool + " has no from-command mode: only the suite's pipe recipe could notice the failed dump, so the case would test the suite";
+        return c.tool +
+               " has no from-command mode: only the suite's pipe recipe could notice the failed dump, so the case "
+               "would test the suite";
     if (c.variant == "hookfails" && !caps.native_hooks)
         return c.tool + " runs no hooks itself: the suite's wrapper would be testing only the suite";
     return {};
@@ -105,11 +111,13 @@ TEST_P(DbMachinery, FingerprintSeesOneChangedByte) {
         v.layer("flip-" + table, [&] {
             db.kit().flipOneByte("app", table, kRow);
             const std::string changed = describeDifference(db.kit().fingerprint("app"), db.source());
-            db.kit().flipOneByte("app", table, kRow);   // XOR again: the source as seeded
+            db.kit().flipOneByte("app", table, kRow);  // XOR again: the source as seeded
             const std::string undone = describeDifference(db.kit().fingerprint("app"), db.source());
-            if (changed.rfind(table + ": row digest differs with equal counts", 0) != 0 || changed.find("; ") != std::string::npos)
-                throw VerdictFailure("one byte of " + table + " row " + std::to_string(kRow) + " changed, the fingerprint says: " +
-                                     (changed.empty() ? "no difference" : changed));
+            if (changed.rfind(table + ": row digest differs with equal counts", 0) != 0 ||
+                changed.find("; ") != std::string::npos)
+                throw VerdictFailure(
+                    "one byte of " + table + " row " + std::to_string(kRow) +
+                    " changed, the fingerprint says: " + (changed.empty() ? "no difference" : changed));
             if (!undone.empty()) throw VerdictFailure("the byte flipped back, yet the fingerprint differs: " + undone);
             return "one byte changed: " + changed + "; flipped back: equal again";
         });
@@ -125,18 +133,22 @@ TEST_P(DbMachinery, FingerprintTellsNullFromEmpty) {
     v.layer("empty-notes", [&] {
         db.kit().setCustomerNotes("app", 50, "");
         empty = db.kit().fingerprint("app").digests.at("customers");
-        if (empty == db.source().digests.at("customers")) throw VerdictFailure("emptying customers row 50's notes left the digest unchanged");
+        if (empty == db.source().digests.at("customers"))
+            throw VerdictFailure("emptying customers row 50's notes left the digest unchanged");
         return std::string("the digest changed");
     });
     v.layer("null-notes", [&] {
         db.kit().setCustomerNotes("app", 50, std::nullopt);
-        if (db.kit().fingerprint("app").digests.at("customers") == empty) throw VerdictFailure("notes NULL and notes '' give the same digest");
+        if (db.kit().fingerprint("app").digests.at("customers") == empty)
+            throw VerdictFailure("notes NULL and notes '' give the same digest");
         return std::string("NULL and '' give different digests");
     });
     EXPECT_TRUE(v.ok()) << v.failedLayer() << ": " << v.firstFailure();
 }
 
-std::string dbName(const ::testing::TestParamInfo<std::string>& p) { return p.param; }
+std::string dbName(const ::testing::TestParamInfo<std::string>& p) {
+    return p.param;
+}
 INSTANTIATE_TEST_SUITE_P(Postgres, DbMachinery, ::testing::Values("postgres"), dbName);
 INSTANTIATE_TEST_SUITE_P(Mariadb, DbMachinery, ::testing::Values("mariadb"), dbName);
 INSTANTIATE_TEST_SUITE_P(Mongodb, DbMachinery, ::testing::Values("mongodb"), dbName);
@@ -181,7 +193,9 @@ INSTANTIATE_TEST_SUITE_P(Mongodb, DbRoundTrip, ::testing::ValuesIn(roundTrips("m
 class DbFailure : public DbScenario {};
 
 // The tool's own output (the dump's stderr reaches it through the tool, or not).
-std::string toolOutput(const ToolError& e) { return e.result().out + "\n" + e.result().err; }
+std::string toolOutput(const ToolError& e) {
+    return e.result().out + "\n" + e.result().err;
+}
 
 TEST_P(DbFailure, BackupFailsWithoutSnapshot) {
     const Case& c = GetParam();
@@ -191,7 +205,7 @@ TEST_P(DbFailure, BackupFailsWithoutSnapshot) {
     auto kit = DbKit::make(c.database, ws());
     v.layer("server", [&] {
         kit->start();
-        kit->seed(2ull << 20, ws().seed());   // a small real database: the dump has something to stream
+        kit->seed(2ull << 20, ws().seed());  // a small real database: the dump has something to stream
         return kit->serverKind();
     });
     v.layer("init", [&] {
@@ -215,7 +229,7 @@ TEST_P(DbFailure, BackupFailsWithoutSnapshot) {
             } else if (c.variant == "dbdown") {
                 kit->stop();
                 t.tool->backupCommandOutput(kit->dumpScript(), kit->artifactName(), "db-" + c.database);
-            } else {   // hookfails: the tool runs the hooks
+            } else {  // hookfails: the tool runs the hooks
                 const fs::path dumpdir = ws().work() / "dump-dir";
                 fs::create_directories(dumpdir);
                 HookSet h;
@@ -236,21 +250,25 @@ TEST_P(DbFailure, BackupFailsWithoutSnapshot) {
     v.layer("no-snapshot", [&] {
         auto snaps = t.tool->snapshots();
         if (!snaps.empty())
-            throw VerdictFailure(c.tool + " stored snapshot " + snaps.front().id + " (" + snaps.front().label + ") although the dump failed");
+            throw VerdictFailure(c.tool + " stored snapshot " + snaps.front().id + " (" + snaps.front().label +
+                                 ") although the dump failed");
         return std::string("the repository holds no snapshot");
     });
     // the cause, in the tool's output: never the suite's own words or a file name
     if (c.variant == "dbdown")
         v.layer("error-names-connection", [&] {
             const std::string why = matchingLine(output, kit->connectionFailure());
-            if (why.empty()) throw VerdictFailure("the tool's output does not say the database is unreachable (/" + kit->connectionFailure() + "/):\n" + output);
+            if (why.empty())
+                throw VerdictFailure("the tool's output does not say the database is unreachable (/" +
+                                     kit->connectionFailure() + "/):\n" + output);
             return "the error names the unreachable server: " + why;
         });
     if (c.variant == "dumpfails" || c.variant == "hookfails")
         v.layer("error-names-dump", [&] {
             const char* exit3 = R"((exit(ed)?|status|code)[^0-9\n]{0,24}\b3\b)";
             const std::string why = matchingLine(output, exit3);
-            if (why.empty()) throw VerdictFailure("the tool's output does not give the dump command's exit status 3:\n" + output);
+            if (why.empty())
+                throw VerdictFailure("the tool's output does not give the dump command's exit status 3:\n" + output);
             return "the error gives the dump's exit status: " + why;
         });
     if (c.variant == "hookfails")
@@ -260,7 +278,9 @@ TEST_P(DbFailure, BackupFailsWithoutSnapshot) {
         });
 }
 
-std::vector<Case> failures(const std::string& database) { return cases(database, {{"local", "dumpfails"}, {"local", "hookfails"}, {"local", "dbdown"}}); }
+std::vector<Case> failures(const std::string& database) {
+    return cases(database, {{"local", "dumpfails"}, {"local", "hookfails"}, {"local", "dbdown"}});
+}
 INSTANTIATE_TEST_SUITE_P(Postgres, DbFailure, ::testing::ValuesIn(failures("postgres")), caseName);
 INSTANTIATE_TEST_SUITE_P(Mariadb, DbFailure, ::testing::ValuesIn(failures("mariadb")), caseName);
 INSTANTIATE_TEST_SUITE_P(Mongodb, DbFailure, ::testing::ValuesIn(failures("mongodb")), caseName);

@@ -37,15 +37,19 @@ struct FsCase {
     std::string fs, tool;
 };
 
-void PrintTo(const FsCase& c, std::ostream* os) { *os << c.fs << "/" << c.tool; }
+void PrintTo(const FsCase& c, std::ostream* os) {
+    *os << c.fs << "/" << c.tool;
+}
 
 // Self-test faults. hooks_ignored: the tool runs without its hooks (rustic
 // without its profile, vykar with the hooks cut from its config).
 const std::map<std::string, std::string> kIgnoreHooks = {
     {"rustic", "XDG_CONFIG_HOME=/nonexistent-backup-e2e exec \"$real\" \"$@\"\n"},
-    {"vykar", "prev=''\nfor a in \"$@\"; do\n  if [ \"$prev\" = --config ]; then\n"
-              "    grep -vE '^    hooks:$|^      (before|after|failed|finally):' \"$a\" > \"$a.nohooks\" && mv \"$a.nohooks\" \"$a\"\n  fi\n  prev=$a\ndone\n"
-              "exec \"$real\" \"$@\"\n"}};
+    {"vykar",
+     "prev=''\nfor a in \"$@\"; do\n  if [ \"$prev\" = --config ]; then\n"
+     "    grep -vE '^    hooks:$|^      (before|after|failed|finally):' \"$a\" > \"$a.nohooks\" && mv \"$a.nohooks\" "
+     "\"$a\"\n  fi\n  prev=$a\ndone\n"
+     "exec \"$real\" \"$@\"\n"}};
 
 std::vector<FsCase> cases(const std::string& fs) {
     std::vector<FsCase> all;
@@ -225,7 +229,7 @@ void FsSnapshot::roundTrip(const HookSet& h) {
     steps_->listed(id, label_);
     hookRemovedSnapshot();
     steps_->expect(
-        Manifest::build(vol_->live(), liveDataManifest()));   // without churn the snapshot moment is the seeded data
+        Manifest::build(vol_->live(), liveDataManifest()));  // without churn the snapshot moment is the seeded data
     steps_->files(id);
     steps_->restoreAndCompare(id);
 }
@@ -243,7 +247,7 @@ TEST_P(FsSnapshot, ChurnDuringBackup) {
     seedAndInit(true);
     const fs::path reference = ws().work() / "snapshot-copy";
     HookSet h =
-        recipeHooks();   // what the snapshot held at its moment, kept beside the run (a copy of a read-only snapshot)
+        recipeHooks();  // what the snapshot held at its moment, kept beside the run (a copy of a read-only snapshot)
     h.before += " && cp -a " + shellQuote(source_.string()) + "/. " + shellQuote(reference.string());
 
     fs::create_directories(vol_->live() / "churn");
@@ -287,7 +291,7 @@ TEST_P(FsSnapshot, SnapshotNameExists) {
         if (!r.ok()) throw VerdictFailure("could not make the pre-existing snapshot: " + r.tail());
         return "snapshot '" + name_ + "' made before the backup";
     });
-    backupAborted(recipeHooks(), {"already exists"});   // the errno text of the failed snapshot command
+    backupAborted(recipeHooks(), {"already exists"});  // the errno text of the failed snapshot command
     v_->layer("old-snapshot-untouched", [&] {
         if (!vol_->snapshotExists(name_)) throw VerdictFailure("the pre-existing snapshot '" + name_ + "' is gone");
         return std::string("still there");
@@ -304,7 +308,7 @@ TEST_P(FsSnapshot, SnapshotDirMissing) {
     seedAndInit(false);
     v_->layer("break-snapshot-dir", [&] { return vol_->breakSnapshotParent(); });
     backupAborted(recipeHooks(), {"No such file or directory", "Not a directory",
-                                  "failed to create mountpoint"});   // zfs: the clone's mountpoint
+                                  "failed to create mountpoint"});  // zfs: the clone's mountpoint
 }
 
 // afterfails: the after hook fails: the backup still counts, the leftover snapshot is detected and removed.
@@ -327,7 +331,9 @@ TEST_P(FsSnapshot, AfterHookFails) {
     });
 }
 
-std::string toolName(const ::testing::TestParamInfo<FsCase>& p) { return p.param.tool; }
+std::string toolName(const ::testing::TestParamInfo<FsCase>& p) {
+    return p.param.tool;
+}
 
 INSTANTIATE_TEST_SUITE_P(Btrfs, FsSnapshot, ::testing::ValuesIn(cases("btrfs")), toolName);
 INSTANTIATE_TEST_SUITE_P(Zfs, FsSnapshot, ::testing::ValuesIn(cases("zfs")), toolName);

@@ -30,9 +30,15 @@ struct GuestPlan {
 
 GuestPlan plan() {
     switch (Settings::get().profile) {
-    case Profile::Ci: return {2ull << 30, {"python3", "git"}, {"jq"}, 16ull << 20};
-    case Profile::Standard: return {4ull << 30, {"python3", "git", "build-essential", "vim"}, {"jq", "rsync"}, 128ull << 20};
-    case Profile::Full: return {8ull << 30, {"python3", "git", "build-essential", "vim", "default-jdk-headless"}, {"jq", "rsync", "golang"}, 512ull << 20};
+        case Profile::Ci:
+            return {2ull << 30, {"python3", "git"}, {"jq"}, 16ull << 20};
+        case Profile::Standard:
+            return {4ull << 30, {"python3", "git", "build-essential", "vim"}, {"jq", "rsync"}, 128ull << 20};
+        case Profile::Full:
+            return {8ull << 30,
+                    {"python3", "git", "build-essential", "vim", "default-jdk-headless"},
+                    {"jq", "rsync", "golang"},
+                    512ull << 20};
     }
     return {2ull << 30, {"python3", "git"}, {"jq"}, 16ull << 20};
 }
@@ -42,7 +48,7 @@ GuestPlan plan() {
 struct Guest {
     GuestPlan p = plan();
     ImageFacts one, two;
-    ImageDelta delta;   // phase 1 -> phase 2
+    ImageDelta delta;  // phase 1 -> phase 2
     fs::path dir;
     double build_s = 0;
 };
@@ -74,12 +80,14 @@ void buildGuest(Guest& g, const BuildSite& site) {
     makeSparseFile(image, g.p.raw_bytes);
     {
         Chroot c(site, image, d / "mnt", logs, true);
-        runOrThrow(Command{.argv = {"tar", "-C", c.root().string(), "-xf", guestTree().string()}}, "unpack-guest", logs, step);
+        runOrThrow(Command{.argv = {"tar", "-C", c.root().string(), "-xf", guestTree().string()}}, "unpack-guest", logs,
+                   step);
         c.bind();
         c.apt(g.p.phase1, "apt-phase1", true);
         c.trim();
     }
-    runOrThrow(Command{.argv = {"cp", "--sparse=always", image.string(), (d / "phase1.raw").string()}}, "keep-phase1", logs, step);
+    runOrThrow(Command{.argv = {"cp", "--sparse=always", image.string(), (d / "phase1.raw").string()}}, "keep-phase1",
+               logs, step);
     g.one = imageFacts(d / "phase1.raw", logs, "phase1");
     {
         Chroot c(site, image, d / "mnt", logs, false);
@@ -99,7 +107,8 @@ void buildGuest(Guest& g, const BuildSite& site) {
     }
     g.two = imageFacts(image, logs, "phase2");
     g.delta = imageDelta(g.one.image, g.two.image);
-    std::ofstream(d / "delta.txt") << g.delta.changed_bytes << " " << g.delta.windows_1mib << " " << g.delta.windows_4mib << "\n";
+    std::ofstream(d / "delta.txt") << g.delta.changed_bytes << " " << g.delta.windows_1mib << " "
+                                   << g.delta.windows_4mib << "\n";
     std::ofstream(d / "phase1.sha256") << g.one.sha256;
     std::ofstream(d / "phase1.qemu.json") << g.one.qemu_info;
     std::ofstream(d / "phase2.sha256") << g.two.sha256;
@@ -126,14 +135,24 @@ TEST_P(VmImage, TwoPhasesDedupAndRestore) {
             return "two phase images in " + g.dir.string();
         }))
         return;
-    ws.report().set("guest", {{"raw_image_bytes", g.p.raw_bytes}, {"phase1_packages", g.p.phase1}, {"phase2_packages", g.p.phase2},
-                              {"churn_bytes", g.p.churn_bytes}, {"build_seconds", g.build_s}, {"cache", g.dir.string()},
-                              {"phase1", {{"sha256", g.one.sha256}, {"allocated_bytes", allocatedBytes(g.one.image)},
-                                          {"qemu_img_info", nlohmann::json::parse(g.one.qemu_info, nullptr, false)}}},
-                              {"phase2", {{"sha256", g.two.sha256}, {"allocated_bytes", allocatedBytes(g.two.image)},
-                                          {"qemu_img_info", nlohmann::json::parse(g.two.qemu_info, nullptr, false)}}},
-                              {"phase2_change", {{"changed_bytes", g.delta.changed_bytes}, {"windows_1mib", g.delta.windows_1mib},
-                                                 {"windows_4mib", g.delta.windows_4mib}}}});
+    ws.report().set("guest", {{"raw_image_bytes", g.p.raw_bytes},
+                              {"phase1_packages", g.p.phase1},
+                              {"phase2_packages", g.p.phase2},
+                              {"churn_bytes", g.p.churn_bytes},
+                              {"build_seconds", g.build_s},
+                              {"cache", g.dir.string()},
+                              {"phase1",
+                               {{"sha256", g.one.sha256},
+                                {"allocated_bytes", allocatedBytes(g.one.image)},
+                                {"qemu_img_info", nlohmann::json::parse(g.one.qemu_info, nullptr, false)}}},
+                              {"phase2",
+                               {{"sha256", g.two.sha256},
+                                {"allocated_bytes", allocatedBytes(g.two.image)},
+                                {"qemu_img_info", nlohmann::json::parse(g.two.qemu_info, nullptr, false)}}},
+                              {"phase2_change",
+                               {{"changed_bytes", g.delta.changed_bytes},
+                                {"windows_1mib", g.delta.windows_1mib},
+                                {"windows_4mib", g.delta.windows_4mib}}}});
     Backend* backend = t.backend.get();
     BackupTool* tool = t.tool.get();
     const fs::path src = ws.work() / "source";
@@ -146,8 +165,8 @@ TEST_P(VmImage, TwoPhasesDedupAndRestore) {
     std::string id2;
     auto phase = [&](const ImageFacts& ph, const std::string& layer, std::uint64_t& after, std::string* id_out) {
         v.layer(layer, [&] {
-            runOrThrow(Command{.argv = {"cp", "--sparse=always", ph.image.string(), (src / "vm.raw").string()}}, "stage-" + layer, ws.logs(),
-                       std::chrono::minutes(15));
+            runOrThrow(Command{.argv = {"cp", "--sparse=always", ph.image.string(), (src / "vm.raw").string()}},
+                       "stage-" + layer, ws.logs(), std::chrono::minutes(15));
             std::string id = tool->backup(src, "vm-image");
             if (id_out) *id_out = id;
             after = backend->usedBytes();
@@ -161,8 +180,9 @@ TEST_P(VmImage, TwoPhasesDedupAndRestore) {
     // tool's declared chunk size (kopia: 4 MiB on average pays more per change).
     v.layer("dedup", [&] {
         return imageDedupVerdict(ws, t.caps, before, after1, after2, g.p.raw_bytes,
-                                 "phase 2 changed " + humanBytes(g.delta.changed_bytes) + " in " + std::to_string(g.delta.windows_1mib) +
-                                     " windows of 1 MiB, " + std::to_string(g.delta.windows_4mib) + " of 4 MiB",
+                                 "phase 2 changed " + humanBytes(g.delta.changed_bytes) + " in " +
+                                     std::to_string(g.delta.windows_1mib) + " windows of 1 MiB, " +
+                                     std::to_string(g.delta.windows_4mib) + " of 4 MiB",
                                  {{1ull << 20, g.delta.windows_1mib}, {4ull << 20, g.delta.windows_4mib}});
     });
     v.layer("restore-sha256", [&] {
@@ -170,7 +190,8 @@ TEST_P(VmImage, TwoPhasesDedupAndRestore) {
         tool->restore(id2, out);
         std::string got = sha256File(out / "vm.raw");
         fs::remove_all(out);
-        if (got != g.two.sha256) throw VerdictFailure("restored image SHA-256 " + got + " differs from the image's " + g.two.sha256);
+        if (got != g.two.sha256)
+            throw VerdictFailure("restored image SHA-256 " + got + " differs from the image's " + g.two.sha256);
         return "restored image SHA-256 " + got + " equals the phase 2 image";
     });
     fs::remove_all(src);

@@ -28,14 +28,17 @@ namespace {
 
 struct OnlinePlan {
     std::uint64_t raw_bytes;
-    int phase1_mib, phase2_mib;   // random data written over SSH before each backup
+    int phase1_mib, phase2_mib;  // random data written over SSH before each backup
 };
 
 OnlinePlan plan() {
     switch (Settings::get().profile) {
-    case Profile::Ci: return {2ull << 30, 32, 8};
-    case Profile::Standard: return {4ull << 30, 256, 32};
-    case Profile::Full: return {8ull << 30, 1024, 128};
+        case Profile::Ci:
+            return {2ull << 30, 32, 8};
+        case Profile::Standard:
+            return {4ull << 30, 256, 32};
+        case Profile::Full:
+            return {8ull << 30, 1024, 128};
     }
     return {2ull << 30, 32, 8};
 }
@@ -63,9 +66,14 @@ TEST_P(VmOnline, FreezeThawHooks) {
     BootableGuest g;
     if (!v.layer("guest-image", [&] {
             g = bootableGuest({ws.config().runtime_dir, ws.config().fs_device}, p.raw_bytes);
-            ws.report().set("guest", {{"raw_image_bytes", g.raw_bytes}, {"kernel", g.kernel_release}, {"packages", g.packages},
-                                      {"build_seconds", g.build_s}, {"cache", g.cache.string()}, {"allocated_bytes", allocatedBytes(g.image)}});
-            return "Debian guest, kernel " + g.kernel_release + ", " + humanBytes(allocatedBytes(g.image)) + " allocated of " + humanBytes(g.raw_bytes) +
+            ws.report().set("guest", {{"raw_image_bytes", g.raw_bytes},
+                                      {"kernel", g.kernel_release},
+                                      {"packages", g.packages},
+                                      {"build_seconds", g.build_s},
+                                      {"cache", g.cache.string()},
+                                      {"allocated_bytes", allocatedBytes(g.image)}});
+            return "Debian guest, kernel " + g.kernel_release + ", " + humanBytes(allocatedBytes(g.image)) +
+                   " allocated of " + humanBytes(g.raw_bytes) +
                    (g.build_s > 0 ? " (built in " + std::to_string(int(g.build_s)) + " s)" : " (cached)");
         }))
         return;
@@ -83,29 +91,35 @@ TEST_P(VmOnline, FreezeThawHooks) {
     fs::create_directories(vmdir);
     std::unique_ptr<QemuGuest> vm;
     v.layer("boot", [&] {
-        runOrThrow(Command{.argv = {"cp", "--sparse=always", g.image.string(), disk.string()}}, "copy-guest-disk", ws.logs(), std::chrono::minutes(15));
+        runOrThrow(Command{.argv = {"cp", "--sparse=always", g.image.string(), disk.string()}}, "copy-guest-disk",
+                   ws.logs(), std::chrono::minutes(15));
         vm = std::make_unique<QemuGuest>(ws.work() / "qemu", ws.logs(), g, disk, accel);
         vm->start();
-        ws.report().set("vm", {{"accel", toString(accel)}, {"boot_seconds", vm->startupSeconds()}, {"describe", vm->describe()}});
-        return vm->describe() + "; ssh and the guest agent answered " + std::to_string(vm->startupSeconds()) + " s after start";
+        ws.report().set(
+            "vm", {{"accel", toString(accel)}, {"boot_seconds", vm->startupSeconds()}, {"describe", vm->describe()}});
+        return vm->describe() + "; ssh and the guest agent answered " + std::to_string(vm->startupSeconds()) +
+               " s after start";
     });
 
     // data written over SSH and never synced: only the freeze puts it on the disk
-    std::map<std::string, std::string> written;   // guest path -> SHA-256 the guest computed
+    std::map<std::string, std::string> written;  // guest path -> SHA-256 the guest computed
     auto writeInGuest = [&](const std::string& file, int mib) {
         const std::string path = "/var/lib/e2e/" + file;
-        Result r = vm->ssh("mkdir -p /var/lib/e2e && head -c " + std::to_string(mib) + "M /dev/urandom > " + path + " && sha256sum " + path,
+        Result r = vm->ssh("mkdir -p /var/lib/e2e && head -c " + std::to_string(mib) + "M /dev/urandom > " + path +
+                               " && sha256sum " + path,
                            "ssh-write-" + file, std::chrono::seconds(600));
-        if (!r.ok()) throw VerdictFailure("writing " + path + " in the guest failed: " + r.describe() + "\n" + r.tail());
+        if (!r.ok())
+            throw VerdictFailure("writing " + path + " in the guest failed: " + r.describe() + "\n" + r.tail());
         written[path] = r.out.substr(0, 64);
         return path + " (" + std::to_string(mib) + " MiB, sha256 " + written[path].substr(0, 12) + "...)";
     };
     v.layer("phase1-ssh", [&] {
         std::string d = writeInGuest("phase1.bin", p.phase1_mib);
         // a writer that keeps changing files: while the guest is frozen it must block
-        Result r = vm->ssh("setsid sh -c 'n=0; while :; do n=$((n+1)); echo $n > /var/lib/e2e/tick; "
-                           "head -c 65536 /dev/urandom > /var/lib/e2e/w$((n % 8)); sleep 0.05; done' </dev/null >/dev/null 2>&1 &",
-                           "ssh-start-writer");
+        Result r = vm->ssh(
+            "setsid sh -c 'n=0; while :; do n=$((n+1)); echo $n > /var/lib/e2e/tick; "
+            "head -c 65536 /dev/urandom > /var/lib/e2e/w$((n % 8)); sleep 0.05; done' </dev/null >/dev/null 2>&1 &",
+            "ssh-start-writer");
         if (!r.ok()) throw VerdictFailure("starting the writer in the guest failed: " + r.describe() + "\n" + r.tail());
         return "wrote " + d + " (no sync); a writer rewrites files every 50 ms";
     });
@@ -123,27 +137,37 @@ TEST_P(VmOnline, FreezeThawHooks) {
         const fs::path ref = ws.work() / ("frozen-" + std::to_string(n) + ".sha256");
         v.layer("backup-" + std::to_string(n), [&] {
             HookSet h;
-            h.before = agent + " freeze" + deadline + " && sha256sum " + shellQuote(disk.string()) + " > " + shellQuote(ref.string());
+            h.before = agent + " freeze" + deadline + " && sha256sum " + shellQuote(disk.string()) + " > " +
+                       shellQuote(ref.string());
             h.finally = agent + " thaw" + deadline;
             HookedBackup b = backupWithRecipeHooks(ws, *tool, caps, vmdir, h, "vm-online");
             if (id_out) *id_out = b.id;
             after = backend->usedBytes();
-            return "snapshot " + b.id + (b.native ? " (" + name + " ran the hooks)" : " (the suite ran the hooks around " + name + ")") +
+            return "snapshot " + b.id +
+                   (b.native ? " (" + name + " ran the hooks)" : " (the suite ran the hooks around " + name + ")") +
                    "; repository " + humanBytes(after);
         });
         v.layer("frozen-" + std::to_string(n), [&] {
-            if (readFirstWord(ref).size() != 64) throw VerdictFailure("no SHA-256 of the frozen disk: the before hook did not run, or the freeze failed");
+            if (readFirstWord(ref).size() != 64)
+                throw VerdictFailure(
+                    "no SHA-256 of the frozen disk: the before hook did not run, or the freeze failed");
             return "the before hook froze the guest; disk SHA-256 at that moment " + readFirstWord(ref);
         });
         v.layer("thawed-" + std::to_string(n), [&] {
             std::string status = vm->agent().freezeStatus();
-            if (status != "thawed") throw VerdictFailure("after the backup the guest's filesystems are " + status + ": the finally hook did not thaw them");
+            if (status != "thawed")
+                throw VerdictFailure("after the backup the guest's filesystems are " + status +
+                                     ": the finally hook did not thaw them");
             // the writer's tick must move on within 10 s, and a sync must go through
-            Result r = vm->ssh("t0=$(cat /var/lib/e2e/tick); i=0; while [ $i -lt 20 ]; do sleep 0.5; t1=$(cat /var/lib/e2e/tick); "
-                               "if [ -n \"$t0\" ] && [ -n \"$t1\" ] && [ \"$t1\" -gt \"$t0\" ]; then echo \"$t0 $t1\"; sync; exit 0; fi; "
-                               "[ -n \"$t0\" ] || t0=$t1; i=$((i+1)); done; echo \"the writer's tick stays at $t0\" >&2; exit 1",
-                               "ssh-after-thaw-" + std::to_string(n), std::chrono::seconds(60));
-            if (!r.ok()) throw VerdictFailure("the guest does not write again after the thaw: " + r.describe() + "\n" + r.tail());
+            Result r = vm->ssh(
+                "t0=$(cat /var/lib/e2e/tick); i=0; while [ $i -lt 20 ]; do sleep 0.5; t1=$(cat /var/lib/e2e/tick); "
+                "if [ -n \"$t0\" ] && [ -n \"$t1\" ] && [ \"$t1\" -gt \"$t0\" ]; then echo \"$t0 $t1\"; sync; exit 0; "
+                "fi; "
+                "[ -n \"$t0\" ] || t0=$t1; i=$((i+1)); done; echo \"the writer's tick stays at $t0\" >&2; exit 1",
+                "ssh-after-thaw-" + std::to_string(n), std::chrono::seconds(60));
+            if (!r.ok())
+                throw VerdictFailure("the guest does not write again after the thaw: " + r.describe() + "\n" +
+                                     r.tail());
             return "thawed; the writer goes on (tick " + r.out.substr(0, r.out.find('\n')) + ")";
         });
         return ref;
@@ -153,27 +177,38 @@ TEST_P(VmOnline, FreezeThawHooks) {
     const fs::path ref2 = frozenBackup(2, after2, &id2);
 
     v.layer("dedup", [&] {
-        return imageDedupVerdict(ws, caps, before, after1, after2, p.raw_bytes, std::to_string(p.phase2_mib) + " MiB written between them");
+        return imageDedupVerdict(ws, caps, before, after1, after2, p.raw_bytes,
+                                 std::to_string(p.phase2_mib) + " MiB written between them");
     });
-    vm.reset();   // the guest's work is done: stop it before reading the restore
+    vm.reset();  // the guest's work is done: stop it before reading the restore
     const fs::path out = ws.work() / "restore";
     v.layer("restore-sha256", [&] {
         tool->restore(id2, out);
         std::string got = sha256File(out / "disk.raw"), want = readFirstWord(ref2);
-        if (got != want) throw VerdictFailure("restored disk SHA-256 " + got + " differs from the disk at the frozen moment " + want);
+        if (got != want)
+            throw VerdictFailure("restored disk SHA-256 " + got + " differs from the disk at the frozen moment " +
+                                 want);
         return "restored disk SHA-256 equals the disk at the frozen moment (" + got + ")";
     });
     v.layer("fsck", [&] {
-        Result r = run(Command{.argv = {"e2fsck", "-fn", (out / "disk.raw").string()}, .clean_env = true, .log_dir = ws.logs(), .log_name = "e2fsck"});
-        if (!r.ok()) throw VerdictFailure("e2fsck -fn finds the restored disk inconsistent (" + r.describe() + "):\n" + r.tail(15));
+        Result r = run(Command{.argv = {"e2fsck", "-fn", (out / "disk.raw").string()},
+                               .clean_env = true,
+                               .log_dir = ws.logs(),
+                               .log_name = "e2fsck"});
+        if (!r.ok())
+            throw VerdictFailure("e2fsck -fn finds the restored disk inconsistent (" + r.describe() + "):\n" +
+                                 r.tail(15));
         return "e2fsck -fn: clean (" + r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1, 120) + ")";
     });
     v.layer("guest-files", [&] {
         std::string d;
         for (const auto& [path, sum] : written) {
             const fs::path copy = ws.work() / fs::path(path).filename();
-            Result r = run(Command{.argv = {"debugfs", "-R", "dump " + path + " " + copy.string(), (out / "disk.raw").string()},
-                                   .clean_env = true, .log_dir = ws.logs(), .log_name = "debugfs-" + copy.filename().string()});
+            Result r = run(
+                Command{.argv = {"debugfs", "-R", "dump " + path + " " + copy.string(), (out / "disk.raw").string()},
+                        .clean_env = true,
+                        .log_dir = ws.logs(),
+                        .log_name = "debugfs-" + copy.filename().string()});
             if (!r.ok() || !fs::exists(copy)) throw VerdictFailure(path + " is not in the restored disk: " + r.tail());
             if (std::string got = sha256File(copy); got != sum)
                 throw VerdictFailure(path + " in the restored disk has SHA-256 " + got + ", the guest wrote " + sum);

@@ -27,14 +27,15 @@ using Clock = std::chrono::steady_clock;
 }  // namespace
 
 const std::vector<std::string>& engineActions() {
-    static const std::vector<std::string> a{"write-files", "delete-subdir", "delete-files", "modify-files", "snapshot",
-                                            "restore",     "delete-snapshot", "reclaim",    "check",        "list"};
+    static const std::vector<std::string> a{"write-files", "delete-subdir", "delete-files",    "modify-files",
+                                            "snapshot",    "restore",       "delete-snapshot", "reclaim",
+                                            "check",       "list"};
     return a;
 }
 
 std::map<std::string, int> engineDefaultWeights() {
-    return {{"write-files", 10}, {"delete-subdir", 2}, {"delete-files", 2}, {"modify-files", 4}, {"snapshot", 10},
-            {"restore", 6},      {"delete-snapshot", 4}, {"reclaim", 2},    {"check", 1}};
+    return {{"write-files", 10}, {"delete-subdir", 2},   {"delete-files", 2}, {"modify-files", 4}, {"snapshot", 10},
+            {"restore", 6},      {"delete-snapshot", 4}, {"reclaim", 2},      {"check", 1}};
 }
 
 EngineOptions engineOptionsFor(Workspace& ws, const Capabilities& caps, const std::string& client) {
@@ -43,9 +44,17 @@ EngineOptions engineOptionsFor(Workspace& ws, const Capabilities& caps, const st
     o.client = client;
     o.label = "e2e-" + client;
     switch (Settings::get().profile) {
-        case Profile::Ci: o.max_actions = 60; break;
-        case Profile::Standard: o.max_actions = 0; o.max_time = std::chrono::minutes(15); break;
-        case Profile::Full: o.max_actions = 0; o.max_time = std::chrono::minutes(60); break;
+        case Profile::Ci:
+            o.max_actions = 60;
+            break;
+        case Profile::Standard:
+            o.max_actions = 0;
+            o.max_time = std::chrono::minutes(15);
+            break;
+        case Profile::Full:
+            o.max_actions = 0;
+            o.max_time = std::chrono::minutes(60);
+            break;
     }
     o.data_dir = ws.work() / client / "data";
     o.scratch_dir = ws.work() / client / "restore";
@@ -58,11 +67,13 @@ EngineOptions engineOptionsFor(Workspace& ws, const Capabilities& caps, const st
 }
 
 nlohmann::json ActionRecord::toJson() const {
-    return {{"index", index}, {"seed", seed},       {"client", client}, {"action", action},   {"options", options},
+    return {{"index", index},       {"seed", seed}, {"client", client},   {"action", action},   {"options", options},
             {"snapshot", snapshot}, {"exit", exit}, {"seconds", seconds}, {"outcome", outcome}, {"error", error}};
 }
 
-nlohmann::json ActionRecord::decided() const { return {{"index", index}, {"seed", seed}, {"action", action}, {"options", options}}; }
+nlohmann::json ActionRecord::decided() const {
+    return {{"index", index}, {"seed", seed}, {"action", action}, {"options", options}};
+}
 
 RobustnessEngine::RobustnessEngine(BackupTool& tool, EngineOptions opt)
     : tool_(tool), opt_(std::move(opt)), writer_(opt_.data_dir, opt_.seed ^ 0xd1f7ull) {
@@ -70,14 +81,14 @@ RobustnessEngine::RobustnessEngine(BackupTool& tool, EngineOptions opt)
     for (const auto& d : opt_.disabled) opt_.weights.erase(d);
     if (opt_.label.empty()) opt_.label = opt_.client;
     fs::create_directories(opt_.scratch_dir);
-    writer_.keep("engine-anchor");   // at the root, which deleteSubdir never removes
+    writer_.keep("engine-anchor");  // at the root, which deleteSubdir never removes
 }
 
 std::string RobustnessEngine::choose(Rng& rng) const {
     int total = 0;
     for (const auto& [a, w] : opt_.weights) total += w;
     std::uint64_t r = rng.below(std::uint64_t(total));
-    for (const auto& [a, w] : opt_.weights) {   // std::map: the same order on every run
+    for (const auto& [a, w] : opt_.weights) {  // std::map: the same order on every run
         if (r < std::uint64_t(w)) return a;
         r -= std::uint64_t(w);
     }
@@ -93,10 +104,14 @@ void RobustnessEngine::record(ActionRecord rec) {
 
 void RobustnessEngine::act(const std::string& action, Rng& rng, ActionRecord& rec) {
     const auto& live = model_.live();
-    if (action == "write-files") rec.options = writer_.writeFiles(1 + int(rng.below(5)), 256 << 10);
-    else if (action == "delete-subdir") rec.options = writer_.deleteSubdir();
-    else if (action == "delete-files") rec.options = writer_.deletePercent(10 + int(rng.below(30)));
-    else if (action == "modify-files") rec.options = writer_.modifyInPlace(1 + int(rng.below(3)));
+    if (action == "write-files")
+        rec.options = writer_.writeFiles(1 + int(rng.below(5)), 256 << 10);
+    else if (action == "delete-subdir")
+        rec.options = writer_.deleteSubdir();
+    else if (action == "delete-files")
+        rec.options = writer_.deletePercent(10 + int(rng.below(30)));
+    else if (action == "modify-files")
+        rec.options = writer_.modifyInPlace(1 + int(rng.below(3)));
     else if (action == "snapshot") {
         Manifest m = manifestNow(opt_.data_dir);
         rec.options = std::to_string(m.entries.size()) + " entries";
@@ -111,7 +126,8 @@ void RobustnessEngine::act(const std::string& action, Rng& rng, ActionRecord& re
         const LiveSnapshot& s = live[std::size_t(rng.below(live.size()))];
         rec.snapshot = s.id;
         rec.options = "snapshot #" + std::to_string(s.serial) + " of " + std::to_string(live.size()) + " live";
-        const std::string d = restoreDiffers(tool_, s, opt_.scratch_dir / ("restore-" + std::to_string(rec.index)), opt_.compare);
+        const std::string d =
+            restoreDiffers(tool_, s, opt_.scratch_dir / ("restore-" + std::to_string(rec.index)), opt_.compare);
         if (!d.empty()) {
             fault_ = EngineFault::Restore;
             throw VerdictFailure(d);
@@ -164,8 +180,10 @@ bool RobustnessEngine::run() {
         rec.action = model_check ? "list" : choose(rng);
         const auto a0 = Clock::now();
         try {
-            if (model_check) reconcile(rec);
-            else act(rec.action, rng, rec);
+            if (model_check)
+                reconcile(rec);
+            else
+                act(rec.action, rng, rec);
             rec.outcome = rec.options.rfind("no-op", 0) == 0 ? "no-op" : "ok";
         } catch (const ToolError& e) {
             const std::string why = opt_.refusal ? opt_.refusal(rec.action, e) : std::string();
@@ -177,13 +195,15 @@ bool RobustnessEngine::run() {
                 rec.outcome = "failed";
                 rec.error = std::string(e.what()).substr(0, 1500);
                 if (fault_ == EngineFault::None) fault_ = EngineFault::Action;
-                failure_ = "action " + std::to_string(rec.index) + " (" + rec.action + ", seed " + std::to_string(rec.seed) + ") failed: " + rec.error;
+                failure_ = "action " + std::to_string(rec.index) + " (" + rec.action + ", seed " +
+                           std::to_string(rec.seed) + ") failed: " + rec.error;
             }
         } catch (const std::exception& e) {
             rec.outcome = "failed";
             rec.error = std::string(e.what()).substr(0, 1500);
             if (fault_ == EngineFault::None) fault_ = EngineFault::Action;
-            failure_ = "action " + std::to_string(rec.index) + " (" + rec.action + ", seed " + std::to_string(rec.seed) + "): " + rec.error;
+            failure_ = "action " + std::to_string(rec.index) + " (" + rec.action + ", seed " +
+                       std::to_string(rec.seed) + "): " + rec.error;
         }
         rec.seconds = std::chrono::duration<double>(Clock::now() - a0).count();
         record(rec);
@@ -222,7 +242,9 @@ bool RobustnessEngine::finish(bool verify_all) {
             final("final-restore", EngineFault::Restore, [&](ActionRecord& rec) {
                 rec.snapshot = s.id;
                 rec.options = "snapshot #" + std::to_string(s.serial);
-                if (const std::string d = restoreDiffers(tool_, s, opt_.scratch_dir / ("final-" + std::to_string(s.serial)), opt_.compare); !d.empty())
+                if (const std::string d = restoreDiffers(
+                        tool_, s, opt_.scratch_dir / ("final-" + std::to_string(s.serial)), opt_.compare);
+                    !d.empty())
                     throw VerdictFailure(d);
                 ++restores_verified_;
             });
@@ -246,29 +268,35 @@ nlohmann::json RobustnessEngine::stats() const {
         const auto st = sampleStats(v);
         const auto& c = counts[a];
         auto n = [&](const char* k) { return c.count(k) ? c.at(k) : 0; };
-        out[a] = {{"count", v.size()}, {"ok", n("ok")}, {"no_op", n("no-op")}, {"refused", n("refused")}, {"errors", n("failed")},
-                  {"p50_s", st.p50},   {"p95_s", st.p95}, {"p99_s", st.p99},  {"max_s", st.max}};
+        out[a] = {{"count", v.size()},       {"ok", n("ok")},         {"no_op", n("no-op")},
+                  {"refused", n("refused")}, {"errors", n("failed")}, {"p50_s", st.p50},
+                  {"p95_s", st.p95},         {"p99_s", st.p99},       {"max_s", st.max}};
     }
     return out;
 }
 
 std::string RobustnessEngine::statsTable() const {
     std::ostringstream t;
-    t << "| action | count | ok | no-op | refused | errors | p50 s | p95 s | p99 s | max s |\n|---|---|---|---|---|---|---|---|---|---|\n";
+    t << "| action | count | ok | no-op | refused | errors | p50 s | p95 s | p99 s | max s "
+         "|\n|---|---|---|---|---|---|---|---|---|---|\n";
     t << std::fixed << std::setprecision(3);
     const nlohmann::json all = stats();
     for (const auto& [a, s] : all.items())
-        t << "| " << a << " | " << s["count"].get<int>() << " | " << s["ok"].get<int>() << " | " << s["no_op"].get<int>() << " | " << s["refused"].get<int>()
-          << " | " << s["errors"].get<int>() << " | " << s["p50_s"].get<double>() << " | " << s["p95_s"].get<double>() << " | " << s["p99_s"].get<double>()
-          << " | " << s["max_s"].get<double>() << " |\n";
+        t << "| " << a << " | " << s["count"].get<int>() << " | " << s["ok"].get<int>() << " | "
+          << s["no_op"].get<int>() << " | " << s["refused"].get<int>() << " | " << s["errors"].get<int>() << " | "
+          << s["p50_s"].get<double>() << " | " << s["p95_s"].get<double>() << " | " << s["p99_s"].get<double>() << " | "
+          << s["max_s"].get<double>() << " |\n";
     return t.str();
 }
 
 bool reportEngine(Workspace& ws, const RobustnessEngine& e, const std::string& prefix) {
     ScenarioReport& rep = ws.report();
     const std::string p = prefix.empty() ? "" : prefix + " ";
-    rep.set(prefix.empty() ? "engine" : "engine_" + prefix, {{"actions", e.log().size()}, {"stats", e.stats()}, {"restores_verified", e.restoresVerified()},
-                                                            {"model_checks", e.reconciliations()}, {"live_snapshots", e.model().live().size()}});
+    rep.set(prefix.empty() ? "engine" : "engine_" + prefix, {{"actions", e.log().size()},
+                                                             {"stats", e.stats()},
+                                                             {"restores_verified", e.restoresVerified()},
+                                                             {"model_checks", e.reconciliations()},
+                                                             {"live_snapshots", e.model().live().size()}});
     int ok = 0, noop = 0, refused = 0;
     for (const auto& r : e.log()) {
         ok += r.outcome == "ok";
@@ -276,17 +304,26 @@ bool reportEngine(Workspace& ws, const RobustnessEngine& e, const std::string& p
         refused += r.outcome == "refused";
     }
     const bool stopped = e.fault() != EngineFault::None;
-    const std::string where = stopped ? " (until the run stopped at action " + std::to_string(e.log().back().index) + ")" : "";
+    const std::string where =
+        stopped ? " (until the run stopped at action " + std::to_string(e.log().back().index) + ")" : "";
     auto layer = [&](const std::string& name, EngineFault f, const std::string& passed) {
-        if (e.fault() == f) rep.addLayer({p + name, Status::Fail, e.failure(), 0});
-        else rep.addLayer({p + name, Status::Pass, passed + where, 0});
+        if (e.fault() == f)
+            rep.addLayer({p + name, Status::Fail, e.failure(), 0});
+        else
+            rep.addLayer({p + name, Status::Pass, passed + where, 0});
     };
     layer("actions", EngineFault::Action,
-          std::to_string(e.log().size()) + " actions: " + std::to_string(ok) + " ok, " + std::to_string(noop) + " no-op, " + std::to_string(refused) + " refused");
-    layer("restore-verify", EngineFault::Restore, std::to_string(e.restoresVerified()) + " restores identical to the manifest of their own snapshot");
-    layer("model", EngineFault::Model, std::to_string(e.reconciliations()) + " listings equal to the model (nothing missing, nothing extra)");
-    if (e.finished()) rep.addLayer({p + "final-check", Status::Pass, "every live snapshot restored to its manifest; the tool's data-verifying check passed", 0});
-    else if (e.fault() == EngineFault::Check) rep.addLayer({p + "final-check", Status::Fail, e.failure(), 0});
+          std::to_string(e.log().size()) + " actions: " + std::to_string(ok) + " ok, " + std::to_string(noop) +
+              " no-op, " + std::to_string(refused) + " refused");
+    layer("restore-verify", EngineFault::Restore,
+          std::to_string(e.restoresVerified()) + " restores identical to the manifest of their own snapshot");
+    layer("model", EngineFault::Model,
+          std::to_string(e.reconciliations()) + " listings equal to the model (nothing missing, nothing extra)");
+    if (e.finished())
+        rep.addLayer({p + "final-check", Status::Pass,
+                      "every live snapshot restored to its manifest; the tool's data-verifying check passed", 0});
+    else if (e.fault() == EngineFault::Check)
+        rep.addLayer({p + "final-check", Status::Fail, e.failure(), 0});
     std::cout << "[e2e] " << p << "per-action statistics:\n" << e.statsTable() << std::flush;
     return !stopped && e.finished();
 }

@@ -25,14 +25,14 @@ const std::vector<std::string>& engineActions();
 
 struct EngineOptions {
     std::uint64_t seed = 1;
-    int max_actions = 60;                          // the budget in actions
-    std::chrono::seconds max_time{0};              // and/or in time (0 = no time budget)
-    int reconcile_every = 10;                      // K: the model check every K actions (and at the end)
-    std::map<std::string, int> weights;            // action -> weight; missing = engineDefaultWeights()
-    std::string client = "client-1";               // its name in the log (several clients share a repository)
-    std::string label;                             // its snapshots' label (the model only counts these)
-    fs::path data_dir, scratch_dir;                // the tree it writes and backs up; where it restores
-    fs::path log_path;                             // the action log (JSON lines), appended
+    int max_actions = 60;                // the budget in actions
+    std::chrono::seconds max_time{0};    // and/or in time (0 = no time budget)
+    int reconcile_every = 10;            // K: the model check every K actions (and at the end)
+    std::map<std::string, int> weights;  // action -> weight; missing = engineDefaultWeights()
+    std::string client = "client-1";     // its name in the log (several clients share a repository)
+    std::string label;                   // its snapshots' label (the model only counts these)
+    fs::path data_dir, scratch_dir;      // the tree it writes and backs up; where it restores
+    fs::path log_path;                   // the action log (JSON lines), appended
     CompareOptions compare;
     // A documented refusal (another client's session or lock): the action is
     // counted as refused, not failed. Returns the reason, "" when it is a failure.
@@ -53,9 +53,9 @@ struct ActionRecord {
     int index = 0;
     std::uint64_t seed = 0;
     std::string client, action, options, snapshot;
-    int exit = 0;              // the failing command's exit code (0: ok or no command)
+    int exit = 0;  // the failing command's exit code (0: ok or no command)
     double seconds = 0;
-    std::string outcome;       // ok | no-op | refused | failed
+    std::string outcome;  // ok | no-op | refused | failed
     std::string error;
     nlohmann::json toJson() const;
     // The part the seed decides (what the replay test compares): index, seed, action, options.
@@ -84,7 +84,7 @@ public:
     std::string statsTable() const;
     int restoresVerified() const { return restores_verified_; }
     int reconciliations() const { return reconciliations_; }
-    bool finished() const { return finished_; }   // finish() ran to its end
+    bool finished() const { return finished_; }  // finish() ran to its end
 
 private:
     BackupTool& tool_;

@@ -16,9 +16,12 @@ namespace {
 
 int profileGenerations() {
     switch (Settings::get().profile) {
-        case Profile::Ci: return 5;
-        case Profile::Standard: return 20;
-        case Profile::Full: return 50;
+        case Profile::Ci:
+            return 5;
+        case Profile::Standard:
+            return 20;
+        case Profile::Full:
+            return 50;
     }
     return 5;
 }
@@ -32,7 +35,8 @@ bool runGenerations(Workspace& ws, BackupTool& tool, const GenerationsOptions& o
     const int n = opt.generations > 0 ? opt.generations : profileGenerations();
     rep.set("generations", n);
     std::vector<std::string> notes;
-    const CompareOptions cmp = compareOptionsFor(tool.capabilities(), notes);   // tolerances already noted by ScenarioSteps
+    const CompareOptions cmp =
+        compareOptionsFor(tool.capabilities(), notes);  // tolerances already noted by ScenarioSteps
 
     std::unique_ptr<SnapshotVolume> vol;
     fs::path live = ws.work() / "live";
@@ -76,11 +80,18 @@ bool runGenerations(Workspace& ws, BackupTool& tool, const GenerationsOptions& o
             const std::string id = tool.backup(src, label);
             model.add(id, label, std::move(m));
             ws.context("generation", std::to_string(g) + " (snapshot " + id + ")");
-            gens.push_back({{"generation", g}, {"snapshot", id}, {"entries", entries}, {"change", change}, {"source", src.string()}});
-            std::cout << "[e2e]     generation " << g << ": snapshot " << id << ", " << entries << " entries" << std::endl;
+            gens.push_back({{"generation", g},
+                            {"snapshot", id},
+                            {"entries", entries},
+                            {"change", change},
+                            {"source", src.string()}});
+            std::cout << "[e2e]     generation " << g << ": snapshot " << id << ", " << entries << " entries"
+                      << std::endl;
         }
         rep.set("generation_log", gens);
-        return std::to_string(n + 1) + " backups, each after a seeded change (add, delete, modify in place, append, truncate, rename, chmod, file<->symlink)";
+        return std::to_string(n + 1) +
+               " backups, each after a seeded change (add, delete, modify in place, append, truncate, rename, chmod, "
+               "file<->symlink)";
     });
     if (!v.ok()) return false;
 
@@ -95,10 +106,12 @@ bool runGenerations(Workspace& ws, BackupTool& tool, const GenerationsOptions& o
     };
     v.layer("restore-generations", [&] {
         const auto& all = model.live();
-        std::vector<LiveSnapshot> order{all.back(), all.front()};   // newest first, then oldest, then the rest
+        std::vector<LiveSnapshot> order{all.back(), all.front()};  // newest first, then oldest, then the rest
         for (std::size_t i = 1; i + 1 < all.size(); ++i) order.push_back(all[i]);
         const int k = restoreAll(order, "restore");
-        return std::to_string(k) + " generations restored (newest, oldest, then the rest), each identical to the manifest taken at its own backup";
+        return std::to_string(k) +
+               " generations restored (newest, oldest, then the rest), each identical to the manifest taken at its own "
+               "backup";
     });
     if (!v.ok()) return false;
 
@@ -112,7 +125,9 @@ bool runGenerations(Workspace& ws, BackupTool& tool, const GenerationsOptions& o
             deleted.push_back("generation " + std::to_string(all[i].serial - 1));
         }
         tool.reclaim();
-        if (const std::string m = model.mismatch(tool.snapshots(), {label}); !m.empty()) throw VerdictFailure("after deleting " + std::to_string(deleted.size()) + " middle generations and reclaiming: " + m);
+        if (const std::string m = model.mismatch(tool.snapshots(), {label}); !m.empty())
+            throw VerdictFailure("after deleting " + std::to_string(deleted.size()) +
+                                 " middle generations and reclaiming: " + m);
         std::string d = "deleted";
         for (const auto& x : deleted) d += " " + x.substr(11) + ",";
         d.back() = ';';
@@ -120,10 +135,11 @@ bool runGenerations(Workspace& ws, BackupTool& tool, const GenerationsOptions& o
     });
     v.layer("restore-survivors", [&] {
         const int k = restoreAll(model.live(), "survivor");
-        return std::to_string(k) + " surviving generations restored after the reclaim, each identical to its own manifest";
+        return std::to_string(k) +
+               " surviving generations restored after the reclaim, each identical to its own manifest";
     });
     steps.check(true);
-    return v.ok();   // the volume, its snapshots and loop device go with `vol`
+    return v.ok();  // the volume, its snapshots and loop device go with `vol`
 }
 
 }  // namespace e2e

@@ -11,8 +11,8 @@
 namespace e2e {
 
 struct GenerationsOptions {
-    int generations = 0;    // mutated generations after the first backup; 0 = the profile's (ci 5, standard 20, full 50)
-    bool btrfs = false;     // the source is a read-only btrfs snapshot of a live subvolume per generation
+    int generations = 0;  // mutated generations after the first backup; 0 = the profile's (ci 5, standard 20, full 50)
+    bool btrfs = false;   // the source is a read-only btrfs snapshot of a live subvolume per generation
 };
 
 bool runGenerations(Workspace& ws, BackupTool& tool, const GenerationsOptions& opt);

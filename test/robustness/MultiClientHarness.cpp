@@ -37,7 +37,8 @@ nlohmann::json overlapFigures(std::vector<Interval> v) {
             if (cur_end >= 0) uni += cur_end - cur_start;
             cur_start = i.start;
             cur_end = i.end;
-        } else cur_end = std::max(cur_end, i.end);
+        } else
+            cur_end = std::max(cur_end, i.end);
     }
     if (cur_end >= 0) uni += cur_end - cur_start;
     std::sort(edges.begin(), edges.end(), [](const auto& a, const auto& b) {
@@ -45,7 +46,10 @@ nlohmann::json overlapFigures(std::vector<Interval> v) {
     });
     int now = 0;
     for (const auto& [t, d] : edges) peak = std::max(peak, now += d);
-    return {{"repository_actions", v.size()}, {"busy_s", busy}, {"union_s", uni}, {"overlap_s", busy - uni},
+    return {{"repository_actions", v.size()},
+            {"busy_s", busy},
+            {"union_s", uni},
+            {"overlap_s", busy - uni},
             {"peak_concurrent", peak}};
 }
 
@@ -76,7 +80,9 @@ MultiClientHarness::~MultiClientHarness() {
     if (server_) server_->stop();
 }
 
-double MultiClientHarness::since(Clock::time_point p) const { return std::chrono::duration<double>(p - t0_).count(); }
+double MultiClientHarness::since(Clock::time_point p) const {
+    return std::chrono::duration<double>(p - t0_).count();
+}
 
 // a client's driver: its own home (a tool-name suffix), logs, host; the repository's passphrase
 std::unique_ptr<BackupTool> MultiClientHarness::clientTool(const std::string& client, const std::string& host,
@@ -107,8 +113,10 @@ std::string MultiClientHarness::startServer() {
     server_->start();
     server_->addUser("e2e@" + clients_.back().host, clients_.back().password);
     server_->refresh();
-    ws_.report().set("server", {{"server", server_kind_}, {"port", server_->port()},
-                                {"startup_s", server_->startupSeconds()}, {"users", clients_.size()},
+    ws_.report().set("server", {{"server", server_kind_},
+                                {"port", server_->port()},
+                                {"startup_s", server_->startupSeconds()},
+                                {"users", clients_.size()},
                                 {"tls_sha256", server_->fingerprint()}});
     return "https://127.0.0.1:" + std::to_string(server_->port()) + " up in " +
            std::to_string(server_->startupSeconds()) + " s, " + std::to_string(clients_.size()) +
@@ -130,7 +138,7 @@ void MultiClientHarness::setUpEngine(McClient& c) {
     c.opt = engineOptionsFor(ws_, t_.caps, c.name);
     c.label = c.opt.label;
     if (opt_.max_actions > 0) c.opt.max_actions = opt_.max_actions;
-    c.opt.disabled = {"reclaim"};   // the maintenance client is the only one that reclaims
+    c.opt.disabled = {"reclaim"};  // the maintenance client is the only one that reclaims
     c.opt.refusal = [this](const std::string&, const ToolError& e) { return refusal(e); };
     c.opt.on_action = [this, name = c.name](const nlohmann::json& j) {
         const auto end = Clock::now();
@@ -240,7 +248,9 @@ const MaintenanceRun& MultiClientHarness::maintainIdle() {
 void MultiClientHarness::collectFigures(double wall) {
     int ok = 0, refused = 0;
     for (const auto& m : maint_runs_) ok += m.outcome == "ok", refused += m.outcome == "refused";
-    figures_ = {{"clients", clients_.size()}, {"wall_s", wall}, {"maintenance_every_s", opt_.maintenance_every.count()},
+    figures_ = {{"clients", clients_.size()},
+                {"wall_s", wall},
+                {"maintenance_every_s", opt_.maintenance_every.count()},
                 {"maintenance", {{"runs", maint_runs_.size()}, {"ok", ok}, {"refused", refused}}}};
     std::vector<Interval> clients_only;
     for (const auto& i : intervals_)
@@ -255,10 +265,16 @@ void MultiClientHarness::collectFigures(double wall) {
             refused_actions += r.outcome == "refused";
             if (touchesRepository(r.action)) repo_s += r.seconds, longest = std::max(longest, r.seconds);
         }
-        per_client.push_back({{"client", c.name}, {"host", c.host}, {"label", c.label}, {"seed", c.opt.seed},
-                              {"actions", c.engine->log().size()}, {"refused", refused_actions},
-                              {"repository_s", repo_s}, {"longest_repository_action_s", longest},
-                              {"run_s", c.seconds}, {"live_snapshots", c.engine->model().live().size()}});
+        per_client.push_back({{"client", c.name},
+                              {"host", c.host},
+                              {"label", c.label},
+                              {"seed", c.opt.seed},
+                              {"actions", c.engine->log().size()},
+                              {"refused", refused_actions},
+                              {"repository_s", repo_s},
+                              {"longest_repository_action_s", longest},
+                              {"run_s", c.seconds},
+                              {"live_snapshots", c.engine->model().live().size()}});
     }
     figures_["per_client"] = per_client;
     ws_.report().set("multiclient", figures_);
@@ -288,8 +304,10 @@ void MultiClientHarness::finalChecks() {
             }
         };
         // an exclusive data check side by side only waits for the others (backing off, polling slowly)
-        if (t_.caps.exclusive_data_check) fin();
-        else threads.emplace_back(fin);
+        if (t_.caps.exclusive_data_check)
+            fin();
+        else
+            threads.emplace_back(fin);
     }
     for (auto& th : threads) th.join();
     figures_["final_checks_s"] = since(Clock::now()) - since(f0);

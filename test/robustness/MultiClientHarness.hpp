@@ -20,9 +20,9 @@ namespace e2e {
 struct MultiClientOptions {
     int clients = 3;
     std::chrono::seconds maintenance_every{3};
-    bool concurrent_maintenance = true;   // false: maintenance runs only once every client is idle
-    int max_actions = 0;                  // per client; 0 = the profile's budget (engineOptionsFor)
-    bool via_server = false;              // clients reach the repository through the tool's own server
+    bool concurrent_maintenance = true;  // false: maintenance runs only once every client is idle
+    int max_actions = 0;                 // per client; 0 = the profile's budget (engineOptionsFor)
+    bool via_server = false;             // clients reach the repository through the tool's own server
     // A self-test's fault: the maintenance client runs through this wrapper (empty = the real binary).
     std::function<fs::path(const fs::path& dir, const fs::path& real)> wrap_maintenance;
 };
@@ -32,19 +32,19 @@ struct McClient {
     std::unique_ptr<BackupTool> tool;
     std::unique_ptr<RobustnessEngine> engine;
     EngineOptions opt;
-    std::string crash;   // an exception that escaped the engine
+    std::string crash;  // an exception that escaped the engine
     double seconds = 0;
 };
 
 struct MaintenanceRun {
     double at = 0, seconds = 0;
-    std::string outcome, error;   // ok | refused | failed
+    std::string outcome, error;  // ok | refused | failed
 };
 
 // One repository action of a client, as a time interval (the serialisation figures).
 struct Interval {
     std::string client, action;
-    double start = 0, end = 0;   // seconds since the clients started
+    double start = 0, end = 0;  // seconds since the clients started
 };
 
 class MultiClientHarness {
@@ -74,7 +74,7 @@ public:
     std::vector<std::vector<std::string>> liveSnapshots() const;
     // The host a client's snapshots are listed under.
     std::string expectedHost(const McClient& c) const;
-    std::string serialisation() const;   // repository actions side by side, in words
+    std::string serialisation() const;  // repository actions side by side, in words
     // A documented refusal ("" = a failure): the tool's own, or another client's lock.
     std::string refusal(const ToolError& e) const;
 

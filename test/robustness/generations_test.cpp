@@ -19,10 +19,12 @@ namespace {
 
 struct Case {
     std::string tool, backend;
-    std::string source = "plain";   // plain | btrfs
+    std::string source = "plain";  // plain | btrfs
 };
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.tool << "/" << c.backend << "/" << c.source; }
+void PrintTo(const Case& c, std::ostream* os) {
+    *os << c.tool << "/" << c.backend << "/" << c.source;
+}
 
 class GenerationsScenario : public ScenarioTestP<Case> {
 protected:
@@ -47,7 +49,9 @@ std::vector<Case> cases(const std::string& backend, const std::string& source = 
     return v;
 }
 
-std::string caseName(const ::testing::TestParamInfo<Case>& p) { return p.param.tool + "_" + p.param.backend + (p.param.source == "plain" ? "" : "_" + p.param.source); }
+std::string caseName(const ::testing::TestParamInfo<Case>& p) {
+    return p.param.tool + "_" + p.param.backend + (p.param.source == "plain" ? "" : "_" + p.param.source);
+}
 
 INSTANTIATE_TEST_SUITE_P(Generations, GenerationsScenario, ::testing::ValuesIn(cases("local")), caseName);
 INSTANTIATE_TEST_SUITE_P(GenerationsS3, GenerationsScenario, ::testing::ValuesIn(cases("s3")), caseName);

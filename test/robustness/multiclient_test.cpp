@@ -36,10 +36,12 @@ using namespace e2e;
 namespace {
 
 struct McCase {
-    std::string tool, backend;   // backend: local | rest | server (the tool's own repository server)
+    std::string tool, backend;  // backend: local | rest | server (the tool's own repository server)
 };
 
-void PrintTo(const McCase& c, std::ostream* os) { *os << c.tool << "_" << c.backend; }
+void PrintTo(const McCase& c, std::ostream* os) {
+    *os << c.tool << "_" << c.backend;
+}
 
 std::vector<McCase> cases() {
     std::vector<McCase> v;
@@ -73,7 +75,9 @@ protected:
     MulticlientScenario() : MulticlientBase("robustness") {}
 };
 
-TEST_P(MulticlientScenario, Clients) { scenario(GetParam()); }
+TEST_P(MulticlientScenario, Clients) {
+    scenario(GetParam());
+}
 
 MultiClientOptions MulticlientBase::options(const McCase& c, const Capabilities& caps, const McFault* fault) {
     const bool ci = Settings::get().profile == Profile::Ci;
@@ -96,7 +100,7 @@ MultiClientOptions MulticlientBase::options(const McCase& c, const Capabilities&
 void MulticlientBase::scenario(const McCase& c, const McFault* fault) {
     ToolOnBackend t;
     PreludeOptions po;
-    po.backend = c.backend == "server" ? "local" : c.backend;   // the tool's server serves a local repository
+    po.backend = c.backend == "server" ? "local" : c.backend;  // the tool's server serves a local repository
     if (!prepare(t, c.tool, po)) return;
     Verdicts v(ws());
     MultiClientHarness h(ws(), t, options(c, t.caps, fault));
@@ -109,7 +113,7 @@ void MulticlientBase::scenario(const McCase& c, const McFault* fault) {
     // the clients write side by side while the maintenance client reclaims out of band
     h.runClients();
     if (fault) fault->arm(h.liveSnapshots());
-    h.maintainIdle();   // once more with every client idle: it must run, not be refused
+    h.maintainIdle();  // once more with every client idle: it must run, not be refused
     maintenanceVerdict(v, h);
 
     // each client's final checks (its listing against its model, every live snapshot restored
@@ -117,8 +121,8 @@ void MulticlientBase::scenario(const McCase& c, const McFault* fault) {
     h.finalChecks();
     h.reportClients();
     hostsVerdict(v, h);
-    const std::string lock_wait = " (a client waits up to " + std::to_string(t.caps.client_lock_wait.count()) +
-                                  " s for another's lock)";
+    const std::string lock_wait =
+        " (a client waits up to " + std::to_string(t.caps.client_lock_wait.count()) + " s for another's lock)";
     ws().report().note("serialisation: " + h.serialisation() + (t.caps.lock_failure.empty() ? "" : lock_wait));
 }
 

@@ -31,7 +31,9 @@ struct Case {
     std::string tool, backend;
 };
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.tool << "/" << c.backend; }
+void PrintTo(const Case& c, std::ostream* os) {
+    *os << c.tool << "/" << c.backend;
+}
 
 class PackSizeScenario : public ScenarioTestP<Case> {
 protected:
@@ -48,7 +50,9 @@ TEST_P(PackSizeScenario, ObjectCount) {
     const Case& c = GetParam();
     PreludeOptions po;
     po.backend = c.backend;
-    po.not_applicable = [](const Capabilities& caps) { return caps.pack_max ? std::string() : "the tool has no pack-size setting"; };
+    po.not_applicable = [](const Capabilities& caps) {
+        return caps.pack_max ? std::string() : "the tool has no pack-size setting";
+    };
     ToolOnBackend t;
     if (!prepare(t, c.tool, po)) return;
     Verdicts v(ws());
@@ -60,7 +64,8 @@ TEST_P(PackSizeScenario, ObjectCount) {
         std::uint64_t pack, bytes;
         int files;
     };
-    const std::vector<Plan> plans{{"small-largest-packs", t.caps.pack_max, 6ull << 20, 3}, {"large-smallest-packs", t.caps.pack_min, 64ull << 20, 8}};
+    const std::vector<Plan> plans{{"small-largest-packs", t.caps.pack_max, 6ull << 20, 3},
+                                  {"large-smallest-packs", t.caps.pack_min, 64ull << 20, 8}};
     nlohmann::json figures = nlohmann::json::object();
     for (const Plan& p : plans) {
         v.layer(p.name, [&] {
@@ -85,7 +90,9 @@ TEST_P(PackSizeScenario, ObjectCount) {
                 std::map<std::string, std::uint64_t> found;
                 for (const auto& e : fs::recursive_directory_iterator(target.local_dir))
                     if (e.is_regular_file())
-                        if (const std::string rel = fs::relative(e.path(), target.local_dir).string(); std::regex_search(rel, pack)) found[rel] = e.file_size();
+                        if (const std::string rel = fs::relative(e.path(), target.local_dir).string();
+                            std::regex_search(rel, pack))
+                            found[rel] = e.file_size();
                 return found;
             };
             const auto before = list();
@@ -99,26 +106,36 @@ TEST_P(PackSizeScenario, ObjectCount) {
                     largest = std::max(largest, size);
                 }
             LiveSnapshot snap{id, "e2e-packs", std::move(m), 1};
-            if (const std::string d = restoreDiffers(*tool, snap, ws().work() / ("restore-" + p.name), cmp); !d.empty()) throw VerdictFailure(d);
-            figures[p.name] = {{"pack_size", p.pack}, {"data_bytes", p.bytes}, {"packs", packs}, {"pack_bytes", pack_bytes}, {"largest_pack_bytes", largest}, {"packs_after_init", before.size()}};
-            const std::string d = humanBytes(p.bytes) + " backed up with a " + humanBytes(p.pack) + " pack size made " + std::to_string(packs) + " pack(s) (" +
-                                  humanBytes(pack_bytes) + ", the largest " + humanBytes(largest) + "); restore identical";
+            if (const std::string d = restoreDiffers(*tool, snap, ws().work() / ("restore-" + p.name), cmp); !d.empty())
+                throw VerdictFailure(d);
+            figures[p.name] = {
+                {"pack_size", p.pack},      {"data_bytes", p.bytes},         {"packs", packs},
+                {"pack_bytes", pack_bytes}, {"largest_pack_bytes", largest}, {"packs_after_init", before.size()}};
+            const std::string d = humanBytes(p.bytes) + " backed up with a " + humanBytes(p.pack) + " pack size made " +
+                                  std::to_string(packs) + " pack(s) (" + humanBytes(pack_bytes) + ", the largest " +
+                                  humanBytes(largest) + "); restore identical";
             if (p.pack == t.caps.pack_max) {
                 if (packs < 1) {
                     std::string seen;
                     int k = 0;
                     for (const auto& e : fs::recursive_directory_iterator(target.local_dir))
-                        if (e.is_regular_file() && k++ < 12) seen += "\n    " + fs::relative(e.path(), target.local_dir).string();
-                    throw VerdictFailure(d + ": no pack found under " + target.local_dir.string() + " (pattern " + t.caps.pack_objects + "); its files:" + seen);
+                        if (e.is_regular_file() && k++ < 12)
+                            seen += "\n    " + fs::relative(e.path(), target.local_dir).string();
+                    throw VerdictFailure(d + ": no pack found under " + target.local_dir.string() + " (pattern " +
+                                         t.caps.pack_objects + "); its files:" + seen);
                 }
                 // whatever small objects its format adds (tree packs, commit tags), the data lies in one pack
-                if (largest * 10 < p.bytes * 9) throw VerdictFailure(d + ": the data, far under the pack size, is not in one pack (the largest holds under 90% of it)");
+                if (largest * 10 < p.bytes * 9)
+                    throw VerdictFailure(
+                        d +
+                        ": the data, far under the pack size, is not in one pack (the largest holds under 90% of it)");
             } else {
                 // a pack holds whole chunks: below the tool's average chunk, a pack is about one chunk
                 const std::uint64_t unit = std::max(p.pack, t.caps.avg_chunk_bytes);
                 const int want = int(p.bytes / unit / 2);
                 if (packs < want)
-                    throw VerdictFailure(d + ": fewer than " + std::to_string(want) + " (half of " + humanBytes(p.bytes) + " / " + humanBytes(unit) +
+                    throw VerdictFailure(d + ": fewer than " + std::to_string(want) + " (half of " +
+                                         humanBytes(p.bytes) + " / " + humanBytes(unit) +
                                          ", the larger of the pack size and the tool's average chunk)");
             }
             return d;
@@ -130,9 +147,10 @@ TEST_P(PackSizeScenario, ObjectCount) {
         ws().report().note("S3 requests under the test's prefix: " + n.dump());
     }
     ws().report().set("pack_size", figures);
-    ws().report().figure("Pack size (packs counted where the bytes lie)",
-                         {{"small_packs", figures.value("small-largest-packs", nlohmann::json::object()).value("packs", -1)},
-                          {"large_packs", figures.value("large-smallest-packs", nlohmann::json::object()).value("packs", -1)}});
+    ws().report().figure(
+        "Pack size (packs counted where the bytes lie)",
+        {{"small_packs", figures.value("small-largest-packs", nlohmann::json::object()).value("packs", -1)},
+         {"large_packs", figures.value("large-smallest-packs", nlohmann::json::object()).value("packs", -1)}});
 }
 
 std::vector<Case> cases(const std::string& backend) {
@@ -141,7 +159,9 @@ std::vector<Case> cases(const std::string& backend) {
     return v;
 }
 
-std::string caseName(const ::testing::TestParamInfo<Case>& p) { return p.param.tool + "_" + p.param.backend; }
+std::string caseName(const ::testing::TestParamInfo<Case>& p) {
+    return p.param.tool + "_" + p.param.backend;
+}
 
 INSTANTIATE_TEST_SUITE_P(PackSize, PackSizeScenario, ::testing::ValuesIn(cases("local")), caseName);
 INSTANTIATE_TEST_SUITE_P(PackSizeS3, PackSizeScenario, ::testing::ValuesIn(cases("s3")), caseName);

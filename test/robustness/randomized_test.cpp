@@ -33,15 +33,19 @@ TEST_P(RandomizedScenario, Engine) {
     if (!v.ok()) return;
     EngineOptions o = engineOptionsFor(ws(), t.caps);
     ws().report().set("seed", o.seed);
-    std::cout << "[e2e] engine seed " << o.seed << " (test seed " << ws().seed() << "; replay: E2E_SEED=" << ws().seed() << "), "
-              << (o.max_actions ? std::to_string(o.max_actions) + " actions" : std::to_string(o.max_time.count()) + " s") << std::endl;
+    std::cout << "[e2e] engine seed " << o.seed << " (test seed " << ws().seed() << "; replay: E2E_SEED=" << ws().seed()
+              << "), "
+              << (o.max_actions ? std::to_string(o.max_actions) + " actions"
+                                : std::to_string(o.max_time.count()) + " s")
+              << std::endl;
     RobustnessEngine e(*t.tool, o);
     if (e.run()) e.finish();
     ws().context("action_log", o.log_path.string());
     reportEngine(ws(), e);
 }
 
-INSTANTIATE_TEST_SUITE_P(Randomized, RandomizedScenario, ::testing::ValuesIn(knownTools()), [](const auto& p) { return p.param + "_local"; });
+INSTANTIATE_TEST_SUITE_P(Randomized, RandomizedScenario, ::testing::ValuesIn(knownTools()),
+                         [](const auto& p) { return p.param + "_local"; });
 
 // The replay: two runs with one seed into two fresh repositories decide the
 // same actions with the same options; a third with another seed does not.
@@ -55,7 +59,7 @@ protected:
 std::string firstInstalledTool() {
     for (const auto& t : toolRegistry())
         if (chooseTool(t.name, Settings::get()).binary) return t.name;
-    return toolRegistry().front().name;   // none installed: the prelude says so
+    return toolRegistry().front().name;  // none installed: the prelude says so
 }
 
 TEST_F(Replay, SameSeedSameLog) {
@@ -87,10 +91,15 @@ TEST_F(Replay, SameSeedSameLog) {
         const auto &a = runs.at(0), &b = runs.at(1), &c = runs.at(2);
         for (std::size_t i = 0; i < std::max(a.size(), b.size()); ++i)
             if (i >= a.size() || i >= b.size() || a[i] != b[i])
-                throw VerdictFailure("the same seed decided differently at action " + std::to_string(i + 1) + ": " + (i < a.size() ? a[i].dump() : "(none)") +
-                                     " vs " + (i < b.size() ? b[i].dump() : "(none)"));
-        if (a == c) throw VerdictFailure("another seed decided exactly the same " + std::to_string(a.size()) + " actions: the log does not come from the seed");
-        return std::to_string(a.size()) + " actions decided identically (index, seed, action, options) by one seed; another seed decided otherwise";
+                throw VerdictFailure("the same seed decided differently at action " + std::to_string(i + 1) + ": " +
+                                     (i < a.size() ? a[i].dump() : "(none)") + " vs " +
+                                     (i < b.size() ? b[i].dump() : "(none)"));
+        if (a == c)
+            throw VerdictFailure("another seed decided exactly the same " + std::to_string(a.size()) +
+                                 " actions: the log does not come from the seed");
+        return std::to_string(a.size()) +
+               " actions decided identically (index, seed, action, options) by one seed; another seed decided "
+               "otherwise";
     });
 }
 

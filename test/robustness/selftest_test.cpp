@@ -56,7 +56,9 @@ struct Fault {
     std::string name, scenario, script, caught_by;
 };
 
-void PrintTo(const Fault& f, std::ostream* os) { *os << f.name << "/" << f.scenario; }
+void PrintTo(const Fault& f, std::ostream* os) {
+    *os << f.name << "/" << f.scenario;
+}
 
 class RobustnessFaults : public ScenarioTestP<Fault> {
 protected:

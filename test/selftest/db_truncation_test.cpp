@@ -22,7 +22,8 @@ using namespace e2e;
 namespace {
 
 // The wrapper changes each restored file with change_one_row.pl; a failure fails the restore.
-const std::string kChangeOneRowRestored = "editor=" + shellQuote((Settings::sourceDir() / "test" / "selftest" / "change_one_row.pl").string()) + R"SH(
+const std::string kChangeOneRowRestored =
+    "editor=" + shellQuote((Settings::sourceDir() / "test" / "selftest" / "change_one_row.pl").string()) + R"SH(
 "$real" "$@"; rc=$?
 case " $* " in *" restore "*) ;; *) exit $rc ;; esac
 dir=$PWD; prev=""
@@ -36,7 +37,9 @@ struct DumpFault {
     std::string script;
 };
 
-void PrintTo(const DumpFault& f, std::ostream* os) { *os << f.name << "/" << f.db; }
+void PrintTo(const DumpFault& f, std::ostream* os) {
+    *os << f.name << "/" << f.db;
+}
 
 class DamagedDump : public ScenarioTestP<DumpFault> {
 protected:
@@ -56,14 +59,18 @@ TEST_P(DamagedDump, LoadCompareCatchesIt) {
     Verdicts v(ws());
     SeededDb source(f.db, ws(), v);
     dumpRoundTrip(ws(), t, source, v, DumpVia::Command, "selftest");
-    if (v.failedLayer() != "load-compare") return;   // the fixture reports where it was caught instead
-    if (f.name == "truncated" && f.db == "mariadb") {   // the SQL prefix loads: the comparison has to tell, not the loader
+    if (v.failedLayer() != "load-compare") return;  // the fixture reports where it was caught instead
+    if (f.name == "truncated" &&
+        f.db == "mariadb") {  // the SQL prefix loads: the comparison has to tell, not the loader
         EXPECT_NE(v.firstFailure().find("restored database differs"), std::string::npos) << v.firstFailure();
     }
     if (f.name == "one_row_changed") {
         // the load succeeded and only customers differs, in content, not in counts
-        EXPECT_EQ(v.firstFailure().rfind("restored database differs: customers: row digest differs with equal counts", 0), 0u) << v.firstFailure();
-        EXPECT_EQ(v.firstFailure().find("; "), std::string::npos) << "more than customers differs: " << v.firstFailure();
+        EXPECT_EQ(
+            v.firstFailure().rfind("restored database differs: customers: row digest differs with equal counts", 0), 0u)
+            << v.firstFailure();
+        EXPECT_EQ(v.firstFailure().find("; "), std::string::npos)
+            << "more than customers differs: " << v.firstFailure();
     }
 }
 
@@ -76,6 +83,7 @@ std::vector<DumpFault> faults() {
     return v;
 }
 
-INSTANTIATE_TEST_SUITE_P(Db, DamagedDump, ::testing::ValuesIn(faults()), [](const auto& p) { return p.param.name + "_" + p.param.db; });
+INSTANTIATE_TEST_SUITE_P(Db, DamagedDump, ::testing::ValuesIn(faults()),
+                         [](const auto& p) { return p.param.name + "_" + p.param.db; });
 
 }  // namespace

@@ -19,11 +19,12 @@ namespace {
 
 struct Fault {
     std::string tool;
-    std::string name;            // test name suffix
-    std::string script;          // body run after `real` is set; "$@" are the tool's args
-    std::string caught_by;       // the layer that must catch it
+    std::string name;       // test name suffix
+    std::string script;     // body run after `real` is set; "$@" are the tool's args
+    std::string caught_by;  // the layer that must catch it
     std::string backend = "local";
-    std::string variant{};       // a named tool variant (vykar: threads1, so that its known finding does not stop the run first)
+    std::string
+        variant{};  // a named tool variant (vykar: threads1, so that its known finding does not stop the run first)
 };
 
 // After a restore, $dir is where it went: restic names it with --target, borg
@@ -71,7 +72,8 @@ exit $rc
 const std::string kLoseXattrs = kAfterRestore + R"SH(
 if [ -n "$restored" ]; then
   find "$dir" -mindepth 1 -print0 | while IFS= read -r -d '' p; do
-    getfattr --absolute-names -h -m '^user\.' "$p" 2>/dev/null | grep '^user\.' | while IFS= read -r a; do setfattr -h -x "$a" "$p"; done
+    getfattr --absolute-names -h -m '^user\.' "$p" 2>/dev/null | grep '^user\.' |
+      while IFS= read -r a; do setfattr -h -x "$a" "$p"; done
   done
 fi
 exit $rc
@@ -86,7 +88,8 @@ exit $rc
 )SH";
 const std::string kNormalizesNames = kAfterRestore + R"SH(
 nfd=$(printf 'e\314\201'); nfc=$(printf '\303\251')
-[ -n "$restored" ] && LC_ALL=C find "$dir" -name "*$nfd*" | while IFS= read -r f; do LC_ALL=C mv -f "$f" "${f//$nfd/$nfc}"; done
+[ -n "$restored" ] && LC_ALL=C find "$dir" -name "*$nfd*" |
+  while IFS= read -r f; do LC_ALL=C mv -f "$f" "${f//$nfd/$nfc}"; done
 exit $rc
 )SH";
 const std::string kFoldsCase = kAfterRestore + R"SH(
@@ -126,7 +129,8 @@ exec "$real" "$@"
 const std::string kListingInventsEntry = R"SH(
 case " $* " in *" ls "*)
   "$real" "$@"; rc=$?
-  printf '%s\n' '{"name":"invented.txt","type":"file","path":"/docs/invented.txt","size":7,"mode":420,"struct_type":"node","message_type":"node"}'
+  printf '%s' '{"name":"invented.txt","type":"file","path":"/docs/invented.txt","size":7,'
+  printf '%s\n' '"mode":420,"struct_type":"node","message_type":"node"}'
   exit $rc ;;
 esac
 exec "$real" "$@"
@@ -149,7 +153,9 @@ exec "$real" "$@"
 const std::string kForgetsNothing = "case \" $* \" in *\" forget \"*) exit 0 ;; esac\nexec \"$real\" \"$@\"\n";
 const std::string kReclaimsNothing = "case \" $* \" in *\" prune \"*) exit 0 ;; esac\nexec \"$real\" \"$@\"\n";
 
-void PrintTo(const Fault& f, std::ostream* os) { *os << f.tool << "/" << f.name << "/" << f.backend; }
+void PrintTo(const Fault& f, std::ostream* os) {
+    *os << f.tool << "/" << f.name << "/" << f.backend;
+}
 
 class FaultyTool : public ScenarioTestP<Fault> {
 protected:
@@ -172,33 +178,34 @@ TEST_P(FaultyTool, ScenarioFails) {
     runRoundTrip(ws(), *t.tool, opt);
 }
 
-INSTANTIATE_TEST_SUITE_P(Selftest, FaultyTool,
-                         ::testing::Values(Fault{"restic", "damaged_restore", kDamageKeepsMtime, "compare"},
-                                           Fault{"borg", "damaged_restore", kDamageKeepsMtime, "compare"},
-                                           Fault{"vykar", "damaged_restore", kDamageKeepsMtime, "compare", "local", "threads1"},
-                                           Fault{"restic", "false_success", kFalseSuccess, "backup"},
-                                           Fault{"borg", "false_success", kFalseSuccess, "listed"},
-                                           Fault{"restic", "invented_snapshot_id", kInventedId, "listed"},
-                                           Fault{"restic", "listing_drops_entry", kListingDropsEntry, "files"},
-                                           Fault{"restic", "listing_invents_entry", kListingInventsEntry, "files"},
-                                           Fault{"restic", "loses_subsecond_mtime", kLoseSubsecond, "compare"},
-                                           Fault{"restic", "loses_xattrs", kLoseXattrs, "compare"},
-                                           Fault{"restic", "cuts_long_name", kCutsLongName, "compare"},
-                                           Fault{"restic", "normalizes_names", kNormalizesNames, "compare"},
-                                           Fault{"restic", "folds_case", kFoldsCase, "compare"},
-                                           Fault{"restic", "stores_everything_again", kStoresEverythingAgain, "dedup"},
-                                           Fault{"restic", "forgets_nothing", kForgetsNothing, "forget"},
-                                           Fault{"restic", "reclaims_nothing", kReclaimsNothing, "reclaim"},
-                                           // a declared tolerance (kopia: hardlinks, FIFOs) must not hide a dropped file
-                                           Fault{"kopia", "dropped_file", kDropFile, "compare"},
-                                           // a silently dropped file is caught on every backend
-                                           Fault{"restic", "dropped_file", kDropFile, "compare", "local"},
-                                           Fault{"restic", "dropped_file", kDropFile, "compare", "rest"},
-                                           Fault{"restic", "dropped_file", kDropFile, "compare", "s3"},
-                                           Fault{"restic", "dropped_file", kDropFile, "compare", "sftp"}),
-                         [](const auto& p) {
-                             return p.param.tool + "_" + p.param.name + (p.param.backend == "local" ? "" : "_" + p.param.backend);
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Selftest, FaultyTool,
+    ::testing::Values(Fault{"restic", "damaged_restore", kDamageKeepsMtime, "compare"},
+                      Fault{"borg", "damaged_restore", kDamageKeepsMtime, "compare"},
+                      Fault{"vykar", "damaged_restore", kDamageKeepsMtime, "compare", "local", "threads1"},
+                      Fault{"restic", "false_success", kFalseSuccess, "backup"},
+                      Fault{"borg", "false_success", kFalseSuccess, "listed"},
+                      Fault{"restic", "invented_snapshot_id", kInventedId, "listed"},
+                      Fault{"restic", "listing_drops_entry", kListingDropsEntry, "files"},
+                      Fault{"restic", "listing_invents_entry", kListingInventsEntry, "files"},
+                      Fault{"restic", "loses_subsecond_mtime", kLoseSubsecond, "compare"},
+                      Fault{"restic", "loses_xattrs", kLoseXattrs, "compare"},
+                      Fault{"restic", "cuts_long_name", kCutsLongName, "compare"},
+                      Fault{"restic", "normalizes_names", kNormalizesNames, "compare"},
+                      Fault{"restic", "folds_case", kFoldsCase, "compare"},
+                      Fault{"restic", "stores_everything_again", kStoresEverythingAgain, "dedup"},
+                      Fault{"restic", "forgets_nothing", kForgetsNothing, "forget"},
+                      Fault{"restic", "reclaims_nothing", kReclaimsNothing, "reclaim"},
+                      // a declared tolerance (kopia: hardlinks, FIFOs) must not hide a dropped file
+                      Fault{"kopia", "dropped_file", kDropFile, "compare"},
+                      // a silently dropped file is caught on every backend
+                      Fault{"restic", "dropped_file", kDropFile, "compare", "local"},
+                      Fault{"restic", "dropped_file", kDropFile, "compare", "rest"},
+                      Fault{"restic", "dropped_file", kDropFile, "compare", "s3"},
+                      Fault{"restic", "dropped_file", kDropFile, "compare", "sftp"}),
+    [](const auto& p) {
+        return p.param.tool + "_" + p.param.name + (p.param.backend == "local" ? "" : "_" + p.param.backend);
+    });
 
 // A managed server that dies and is not restarted: the scenario fails with a
 // clear reason within its deadline; it does not hang.
@@ -213,7 +220,7 @@ TEST_F(ServerGone, BackupFailsCleanlyWhenTheServerIsKilled) {
     ToolOnBackend t;
     if (!prepare(t, "restic", po)) return;
     ToolContext ctx = ws().toolContext("restic");
-    ctx.timeout = ctx.transfer_timeout = std::chrono::seconds(45);   // restic retries a dead backend for minutes
+    ctx.timeout = ctx.transfer_timeout = std::chrono::seconds(45);  // restic retries a dead backend for minutes
     auto tool = makeTool("restic", t.binary.string(), ctx, t.backend->target());
     Verdicts v(ws());
     v.layer("init", [&] {
@@ -231,11 +238,16 @@ TEST_F(ServerGone, BackupFailsCleanlyWhenTheServerIsKilled) {
             // restic 0.18 retries a refused connection with backoff for minutes (documented): the
             // suite's deadline must end it, and what the run shows must name the cause
             double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            if (took > 60.0) throw VerdictFailure("the failure took " + std::to_string(took) + " s, past the 45 s deadline: " + e.what());
-            const std::string why = matchingLine(e.result().out + "\n" + e.result().err, R"(connection refused|dial tcp)");
-            if (why.empty()) throw VerdictFailure(std::string("the failure does not name the dead server:\n") + e.what());
-            return std::string(e.timedOut() ? "the suite's 45 s deadline ended restic's retries" : "restic gave up by itself") + " after " +
-                   std::to_string(took) + " s; the cause shown: " + why;
+            if (took > 60.0)
+                throw VerdictFailure("the failure took " + std::to_string(took) +
+                                     " s, past the 45 s deadline: " + e.what());
+            const std::string why =
+                matchingLine(e.result().out + "\n" + e.result().err, R"(connection refused|dial tcp)");
+            if (why.empty())
+                throw VerdictFailure(std::string("the failure does not name the dead server:\n") + e.what());
+            return std::string(e.timedOut() ? "the suite's 45 s deadline ended restic's retries"
+                                            : "restic gave up by itself") +
+                   " after " + std::to_string(took) + " s; the cause shown: " + why;
         }
         throw VerdictFailure("backup succeeded against a killed server");
     });

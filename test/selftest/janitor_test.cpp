@@ -23,7 +23,7 @@ protected:
 
 TEST_F(Janitor, SweepsWhatAKilledRunLeft) {
     Workspace& ws = this->ws();
-    const fs::path rt = ws.work() / "runtime";   // the victim's own runtime: a sweep here touches nothing else
+    const fs::path rt = ws.work() / "runtime";  // the victim's own runtime: a sweep here touches nothing else
     Command c{.argv = {E2E_JANITOR_VICTIM}};
     c.env = {{"E2E_RUNTIME", rt.string()}};
     c.log_dir = ws.logs();
@@ -66,7 +66,9 @@ TEST_F(Janitor, LiveOwnersAreLeftAlone) {
     std::istringstream ss(st.substr(st.rfind(')') + 2));
     std::string f;
     for (int i = 3; i <= 22 && (ss >> f); ++i) {}
-    std::ofstream(rt / "janitor" / "live.dir") << "dir\n" << (rt / "keep").string() << "\n" << getpid() << " " << f << "\nlive\n";
+    std::ofstream(rt / "janitor" / "live.dir") << "dir\n"
+                                               << (rt / "keep").string() << "\n"
+                                               << getpid() << " " << f << "\nlive\n";
     auto s = e2e::Janitor::sweep(rt);
     EXPECT_TRUE(fs::exists(rt / "keep")) << "a sweep must not take a live run's resources";
     EXPECT_TRUE(s.released.empty());
@@ -80,9 +82,9 @@ TEST_F(Janitor, SweepsSharedDirsOfDeadRunsOnly) {
     fs::create_directories(rt);
     const fs::path dead = fs::path(e2e::Janitor::kSharedRunDir) / "selftest-dead-run";
     fs::create_directories(dead);
-    std::ofstream(dead / e2e::Janitor::kOwnerFile) << "999999999 1\n";   // no such process
+    std::ofstream(dead / e2e::Janitor::kOwnerFile) << "999999999 1\n";  // no such process
     {
-        ScopedDir live(e2e::Janitor::kSharedRunDir, "selftest-live-run");   // made by this process
+        ScopedDir live(e2e::Janitor::kSharedRunDir, "selftest-live-run");  // made by this process
         auto s = e2e::Janitor::sweep(rt);
         EXPECT_FALSE(fs::exists(dead)) << "the dead run's socket dir is still there";
         EXPECT_TRUE(fs::exists(live.path())) << "a sweep took a live run's socket dir";

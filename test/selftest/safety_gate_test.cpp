@@ -25,7 +25,8 @@ std::string refusal(const fs::path& dev, const fs::path& runtime, const fs::path
 
 // One dir per test: ctest runs these side by side, and a ScopedDir clears its path first.
 struct GateDir {
-    ScopedDir dir{Settings::runtimeDir() / "unit", std::string("safety-gate-") + ::testing::UnitTest::GetInstance()->current_test_info()->name()};
+    ScopedDir dir{Settings::runtimeDir() / "unit",
+                  std::string("safety-gate-") + ::testing::UnitTest::GetInstance()->current_test_info()->name()};
 };
 
 TEST(SafetyGate, AcceptsALoopImageOfItsOwnRun) {
@@ -75,7 +76,8 @@ TEST(SafetyGate, RefusesTheRootDiskEvenWhenNamed) {
         std::string type;
         rest >> type >> source;
     }
-    if (source.rfind("/dev/", 0) != 0 || !fs::is_block_file(source)) GTEST_SKIP() << "/ is not on a block device here (" << source << ")";
+    if (source.rfind("/dev/", 0) != 0 || !fs::is_block_file(source))
+        GTEST_SKIP() << "/ is not on a block device here (" << source << ")";
     std::string why = refusal(source, Settings::runtimeDir(), source);
     // mounted and on the root disk: either check may speak first
     EXPECT_TRUE(why.find("root disk") != std::string::npos || why.find("is mounted at") != std::string::npos) << why;

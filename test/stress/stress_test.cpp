@@ -47,7 +47,7 @@ StressPlan plan() {
 int countFds() {
     int n = 0;
     for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/fd")) ++n;
-    return n - 1;   // the iterator's own
+    return n - 1;  // the iterator's own
 }
 
 // Processes still alive that the tool started: they carry its HOME (every
@@ -77,14 +77,16 @@ std::vector<std::string> processesWithHome(const fs::path& home) {
     return out;
 }
 
-double median(std::vector<double> v) { return nearestRank(std::move(v), 50); }
+double median(std::vector<double> v) {
+    return nearestRank(std::move(v), 50);
+}
 
 struct StressRun {
-    std::map<std::string, std::vector<double>> latency;   // step -> seconds per iteration
-    std::vector<double> rss_mib;                          // peak RSS of the tool per iteration
+    std::map<std::string, std::vector<double>> latency;  // step -> seconds per iteration
+    std::vector<double> rss_mib;                         // peak RSS of the tool per iteration
     std::vector<std::uint64_t> repo_after_reclaim;
-    std::vector<int> fds;                                 // our descriptors after each iteration
-    std::vector<std::string> leftover;                    // processes the tool left, with the step
+    std::vector<int> fds;               // our descriptors after each iteration
+    std::vector<std::string> leftover;  // processes the tool left, with the step
     std::uint64_t first_backup_bytes = 0;
     int locks_broken = 0, checks = 0, data_checks = 0, done = 0;
 };
@@ -97,7 +99,8 @@ protected:
         Verdicts v(ws());
         ScenarioSteps steps(ws(), *t.tool, v);
         ScenarioReport& rep = ws().report();
-        rep.set("stress_plan", {{"iterations", p.iterations}, {"check_every", p.check_every}, {"verify_every", p.verify_every}});
+        rep.set("stress_plan",
+                {{"iterations", p.iterations}, {"check_every", p.check_every}, {"verify_every", p.verify_every}});
         steps.version();
         CorpusProfile cp;
         cp.small_files = 120;
@@ -117,15 +120,19 @@ protected:
             try {
                 fn();
             } catch (const ToolError& e) {
-                if (caps.lock_failure.empty() || !std::regex_search(e.what(), std::regex(caps.lock_failure, std::regex::icase))) throw;
+                if (caps.lock_failure.empty() ||
+                    !std::regex_search(e.what(), std::regex(caps.lock_failure, std::regex::icase)))
+                    throw;
                 ++s.locks_broken;
-                rep.note("iteration " + std::to_string(it) + ", " + name + ": failed on a lock; the lock was broken and the step run again: " +
+                rep.note("iteration " + std::to_string(it) + ", " + name +
+                         ": failed on a lock; the lock was broken and the step run again: " +
                          std::string(e.what()).substr(0, 300));
                 t.tool->unlock();
                 fn();
             }
             s.latency[name].push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-            for (const auto& proc : processesWithHome(home)) s.leftover.push_back("iteration " + std::to_string(it) + " after " + name + ": " + proc);
+            for (const auto& proc : processesWithHome(home))
+                s.leftover.push_back("iteration " + std::to_string(it) + " after " + name + ": " + proc);
         };
         v.layer("iterations", [&] {
             for (int it = 1; it <= p.iterations; ++it) {
@@ -141,8 +148,10 @@ protected:
                     step = "list";
                     timed(it, "list", [&] {
                         auto snaps = t.tool->snapshots();
-                        if (std::none_of(snaps.begin(), snaps.end(), [&](const Snapshot& x) { return sameSnapshotId(x.id, id); }))
-                            throw VerdictFailure("the new snapshot is not listed (" + std::to_string(snaps.size()) + " listed)");
+                        if (std::none_of(snaps.begin(), snaps.end(),
+                                         [&](const Snapshot& x) { return sameSnapshotId(x.id, id); }))
+                            throw VerdictFailure("the new snapshot is not listed (" + std::to_string(snaps.size()) +
+                                                 " listed)");
                     });
                     step = "restore";
                     const fs::path dest = ws().work() / "restore";
@@ -156,7 +165,9 @@ protected:
                     mo.digest = steps.expected().digest;
                     std::vector<std::string> notes;
                     auto diffs = compare(steps.expected(), Manifest::build(dest, mo), compareOptionsFor(caps, notes));
-                    if (!diffs.empty()) throw VerdictFailure("the restore differs from the source: " + std::to_string(diffs.size()) + " difference(s), e.g. " + diffs[0].describe());
+                    if (!diffs.empty())
+                        throw VerdictFailure("the restore differs from the source: " + std::to_string(diffs.size()) +
+                                             " difference(s), e.g. " + diffs[0].describe());
                     fs::remove_all(dest);
                     step = "delete";
                     timed(it, "delete", [&] { t.tool->forget(id); });
@@ -174,20 +185,23 @@ protected:
                         ++s.data_checks;
                     }
                 } catch (const std::exception& e) {
-                    throw VerdictFailure("iteration " + std::to_string(it) + " of " + std::to_string(p.iterations) + ", step " + step +
-                                         (id.empty() ? "" : ", snapshot " + id) + ": " + e.what());
+                    throw VerdictFailure("iteration " + std::to_string(it) + " of " + std::to_string(p.iterations) +
+                                         ", step " + step + (id.empty() ? "" : ", snapshot " + id) + ": " + e.what());
                 }
                 long rss = 0;
-                for (std::size_t i = h0; i < t.tool->history().size(); ++i) rss = std::max(rss, t.tool->history()[i].usage.max_rss_kib);
+                for (std::size_t i = h0; i < t.tool->history().size(); ++i)
+                    rss = std::max(rss, t.tool->history()[i].usage.max_rss_kib);
                 s.rss_mib.push_back(double(rss) / 1024.0);
                 s.fds.push_back(countFds());
                 s.done = it;
                 if (it % 10 == 0 || it == p.iterations)
-                    std::cout << "[e2e]     iteration " << it << "/" << p.iterations << ": repository " << humanBytes(s.repo_after_reclaim.back())
-                              << " after reclaim, peak RSS " << std::fixed << std::setprecision(1) << s.rss_mib.back() << " MiB" << std::endl;
+                    std::cout << "[e2e]     iteration " << it << "/" << p.iterations << ": repository "
+                              << humanBytes(s.repo_after_reclaim.back()) << " after reclaim, peak RSS " << std::fixed
+                              << std::setprecision(1) << s.rss_mib.back() << " MiB" << std::endl;
             }
-            return std::to_string(p.iterations) + " iterations passed (" + std::to_string(s.checks) + " structure checks, " + std::to_string(s.data_checks) +
-                   " data-verifying checks, " + std::to_string(s.locks_broken) + " stale locks broken)";
+            return std::to_string(p.iterations) + " iterations passed (" + std::to_string(s.checks) +
+                   " structure checks, " + std::to_string(s.data_checks) + " data-verifying checks, " +
+                   std::to_string(s.locks_broken) + " stale locks broken)";
         });
         record(s);
         if (!v.ok()) return;
@@ -203,12 +217,15 @@ protected:
         });
         v.layer("memory", [&] { return memoryVerdict(s); });
         v.layer("leaks", [&] {
-            if (!s.leftover.empty()) throw VerdictFailure(std::to_string(s.leftover.size()) + " process(es) of the tool still running after its step, e.g. " + s.leftover[0]);
+            if (!s.leftover.empty())
+                throw VerdictFailure(std::to_string(s.leftover.size()) +
+                                     " process(es) of the tool still running after its step, e.g. " + s.leftover[0]);
             // the first iteration opens what stays open (logs, caches of the suite): nothing may be added after it
             if (s.fds.back() > s.fds.front())
-                throw VerdictFailure("our open file descriptors grew from " + std::to_string(s.fds.front()) + " after iteration 1 to " + std::to_string(s.fds.back()));
-            return "no process of the tool outlived its step; our file descriptors " + std::to_string(s.fds.front()) + " after iteration 1, " +
-                   std::to_string(s.fds.back()) + " at the end";
+                throw VerdictFailure("our open file descriptors grew from " + std::to_string(s.fds.front()) +
+                                     " after iteration 1 to " + std::to_string(s.fds.back()));
+            return "no process of the tool outlived its step; our file descriptors " + std::to_string(s.fds.front()) +
+                   " after iteration 1, " + std::to_string(s.fds.back()) + " at the end";
         });
     }
 
@@ -256,15 +273,21 @@ protected:
         const std::uint64_t bound = s.first_backup_bytes / 100 + (1ull << 20);
         for (std::size_t i = 0; i < r.size(); ++i)
             if (r[i] > bound)
-                throw VerdictFailure("after the reclaim of iteration " + std::to_string(i + 1) + " the repository holds " + humanBytes(r[i]) + " (bound: 1% of the first backup's " +
-                                     humanBytes(s.first_backup_bytes) + " + 1 MiB = " + humanBytes(bound) + "): with every snapshot deleted, the reclaim did not shrink it back to its metadata");
+                throw VerdictFailure(
+                    "after the reclaim of iteration " + std::to_string(i + 1) + " the repository holds " +
+                    humanBytes(r[i]) + " (bound: 1% of the first backup's " + humanBytes(s.first_backup_bytes) +
+                    " + 1 MiB = " + humanBytes(bound) +
+                    "): with every snapshot deleted, the reclaim did not shrink it back to its metadata");
         const std::size_t third = std::max<std::size_t>(1, r.size() / 3);
         std::vector<double> first(r.begin(), r.begin() + long(third)), last(r.end() - long(third), r.end());
         const double a = median(first), b = median(last), drift = b - a;
         std::ostringstream d;
-        d << "repository after each reclaim " << humanBytes(r.front()) << " .. " << humanBytes(r.back()) << " (bound " << humanBytes(bound)
-          << "); median of the last " << third << " iterations " << humanBytes(std::uint64_t(b)) << " vs the first " << third << "'s " << humanBytes(std::uint64_t(a));
-        if (drift > double(512 << 10)) throw VerdictFailure(d.str() + ": it drifts upward by " + humanBytes(std::uint64_t(drift)) + " (bound 512 KiB)");
+        d << "repository after each reclaim " << humanBytes(r.front()) << " .. " << humanBytes(r.back()) << " (bound "
+          << humanBytes(bound) << "); median of the last " << third << " iterations " << humanBytes(std::uint64_t(b))
+          << " vs the first " << third << "'s " << humanBytes(std::uint64_t(a));
+        if (drift > double(512 << 10))
+            throw VerdictFailure(d.str() + ": it drifts upward by " + humanBytes(std::uint64_t(drift)) +
+                                 " (bound 512 KiB)");
         return d.str();
     }
 
@@ -272,10 +295,12 @@ protected:
     static std::string memoryVerdict(const StressRun& s) {
         const auto& r = s.rss_mib;
         const std::size_t third = std::max<std::size_t>(1, r.size() / 3);
-        const double a = median(std::vector<double>(r.begin(), r.begin() + long(third))), b = median(std::vector<double>(r.end() - long(third), r.end()));
+        const double a = median(std::vector<double>(r.begin(), r.begin() + long(third))),
+                     b = median(std::vector<double>(r.end() - long(third), r.end()));
         std::ostringstream d;
-        d << std::fixed << std::setprecision(1) << "peak RSS per iteration " << a << " MiB (median of the first " << third << ") -> " << b << " MiB (last " << third
-          << "), max " << *std::max_element(r.begin(), r.end()) << " MiB";
+        d << std::fixed << std::setprecision(1) << "peak RSS per iteration " << a << " MiB (median of the first "
+          << third << ") -> " << b << " MiB (last " << third << "), max " << *std::max_element(r.begin(), r.end())
+          << " MiB";
         if (b > a * 1.25 + 16) throw VerdictFailure(d.str() + ": it grows (bound: 1.25 x + 16 MiB)");
         return d.str();
     }
@@ -290,7 +315,8 @@ TEST_P(StressScenario, Loop) {
     runStress(t, plan());
 }
 
-INSTANTIATE_TEST_SUITE_P(Stress, StressScenario, ::testing::ValuesIn(knownTools()), [](const auto& p) { return p.param; });
+INSTANTIATE_TEST_SUITE_P(Stress, StressScenario, ::testing::ValuesIn(knownTools()),
+                         [](const auto& p) { return p.param; });
 
 // The self-test: a restic whose prune claims success and frees nothing must be
 // caught by the growth verdict (the iterations themselves all pass).
@@ -304,7 +330,8 @@ TEST_F(StressFaults, NoopReclaim) {
     PreludeOptions po;
     po.exact_rusage = true;
     po.wrap = [&](const fs::path& real) {
-        return writeFaultyWrapper(ws().work(), "restic", real, "noop-prune", "case \" $* \" in *\" prune \"*) exit 0 ;; esac\nexec \"$real\" \"$@\"\n");
+        return writeFaultyWrapper(ws().work(), "restic", real, "noop-prune",
+                                  "case \" $* \" in *\" prune \"*) exit 0 ;; esac\nexec \"$real\" \"$@\"\n");
     };
     ToolOnBackend t;
     if (!prepare(t, "restic", po)) return;

@@ -14,13 +14,15 @@ namespace {
 
 struct Expect {
     std::string test;
-    bool gtest_ok;         // exit 0
-    std::string status;    // in the report
-    bool kept;             // work dir kept
-    std::string reason;    // a part of the report's reason
+    bool gtest_ok;       // exit 0
+    std::string status;  // in the report
+    bool kept;           // work dir kept
+    std::string reason;  // a part of the report's reason
 };
 
-void PrintTo(const Expect& e, std::ostream* os) { *os << e.test; }
+void PrintTo(const Expect& e, std::ostream* os) {
+    *os << e.test;
+}
 
 class ReportAgreesWithGtest : public ::testing::TestWithParam<Expect> {};
 
@@ -47,17 +49,18 @@ TEST_P(ReportAgreesWithGtest, Subject) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Verdicts, ReportAgreesWithGtest,
-                         ::testing::Values(Expect{"Passes", true, "PASS", false, ""},
-                                           Expect{"FailsOutsideALayer", false, "FAIL", true, "an assertion outside any layer"},
-                                           Expect{"Throws", false, "FAIL", true, "an exception that leaves the test body"},
-                                           Expect{"LayerFailsButTheTestGoesOn", false, "FAIL", true, "the restore differs"},
-                                           Expect{"Skips", true, "SKIPPED", true, "the tool is not installed"},
-                                           Expect{"NotApplicable", true, "NOT-APPLICABLE", true, "no such backend"},
-                                           Expect{"SkipsAfterAFailedLayer", false, "FAIL", true, "the restore differs"},
-                                           Expect{"FaultCaughtAtItsLayer", true, "PASS", false, "caught at layer 'compare'"},
-                                           Expect{"FaultCaughtAtAnotherLayer", false, "FAIL", true, "not at 'compare'"},
-                                           Expect{"FaultNotCaught", false, "FAIL", true, "NOT caught"}),
-                         [](const auto& p) { return p.param.test; });
+INSTANTIATE_TEST_SUITE_P(
+    Verdicts, ReportAgreesWithGtest,
+    ::testing::Values(Expect{"Passes", true, "PASS", false, ""},
+                      Expect{"FailsOutsideALayer", false, "FAIL", true, "an assertion outside any layer"},
+                      Expect{"Throws", false, "FAIL", true, "an exception that leaves the test body"},
+                      Expect{"LayerFailsButTheTestGoesOn", false, "FAIL", true, "the restore differs"},
+                      Expect{"Skips", true, "SKIPPED", true, "the tool is not installed"},
+                      Expect{"NotApplicable", true, "NOT-APPLICABLE", true, "no such backend"},
+                      Expect{"SkipsAfterAFailedLayer", false, "FAIL", true, "the restore differs"},
+                      Expect{"FaultCaughtAtItsLayer", true, "PASS", false, "caught at layer 'compare'"},
+                      Expect{"FaultCaughtAtAnotherLayer", false, "FAIL", true, "not at 'compare'"},
+                      Expect{"FaultNotCaught", false, "FAIL", true, "NOT caught"}),
+    [](const auto& p) { return p.param.test; });
 
 }  // namespace

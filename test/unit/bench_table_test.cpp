@@ -11,15 +11,15 @@
 #include <sstream>
 
 using namespace e2e;
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 namespace {
 
 TEST(BenchStats, NearestRankOnKnownSamples) {
     // 1..100: the p-th percentile by nearest rank is p itself
     std::vector<double> s;
-    for (int i = 100; i >= 1; --i) s.push_back(i);   // unsorted on purpose
+    for (int i = 100; i >= 1; --i) s.push_back(i);  // unsorted on purpose
     EXPECT_EQ(nearestRank(s, 50), 50);
     EXPECT_EQ(nearestRank(s, 95), 95);
     EXPECT_EQ(nearestRank(s, 99), 99);
@@ -29,8 +29,8 @@ TEST(BenchStats, NearestRankOnKnownSamples) {
     EXPECT_EQ(nearestRank(five, 50), 35);
     EXPECT_EQ(nearestRank(five, 95), 50);
     EXPECT_EQ(nearestRank(five, 99), 50);
-    EXPECT_EQ(nearestRank(five, 30), 20);   // ceil(1.5) = 2nd
-    EXPECT_EQ(nearestRank(five, 0), 15);    // rank clamps to the first
+    EXPECT_EQ(nearestRank(five, 30), 20);  // ceil(1.5) = 2nd
+    EXPECT_EQ(nearestRank(five, 0), 15);   // rank clamps to the first
     EXPECT_EQ(nearestRank({}, 50), 0);
 }
 
@@ -44,14 +44,14 @@ TEST(BenchStats, MeanStddevCvOnKnownSamples) {
     EXPECT_TRUE(st.noisy());
     EXPECT_EQ(st.min, 2);
     EXPECT_EQ(st.max, 9);
-    EXPECT_EQ(st.p50, 4);   // ceil(4) = 4th smallest
+    EXPECT_EQ(st.p50, 4);  // ceil(4) = 4th smallest
     EXPECT_EQ(st.p95, 9);
     EXPECT_EQ(st.p99, 9);
     // 100, 101, 99: stddev 1, CV 1% -> not noisy; CV just over 5% -> noisy
     SampleStats quiet = sampleStats({100, 101, 99});
     EXPECT_NEAR(quiet.cv, 0.01, 1e-12);
     EXPECT_FALSE(quiet.noisy());
-    SampleStats edge = sampleStats({94.9, 105.1});   // stddev 7.21.., CV 7.2%
+    SampleStats edge = sampleStats({94.9, 105.1});  // stddev 7.21.., CV 7.2%
     EXPECT_TRUE(edge.noisy());
     // one sample: no spread; none: zeros
     SampleStats one = sampleStats({3});
@@ -71,9 +71,29 @@ std::vector<std::string> splitTabs(const std::string& line) {
 
 TEST(BenchTable, TsvHasTheDocumentedColumnsAndRows) {
     // vykar testbench's columns, in its order, then the percentiles and the failure cells
-    const std::vector<std::string> documented{"op", "runs", "failed_runs", "duration_s", "duration_s_std", "throughput_mib_s", "cpu%", "user_s",
-                                              "sys_s", "maxrss_kb", "fs_in", "fs_out", "vol_ctx_sw", "invol_ctx_sw", "repo_size_bytes", "exit",
-                                              "duration_s_p50", "duration_s_p95", "duration_s_p99", "duration_s_cv", "noisy", "step", "log"};
+    const std::vector<std::string> documented{"op",
+                                              "runs",
+                                              "failed_runs",
+                                              "duration_s",
+                                              "duration_s_std",
+                                              "throughput_mib_s",
+                                              "cpu%",
+                                              "user_s",
+                                              "sys_s",
+                                              "maxrss_kb",
+                                              "fs_in",
+                                              "fs_out",
+                                              "vol_ctx_sw",
+                                              "invol_ctx_sw",
+                                              "repo_size_bytes",
+                                              "exit",
+                                              "duration_s_p50",
+                                              "duration_s_p95",
+                                              "duration_s_p99",
+                                              "duration_s_cv",
+                                              "noisy",
+                                              "step",
+                                              "log"};
     const auto& cols = benchTsvColumns();
     std::size_t last = 0;
     for (const auto& d : documented) {
@@ -94,7 +114,7 @@ TEST(BenchTable, TsvHasTheDocumentedColumnsAndRows) {
             r.phase = phase;
             r.run = k;
             r.ok = true;
-            r.wall_s = k == 0 ? 100 : 1.0 + k;   // the warm-up must not count
+            r.wall_s = k == 0 ? 100 : 1.0 + k;  // the warm-up must not count
             r.user_s = 1;
             r.bytes = 2 << 20;
             r.repo_bytes = 1000;
@@ -117,7 +137,8 @@ TEST(BenchTable, TsvHasTheDocumentedColumnsAndRows) {
     b1.error = "restic backup failed: exit 3";
     bad["runs"].push_back(b1.toJson());
     json skipped{{"tool", "kopia"}, {"status", "SKIPPED"}, {"reason", "kopia is not installed"}};
-    for (auto& [name, j] : std::vector<std::pair<std::string, json>>{{"vykar", ok}, {"restic", bad}, {"kopia", skipped}})
+    for (auto& [name, j] :
+         std::vector<std::pair<std::string, json>>{{"vykar", ok}, {"restic", bad}, {"kopia", skipped}})
         std::ofstream(dir.path() / "tools" / (name + ".json")) << j.dump();
     writeBenchSummary(dir.path(), "vykar");
 
@@ -125,7 +146,7 @@ TEST(BenchTable, TsvHasTheDocumentedColumnsAndRows) {
     std::string header;
     std::getline(in, header);
     EXPECT_EQ(splitTabs(header), cols);
-    std::map<std::string, std::map<std::string, std::string>> rows;   // op -> column -> cell
+    std::map<std::string, std::map<std::string, std::string>> rows;  // op -> column -> cell
     for (std::string line; std::getline(in, line);) {
         auto cells = splitTabs(line);
         ASSERT_EQ(cells.size(), cols.size()) << line;
@@ -135,7 +156,7 @@ TEST(BenchTable, TsvHasTheDocumentedColumnsAndRows) {
     auto& v = rows["vykar_init"];
     EXPECT_EQ(v["runs"], "3");
     EXPECT_EQ(v["failed_runs"], "0");
-    EXPECT_EQ(std::stod(v["duration_s"]), 3.0);      // 2,3,4 (the warm-up's 100 left out)
+    EXPECT_EQ(std::stod(v["duration_s"]), 3.0);  // 2,3,4 (the warm-up's 100 left out)
     EXPECT_EQ(std::stod(v["duration_s_std"]), 1.0);
     EXPECT_EQ(std::stod(v["duration_s_p50"]), 3.0);
     EXPECT_EQ(std::stod(v["duration_s_p99"]), 4.0);
@@ -149,7 +170,7 @@ TEST(BenchTable, TsvHasTheDocumentedColumnsAndRows) {
     EXPECT_EQ(f["step"], "backup");
     EXPECT_EQ(f["log"], "/logs/restic/run-1/7-restic-backup.err");
     EXPECT_EQ(f["failed_runs"], "1");
-    EXPECT_EQ(rows["restic_init"]["vs_baseline_duration"], "2.00");   // 6 s against vykar's 3 s
+    EXPECT_EQ(rows["restic_init"]["vs_baseline_duration"], "2.00");  // 6 s against vykar's 3 s
     EXPECT_EQ(rows["kopia_check"]["exit"], "SKIPPED");
     EXPECT_THAT(rows["kopia_check"]["reason"], HasSubstr("not installed"));
 

@@ -29,20 +29,24 @@ TEST(CompareOptionsFor, EachGapIsOneNamedToleranceOnly) {
         EXPECT_EQ(notes[0].rfind("tolerated: ", 0), 0u) << notes[0];
         check(o);
         // everything else stays strict
-        int loosened = (o.hardlinks != strict.hardlinks) + (o.xattrs != strict.xattrs) + (o.acls != strict.acls) + (o.raw_names != strict.raw_names) +
-                       (o.skip_types != strict.skip_types) + (o.file_mtime != strict.file_mtime) + (o.dir_mtime != strict.dir_mtime) +
+        int loosened = (o.hardlinks != strict.hardlinks) + (o.xattrs != strict.xattrs) + (o.acls != strict.acls) +
+                       (o.raw_names != strict.raw_names) + (o.skip_types != strict.skip_types) +
+                       (o.file_mtime != strict.file_mtime) + (o.dir_mtime != strict.dir_mtime) +
                        (o.symlink_mtime != strict.symlink_mtime);
         EXPECT_EQ(loosened, 1);
     };
-    only([](Capabilities& c) { c.dir_mtime = MtimePrecision::Ignored; }, [](const CompareOptions& o) { EXPECT_EQ(o.dir_mtime, MtimePrecision::Ignored); });
+    only([](Capabilities& c) { c.dir_mtime = MtimePrecision::Ignored; },
+         [](const CompareOptions& o) { EXPECT_EQ(o.dir_mtime, MtimePrecision::Ignored); });
     only([](Capabilities& c) { c.symlink_mtime = MtimePrecision::Ignored; },
          [](const CompareOptions& o) { EXPECT_EQ(o.symlink_mtime, MtimePrecision::Ignored); });
-    only([](Capabilities& c) { c.file_mtime = MtimePrecision::Seconds; }, [](const CompareOptions& o) { EXPECT_EQ(o.file_mtime, MtimePrecision::Seconds); });
+    only([](Capabilities& c) { c.file_mtime = MtimePrecision::Seconds; },
+         [](const CompareOptions& o) { EXPECT_EQ(o.file_mtime, MtimePrecision::Seconds); });
     only([](Capabilities& c) { c.symlink_mtime = MtimePrecision::Microseconds; },
          [](const CompareOptions& o) { EXPECT_EQ(o.symlink_mtime, MtimePrecision::Microseconds); });
     only([](Capabilities& c) { c.xattrs = false; }, [](const CompareOptions& o) { EXPECT_FALSE(o.xattrs); });
     only([](Capabilities& c) { c.acls = false; }, [](const CompareOptions& o) { EXPECT_FALSE(o.acls); });
-    only([](Capabilities& c) { c.fifos = false; }, [](const CompareOptions& o) { EXPECT_EQ(o.skip_types, std::set<EntryType>{EntryType::Fifo}); });
+    only([](Capabilities& c) { c.fifos = false; },
+         [](const CompareOptions& o) { EXPECT_EQ(o.skip_types, std::set<EntryType>{EntryType::Fifo}); });
     only([](Capabilities& c) { c.hardlinks = false; }, [](const CompareOptions& o) { EXPECT_FALSE(o.hardlinks); });
 }
 

@@ -78,7 +78,8 @@ TEST(Corpus, HoldsEmptyDirsAndADirsOnlyTree) {
             }
         return std::make_pair(n, files);
     };
-    for (const char* empty : {"empty-top", "awkward/empty-nested/a/b/c/d/e", "awkward/empty-nested/a/b/side", "dirs-only/x/y/z", "dirs-only/q/r/s/t"}) {
+    for (const char* empty : {"empty-top", "awkward/empty-nested/a/b/c/d/e", "awkward/empty-nested/a/b/side",
+                              "dirs-only/x/y/z", "dirs-only/q/r/s/t"}) {
         ASSERT_TRUE(m.entries.count(empty)) << empty;
         EXPECT_EQ(m.entries.at(empty).type, EntryType::Dir) << empty;
         EXPECT_EQ(childrenOf(empty).first, 0u) << empty << " is empty";
@@ -95,7 +96,8 @@ TEST(Corpus, EveryEntryTypeHasSubsecondMtimes) {
     auto m = Manifest::build(ws.work() / "c");
     std::map<EntryType, std::size_t> seen;
     for (const auto& [k, e] : m.entries) {
-        EXPECT_NE(e.mtime_ns % 1000000000, 0) << printable(k) << " (" << toString(e.type) << ") has a whole-second mtime";
+        EXPECT_NE(e.mtime_ns % 1000000000, 0)
+            << printable(k) << " (" << toString(e.type) << ") has a whole-second mtime";
         ++seen[e.type];
     }
     EXPECT_GT(seen[EntryType::File], 0u);
@@ -132,9 +134,11 @@ TEST(Corpus, HoldsRealAccessAndDefaultAcls) {
     const Entry& file = m.entries.at("meta/acl-file.txt");
     EXPECT_EQ(file.acl_access, "user::rw-,user:1001:rw-,group::r--,group:1002:r--,mask::rw-,other::---");
     EXPECT_EQ(file.mode, 0660u) << "the kernel took it as an ACL: the group bits show its mask";
-    EXPECT_EQ(m.entries.at("meta/acl-default-dir").acl_default, "user::rwx,user:1001:r-x,group::r-x,group:1003:rwx,mask::rwx,other::---");
+    EXPECT_EQ(m.entries.at("meta/acl-default-dir").acl_default,
+              "user::rwx,user:1001:r-x,group::r-x,group:1003:rwx,mask::rwx,other::---");
     EXPECT_EQ(m.entries.at("meta/acl-default-dir").acl_access, "");
-    EXPECT_EQ(m.entries.at("meta/acl-default-dir/before-the-acl.txt").acl_access, "") << "written before the default ACL";
+    EXPECT_EQ(m.entries.at("meta/acl-default-dir/before-the-acl.txt").acl_access, "")
+        << "written before the default ACL";
     EXPECT_EQ(m.entries.at("meta/acl-both-dir").acl_access, "user::rwx,user:1004:rwx,group::rwx,mask::rwx,other::---");
     EXPECT_EQ(m.entries.at("meta/acl-both-dir").acl_default, "user::rwx,group::r-x,other::r-x");
     EXPECT_EQ(st.acls, 4u);
@@ -157,7 +161,8 @@ TEST(Corpus, EachNewCaseCanBeLeftOut) {
         EXPECT_EQ(e.mtime_ns % 1000000000, 0) << printable(k);
         EXPECT_TRUE(e.xattrs.empty() && e.acl_access.empty() && e.acl_default.empty()) << printable(k);
     }
-    for (const char* k : {"empty_dirs", "dirs_only", "subsecond_mtime", "xattrs", "acls"}) EXPECT_TRUE(corpusCases().count(k)) << k;
+    for (const char* k : {"empty_dirs", "dirs_only", "subsecond_mtime", "xattrs", "acls"})
+        EXPECT_TRUE(corpusCases().count(k)) << k;
 }
 
 // The shapes added after the first cases (their own Rng stream): left out, the corpus is what it was before them.
@@ -189,7 +194,7 @@ TEST(Corpus, HoldsTheShapesRealTreesHave) {
     auto m = Manifest::build(ws.work() / "c");
     std::size_t long_names = 0, long_paths = 0;
     for (const auto& [k, e] : m.entries) {
-        long_names += k.size() - k.rfind('/') - 1 == 255;   // NAME_MAX
+        long_names += k.size() - k.rfind('/') - 1 == 255;  // NAME_MAX
         if (k.size() > 4096 && e.type == EntryType::File) {
             ++long_paths;
             EXPECT_EQ(e.size, 64u) << "read and hashed through *at calls";

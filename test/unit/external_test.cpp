@@ -13,7 +13,12 @@ TEST(ExternalEndpoint, S3UrlAndCredentialsFromEnvironment) {
     Workspace ws("unit", Settings::get());
     setenv("E2E_UNIT_S3_KEY", "AKIAUNIT", 1);
     setenv("E2E_UNIT_S3_SECRET", "unit-secret-value-1234", 1);
-    RepositoryConfig cfg{"s3", true, "https://s3.example.net:9443/backups/team", {{"access_key_id", "E2E_UNIT_S3_KEY"}, {"secret_access_key", "E2E_UNIT_S3_SECRET"}}, {}, {}};
+    RepositoryConfig cfg{"s3",
+                         true,
+                         "https://s3.example.net:9443/backups/team",
+                         {{"access_key_id", "E2E_UNIT_S3_KEY"}, {"secret_access_key", "E2E_UNIT_S3_SECRET"}},
+                         {},
+                         {}};
     ExternalBackend b(ws, cfg);
     RepoTarget t = b.target();
     EXPECT_TRUE(t.external);
@@ -81,7 +86,8 @@ TEST(ExternalEndpoint, TimeoutIsBlockedOnlyWhenTheEndpointIsDown) {
         Verdicts v(ws, true);
         v.probeWith([&] { return b.probe(); });
         v.layer("backup", timeout);
-        EXPECT_EQ(ws.report().layers().back().status, Status::Blocked) << "a timeout against a dead endpoint is BLOCKED";
+        EXPECT_EQ(ws.report().layers().back().status, Status::Blocked)
+            << "a timeout against a dead endpoint is BLOCKED";
         EXPECT_THAT(ws.report().layers().back().detail, HasSubstr("endpoint is down too"));
     }
 }

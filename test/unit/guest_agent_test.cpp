@@ -27,7 +27,8 @@ public:
         sockaddr_un a{};
         a.sun_family = AF_UNIX;
         std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
-        if (bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd_, 1) != 0) throw std::runtime_error("cannot listen on " + path.string());
+        if (bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd_, 1) != 0)
+            throw std::runtime_error("cannot listen on " + path.string());
         thread_ = std::thread([this, reply] {
             int c = accept(fd_, nullptr, nullptr);
             if (c < 0) return;
@@ -79,14 +80,17 @@ TEST(GuestAgent, PassesOnTheAgentsError) {
     ScopedDir dir(Janitor::instance().scratchDir(), "qga-error");
     ScriptedPeer peer(dir.path() / "qga.sock", [](const std::string& req) -> std::string {
         if (req.find("guest-sync-delimited") != std::string::npos) return syncReply(req);
-        return "{\"error\": {\"class\": \"GenericError\", \"desc\": \"The command guest-fsfreeze-freeze has been disabled\"}}\n";
+        return "{\"error\": {\"class\": \"GenericError\", \"desc\": \"The command guest-fsfreeze-freeze has been "
+               "disabled\"}}\n";
     });
     try {
         GuestAgent(dir.path() / "qga.sock", 5s).freeze();
         FAIL() << "an error reply was taken for success";
     } catch (const GuestAgentError& e) {
-        EXPECT_NE(std::string(e.what()).find("guest-fsfreeze-freeze failed: GenericError: The command guest-fsfreeze-freeze has been disabled"),
-                  std::string::npos)
+        EXPECT_NE(
+            std::string(e.what()).find(
+                "guest-fsfreeze-freeze failed: GenericError: The command guest-fsfreeze-freeze has been disabled"),
+            std::string::npos)
             << e.what();
     }
 }
@@ -100,7 +104,8 @@ TEST(GuestAgent, SilentAgentTimesOutAndSaysWhatToCheck) {
         FAIL() << "a silent agent answered";
     } catch (const GuestAgentError& e) {
         EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
-        EXPECT_NE(std::string(e.what()).find("is qemu-guest-agent running in the guest"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("is qemu-guest-agent running in the guest"), std::string::npos)
+            << e.what();
     }
 }
 

@@ -31,7 +31,7 @@ std::string lower(std::string s) {
 std::vector<std::string> toolNamesIn(const fs::path& file, const fs::path& root) {
     std::vector<std::string> hits;
     std::ifstream in(file);
-    std::deque<std::string> above;   // the lines before this one, within reach
+    std::deque<std::string> above;  // the lines before this one, within reach
     int n = 0;
     for (std::string line; std::getline(in, line);) {
         ++n;
@@ -61,16 +61,17 @@ TEST(House, NoScenarioOrReportNamesATool) {
         for (const auto& f : fs::recursive_directory_iterator(dir)) {
             const auto ext = f.path().extension();
             if (!f.is_regular_file() || (ext != ".cpp" && ext != ".hpp")) continue;
-            if (f.path().string().find("selftest") != std::string::npos) continue;   // self-test files wrap tools
+            if (f.path().string().find("selftest") != std::string::npos) continue;  // self-test files wrap tools
             ++files;
             for (auto& h : toolNamesIn(f.path(), root)) hits.push_back(std::move(h));
         }
     ASSERT_GE(files, 20u) << "too few scenario and report files read under " << root.string();
     std::string all;
     for (const auto& h : hits) all += "\n  " + h;
-    EXPECT_TRUE(hits.empty()) << "a scenario, test/common or report file names a tool:" << all
-                              << "\nFix: put the fact in the tool's driver (Capabilities, a declared variant, "
-                                 "ToolFacts) or, for a self-test wrapping that tool, say self-test in the comment above it";
+    EXPECT_TRUE(hits.empty())
+        << "a scenario, test/common or report file names a tool:" << all
+        << "\nFix: put the fact in the tool's driver (Capabilities, a declared variant, "
+           "ToolFacts) or, for a self-test wrapping that tool, say self-test in the comment above it";
 }
 
 // The check itself: a tool named in a scenario is found; one under a self-test's comment is not.

@@ -17,7 +17,7 @@ Manifest tree() {
     return m;
 }
 
-const std::vector<std::string> kExact{"docs",           "docs/sub",      "empty",        "docs/a.txt",
+const std::vector<std::string> kExact{"docs",           "docs/sub",      "empty",       "docs/a.txt",
                                       "docs/sub/b.txt", "new\nline.txt", "caf\xe9.txt", "fifo"};
 
 TEST(JudgeListing, AnExactListingPasses) {
@@ -55,8 +55,10 @@ TEST(JudgeListing, DeclaredTolerancesOnly) {
     c.listing_newlines = false;
     c.listing_own_entries = "dumps(/.*)?";
     // split at the newline, the bad byte as U+FFFD, no FIFO, a trailing '/', the tool's own dir, the root
-    const std::vector<std::string> listed{".",   "docs/",    "docs/sub",           "empty/", "docs/a.txt",  "docs/sub/b.txt",
-                                          "new", "line.txt", "caf\xef\xbf\xbd.txt", "dumps",  "dumps/db.sql"};
+    const std::vector<std::string> listed{".",      "docs/",       "docs/sub",
+                                          "empty/", "docs/a.txt",  "docs/sub/b.txt",
+                                          "new",    "line.txt",    "caf\xef\xbf\xbd.txt",
+                                          "dumps",  "dumps/db.sql"};
     const ListingVerdict v = judgeListing(tree(), listed, c);
     EXPECT_TRUE(v.missing.empty()) << v.missing.front();
     EXPECT_TRUE(v.extra.empty()) << v.extra.front();

@@ -60,11 +60,19 @@ protected:
         ASSERT_EQ(setxattr(p.c_str(), name, v.data(), v.size(), 0), 0) << p << ": " << strerror(errno);
     }
     static const std::vector<AclEntry>& fileAcl() {
-        static const std::vector<AclEntry> e{{AclTag::UserObj, 6}, {AclTag::User, 4, 1001}, {AclTag::GroupObj, 4}, {AclTag::Mask, 4}, {AclTag::Other, 0}};
+        static const std::vector<AclEntry> e{{AclTag::UserObj, 6},
+                                             {AclTag::User, 4, 1001},
+                                             {AclTag::GroupObj, 4},
+                                             {AclTag::Mask, 4},
+                                             {AclTag::Other, 0}};
         return e;
     }
     static const std::vector<AclEntry>& dirDefaultAcl() {
-        static const std::vector<AclEntry> e{{AclTag::UserObj, 7}, {AclTag::User, 5, 1001}, {AclTag::GroupObj, 5}, {AclTag::Mask, 5}, {AclTag::Other, 0}};
+        static const std::vector<AclEntry> e{{AclTag::UserObj, 7},
+                                             {AclTag::User, 5, 1001},
+                                             {AclTag::GroupObj, 5},
+                                             {AclTag::Mask, 5},
+                                             {AclTag::Other, 0}};
         return e;
     }
     // the same xattrs and ACLs on both trees
@@ -77,8 +85,12 @@ protected:
         }
         ASSERT_TRUE(diff().empty()) << diff().front().describe();
     }
-    static void write(const fs::path& p, const std::string& s) { std::ofstream(p, std::ios::binary | std::ios::trunc) << s; }
-    std::vector<Difference> diff(const CompareOptions& o = {}) { return compare(Manifest::build(a_), Manifest::build(b_), o); }
+    static void write(const fs::path& p, const std::string& s) {
+        std::ofstream(p, std::ios::binary | std::ios::trunc) << s;
+    }
+    std::vector<Difference> diff(const CompareOptions& o = {}) {
+        return compare(Manifest::build(a_), Manifest::build(b_), o);
+    }
     static bool has(const std::vector<Difference>& d, DiffKind k, const std::string& path) {
         for (const auto& x : d)
             if (x.kind == k && x.path == path) return true;
@@ -135,7 +147,7 @@ TEST_F(ManifestCompare, CatchesHardlinkSplit) {
     EXPECT_TRUE(has(d, DiffKind::HardlinkSplit, "other"));
     EXPECT_TRUE(has(d, DiffKind::HardlinkSplit, "dir/other-link"));
     CompareOptions tolerant;
-    tolerant.hardlinks = false;   // a tool without hardlink support: content still checked
+    tolerant.hardlinks = false;  // a tool without hardlink support: content still checked
     EXPECT_TRUE(diff(tolerant).empty());
 }
 
@@ -164,7 +176,8 @@ TEST_F(ManifestCompare, CatchesAnMtimeChangedOnlyInItsNanoseconds) {
     EXPECT_TRUE(has(d, DiffKind::Mtime, "pipe"));
     for (const auto& x : d) {
         if (x.path != "sym") continue;
-        EXPECT_EQ(x.expected + " " + x.actual, ns(1600000100, 250000000) + " " + ns(1600000100, 250000001)) << "both values in ns";
+        EXPECT_EQ(x.expected + " " + x.actual, ns(1600000100, 250000000) + " " + ns(1600000100, 250000001))
+            << "both values in ns";
     }
 }
 
@@ -204,12 +217,12 @@ TEST_F(ManifestCompare, MicrosecondToleranceTakesACutOrRoundedValueOnly) {
     CompareOptions us;
     us.symlink_mtime = MtimePrecision::Microseconds;
     stamp(a_ / "sym", 1600000100, 250000100);
-    stamp(b_ / "sym", 1600000100, 250001000);   // rounded up to the microsecond
+    stamp(b_ / "sym", 1600000100, 250001000);  // rounded up to the microsecond
     EXPECT_TRUE(diff(us).empty());
     EXPECT_TRUE(has(diff(), DiffKind::Mtime, "sym")) << "without the tolerance it is a difference";
-    stamp(b_ / "sym", 1600000100, 250000000);   // cut to the microsecond
+    stamp(b_ / "sym", 1600000100, 250000000);  // cut to the microsecond
     EXPECT_TRUE(diff(us).empty());
-    stamp(b_ / "sym", 1600000100, 250002000);   // a microsecond further off
+    stamp(b_ / "sym", 1600000100, 250002000);  // a microsecond further off
     EXPECT_TRUE(has(diff(us), DiffKind::Mtime, "sym"));
     stamp(b_ / "sym", 1600000100, 249999000);
     EXPECT_TRUE(has(diff(us), DiffKind::Mtime, "sym"));
@@ -220,7 +233,7 @@ TEST_F(ManifestCompare, MtimesCompareAtTheFilesystemsGranularity) {
     EXPECT_LE(a.mtime_granularity_ns, 1000) << "this suite's workspace keeps at least microseconds";
     b.entries.at("other").mtime_ns += 400;
     EXPECT_EQ(compare(a, b).size(), 1u);
-    b.mtime_granularity_ns = 1000;   // a filesystem that keeps microseconds
+    b.mtime_granularity_ns = 1000;  // a filesystem that keeps microseconds
     EXPECT_TRUE(compare(a, b).empty()) << "nanoseconds the restore filesystem cannot hold are not a loss";
     b.entries.at("other").mtime_ns += 1000;
     EXPECT_TRUE(has(compare(a, b), DiffKind::Mtime, "other"));
@@ -249,7 +262,8 @@ TEST_F(ManifestCompare, ReadsXattrsAndAclsByDefault) {
     EXPECT_EQ(m.entries.at("dir").xattrs.at("user.bin"), std::string("\0\xff\x01", 3));
     EXPECT_EQ(m.entries.at("dir/file.txt").acl_access, "user::rw-,user:1001:r--,group::r--,mask::r--,other::---");
     EXPECT_EQ(m.entries.at("dir").acl_default, "user::rwx,user:1001:r-x,group::r-x,mask::r-x,other::---");
-    EXPECT_FALSE(m.entries.at("dir/file.txt").xattrs.count(kAclAccessXattr)) << "ACLs are compared as ACLs, not as bytes";
+    EXPECT_FALSE(m.entries.at("dir/file.txt").xattrs.count(kAclAccessXattr))
+        << "ACLs are compared as ACLs, not as bytes";
 }
 
 TEST_F(ManifestCompare, CatchesAnXattrDroppedOrChanged) {
@@ -292,7 +306,8 @@ TEST_F(ManifestCompare, CatchesADefaultAclDropped) {
 
 TEST(Acl, EquivalentEncodingsReadTheSame) {
     // the kernel's encoding: entries in tag order, ids -1 where it ignores them
-    std::string kernel = encodeAcl({{AclTag::UserObj, 6}, {AclTag::User, 4, 1001}, {AclTag::GroupObj, 4}, {AclTag::Mask, 4}, {AclTag::Other, 0}});
+    std::string kernel = encodeAcl(
+        {{AclTag::UserObj, 6}, {AclTag::User, 4, 1001}, {AclTag::GroupObj, 4}, {AclTag::Mask, 4}, {AclTag::Other, 0}});
     // another writer's: zero ids and entries out of order
     std::string other = kernel.substr(0, 4);
     auto entry = [&](std::uint16_t tag, std::uint16_t perm, std::uint32_t id) {
@@ -309,8 +324,10 @@ TEST(Acl, EquivalentEncodingsReadTheSame) {
     EXPECT_EQ(canonicalAcl(kernel, false), canonicalAcl(other, false));
     EXPECT_EQ(*canonicalAcl(kernel, false), "user::rw-,user:1001:r--,group::r--,mask::r--,other::---");
     // a minimal access ACL says what the mode bits say: the same as none
-    EXPECT_EQ(canonicalAcl(encodeAcl({{AclTag::UserObj, 6}, {AclTag::GroupObj, 4}, {AclTag::Other, 4}}), false), std::string());
-    EXPECT_EQ(canonicalAcl(encodeAcl({{AclTag::UserObj, 7}, {AclTag::GroupObj, 5}, {AclTag::Other, 5}}), true), "user::rwx,group::r-x,other::r-x")
+    EXPECT_EQ(canonicalAcl(encodeAcl({{AclTag::UserObj, 6}, {AclTag::GroupObj, 4}, {AclTag::Other, 4}}), false),
+              std::string());
+    EXPECT_EQ(canonicalAcl(encodeAcl({{AclTag::UserObj, 7}, {AclTag::GroupObj, 5}, {AclTag::Other, 5}}), true),
+              "user::rwx,group::r-x,other::r-x")
         << "a default ACL always says something";
     EXPECT_FALSE(canonicalAcl("junk", false).has_value());
 }
@@ -357,7 +374,8 @@ TEST(Digest, Sha256MatchesTheStandardVector) {
     std::ofstream(ws.work() / "big") << big;
     EXPECT_EQ(sha256File(ws.work() / "big"), sha256(big));
     EXPECT_EQ(digestFile(ws.work() / "big", DigestAlgorithm::Xxh3_128).size(), 32u);
-    EXPECT_NE(digestFile(ws.work() / "big", DigestAlgorithm::Xxh3_128), digestFile(ws.work() / "abc", DigestAlgorithm::Xxh3_128));
+    EXPECT_NE(digestFile(ws.work() / "big", DigestAlgorithm::Xxh3_128),
+              digestFile(ws.work() / "abc", DigestAlgorithm::Xxh3_128));
 }
 
 TEST(Digest, ManifestsWithDifferentDigestsDoNotCompare) {
@@ -386,9 +404,9 @@ TEST_F(ManifestCompare, NonUtf8NamesCanBeComparedAsText) {
 // surrogates, past U+10FFFF) are escaped, never passed through.
 TEST(Text, Utf8SafeEscapesWhatJsonRejects) {
     EXPECT_EQ(e2e::utf8Safe("caf\xc3\xa9"), "caf\xc3\xa9");
-    EXPECT_EQ(e2e::utf8Safe("\xc1\x81"), "\\xc1\\x81");            // overlong 'A'
-    EXPECT_EQ(e2e::utf8Safe("\xe0\x80\xaf"), "\\xe0\\x80\\xaf");   // overlong '/'
-    EXPECT_EQ(e2e::utf8Safe("\xed\xa0\x80"), "\\xed\\xa0\\x80");   // a surrogate
-    EXPECT_EQ(e2e::utf8Safe("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80");   // past U+10FFFF
-    EXPECT_EQ(e2e::utf8Safe("\xf0\x9f\x98\x80"), "\xf0\x9f\x98\x80");       // U+1F600 stays
+    EXPECT_EQ(e2e::utf8Safe("\xc1\x81"), "\\xc1\\x81");                    // overlong 'A'
+    EXPECT_EQ(e2e::utf8Safe("\xe0\x80\xaf"), "\\xe0\\x80\\xaf");           // overlong '/'
+    EXPECT_EQ(e2e::utf8Safe("\xed\xa0\x80"), "\\xed\\xa0\\x80");           // a surrogate
+    EXPECT_EQ(e2e::utf8Safe("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80");  // past U+10FFFF
+    EXPECT_EQ(e2e::utf8Safe("\xf0\x9f\x98\x80"), "\xf0\x9f\x98\x80");      // U+1F600 stays
 }

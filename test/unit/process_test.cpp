@@ -64,8 +64,9 @@ TEST(Process, TermIgnoredMeansKillAfterGrace) {
 TEST(Process, TerminateWaitsForTheGroupNotJustTheLeader) {
     Workspace ws("unit", Settings::get());
     fs::path pidfile = ws.work() / "child.pid";
-    Command c{.argv = {"sh", "-c", "(trap '' TERM; exec sleep 60) & echo $! > " + pidfile.string() +
-                                       "; trap 'exit 0' TERM; while :; do sleep 0.05; done"}};
+    Command c{.argv = {"sh", "-c",
+                       "(trap '' TERM; exec sleep 60) & echo $! > " + pidfile.string() +
+                           "; trap 'exit 0' TERM; while :; do sleep 0.05; done"}};
     c.timeout = 60s;
     Child ch(c);
     int pid = 0;
@@ -149,7 +150,9 @@ TEST(ProcessHeartbeat, LongStepReportsProgress) {
     Workspace ws("unit", Settings::get());
     const fs::path out = ws.work() / "written";
     fs::create_directories(out);
-    Command c{.argv = {"sh", "-c", "i=0; while [ $i -lt 14 ]; do head -c 1048576 /dev/zero > " + out.string() + "/f$i; i=$((i+1)); sleep 0.2; done"}};
+    Command c{.argv = {"sh", "-c",
+                       "i=0; while [ $i -lt 14 ]; do head -c 1048576 /dev/zero > " + out.string() +
+                           "/f$i; i=$((i+1)); sleep 0.2; done"}};
     c.timeout = 60s;
     c.heartbeat = 1s;
     c.log_dir = ws.logs();
@@ -160,9 +163,11 @@ TEST(ProcessHeartbeat, LongStepReportsProgress) {
     const std::string printed = ::testing::internal::GetCapturedStdout();
     ASSERT_TRUE(r.ok()) << r.describe();
     std::size_t lines = 0;
-    for (std::size_t p = printed.find("[e2e] waiting for the writer: "); p != std::string::npos; p = printed.find("[e2e] waiting for the writer: ", p + 1)) ++lines;
+    for (std::size_t p = printed.find("[e2e] waiting for the writer: "); p != std::string::npos;
+         p = printed.find("[e2e] waiting for the writer: ", p + 1))
+        ++lines;
     EXPECT_GE(lines, 2u) << printed;
-    EXPECT_LE(lines, 3u) << "more than one line a second: " << printed;   // ~2.8 s of work
+    EXPECT_LE(lines, 3u) << "more than one line a second: " << printed;  // ~2.8 s of work
     EXPECT_NE(printed.find("MiB written to the repository ("), std::string::npos) << printed;
     EXPECT_NE(printed.find("/s), 1 s elapsed, deadline 60 s"), std::string::npos) << printed;
     std::string cmdlog;
@@ -180,18 +185,20 @@ TEST(ProcessHeartbeat, LongStepReportsProgress) {
 TEST(ProcessHeartbeat, CountsAndRates) {
     EXPECT_EQ(heartbeatLine("seeding postgres", 20s, 600s, 120000u, "seeded", "rows", 6000.4),
               "[e2e] waiting for seeding postgres: 120000 rows seeded (6000 rows/s), 20 s elapsed, deadline 600 s");
-    EXPECT_EQ(heartbeatLine("image build", 30s, 1800s, std::nullopt, "", "bytes", 0), "[e2e] waiting for image build: 30 s elapsed, deadline 1800 s");
+    EXPECT_EQ(heartbeatLine("image build", 30s, 1800s, std::nullopt, "", "bytes", 0),
+              "[e2e] waiting for image build: 30 s elapsed, deadline 1800 s");
 }
 
 // Seeding through a native client beats the same way: amount, rate, elapsed, and no deadline of its own.
 TEST(ProcessHeartbeat, SeedingTicks) {
     Heartbeat quiet("seeding x", "seeded", "rows");
     ::testing::internal::CaptureStdout();
-    quiet.tick(10);   // not 10 s yet: nothing
+    quiet.tick(10);  // not 10 s yet: nothing
     Heartbeat hb("seeding PostgreSQL to 24.0 MiB", "seeded", "rows", {}, 0ms);
     hb.tick(1200);
     const std::string out = ::testing::internal::GetCapturedStdout();
     EXPECT_EQ(out.find("seeding x"), std::string::npos) << out;
-    EXPECT_NE(out.find("[e2e] waiting for seeding PostgreSQL to 24.0 MiB: 1200 rows seeded ("), std::string::npos) << out;
+    EXPECT_NE(out.find("[e2e] waiting for seeding PostgreSQL to 24.0 MiB: 1200 rows seeded ("), std::string::npos)
+        << out;
     EXPECT_NE(out.find("no deadline of its own (the test's time limit applies)"), std::string::npos) << out;
 }

@@ -39,14 +39,24 @@ std::string chromium() {
 
 // Headless, as root (no sandbox), with its profile and cache in `dir` and its
 // temp files (a socket among them: the path must be short) in `tmp`: nothing in /tmp.
-Result browse(const fs::path& dir, const fs::path& tmp, const std::vector<std::string>& what, const std::string& log_name) {
+Result browse(const fs::path& dir, const fs::path& tmp, const std::vector<std::string>& what,
+              const std::string& log_name) {
     Command c;
-    c.argv = {chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage", "--hide-scrollbars",
-              "--user-data-dir=" + (dir / "chromium-profile").string(), "--disk-cache-dir=" + (dir / "chromium-cache").string(),
+    c.argv = {chromium(),
+              "--headless",
+              "--no-sandbox",
+              "--disable-gpu",
+              "--no-first-run",
+              "--disable-dev-shm-usage",
+              "--hide-scrollbars",
+              "--user-data-dir=" + (dir / "chromium-profile").string(),
+              "--disk-cache-dir=" + (dir / "chromium-cache").string(),
               "--crash-dumps-dir=" + (dir / "chromium-crash").string()};
     c.argv.insert(c.argv.end(), what.begin(), what.end());
     c.clean_env = true;
-    c.env = {{"HOME", (dir / "home").string()}, {"TMPDIR", tmp.string()}, {"XDG_CONFIG_HOME", (dir / "home" / ".config").string()},
+    c.env = {{"HOME", (dir / "home").string()},
+             {"TMPDIR", tmp.string()},
+             {"XDG_CONFIG_HOME", (dir / "home" / ".config").string()},
              {"XDG_CACHE_HOME", (dir / "home" / ".cache").string()}};
     fs::create_directories(dir / "home");
     c.timeout = std::chrono::seconds(90);
@@ -56,10 +66,11 @@ Result browse(const fs::path& dir, const fs::path& tmp, const std::vector<std::s
 }
 
 // A 1x1 PNG, as a benchmark's chart would be: the page must embed it.
-const unsigned char kPng[] = {0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00,
-                              0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78,
-                              0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49,
-                              0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+const unsigned char kPng[] = {0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48,
+                              0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00,
+                              0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78,
+                              0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99,
+                              0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
 
 // Scenario reports of every status, written as the scenarios write theirs.
 void writeRun(const fs::path& dir) {
@@ -118,7 +129,8 @@ void writeRun(const fs::path& dir) {
 }
 
 TEST(RunReport, BrowserShowsTheMatrixOfSummaryJson) {
-    ASSERT_NE(chromium(), "") << "chromium not found (no E2E_CHROMIUM_BIN, not on PATH). Fix: run scripts/bootstrap (Debian chromium)";
+    ASSERT_NE(chromium(), "")
+        << "chromium not found (no E2E_CHROMIUM_BIN, not on PATH). Fix: run scripts/bootstrap (Debian chromium)";
     const fs::path dir = runReportsDir() / "summary-html-test";
     fs::remove_all(dir);
     fs::create_directories(dir);
@@ -134,14 +146,18 @@ TEST(RunReport, BrowserShowsTheMatrixOfSummaryJson) {
     const auto before = tmpEntries();
     // a short, owner-recorded dir for chromium's temp files (its singleton socket must fit in 107 bytes)
     ScopedDir tmp(Janitor::kSharedRunDir, "chromium-" + std::to_string(getpid()));
-    Result dom = browse(dir, tmp.path(), {"--dump-dom", "file://" + (dir / "summary.html").string()}, "chromium-dump-dom");
+    Result dom =
+        browse(dir, tmp.path(), {"--dump-dom", "file://" + (dir / "summary.html").string()}, "chromium-dump-dom");
     ASSERT_TRUE(dom.ok()) << dom.describe() << "\n" << dom.tail();
-    Result shot = browse(dir, tmp.path(), {"--screenshot=" + (dir / "summary.png").string(), "--window-size=1280,1400", "file://" + (dir / "summary.html").string()},
+    Result shot = browse(dir, tmp.path(),
+                         {"--screenshot=" + (dir / "summary.png").string(), "--window-size=1280,1400",
+                          "file://" + (dir / "summary.html").string()},
                          "chromium-screenshot");
     ASSERT_TRUE(shot.ok()) << shot.describe() << "\n" << shot.tail();
     // only what a browser names its own (other programs on a shared machine may write to /tmp meanwhile)
     std::set<std::string> added;
-    const std::regex browserish("chrom|crashpad|scoped_dir|\\.org\\.|\\.com\\.google|fontconfig|\\.X|dbus", std::regex::icase);
+    const std::regex browserish("chrom|crashpad|scoped_dir|\\.org\\.|\\.com\\.google|fontconfig|\\.X|dbus",
+                                std::regex::icase);
     for (const auto& n : tmpEntries())
         if (!before.count(n) && std::regex_search(n, browserish)) added.insert(n);
     EXPECT_TRUE(added.empty()) << "chromium wrote into /tmp: " << *added.begin();
@@ -163,13 +179,16 @@ TEST(RunReport, BrowserShowsTheMatrixOfSummaryJson) {
     const std::string& d = dom.out;
     ASSERT_THAT(d, HasSubstr("<table id=\"matrix\">"));
     const std::regex cell(
-        "<td class=\"cell s-([A-Z-]+)\" data-subskill=\"([^\"]*)\" data-tool=\"([^\"]*)\" data-total=\"(\\d+)\" data-pass=\"(\\d+)\" data-fail=\"(\\d+)\" "
-        "data-blocked=\"(\\d+)\" data-not-applicable=\"(\\d+)\" data-skipped=\"(\\d+)\"><a href=\"#([^\"]+)\">([^<]*)</a></td>");
+        "<td class=\"cell s-([A-Z-]+)\" data-subskill=\"([^\"]*)\" data-tool=\"([^\"]*)\" data-total=\"(\\d+)\" "
+        "data-pass=\"(\\d+)\" data-fail=\"(\\d+)\" "
+        "data-blocked=\"(\\d+)\" data-not-applicable=\"(\\d+)\" data-skipped=\"(\\d+)\"><a "
+        "href=\"#([^\"]+)\">([^<]*)</a></td>");
     std::size_t cells = 0;
     for (auto it = std::sregex_iterator(d.begin(), d.end(), cell); it != std::sregex_iterator(); ++it, ++cells) {
         const auto& m = *it;
         const auto key = std::make_pair(m[2].str(), m[3].str());
-        ASSERT_TRUE(want.count(key)) << "a cell for " << key.first << " x " << key.second << " that summary.json does not have";
+        ASSERT_TRUE(want.count(key)) << "a cell for " << key.first << " x " << key.second
+                                     << " that summary.json does not have";
         auto& w = want[key];
         auto n = [&](const char* s) { return w.count(s) ? w.at(s) : 0; };
         EXPECT_EQ(std::stoi(m[5]), n("PASS")) << key.first << " x " << key.second;
@@ -179,17 +198,23 @@ TEST(RunReport, BrowserShowsTheMatrixOfSummaryJson) {
         EXPECT_EQ(std::stoi(m[9]), n("SKIPPED")) << key.first << " x " << key.second;
         EXPECT_EQ(std::stoi(m[4]), n("PASS") + n("FAIL") + n("BLOCKED") + n("NOT-APPLICABLE") + n("SKIPPED"));
         // coloured by the worst status; linked to the cell's scenarios, each with its report and logs
-        const std::string worst = n("FAIL") ? "FAIL" : n("BLOCKED") ? "BLOCKED" : n("PASS") ? "PASS" : n("NOT-APPLICABLE") ? "NOT-APPLICABLE" : "SKIPPED";
+        const std::string worst = n("FAIL")             ? "FAIL"
+                                  : n("BLOCKED")        ? "BLOCKED"
+                                  : n("PASS")           ? "PASS"
+                                  : n("NOT-APPLICABLE") ? "NOT-APPLICABLE"
+                                                        : "SKIPPED";
         EXPECT_EQ(m[1].str(), worst) << key.first << " x " << key.second;
         EXPECT_THAT(d, HasSubstr("<section id=\"" + m[10].str() + "\">"));
     }
     EXPECT_EQ(cells, want.size()) << "the matrix shows " << cells << " cells, summary.json has " << want.size();
     for (const auto& st : matrixStatuses()) {
         const int n = totals.count(st) ? totals.at(st) : 0;
-        EXPECT_THAT(d, HasSubstr("data-status=\"" + st + "\" data-count=\"" + std::to_string(n) + "\">" + st + " " + std::to_string(n) + "</li>"));
+        EXPECT_THAT(d, HasSubstr("data-status=\"" + st + "\" data-count=\"" + std::to_string(n) + "\">" + st + " " +
+                                 std::to_string(n) + "</li>"));
     }
     // each failure with its layer and message (escaped, shown as text), its report and logs
-    EXPECT_THAT(d, HasSubstr("<td class=\"layer\">compare</td><td class=\"msg\">restored tree differs: &lt;dir/a&amp;b&gt; mode 0644 != 0600</td>"));
+    EXPECT_THAT(d, HasSubstr("<td class=\"layer\">compare</td><td class=\"msg\">restored tree differs: "
+                             "&lt;dir/a&amp;b&gt; mode 0644 != 0600</td>"));
     EXPECT_THAT(d, HasSubstr("<a href=\"Local_BackendScenario.RoundTrip_kopia_local_encrypted.md\">"));
     EXPECT_THAT(d, HasSubstr("<a href=\"logs/Local_BackendScenario.RoundTrip_kopia_local_encrypted/\">logs</a>"));
     EXPECT_THAT(d, HasSubstr("external endpoint timed out"));

@@ -50,7 +50,9 @@ TEST_F(Subject, Skips) {
     endAs(Status::Skipped, "the tool is not installed");
 }
 
-TEST_F(Subject, NotApplicable) { endAs(Status::NotApplicable, "the tool has no such backend"); }
+TEST_F(Subject, NotApplicable) {
+    endAs(Status::NotApplicable, "the tool has no such backend");
+}
 
 TEST_F(Subject, SkipsAfterAFailedLayer) {
     Verdicts v(ws());

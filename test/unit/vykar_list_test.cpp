@@ -18,7 +18,7 @@ TEST(VykarList, BlankLabelRepeatsTheRowAbove) {
     EXPECT_EQ(s[0].label, "daily");
     EXPECT_EQ(s[1].label, "daily");
     EXPECT_EQ(s[2].label, "weekly");
-    for (const auto& x : s) EXPECT_EQ(x.host, "e2e");   // a blank Host cell repeats the row above too
+    for (const auto& x : s) EXPECT_EQ(x.host, "e2e");  // a blank Host cell repeats the row above too
 }
 
 TEST(VykarList, HostPerClient) {
@@ -35,4 +35,6 @@ TEST(VykarList, HostPerClient) {
     EXPECT_EQ(s[2].label, "e2e-c2");
 }
 
-TEST(VykarList, NoTableNoSnapshots) { EXPECT_TRUE(VykarTool::parseList("No snapshots found.\n").empty()); }
+TEST(VykarList, NoTableNoSnapshots) {
+    EXPECT_TRUE(VykarTool::parseList("No snapshots found.\n").empty());
+}

@@ -41,7 +41,8 @@ std::string actionlint() {
 Result lint(const std::vector<std::string>& files) {
     const std::string bin = actionlint();
     if (bin.empty()) {
-        ADD_FAILURE() << "actionlint not found (not on PATH, not under E2E_INSTALL_DIR, no E2E_ACTIONLINT_BIN). Fix: run scripts/bootstrap";
+        ADD_FAILURE() << "actionlint not found (not on PATH, not under E2E_INSTALL_DIR, no E2E_ACTIONLINT_BIN). Fix: "
+                         "run scripts/bootstrap";
         return {};
     }
     Command c;
@@ -70,14 +71,15 @@ std::set<std::string> cmakeAreas() {
         std::stringstream ss;
         ss << in.rdbuf();
         const std::string text = ss.str();
-        for (auto it = std::sregex_iterator(text.begin(), text.end(), area); it != std::sregex_iterator(); ++it) areas.insert((*it)[1]);
+        for (auto it = std::sregex_iterator(text.begin(), text.end(), area); it != std::sregex_iterator(); ++it)
+            areas.insert((*it)[1]);
     }
     return areas;
 }
 
 struct Job {
     std::string name, args;
-    std::vector<std::string> includes;   // the -L regexes (ctest ANDs them)
+    std::vector<std::string> includes;  // the -L regexes (ctest ANDs them)
 };
 
 // The jobs of a workflow that call area.yml, with their ctest selection.
@@ -119,7 +121,8 @@ TEST(Workflows, ActionlintRefusesABrokenWorkflow) {
     const fs::path dir = fs::path(Settings::runtimeDir()) / "tmp" / ("workflow-test-" + std::to_string(getpid()));
     fs::create_directories(dir);
     const fs::path bad = dir / "broken.yml";
-    std::ofstream(bad) << "on: push\njobs:\n  a:\n    runs-on: [self-hosted, linux, gpu]\n    steps:\n      - run: echo ${{ github.nosuch }}\n";
+    std::ofstream(bad) << "on: push\njobs:\n  a:\n    runs-on: [self-hosted, linux, gpu]\n    steps:\n      - run: "
+                          "echo ${{ github.nosuch }}\n";
     Result r = lint({bad.string()});
     fs::remove_all(dir);
     EXPECT_FALSE(r.ok()) << "actionlint passed a broken workflow";
@@ -131,15 +134,18 @@ TEST(Workflows, PushJobsCoverEveryArea) {
     std::set<std::string> areas = cmakeAreas();
     // areas being built beside this workflow: they need their job before their first suite lands
     for (const char* a : {"containers", "stress", "robustness"}) areas.insert(a);
-    areas.erase("benchmarks");   // nightly.yml runs them
-    areas.insert("interrupt");   // a sub-skill of backends with a job of its own
-    for (const auto& a : areas) EXPECT_NE(jobFor(jobs, a), "") << "no job in .github/workflows/e2e.yml runs the area label '" << a << "'";
+    areas.erase("benchmarks");  // nightly.yml runs them
+    areas.insert("interrupt");  // a sub-skill of backends with a job of its own
+    for (const auto& a : areas)
+        EXPECT_NE(jobFor(jobs, a), "") << "no job in .github/workflows/e2e.yml runs the area label '" << a << "'";
     EXPECT_EQ(jobFor(jobs, "interrupt"), "interrupt");
     // backends runs without the interrupt scenarios, which have their own job; every push job is the
     // CI gate: the `matrix` rows are nightly's (scripts/e2e test leaves them out too)
     for (const auto& j : jobs) {
-        if (j.name == "backends") EXPECT_THAT(j.args, ::testing::HasSubstr("-LE \"^(interrupt|matrix)$\""));
-        else EXPECT_THAT(j.args, ::testing::HasSubstr("-LE \"^matrix$\"")) << "job " << j.name;
+        if (j.name == "backends")
+            EXPECT_THAT(j.args, ::testing::HasSubstr("-LE \"^(interrupt|matrix)$\""));
+        else
+            EXPECT_THAT(j.args, ::testing::HasSubstr("-LE \"^matrix$\"")) << "job " << j.name;
     }
 }
 
@@ -159,7 +165,8 @@ TEST(Workflows, NightlyRunsTheStandardProfileAndTheBenchmarks) {
     const auto jobs = areaJobs("nightly.yml");
     EXPECT_NE(jobFor(jobs, "benchmarks"), "");
     bool all_but_benchmarks = false;
-    for (const auto& j : jobs) all_but_benchmarks |= j.includes.empty() && j.args.find("-LE \"^benchmarks$\"") != std::string::npos;
+    for (const auto& j : jobs)
+        all_but_benchmarks |= j.includes.empty() && j.args.find("-LE \"^benchmarks$\"") != std::string::npos;
     EXPECT_TRUE(all_but_benchmarks) << "the nightly scenarios job must select every area but the benchmarks";
 }
 
@@ -168,7 +175,7 @@ TEST(Workflows, EveryJobRunsOnAKvmRunnerWithATimeLimit) {
         YAML::Node wf = YAML::LoadFile(f);
         for (const auto& j : wf["jobs"]) {
             const YAML::Node& job = j.second;
-            if (job["uses"]) continue;   // area.yml's own job is checked as a file of its own
+            if (job["uses"]) continue;  // area.yml's own job is checked as a file of its own
             const std::string where = fs::path(f).filename().string() + ": job " + j.first.as<std::string>();
             ASSERT_TRUE(job["runs-on"]) << where;
             std::vector<std::string> labels = job["runs-on"].as<std::vector<std::string>>();
@@ -178,7 +185,8 @@ TEST(Workflows, EveryJobRunsOnAKvmRunnerWithATimeLimit) {
             std::string steps;
             for (const auto& s : job["steps"]) steps += (s["run"] ? s["run"].as<std::string>() : "") + "\n";
             if (steps.find("ctest ") != std::string::npos) {
-                EXPECT_LT(steps.find("e2e-janitor sweep"), steps.find("ctest ")) << where << ": the janitor's sweep must run first";
+                EXPECT_LT(steps.find("e2e-janitor sweep"), steps.find("ctest "))
+                    << where << ": the janitor's sweep must run first";
             }
         }
     }
