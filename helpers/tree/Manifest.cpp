@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <climits>
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -200,9 +201,28 @@ struct Walker {
     }
 };
 
+std::atomic<std::int64_t>& buildNanoseconds() {
+    static std::atomic<std::int64_t> ns{0};
+    return ns;
+}
+
+// adds the time from its construction to its end to buildNanoseconds()
+struct BuildTimer {
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    ~BuildTimer() {
+        buildNanoseconds() +=
+            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
+    }
+};
+
 }  // namespace
 
+double Manifest::secondsBuilding() {
+    return static_cast<double>(buildNanoseconds().load()) / 1e9;
+}
+
 Manifest Manifest::build(const fs::path& root, const ManifestOptions& opt) {
+    const BuildTimer timer;
     Manifest m;
     m.root = root;
     m.digest = opt.digest;

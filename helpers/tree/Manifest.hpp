@@ -52,6 +52,8 @@ struct Manifest {
     std::int64_t mtime_granularity_ns = 1;  // what the filesystem keeps (1 when not probed or not probeable)
 
     static Manifest build(const fs::path& root, const ManifestOptions& opt = {});
+    // Seconds this process has spent in build() so far (a measurement of the suite's own cost).
+    static double secondsBuilding();
     std::size_t count(EntryType t) const;
 };
 
