@@ -352,13 +352,122 @@ double median(std::vector<double> v) {
     return v.empty() ? 0 : v[v.size() / 2];
 }
 
+// GNU time prints wall to 1/100 s: below that resolution only "within one tick" can be judged
+constexpr double kTick = 0.01;
+
+// The samples of one command, `reps` times each way.
+struct OverheadSamples {
+    std::vector<double> bare_wall, bare_cpu, bare_rss, suite_wall, tv_wall, suite_cpu, tv_cpu, suite_rss, plain_rss,
+        tv_rss;
+};
+
+// One command's comparisons, each a row of overhead.tsv, a figure and a part of the layer's detail.
+struct OverheadJudge {
+    std::ostream& tsv;
+    ScenarioReport& report;
+    const std::string& name;
+    std::ostringstream d;
+    bool ok = true;  // every judged comparison agrees
+
+    void operator()(const std::string& what, const std::string& unit, double suite, double tv, double tick,
+                    bool judged) {
+        const double diff = std::fabs(suite - tv);
+        const double allowed = std::max(0.05 * tv, tick);
+        const bool agree = diff <= allowed;
+        if (judged) ok = ok && agree;
+        tsv << name << "\t" << what << "\t" << unit << "\t" << suite << "\t" << tv << "\t" << diff << "\t"
+            << (tv > 0 ? diff / tv * 100 : 0) << "\t" << allowed << "\t" << (agree ? "agree" : "DISAGREE")
+            << (judged ? "" : " (informative)") << "\n";
+        d << what << ": suite " << suite << " " << unit << ", time -v " << tv << " (|diff| " << diff << ", allowed "
+          << allowed << ")" << (agree ? "" : " DISAGREE") << (judged ? "" : " (informative)") << "; ";
+        report.figure("benchmark overhead", {{"command", name},
+                                             {"measure", what},
+                                             {"unit", unit},
+                                             {"suite", suite},
+                                             {"time_v", tv},
+                                             {"diff", diff},
+                                             {"allowed", allowed},
+                                             {"agree", agree},
+                                             {"judged", judged}});
+    }
+};
+
 class BenchOverhead : public ScenarioTest {
 protected:
     BenchOverhead() : ScenarioTest("benchmarks") {}
-};
 
-// GNU time prints wall to 1/100 s: below that resolution only "within one tick" can be judged
-constexpr double kTick = 0.01;
+    // Runs the command `reps` times each way: bare under the suite's helper (as the benchmark runs a tool), forked
+    // straight from this process, and under time -v (itself under the helper).
+    OverheadSamples measure(const std::string& name, const std::vector<std::string>& argv, const fs::path& time_bin,
+                            int reps) {
+        OverheadSamples s;
+        for (int i = 0; i < reps; ++i) {
+            Command bare;  // as the benchmark runs a tool
+            bare.argv = argv;
+            bare.log_dir = ws().logs();
+            bare.log_name = "overhead-" + name;
+            bare.exact_rusage = true;
+            Result b = run(bare);
+            if (!b.ok()) throw VerdictFailure(failureMessage(name, b));
+            if (!b.usage.exact)
+                throw VerdictFailure("the e2e-rusage helper did not measure " + name + " (is it built beside libe2e?)");
+            s.bare_wall.push_back(b.usage.wall_s);
+            s.bare_cpu.push_back(b.usage.user_s + b.usage.sys_s);
+            s.bare_rss.push_back(double(b.usage.max_rss_kib));
+            Command plain = bare;  // forked from this big process directly
+            plain.exact_rusage = false;
+            plain.log_name = "overhead-plain-" + name;
+            s.plain_rss.push_back(double(run(plain).usage.max_rss_kib));
+            Command timed;
+            timed.argv = {time_bin.string(), "-v"};
+            timed.argv.insert(timed.argv.end(), argv.begin(), argv.end());
+            timed.log_dir = ws().logs();
+            timed.log_name = "overhead-time-v-" + name;
+            timed.exact_rusage = true;  // measured as the benchmark measures a tool
+            Result r = run(timed);
+            if (!r.ok()) throw VerdictFailure(failureMessage("time -v " + name, r));
+            TimeV t = parseTimeV(r.err);
+            if (t.wall_s < 0 || t.user_s < 0 || t.sys_s < 0 || t.maxrss_kb < 0)
+                throw VerdictFailure("could not read time -v's output:\n" + r.tail(30));
+            // the same execution, seen by the suite's helper (time's own start is inside)
+            s.suite_wall.push_back(r.usage.wall_s);
+            if (!r.usage.exact) throw VerdictFailure("the e2e-rusage helper did not measure time -v " + name);
+            s.suite_cpu.push_back(r.usage.user_s + r.usage.sys_s);  // time's own little CPU is inside
+            s.suite_rss.push_back(double(r.usage.max_rss_kib));     // time's and its child's, the larger
+            s.tv_wall.push_back(t.wall_s);
+            s.tv_cpu.push_back(t.user_s + t.sys_s);
+            s.tv_rss.push_back(double(t.maxrss_kb));
+        }
+        return s;
+    }
+
+    // The layer's detail, or VerdictFailure when a judged comparison disagrees.
+    std::string judgeSamples(std::ostream& tsv, const std::string& name, const OverheadSamples& s, int reps) {
+        // judged: the same execution's wall and CPU seconds, and the peak RSS; informative: the other views
+        // (other load on a shared machine moves them: the benchmark's CV business) and the RSS of a child forked
+        // from this big process without the helper (it starts with our resident pages: why the helper exists)
+        OverheadJudge judge{tsv, ws().report(), name, {}};
+        const std::string n = " (medians of " + std::to_string(reps) + ")";
+        judge("wall, the same execution: the suite's helper around time -v vs its report" + n, "s",
+              median(s.suite_wall), median(s.tv_wall), kTick, true);
+        judge("cpu user+sys, the same execution" + n, "s", median(s.suite_cpu), median(s.tv_cpu), kTick, true);
+        // peak RSS of one execution under the helper is time's own where the command is smaller (true): judged on
+        // separate ones
+        judge("peak RSS, separate executions: suite's helper vs time -v" + n, "KiB", median(s.bare_rss),
+              median(s.tv_rss), 256, true);
+        judge("wall, separate executions: suite's helper vs time -v" + n, "s", median(s.bare_wall), median(s.tv_wall),
+              kTick, false);
+        judge("cpu user+sys, separate executions" + n, "s", median(s.bare_cpu), median(s.tv_cpu), kTick, false);
+        judge("peak RSS, the same execution (time's own RSS inside)" + n, "KiB", median(s.suite_rss), median(s.tv_rss),
+              256, false);
+        judge("peak RSS forked straight from the 96 MiB runner (no helper) vs time -v" + n, "KiB", median(s.plain_rss),
+              median(s.tv_rss), 256, false);
+        if (!judge.ok)
+            throw VerdictFailure("the suite's measurement and time -v disagree by more than 5% (or one tick): " +
+                                 judge.d.str());
+        return judge.d.str();
+    }
+};
 
 TEST_F(BenchOverhead, SuiteTimingAgreesWithTimeV) {
     auto timeBin = findProgram("/usr/bin/time");
@@ -381,92 +490,8 @@ TEST_F(BenchOverhead, SuiteTimingAgreesWithTimeV) {
     Verdicts v(ws());
     for (const auto& [name, argv] : cmds) {
         v.layer("overhead-" + name, [&, &name = name, &argv = argv] {
-            std::vector<double> bare_wall, bare_cpu, bare_rss, suite_wall, tv_wall, suite_cpu, tv_cpu, suite_rss,
-                plain_rss, tv_rss;
-            for (int i = 0; i < reps; ++i) {
-                Command bare;  // as the benchmark runs a tool
-                bare.argv = argv;
-                bare.log_dir = ws().logs();
-                bare.log_name = "overhead-" + name;
-                bare.exact_rusage = true;
-                Result b = run(bare);
-                if (!b.ok()) throw VerdictFailure(failureMessage(name, b));
-                if (!b.usage.exact)
-                    throw VerdictFailure("the e2e-rusage helper did not measure " + name +
-                                         " (is it built beside libe2e?)");
-                bare_wall.push_back(b.usage.wall_s);
-                bare_cpu.push_back(b.usage.user_s + b.usage.sys_s);
-                bare_rss.push_back(double(b.usage.max_rss_kib));
-                Command plain = bare;  // forked from this big process directly
-                plain.exact_rusage = false;
-                plain.log_name = "overhead-plain-" + name;
-                plain_rss.push_back(double(run(plain).usage.max_rss_kib));
-                Command timed;
-                timed.argv = {timeBin->string(), "-v"};
-                timed.argv.insert(timed.argv.end(), argv.begin(), argv.end());
-                timed.log_dir = ws().logs();
-                timed.log_name = "overhead-time-v-" + name;
-                timed.exact_rusage = true;  // measured as the benchmark measures a tool
-                Result r = run(timed);
-                if (!r.ok()) throw VerdictFailure(failureMessage("time -v " + name, r));
-                TimeV t = parseTimeV(r.err);
-                if (t.wall_s < 0 || t.user_s < 0 || t.sys_s < 0 || t.maxrss_kb < 0)
-                    throw VerdictFailure("could not read time -v's output:\n" + r.tail(30));
-                suite_wall.push_back(
-                    r.usage.wall_s);  // the same execution, seen by the suite's helper (time's own start is inside)
-                if (!r.usage.exact) throw VerdictFailure("the e2e-rusage helper did not measure time -v " + name);
-                suite_cpu.push_back(r.usage.user_s + r.usage.sys_s);  // time's own little CPU is inside
-                suite_rss.push_back(double(r.usage.max_rss_kib));     // time's and its child's, the larger
-                tv_wall.push_back(t.wall_s);
-                tv_cpu.push_back(t.user_s + t.sys_s);
-                tv_rss.push_back(double(t.maxrss_kb));
-            }
-            std::ostringstream d;
-            bool ok = true;
-            // judged: the same execution's wall and CPU seconds, and the peak RSS; informative: the other views
-            // (other load on a shared machine moves them: the benchmark's CV business) and the RSS of a child forked
-            // from this big process without the helper (it starts with our resident pages: why the helper exists)
-            auto judge = [&](const std::string& what, const std::string& unit, double suite, double tv, double tick,
-                             bool judged) {
-                const double diff = std::fabs(suite - tv);
-                const double allowed = std::max(0.05 * tv, tick);
-                const bool agree = diff <= allowed;
-                if (judged) ok = ok && agree;
-                tsv << name << "\t" << what << "\t" << unit << "\t" << suite << "\t" << tv << "\t" << diff << "\t"
-                    << (tv > 0 ? diff / tv * 100 : 0) << "\t" << allowed << "\t" << (agree ? "agree" : "DISAGREE")
-                    << (judged ? "" : " (informative)") << "\n";
-                d << what << ": suite " << suite << " " << unit << ", time -v " << tv << " (|diff| " << diff
-                  << ", allowed " << allowed << ")" << (agree ? "" : " DISAGREE") << (judged ? "" : " (informative)")
-                  << "; ";
-                ws().report().figure("benchmark overhead", {{"command", name},
-                                                            {"measure", what},
-                                                            {"unit", unit},
-                                                            {"suite", suite},
-                                                            {"time_v", tv},
-                                                            {"diff", diff},
-                                                            {"allowed", allowed},
-                                                            {"agree", agree},
-                                                            {"judged", judged}});
-            };
-            const std::string n = " (medians of " + std::to_string(reps) + ")";
-            judge("wall, the same execution: the suite's helper around time -v vs its report" + n, "s",
-                  median(suite_wall), median(tv_wall), kTick, true);
-            judge("cpu user+sys, the same execution" + n, "s", median(suite_cpu), median(tv_cpu), kTick, true);
-            // peak RSS of one execution under the helper is time's own where the command is smaller (true): judged on
-            // separate ones
-            judge("peak RSS, separate executions: suite's helper vs time -v" + n, "KiB", median(bare_rss),
-                  median(tv_rss), 256, true);
-            judge("wall, separate executions: suite's helper vs time -v" + n, "s", median(bare_wall), median(tv_wall),
-                  kTick, false);
-            judge("cpu user+sys, separate executions" + n, "s", median(bare_cpu), median(tv_cpu), kTick, false);
-            judge("peak RSS, the same execution (time's own RSS inside)" + n, "KiB", median(suite_rss), median(tv_rss),
-                  256, false);
-            judge("peak RSS forked straight from the 96 MiB runner (no helper) vs time -v" + n, "KiB",
-                  median(plain_rss), median(tv_rss), 256, false);
-            if (!ok)
-                throw VerdictFailure("the suite's measurement and time -v disagree by more than 5% (or one tick): " +
-                                     d.str());
-            return d.str();
+            const OverheadSamples s = measure(name, argv, *timeBin, reps);
+            return judgeSamples(tsv, name, s, reps);
         });
     }
 }
