@@ -86,26 +86,230 @@ const char* kCommonSettings =
     "other "
     "phase counts every command its driver step runs";
 
+// The tool's row in tools/<tool>.json before any run: who, where, with which settings.
+json toolJsonHeader(const std::string& tool, const Config& cfg, const ToolFacts& fair) {
+    return json{{"tool", tool},
+                {"run", currentRun(Settings::runtimeDir())},
+                {"profile", toString(cfg.profile)},
+                {"host", hostLine()},
+                {"settings", fair.bench_settings},
+                {"settings_common", {{"text", kCommonSettings}}},
+                {"runs", json::array()}};
+}
+
+// What every run of one tool's benchmark shares (all owned by runBench).
+struct BenchSetup {
+    const std::string& tool;
+    const std::string& variant;  // the driver's benchmark variant
+    const fs::path& dir;         // where the tables and logs go
+    const fs::path& binary;      // the tool, or a self-test's wrapper around it
+    Backend& backend;
+    const BenchDataset& data;
+    const ManifestOptions& mo;
+    const CompareOptions& cmp;
+    const Manifest& expected;  // snapshot-2's manifest, what every restore must give back
+};
+
+// The state of one run (warm-up or measured) that its phases hand on to each other.
+struct BenchRunState {
+    std::unique_ptr<BackupTool> drv;
+    RepoTarget target;
+    fs::path restore_dir;
+    std::string id1, id3;
+    std::string failed;  // the phase that failed in this run
+};
+
+// The driver step(s) of one phase; a tool's error marks the phase failed instead of escaping.
+void runPhaseStep(const std::string& phase, const BenchDataset& data, BenchRunState& st, PhaseRun& pr) {
+    BackupTool& drv = *st.drv;
+    try {
+        if (phase == "init")
+            drv.init(RepoOptions{true});
+        else if (phase == "backup_1") {
+            st.id1 = drv.backup(data.snapshot1, "bench");
+            pr.bytes = data.bytes1;
+        } else if (phase == "backup_2") {
+            drv.backup(data.snapshot2, "bench");
+            pr.bytes = data.bytes2;
+        } else if (phase == "backup_unchanged") {
+            st.id3 = drv.backup(data.snapshot2, "bench");
+            pr.bytes = data.bytes2;
+        } else if (phase == "restore") {
+            fs::create_directories(st.restore_dir.parent_path());
+            drv.restore(st.id3, st.restore_dir);
+            pr.bytes = data.bytes2;
+        } else if (phase == "check")
+            drv.check(false);
+        else if (phase == "check_verify") {
+            pr.bytes = treeBytes(st.target.path);
+            drv.check(true);
+        } else if (phase == "delete_reclaim") {
+            drv.forget(st.id1);
+            drv.reclaim();
+        }
+        pr.ok = true;
+    } catch (const ToolError& e) {
+        pr.ok = false;
+        pr.step = e.step();
+        pr.exit = e.result().exit_code;
+        pr.error = e.what();
+        if (!e.result().stderr_path.empty()) pr.log = e.result().stderr_path;
+    } catch (const std::exception& e) {
+        pr.ok = false;
+        pr.step = phase;
+        pr.exit = -1;
+        pr.error = e.what();
+    }
+}
+
+// Adds up the rusage of the commands the phase ran (history from `before` on) and lists them all.
+void addPhaseUsage(const std::string& tool, const std::string& phase, const std::vector<Result>& h, std::size_t before,
+                   PhaseRun& pr) {
+    for (std::size_t i = before; i < h.size(); ++i) {
+        const Result& r = h[i];
+        const std::string stem = r.stdout_path.stem().string();
+        // backup phases: the backup command itself (a driver may list archives first to pick a name)
+        const bool timed = phase.rfind("backup", 0) != 0 || stem.find("-" + tool + "-backup") != std::string::npos;
+        pr.commands.push_back((timed ? "" : "[not timed] ") + r.display);
+        if (!timed) continue;
+        pr.wall_s += r.usage.wall_s;
+        pr.user_s += r.usage.user_s;
+        pr.sys_s += r.usage.sys_s;
+        pr.maxrss_kb = std::max(pr.maxrss_kb, r.usage.max_rss_kib);
+        pr.fs_in += r.usage.fs_in;
+        pr.fs_out += r.usage.fs_out;
+        pr.vol_ctx_sw += r.usage.vol_ctx_sw;
+        pr.invol_ctx_sw += r.usage.invol_ctx_sw;
+    }
+}
+
+// A fast wrong restore is not a result: compare with snapshot-2 (untimed); a good restore is removed.
+void verifyRestore(const BenchSetup& s, const fs::path& restore_dir, PhaseRun& pr) {
+    auto diffs = compare(s.expected, Manifest::build(restore_dir, s.mo), s.cmp);
+    if (!diffs.empty()) {
+        pr.ok = false;
+        pr.step = "restore-verify";
+        pr.exit = 0;
+        pr.error = "the restore differs from snapshot-2 in " + std::to_string(diffs.size()) +
+                   " places, first: " + diffs.front().describe() + " (restore kept in " + restore_dir.string() + ")";
+    } else {
+        fs::remove_all(restore_dir);
+    }
+}
+
+// The runs' page cache line: all dropped, or every reason why not.
+std::string cachesText(const std::set<std::string>& cache_problems) {
+    std::string caches = cache_problems.empty() ? "synced and dropped before every measured phase" : "NOT dropped: ";
+    for (const auto& p : cache_problems) caches += p + "; ";
+    return caches;
+}
+
+// How many phase runs failed (a phase not run after an earlier failure is not counted); `first` describes the first.
+int countFailedPhases(const json& runs, std::string& first) {
+    int failed = 0;
+    for (const auto& r : runs) {
+        if (r.value("ok", false) || r.value("not_run", false)) continue;
+        ++failed;
+        if (first.empty())
+            first = r.value("phase", "") + " (run " + std::to_string(r.value("run", 0)) + ", step " +
+                    r.value("step", "") + ", exit " + std::to_string(r.value("exit", 0)) + ", log " +
+                    r.value("log", "") + "): " + r.value("error", "");
+    }
+    return failed;
+}
+
 class ToolBench : public ScenarioTestP<std::string> {
 protected:
     ToolBench() : ScenarioTestP("benchmarks") {}
     // The whole benchmark of one tool; its tables go to `dir`. `wrap`: a self-test's faulty wrapper around the binary.
     void runBench(const std::string& tool, const fs::path& dir, int runs,
                   const std::function<fs::path(const fs::path&)>& wrap = {});
+
+private:
+    void benchOneRun(const BenchSetup& s, int k, json& tj, std::set<std::string>& cache_problems);
+    PhaseRun runPhase(const BenchSetup& s, int k, const std::string& phase, const fs::path& log_dir, BenchRunState& st,
+                      std::set<std::string>& cache_problems);
+    CompareOptions tolerantCompareOptions(const Capabilities& caps);
+    void reportFigures(const fs::path& dir, const std::string& tool);
 };
+
+// One phase of run k: skipped after an earlier failure, else caches dropped (measured runs), run, timed, verified.
+PhaseRun ToolBench::runPhase(const BenchSetup& s, const int k, const std::string& phase, const fs::path& log_dir,
+                             BenchRunState& st, std::set<std::string>& cache_problems) {
+    PhaseRun pr;
+    pr.phase = phase;
+    pr.run = k;
+    pr.log = log_dir;
+    if (!st.failed.empty()) {
+        pr.not_run = true;
+        pr.error = st.failed + " failed in this run";
+        return pr;
+    }
+    if (k > 0) {
+        std::string why = dropCaches();
+        pr.caches_dropped = why.empty();
+        if (!why.empty()) cache_problems.insert(why);
+    }
+    const std::size_t before = st.drv->history().size();
+    runPhaseStep(phase, s.data, st, pr);
+    addPhaseUsage(s.tool, phase, st.drv->history(), before, pr);
+    if (pr.ok && phase == "restore") verifyRestore(s, st.restore_dir, pr);
+    pr.repo_bytes = treeBytes(st.target.path);
+    if (!pr.ok) st.failed = phase;
+    return pr;
+}
+
+// Run k (0 = the warm-up): every phase on a fresh repository and tool home, its rows appended to tj["runs"].
+void ToolBench::benchOneRun(const BenchSetup& s, const int k, json& tj, std::set<std::string>& cache_problems) {
+    const std::string rn = "run-" + std::to_string(k);
+    ToolContext ctx = ws().toolContext(s.tool);
+    ctx.variant = s.variant;
+    ctx.exact_rusage = true;
+    ctx.home = ws().work() / rn / "home";
+    ctx.log_dir = s.dir / "logs" / s.tool / rn;
+    BenchRunState st;
+    st.target = s.backend.target();
+    st.target.path = ws().repos() / rn;
+    st.drv = toolInfo(s.tool).make(s.binary.string(), ctx, st.target);
+    st.restore_dir = ws().work() / rn / "restore";
+    for (const auto& [phase, what] : benchPhases())
+        tj["runs"].push_back(runPhase(s, k, phase, ctx.log_dir, st, cache_problems).toJson());
+    st.drv.reset();
+    // a run that failed keeps its repository and home beside the logs (the workspace keeps them as evidence)
+    if (st.failed.empty()) {
+        fs::remove_all(ws().work() / rn);
+        fs::remove_all(st.target.path);
+    } else {
+        ws().context(rn, st.failed + " failed; repository " + st.target.path.string() + ", home " + ctx.home.string());
+    }
+}
+
+// How restores are compared with snapshot-2 given the tool's capabilities; what is tolerated goes in the report.
+CompareOptions ToolBench::tolerantCompareOptions(const Capabilities& caps) {
+    std::vector<std::string> notes;
+    const CompareOptions cmp = compareOptionsFor(caps, notes);
+    for (const auto& n : notes) ws().report().tolerate(n.rfind("tolerated: ", 0) == 0 ? n.substr(11) : n);
+    return cmp;
+}
+
+// The figures beside the other scenarios' in the run summary.
+void ToolBench::reportFigures(const fs::path& dir, const std::string& tool) {
+    std::ifstream in(dir / "summary.json");
+    for (const auto& r : json::parse(in)["rows"])
+        if (r.value("tool", "") == tool && r.contains("figures"))
+            ws().report().figure("tool benchmark (mean wall s)", {{"tool", tool},
+                                                                  {"phase", r["phase"]},
+                                                                  {"wall_s", r["figures"]["duration_s"]["mean"]},
+                                                                  {"cv", r["figures"]["duration_s"]["cv"]},
+                                                                  {"n", r["figures"]["duration_s"]["n"]}});
+}
 
 void ToolBench::runBench(const std::string& tool, const fs::path& dir, const int N,
                          const std::function<fs::path(const fs::path&)>& wrap) {
     const Config& cfg = Settings::get();
     fs::create_directories(dir / "tools");
     const ToolFacts& fair = toolInfo(tool).facts;  // the driver's benchmark variant and its settings in words
-    json tj{{"tool", tool},
-            {"run", currentRun(Settings::runtimeDir())},
-            {"profile", toString(cfg.profile)},
-            {"host", hostLine()},
-            {"settings", fair.bench_settings},
-            {"settings_common", {{"text", kCommonSettings}}},
-            {"runs", json::array()}};
+    json tj = toolJsonHeader(tool, cfg, fair);
     auto save = [&] {
         std::ofstream(dir / "tools" / (tool + ".json.tmp")) << tj.dump(2);
         fs::rename(dir / "tools" / (tool + ".json.tmp"), dir / "tools" / (tool + ".json"));
@@ -127,9 +331,7 @@ void ToolBench::runBench(const std::string& tool, const fs::path& dir, const int
     const BenchDataset data = benchDataset(cfg, Settings::runtimeDir());
     tj["dataset"] = data.facts;
     ws().report().set("dataset", data.facts);
-    std::vector<std::string> notes;
-    const CompareOptions cmp = compareOptionsFor(t.caps, notes);
-    for (const auto& n : notes) ws().report().tolerate(n.rfind("tolerated: ", 0) == 0 ? n.substr(11) : n);
+    const CompareOptions cmp = tolerantCompareOptions(t.caps);
     ManifestOptions mo;
     mo.digest = cfg.digest;
     const Manifest expected = Manifest::build(data.snapshot2, mo);
@@ -142,121 +344,9 @@ void ToolBench::runBench(const std::string& tool, const fs::path& dir, const int
     ws().report().set("tool_version", tj["version"]);
     ws().report().set("runs_measured", N);
 
-    for (int k = 0; k <= N; ++k) {
-        const std::string rn = "run-" + std::to_string(k);
-        ToolContext ctx = ws().toolContext(tool);
-        ctx.variant = fair.bench_variant;
-        ctx.exact_rusage = true;
-        ctx.home = ws().work() / rn / "home";
-        ctx.log_dir = dir / "logs" / tool / rn;
-        RepoTarget target = t.backend->target();
-        target.path = ws().repos() / rn;
-        auto drv = toolInfo(tool).make(binary.string(), ctx, target);
-        const fs::path restore_dir = ws().work() / rn / "restore";
-        std::string id1, id3;
-        std::string failed;  // the phase that failed in this run
-        for (const auto& [phase, what] : benchPhases()) {
-            PhaseRun pr;
-            pr.phase = phase;
-            pr.run = k;
-            pr.log = ctx.log_dir;
-            if (!failed.empty()) {
-                pr.not_run = true;
-                pr.error = failed + " failed in this run";
-                tj["runs"].push_back(pr.toJson());
-                continue;
-            }
-            if (k > 0) {
-                std::string why = dropCaches();
-                pr.caches_dropped = why.empty();
-                if (!why.empty()) cache_problems.insert(why);
-            }
-            const std::size_t before = drv->history().size();
-            try {
-                if (phase == "init")
-                    drv->init(RepoOptions{true});
-                else if (phase == "backup_1") {
-                    id1 = drv->backup(data.snapshot1, "bench");
-                    pr.bytes = data.bytes1;
-                } else if (phase == "backup_2") {
-                    drv->backup(data.snapshot2, "bench");
-                    pr.bytes = data.bytes2;
-                } else if (phase == "backup_unchanged") {
-                    id3 = drv->backup(data.snapshot2, "bench");
-                    pr.bytes = data.bytes2;
-                } else if (phase == "restore") {
-                    fs::create_directories(restore_dir.parent_path());
-                    drv->restore(id3, restore_dir);
-                    pr.bytes = data.bytes2;
-                } else if (phase == "check")
-                    drv->check(false);
-                else if (phase == "check_verify") {
-                    pr.bytes = treeBytes(target.path);
-                    drv->check(true);
-                } else if (phase == "delete_reclaim") {
-                    drv->forget(id1);
-                    drv->reclaim();
-                }
-                pr.ok = true;
-            } catch (const ToolError& e) {
-                pr.ok = false;
-                pr.step = e.step();
-                pr.exit = e.result().exit_code;
-                pr.error = e.what();
-                if (!e.result().stderr_path.empty()) pr.log = e.result().stderr_path;
-            } catch (const std::exception& e) {
-                pr.ok = false;
-                pr.step = phase;
-                pr.exit = -1;
-                pr.error = e.what();
-            }
-            const auto& h = drv->history();
-            for (std::size_t i = before; i < h.size(); ++i) {
-                const Result& r = h[i];
-                const std::string stem = r.stdout_path.stem().string();
-                // backup phases: the backup command itself (a driver may list archives first to pick a name)
-                const bool timed =
-                    phase.rfind("backup", 0) != 0 || stem.find("-" + tool + "-backup") != std::string::npos;
-                pr.commands.push_back((timed ? "" : "[not timed] ") + r.display);
-                if (!timed) continue;
-                pr.wall_s += r.usage.wall_s;
-                pr.user_s += r.usage.user_s;
-                pr.sys_s += r.usage.sys_s;
-                pr.maxrss_kb = std::max(pr.maxrss_kb, r.usage.max_rss_kib);
-                pr.fs_in += r.usage.fs_in;
-                pr.fs_out += r.usage.fs_out;
-                pr.vol_ctx_sw += r.usage.vol_ctx_sw;
-                pr.invol_ctx_sw += r.usage.invol_ctx_sw;
-            }
-            // a fast wrong restore is not a result: compare with snapshot-2 (untimed)
-            if (pr.ok && phase == "restore") {
-                auto diffs = compare(expected, Manifest::build(restore_dir, mo), cmp);
-                if (!diffs.empty()) {
-                    pr.ok = false;
-                    pr.step = "restore-verify";
-                    pr.exit = 0;
-                    pr.error = "the restore differs from snapshot-2 in " + std::to_string(diffs.size()) +
-                               " places, first: " + diffs.front().describe() + " (restore kept in " +
-                               restore_dir.string() + ")";
-                } else {
-                    fs::remove_all(restore_dir);
-                }
-            }
-            pr.repo_bytes = treeBytes(target.path);
-            if (!pr.ok) failed = phase;
-            tj["runs"].push_back(pr.toJson());
-        }
-        drv.reset();
-        // a run that failed keeps its repository and home beside the logs (the workspace keeps them as evidence)
-        if (failed.empty()) {
-            fs::remove_all(ws().work() / rn);
-            fs::remove_all(target.path);
-        } else {
-            ws().context(rn, failed + " failed; repository " + target.path.string() + ", home " + ctx.home.string());
-        }
-    }
-    std::string caches = cache_problems.empty() ? "synced and dropped before every measured phase" : "NOT dropped: ";
-    for (const auto& p : cache_problems) caches += p + "; ";
+    const BenchSetup s{tool, fair.bench_variant, dir, binary, *t.backend, data, mo, cmp, expected};
+    for (int k = 0; k <= N; ++k) benchOneRun(s, k, tj, cache_problems);
+    const std::string caches = cachesText(cache_problems);
     tj["caches"] = caches;
     if (!cache_problems.empty()) ws().report().note("page caches: " + caches);
 
@@ -264,15 +354,7 @@ void ToolBench::runBench(const std::string& tool, const fs::path& dir, const int
     Verdicts v(ws());
     v.layer("phases", [&] {
         std::string first;
-        int failed = 0;
-        for (const auto& r : tj["runs"]) {
-            if (r.value("ok", false) || r.value("not_run", false)) continue;
-            ++failed;
-            if (first.empty())
-                first = r.value("phase", "") + " (run " + std::to_string(r.value("run", 0)) + ", step " +
-                        r.value("step", "") + ", exit " + std::to_string(r.value("exit", 0)) + ", log " +
-                        r.value("log", "") + "): " + r.value("error", "");
-        }
+        const int failed = countFailedPhases(tj["runs"], first);
         tj["status"] = failed ? "FAIL" : "PASS";
         tj["reason"] = first;
         save();
@@ -281,15 +363,7 @@ void ToolBench::runBench(const std::string& tool, const fs::path& dir, const int
         d << N << " measured run(s) after 1 warm-up, tables in " << dir.string();
         return d.str();
     });
-    // the figures beside the other scenarios' in the run summary
-    std::ifstream in(dir / "summary.json");
-    for (const auto& r : json::parse(in)["rows"])
-        if (r.value("tool", "") == tool && r.contains("figures"))
-            ws().report().figure("tool benchmark (mean wall s)", {{"tool", tool},
-                                                                  {"phase", r["phase"]},
-                                                                  {"wall_s", r["figures"]["duration_s"]["mean"]},
-                                                                  {"cv", r["figures"]["duration_s"]["cv"]},
-                                                                  {"n", r["figures"]["duration_s"]["n"]}});
+    reportFigures(dir, tool);
 }
 
 TEST_P(ToolBench, Phases) {
