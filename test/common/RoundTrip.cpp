@@ -385,6 +385,62 @@ std::string reclaimVerdict(Workspace& ws, const Capabilities& caps, const RoundT
     return d.str();
 }
 
+// The first backup; its id into `id1`, what it cost into the report.
+std::string firstBackup(Workspace& ws, BackupTool& tool, const fs::path& source, const std::string& label,
+                        std::string& id1) {
+    ScenarioReport& rep = ws.report();
+    id1 = tool.backup(source, label);
+    ws.context("snapshot_id", id1);
+    rep.set("snapshot_id", id1);
+    const Result& r = tool.history().back();
+    rep.set("backup_1", {{"wall_s", r.usage.wall_s},
+                         {"user_s", r.usage.user_s},
+                         {"sys_s", r.usage.sys_s},
+                         {"max_rss_kib", r.usage.max_rss_kib}});
+    return "snapshot " + id1 + " in " + std::to_string(r.usage.wall_s) + " s";
+}
+
+// The second backup of the unchanged tree and the repository's sizes around it.
+struct SecondBackup {
+    std::string id;
+    std::uint64_t size1 = 0, size2 = 0;  // the repository after the first and after the second backup
+    std::uint64_t packs1 = 0;            // its pack bytes after the first
+};
+
+// The second backup of the unchanged tree gets its own id and barely grows the repository.
+std::string secondBackupDedups(Workspace& ws, BackupTool& tool, const RoundTripOptions& opt, const fs::path& source,
+                               const std::string& label, const std::string& id1, SecondBackup& b) {
+    b.size1 = opt.repo_bytes();
+    if (!opt.repo_dir.empty()) b.packs1 = repoUsage(opt.repo_dir, tool.capabilities().pack_objects).pack_bytes;
+    b.id = tool.backup(source, label);
+    b.size2 = opt.repo_bytes();
+    double growth = b.size1 ? double(b.size2 - std::min(b.size1, b.size2)) / double(b.size1) : 1.0;
+    ws.report().set("dedup", {{"repo_bytes_after_first", b.size1},
+                              {"repo_bytes_after_second", b.size2},
+                              {"growth_ratio", growth},
+                              {"second_snapshot_id", b.id}});
+    std::ostringstream d;
+    d << "unchanged second backup grew the repository from " << humanBytes(b.size1) << " to " << humanBytes(b.size2)
+      << " (" << growth * 100 << "%, limit " << opt.max_dedup_growth * 100 << "%)";
+    if (sameSnapshotId(id1, b.id)) throw VerdictFailure("second backup returned the first snapshot's id " + b.id);
+    if (growth >= opt.max_dedup_growth) throw VerdictFailure(d.str());
+    return d.str();
+}
+
+// Deleting the first snapshot removes it, and only it, from the listing.
+std::string forgetFirst(BackupTool& tool, const std::string& id1, const std::string& id2) {
+    tool.forget(id1);
+    auto snaps = tool.snapshots();
+    bool has1 = false, has2 = false;
+    for (const auto& s : snaps) {
+        has1 |= sameSnapshotId(s.id, id1);
+        has2 |= sameSnapshotId(s.id, id2);
+    }
+    if (has1) throw VerdictFailure("snapshot " + id1 + " is still listed after it was deleted");
+    if (!has2) throw VerdictFailure("deleting " + id1 + " also removed " + id2);
+    return "first snapshot gone, second still listed";
+}
+
 }  // namespace
 
 bool runRoundTrip(Workspace& ws, BackupTool& tool, const RoundTripOptions& opt) {
@@ -404,17 +460,7 @@ bool runRoundTrip(Workspace& ws, BackupTool& tool, const RoundTripOptions& opt) 
     const std::string label = steps.label();
     const fs::path& source = steps.source();
     std::string id1;
-    v.layer("backup", [&] {
-        id1 = tool.backup(source, label);
-        ws.context("snapshot_id", id1);
-        rep.set("snapshot_id", id1);
-        const Result& r = tool.history().back();
-        rep.set("backup_1", {{"wall_s", r.usage.wall_s},
-                             {"user_s", r.usage.user_s},
-                             {"sys_s", r.usage.sys_s},
-                             {"max_rss_kib", r.usage.max_rss_kib}});
-        return "snapshot " + id1 + " in " + std::to_string(r.usage.wall_s) + " s";
-    });
+    v.layer("backup", [&] { return firstBackup(ws, tool, source, label, id1); });
     steps.listed(id1, label);
     steps.files(id1);
     steps.restoreAndCompare(id1);
@@ -429,46 +475,16 @@ bool runRoundTrip(Workspace& ws, BackupTool& tool, const RoundTripOptions& opt) 
         });
         return v.ok();
     }
-    std::string id2;
-    std::uint64_t size1 = 0, size2 = 0, packs1 = 0;
-    v.layer("dedup", [&] {
-        size1 = opt.repo_bytes();
-        if (!opt.repo_dir.empty()) packs1 = repoUsage(opt.repo_dir, tool.capabilities().pack_objects).pack_bytes;
-        id2 = tool.backup(source, label);
-        size2 = opt.repo_bytes();
-        double growth = size1 ? double(size2 - std::min(size1, size2)) / double(size1) : 1.0;
-        rep.set("dedup", {{"repo_bytes_after_first", size1},
-                          {"repo_bytes_after_second", size2},
-                          {"growth_ratio", growth},
-                          {"second_snapshot_id", id2}});
-        std::ostringstream d;
-        d << "unchanged second backup grew the repository from " << humanBytes(size1) << " to " << humanBytes(size2)
-          << " (" << growth * 100 << "%, limit " << opt.max_dedup_growth * 100 << "%)";
-        if (sameSnapshotId(id1, id2)) throw VerdictFailure("second backup returned the first snapshot's id " + id2);
-        if (growth >= opt.max_dedup_growth) throw VerdictFailure(d.str());
-        return d.str();
-    });
-
-    v.layer("forget", [&] {
-        tool.forget(id1);
-        auto snaps = tool.snapshots();
-        bool has1 = false, has2 = false;
-        for (const auto& s : snaps) {
-            has1 |= sameSnapshotId(s.id, id1);
-            has2 |= sameSnapshotId(s.id, id2);
-        }
-        if (has1) throw VerdictFailure("snapshot " + id1 + " is still listed after it was deleted");
-        if (!has2) throw VerdictFailure("deleting " + id1 + " also removed " + id2);
-        return "first snapshot gone, second still listed";
-    });
-
+    SecondBackup second;
+    v.layer("dedup", [&] { return secondBackupDedups(ws, tool, opt, source, label, id1, second); });
+    v.layer("forget", [&] { return forgetFirst(tool, id1, second.id); });
     v.layer("reclaim", [&] {
-        tool.forget(id2);
+        tool.forget(second.id);
         tool.reclaim();
         if (!tool.snapshots().empty()) throw VerdictFailure("snapshots remain after deleting both");
-        const RepoSizes sizes{size1, size2, opt.repo_bytes()};
+        const RepoSizes sizes{second.size1, second.size2, opt.repo_bytes()};
         const std::string d =
-            reclaimVerdict(ws, tool.capabilities(), opt, sizes, packs1, steps.expected().entries.size());
+            reclaimVerdict(ws, tool.capabilities(), opt, sizes, second.packs1, steps.expected().entries.size());
         tool.check(false);
         return d + "; check ok";
     });

@@ -50,6 +50,174 @@ std::string readFirstWord(const fs::path& p) {
     return w;
 }
 
+// Everything the steps of one online run share.
+struct OnlineRun {
+    OnlineRun(Workspace& w, Verdicts& verdicts, const std::string& tool_name, ToolOnBackend& t)
+        : ws(w),
+          v(verdicts),
+          name(tool_name),
+          backend(t.backend.get()),
+          tool(t.tool.get()),
+          caps(tool->capabilities()),
+          vmdir(ws.work() / "vm"),
+          disk(vmdir / "disk.raw") {}
+    Workspace& ws;
+    Verdicts& v;
+    const std::string& name;
+    Backend* backend;
+    BackupTool* tool;
+    const Capabilities caps;
+    const fs::path vmdir, disk;
+    std::unique_ptr<QemuGuest> vm;
+    // data written over SSH and never synced: only the freeze puts it on the disk
+    std::map<std::string, std::string> written;  // guest path -> SHA-256 the guest computed
+};
+
+bool guestImageLayer(Verdicts& v, Workspace& ws, const OnlinePlan& p, BootableGuest& g) {
+    return v.layer("guest-image", [&] {
+        g = bootableGuest({ws.config().runtime_dir, ws.config().fs_device}, p.raw_bytes);
+        ws.report().set("guest", {{"raw_image_bytes", g.raw_bytes},
+                                  {"kernel", g.kernel_release},
+                                  {"packages", g.packages},
+                                  {"build_seconds", g.build_s},
+                                  {"cache", g.cache.string()},
+                                  {"allocated_bytes", allocatedBytes(g.image)}});
+        return "Debian guest, kernel " + g.kernel_release + ", " + humanBytes(allocatedBytes(g.image)) +
+               " allocated of " + humanBytes(g.raw_bytes) +
+               (g.build_s > 0 ? " (built in " + std::to_string(int(g.build_s)) + " s)" : " (cached)");
+    });
+}
+
+void bootLayer(OnlineRun& r, const BootableGuest& g, Accel accel) {
+    Workspace& ws = r.ws;
+    r.v.layer("boot", [&] {
+        runOrThrow(Command{.argv = {"cp", "--sparse=always", g.image.string(), r.disk.string()}}, "copy-guest-disk",
+                   ws.logs(), std::chrono::minutes(15));
+        r.vm = std::make_unique<QemuGuest>(ws.work() / "qemu", ws.logs(), g, r.disk, accel);
+        r.vm->start();
+        ws.report().set(
+            "vm",
+            {{"accel", toString(accel)}, {"boot_seconds", r.vm->startupSeconds()}, {"describe", r.vm->describe()}});
+        return r.vm->describe() + "; ssh and the guest agent answered " + std::to_string(r.vm->startupSeconds()) +
+               " s after start";
+    });
+}
+
+std::string writeInGuest(OnlineRun& r, const std::string& file, int mib) {
+    const std::string path = "/var/lib/e2e/" + file;
+    Result res = r.vm->ssh("mkdir -p /var/lib/e2e && head -c " + std::to_string(mib) + "M /dev/urandom > " + path +
+                               " && sha256sum " + path,
+                           "ssh-write-" + file, std::chrono::seconds(600));
+    if (!res.ok())
+        throw VerdictFailure("writing " + path + " in the guest failed: " + res.describe() + "\n" + res.tail());
+    r.written[path] = res.out.substr(0, 64);
+    return path + " (" + std::to_string(mib) + " MiB, sha256 " + r.written[path].substr(0, 12) + "...)";
+}
+
+void phase1Layer(OnlineRun& r, int mib) {
+    r.v.layer("phase1-ssh", [&] {
+        std::string d = writeInGuest(r, "phase1.bin", mib);
+        // a writer that keeps changing files: while the guest is frozen it must block
+        Result res = r.vm->ssh(
+            "setsid sh -c 'n=0; while :; do n=$((n+1)); echo $n > /var/lib/e2e/tick; "
+            "head -c 65536 /dev/urandom > /var/lib/e2e/w$((n % 8)); sleep 0.05; done' </dev/null >/dev/null 2>&1 &",
+            "ssh-start-writer");
+        if (!res.ok())
+            throw VerdictFailure("starting the writer in the guest failed: " + res.describe() + "\n" + res.tail());
+        return "wrote " + d + " (no sync); a writer rewrites files every 50 ms";
+    });
+}
+
+// freeze flushes the guest's dirty data first: give it time under emulation
+const std::string kFreezeDeadline = " 120";
+
+// After backup n: the finally hook thawed the guest, and it writes again.
+std::string checkThawed(OnlineRun& r, int n) {
+    std::string status = r.vm->agent().freezeStatus();
+    if (status != "thawed")
+        throw VerdictFailure("after the backup the guest's filesystems are " + status +
+                             ": the finally hook did not thaw them");
+    // the writer's tick must move on within 10 s, and a sync must go through
+    Result res = r.vm->ssh(
+        "t0=$(cat /var/lib/e2e/tick); i=0; while [ $i -lt 20 ]; do sleep 0.5; t1=$(cat /var/lib/e2e/tick); "
+        "if [ -n \"$t0\" ] && [ -n \"$t1\" ] && [ \"$t1\" -gt \"$t0\" ]; then echo \"$t0 $t1\"; sync; exit 0; "
+        "fi; "
+        "[ -n \"$t0\" ] || t0=$t1; i=$((i+1)); done; echo \"the writer's tick stays at $t0\" >&2; exit 1",
+        "ssh-after-thaw-" + std::to_string(n), std::chrono::seconds(60));
+    if (!res.ok())
+        throw VerdictFailure("the guest does not write again after the thaw: " + res.describe() + "\n" + res.tail());
+    return "thawed; the writer goes on (tick " + res.out.substr(0, res.out.find('\n')) + ")";
+}
+
+// Backup n between a freeze (the before hook notes the disk's SHA-256) and a thaw; returns where that note is.
+fs::path frozenBackup(OnlineRun& r, const std::string& agent, int n, std::uint64_t& after, std::string* id_out) {
+    Workspace& ws = r.ws;
+    const fs::path ref = ws.work() / ("frozen-" + std::to_string(n) + ".sha256");
+    r.v.layer("backup-" + std::to_string(n), [&] {
+        HookSet h;
+        h.before = agent + " freeze" + kFreezeDeadline + " && sha256sum " + shellQuote(r.disk.string()) + " > " +
+                   shellQuote(ref.string());
+        h.finally = agent + " thaw" + kFreezeDeadline;
+        HookedBackup b = backupWithRecipeHooks(ws, *r.tool, r.caps, r.vmdir, h, "vm-online");
+        if (id_out) *id_out = b.id;
+        after = r.backend->usedBytes();
+        return "snapshot " + b.id +
+               (b.native ? " (" + r.name + " ran the hooks)" : " (the suite ran the hooks around " + r.name + ")") +
+               "; repository " + humanBytes(after);
+    });
+    r.v.layer("frozen-" + std::to_string(n), [&] {
+        if (readFirstWord(ref).size() != 64)
+            throw VerdictFailure("no SHA-256 of the frozen disk: the before hook did not run, or the freeze failed");
+        return "the before hook froze the guest; disk SHA-256 at that moment " + readFirstWord(ref);
+    });
+    r.v.layer("thawed-" + std::to_string(n), [&] { return checkThawed(r, n); });
+    return ref;
+}
+
+// Each file written over SSH, dumped from the restored disk, has the SHA-256 the guest computed.
+std::string checkGuestFiles(OnlineRun& r, const fs::path& out) {
+    Workspace& ws = r.ws;
+    std::string d;
+    for (const auto& [path, sum] : r.written) {
+        const fs::path copy = ws.work() / fs::path(path).filename();
+        Result res =
+            run(Command{.argv = {"debugfs", "-R", "dump " + path + " " + copy.string(), (out / "disk.raw").string()},
+                        .clean_env = true,
+                        .log_dir = ws.logs(),
+                        .log_name = "debugfs-" + copy.filename().string()});
+        if (!res.ok() || !fs::exists(copy)) throw VerdictFailure(path + " is not in the restored disk: " + res.tail());
+        if (std::string got = sha256File(copy); got != sum)
+            throw VerdictFailure(path + " in the restored disk has SHA-256 " + got + ", the guest wrote " + sum);
+        fs::remove(copy);
+        d += (d.empty() ? "" : ", ") + path;
+    }
+    return d + ": the guest's SHA-256";
+}
+
+// Restore the second snapshot to `out`: the frozen moment's SHA-256, a clean ext4, the guest's files.
+void restoreLayers(OnlineRun& r, const std::string& id2, const fs::path& ref2, const fs::path& out) {
+    Workspace& ws = r.ws;
+    r.v.layer("restore-sha256", [&] {
+        r.tool->restore(id2, out);
+        std::string got = sha256File(out / "disk.raw"), want = readFirstWord(ref2);
+        if (got != want)
+            throw VerdictFailure("restored disk SHA-256 " + got + " differs from the disk at the frozen moment " +
+                                 want);
+        return "restored disk SHA-256 equals the disk at the frozen moment (" + got + ")";
+    });
+    r.v.layer("fsck", [&] {
+        Result res = run(Command{.argv = {"e2fsck", "-fn", (out / "disk.raw").string()},
+                                 .clean_env = true,
+                                 .log_dir = ws.logs(),
+                                 .log_name = "e2fsck"});
+        if (!res.ok())
+            throw VerdictFailure("e2fsck -fn finds the restored disk inconsistent (" + res.describe() + "):\n" +
+                                 res.tail(15));
+        return "e2fsck -fn: clean (" + res.out.substr(res.out.rfind('\n', res.out.size() - 2) + 1, 120) + ")";
+    });
+    r.v.layer("guest-files", [&] { return checkGuestFiles(r, out); });
+}
+
 class VmOnline : public ScenarioTestP<std::string> {
 protected:
     VmOnline() : ScenarioTestP("filesystems") {}
@@ -64,19 +232,7 @@ TEST_P(VmOnline, FreezeThawHooks) {
     const OnlinePlan p = plan();
     Verdicts v(ws);
     BootableGuest g;
-    if (!v.layer("guest-image", [&] {
-            g = bootableGuest({ws.config().runtime_dir, ws.config().fs_device}, p.raw_bytes);
-            ws.report().set("guest", {{"raw_image_bytes", g.raw_bytes},
-                                      {"kernel", g.kernel_release},
-                                      {"packages", g.packages},
-                                      {"build_seconds", g.build_s},
-                                      {"cache", g.cache.string()},
-                                      {"allocated_bytes", allocatedBytes(g.image)}});
-            return "Debian guest, kernel " + g.kernel_release + ", " + humanBytes(allocatedBytes(g.image)) +
-                   " allocated of " + humanBytes(g.raw_bytes) +
-                   (g.build_s > 0 ? " (built in " + std::to_string(int(g.build_s)) + " s)" : " (cached)");
-        }))
-        return;
+    if (!guestImageLayer(v, ws, p, g)) return;
     const Config& cfg = ws.config();
     const AccelPolicy policy{cfg.vm_accel, cfg.profile == Profile::Full, cfg.runtime_dir / "cache"};
     const AccelChoice ac = chooseAccel(g.kernel, policy);
@@ -84,139 +240,30 @@ TEST_P(VmOnline, FreezeThawHooks) {
     const Accel accel = *ac.accel;
     ws.report().note("accelerator: " + toString(accel) + " (" + ac.why + ")");
 
-    Backend* backend = t.backend.get();
-    BackupTool* tool = t.tool.get();
-    const Capabilities caps = tool->capabilities();
-    const fs::path vmdir = ws.work() / "vm", disk = vmdir / "disk.raw";
-    fs::create_directories(vmdir);
-    std::unique_ptr<QemuGuest> vm;
-    v.layer("boot", [&] {
-        runOrThrow(Command{.argv = {"cp", "--sparse=always", g.image.string(), disk.string()}}, "copy-guest-disk",
-                   ws.logs(), std::chrono::minutes(15));
-        vm = std::make_unique<QemuGuest>(ws.work() / "qemu", ws.logs(), g, disk, accel);
-        vm->start();
-        ws.report().set(
-            "vm", {{"accel", toString(accel)}, {"boot_seconds", vm->startupSeconds()}, {"describe", vm->describe()}});
-        return vm->describe() + "; ssh and the guest agent answered " + std::to_string(vm->startupSeconds()) +
-               " s after start";
-    });
-
-    // data written over SSH and never synced: only the freeze puts it on the disk
-    std::map<std::string, std::string> written;  // guest path -> SHA-256 the guest computed
-    auto writeInGuest = [&](const std::string& file, int mib) {
-        const std::string path = "/var/lib/e2e/" + file;
-        Result r = vm->ssh("mkdir -p /var/lib/e2e && head -c " + std::to_string(mib) + "M /dev/urandom > " + path +
-                               " && sha256sum " + path,
-                           "ssh-write-" + file, std::chrono::seconds(600));
-        if (!r.ok())
-            throw VerdictFailure("writing " + path + " in the guest failed: " + r.describe() + "\n" + r.tail());
-        written[path] = r.out.substr(0, 64);
-        return path + " (" + std::to_string(mib) + " MiB, sha256 " + written[path].substr(0, 12) + "...)";
-    };
-    v.layer("phase1-ssh", [&] {
-        std::string d = writeInGuest("phase1.bin", p.phase1_mib);
-        // a writer that keeps changing files: while the guest is frozen it must block
-        Result r = vm->ssh(
-            "setsid sh -c 'n=0; while :; do n=$((n+1)); echo $n > /var/lib/e2e/tick; "
-            "head -c 65536 /dev/urandom > /var/lib/e2e/w$((n % 8)); sleep 0.05; done' </dev/null >/dev/null 2>&1 &",
-            "ssh-start-writer");
-        if (!r.ok()) throw VerdictFailure("starting the writer in the guest failed: " + r.describe() + "\n" + r.tail());
-        return "wrote " + d + " (no sync); a writer rewrites files every 50 ms";
-    });
+    OnlineRun r(ws, v, name, t);
+    fs::create_directories(r.vmdir);
+    bootLayer(r, g, accel);
+    phase1Layer(r, p.phase1_mib);
     v.layer("init", [&] {
-        tool->init(RepoOptions{});
+        r.tool->init(RepoOptions{});
         return std::string();
     });
 
-    // freeze flushes the guest's dirty data first: give it time under emulation
-    const std::string agent = shellQuote(E2E_GUEST_AGENT_BIN) + " " + shellQuote(vm ? vm->agentSocket().string() : "");
-    const std::string deadline = " 120";
-    std::uint64_t before = backend->usedBytes(), after1 = 0, after2 = 0;
+    const std::string agent =
+        shellQuote(E2E_GUEST_AGENT_BIN) + " " + shellQuote(r.vm ? r.vm->agentSocket().string() : "");
+    std::uint64_t before = r.backend->usedBytes(), after1 = 0, after2 = 0;
     std::string id2;
-    auto frozenBackup = [&](int n, std::uint64_t& after, std::string* id_out) {
-        const fs::path ref = ws.work() / ("frozen-" + std::to_string(n) + ".sha256");
-        v.layer("backup-" + std::to_string(n), [&] {
-            HookSet h;
-            h.before = agent + " freeze" + deadline + " && sha256sum " + shellQuote(disk.string()) + " > " +
-                       shellQuote(ref.string());
-            h.finally = agent + " thaw" + deadline;
-            HookedBackup b = backupWithRecipeHooks(ws, *tool, caps, vmdir, h, "vm-online");
-            if (id_out) *id_out = b.id;
-            after = backend->usedBytes();
-            return "snapshot " + b.id +
-                   (b.native ? " (" + name + " ran the hooks)" : " (the suite ran the hooks around " + name + ")") +
-                   "; repository " + humanBytes(after);
-        });
-        v.layer("frozen-" + std::to_string(n), [&] {
-            if (readFirstWord(ref).size() != 64)
-                throw VerdictFailure(
-                    "no SHA-256 of the frozen disk: the before hook did not run, or the freeze failed");
-            return "the before hook froze the guest; disk SHA-256 at that moment " + readFirstWord(ref);
-        });
-        v.layer("thawed-" + std::to_string(n), [&] {
-            std::string status = vm->agent().freezeStatus();
-            if (status != "thawed")
-                throw VerdictFailure("after the backup the guest's filesystems are " + status +
-                                     ": the finally hook did not thaw them");
-            // the writer's tick must move on within 10 s, and a sync must go through
-            Result r = vm->ssh(
-                "t0=$(cat /var/lib/e2e/tick); i=0; while [ $i -lt 20 ]; do sleep 0.5; t1=$(cat /var/lib/e2e/tick); "
-                "if [ -n \"$t0\" ] && [ -n \"$t1\" ] && [ \"$t1\" -gt \"$t0\" ]; then echo \"$t0 $t1\"; sync; exit 0; "
-                "fi; "
-                "[ -n \"$t0\" ] || t0=$t1; i=$((i+1)); done; echo \"the writer's tick stays at $t0\" >&2; exit 1",
-                "ssh-after-thaw-" + std::to_string(n), std::chrono::seconds(60));
-            if (!r.ok())
-                throw VerdictFailure("the guest does not write again after the thaw: " + r.describe() + "\n" +
-                                     r.tail());
-            return "thawed; the writer goes on (tick " + r.out.substr(0, r.out.find('\n')) + ")";
-        });
-        return ref;
-    };
-    frozenBackup(1, after1, nullptr);
-    v.layer("phase2-ssh", [&] { return "wrote " + writeInGuest("phase2.bin", p.phase2_mib) + " (no sync)"; });
-    const fs::path ref2 = frozenBackup(2, after2, &id2);
+    frozenBackup(r, agent, 1, after1, nullptr);
+    v.layer("phase2-ssh", [&] { return "wrote " + writeInGuest(r, "phase2.bin", p.phase2_mib) + " (no sync)"; });
+    const fs::path ref2 = frozenBackup(r, agent, 2, after2, &id2);
 
     v.layer("dedup", [&] {
-        return imageDedupVerdict(ws, caps, before, after1, after2, p.raw_bytes,
+        return imageDedupVerdict(ws, r.caps, before, after1, after2, p.raw_bytes,
                                  std::to_string(p.phase2_mib) + " MiB written between them");
     });
-    vm.reset();  // the guest's work is done: stop it before reading the restore
+    r.vm.reset();  // the guest's work is done: stop it before reading the restore
     const fs::path out = ws.work() / "restore";
-    v.layer("restore-sha256", [&] {
-        tool->restore(id2, out);
-        std::string got = sha256File(out / "disk.raw"), want = readFirstWord(ref2);
-        if (got != want)
-            throw VerdictFailure("restored disk SHA-256 " + got + " differs from the disk at the frozen moment " +
-                                 want);
-        return "restored disk SHA-256 equals the disk at the frozen moment (" + got + ")";
-    });
-    v.layer("fsck", [&] {
-        Result r = run(Command{.argv = {"e2fsck", "-fn", (out / "disk.raw").string()},
-                               .clean_env = true,
-                               .log_dir = ws.logs(),
-                               .log_name = "e2fsck"});
-        if (!r.ok())
-            throw VerdictFailure("e2fsck -fn finds the restored disk inconsistent (" + r.describe() + "):\n" +
-                                 r.tail(15));
-        return "e2fsck -fn: clean (" + r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1, 120) + ")";
-    });
-    v.layer("guest-files", [&] {
-        std::string d;
-        for (const auto& [path, sum] : written) {
-            const fs::path copy = ws.work() / fs::path(path).filename();
-            Result r = run(
-                Command{.argv = {"debugfs", "-R", "dump " + path + " " + copy.string(), (out / "disk.raw").string()},
-                        .clean_env = true,
-                        .log_dir = ws.logs(),
-                        .log_name = "debugfs-" + copy.filename().string()});
-            if (!r.ok() || !fs::exists(copy)) throw VerdictFailure(path + " is not in the restored disk: " + r.tail());
-            if (std::string got = sha256File(copy); got != sum)
-                throw VerdictFailure(path + " in the restored disk has SHA-256 " + got + ", the guest wrote " + sum);
-            fs::remove(copy);
-            d += (d.empty() ? "" : ", ") + path;
-        }
-        return d + ": the guest's SHA-256";
-    });
+    restoreLayers(r, id2, ref2, out);
     fs::remove_all(out);
     EXPECT_TRUE(v.ok()) << v.failedLayer() << ": " << v.firstFailure();
 }

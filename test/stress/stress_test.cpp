@@ -95,6 +95,17 @@ class StressScenario : public ScenarioTestP<std::string> {
 protected:
     explicit StressScenario(std::string area = "stress") : ScenarioTestP(std::move(area)) {}
 
+    // What one stress run carries from iteration to iteration.
+    struct StressLoop {
+        ToolOnBackend& t;
+        ScenarioSteps& steps;
+        const StressPlan& p;
+        const Capabilities caps;
+        const fs::path home;  // the tool's HOME: what still runs with it is a process the tool left
+        std::string label;
+        StressRun s;
+    };
+
     void runStress(ToolOnBackend& t, const StressPlan& p) {
         Verdicts v(ws());
         ScenarioSteps steps(ws(), *t.tool, v);
@@ -110,123 +121,143 @@ protected:
         steps.corpus(cp, false);
         steps.init(true);
         if (!v.ok()) return;
-        const Capabilities caps = t.tool->capabilities();
-        const fs::path home = ws().work() / ("home-" + t.name);
-        StressRun s;
-        std::string label = steps.label();
-        // a step that fails on a lock: the lock is broken (reported) and the step runs once more
-        auto timed = [&](int it, const std::string& name, const std::function<void()>& fn) {
-            const auto t0 = std::chrono::steady_clock::now();
-            try {
-                fn();
-            } catch (const ToolError& e) {
-                if (caps.lock_failure.empty() ||
-                    !std::regex_search(e.what(), std::regex(caps.lock_failure, std::regex::icase)))
-                    throw;
-                ++s.locks_broken;
-                rep.note("iteration " + std::to_string(it) + ", " + name +
-                         ": failed on a lock; the lock was broken and the step run again: " +
-                         std::string(e.what()).substr(0, 300));
-                t.tool->unlock();
-                fn();
-            }
-            s.latency[name].push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-            for (const auto& proc : processesWithHome(home))
-                s.leftover.push_back("iteration " + std::to_string(it) + " after " + name + ": " + proc);
-        };
-        v.layer("iterations", [&] {
-            for (int it = 1; it <= p.iterations; ++it) {
-                ws().context("iteration", std::to_string(it));
-                if (it > 1) fs::remove(steps.source() / ("iteration-" + std::to_string(it - 1) + ".bin"));
-                steps.addRandomFile("iteration-" + std::to_string(it) + ".bin", 1ull << 20);
-                const std::size_t h0 = t.tool->history().size();
-                std::string id, step = "backup";
-                try {
-                    timed(it, "backup", [&] { id = t.tool->backup(steps.source(), label); });
-                    ws().context("snapshot_id", id);
-                    if (it == 1) s.first_backup_bytes = t.backend->usedBytes();
-                    step = "list";
-                    timed(it, "list", [&] {
-                        auto snaps = t.tool->snapshots();
-                        if (std::none_of(snaps.begin(), snaps.end(),
-                                         [&](const Snapshot& x) { return sameSnapshotId(x.id, id); }))
-                            throw VerdictFailure("the new snapshot is not listed (" + std::to_string(snaps.size()) +
-                                                 " listed)");
-                    });
-                    step = "restore";
-                    const fs::path dest = ws().work() / "restore";
-                    timed(it, "restore", [&] {
-                        fs::remove_all(dest);
-                        fs::create_directories(dest);
-                        t.tool->restore(id, dest);
-                    });
-                    step = "compare";
-                    ManifestOptions mo;
-                    mo.digest = steps.expected().digest;
-                    std::vector<std::string> notes;
-                    auto diffs = compare(steps.expected(), Manifest::build(dest, mo), compareOptionsFor(caps, notes));
-                    if (!diffs.empty())
-                        throw VerdictFailure("the restore differs from the source: " + std::to_string(diffs.size()) +
-                                             " difference(s), e.g. " + diffs[0].describe());
-                    fs::remove_all(dest);
-                    step = "delete";
-                    timed(it, "delete", [&] { t.tool->forget(id); });
-                    step = "reclaim";
-                    timed(it, "reclaim", [&] { t.tool->reclaim(); });
-                    s.repo_after_reclaim.push_back(t.backend->usedBytes());
-                    if (p.check_every && it % p.check_every == 0) {
-                        step = "check";
-                        timed(it, "check", [&] { t.tool->check(false); });
-                        ++s.checks;
-                    }
-                    if (p.verify_every && it % p.verify_every == 0) {
-                        step = "check-data";
-                        timed(it, "check-data", [&] { t.tool->check(true); });
-                        ++s.data_checks;
-                    }
-                } catch (const std::exception& e) {
-                    throw VerdictFailure("iteration " + std::to_string(it) + " of " + std::to_string(p.iterations) +
-                                         ", step " + step + (id.empty() ? "" : ", snapshot " + id) + ": " + e.what());
-                }
-                long rss = 0;
-                for (std::size_t i = h0; i < t.tool->history().size(); ++i)
-                    rss = std::max(rss, t.tool->history()[i].usage.max_rss_kib);
-                s.rss_mib.push_back(double(rss) / 1024.0);
-                s.fds.push_back(countFds());
-                s.done = it;
-                if (it % 10 == 0 || it == p.iterations)
-                    std::cout << "[e2e]     iteration " << it << "/" << p.iterations << ": repository "
-                              << humanBytes(s.repo_after_reclaim.back()) << " after reclaim, peak RSS " << std::fixed
-                              << std::setprecision(1) << s.rss_mib.back() << " MiB" << std::endl;
-            }
-            return std::to_string(p.iterations) + " iterations passed (" + std::to_string(s.checks) +
-                   " structure checks, " + std::to_string(s.data_checks) + " data-verifying checks, " +
-                   std::to_string(s.locks_broken) + " stale locks broken)";
-        });
-        record(s);
+        StressLoop L{t, steps, p, t.tool->capabilities(), ws().work() / ("home-" + t.name), steps.label(), {}};
+        v.layer("iterations", [&] { return iterations(L); });
+        record(L.s);
         if (!v.ok()) return;
-        v.layer("latency", [&] { return latencyTable(s); });
+        v.layer("latency", [&] { return latencyTable(L.s); });
         v.layer("growth", [&] {
             try {
-                return growthVerdict(s);
+                return growthVerdict(L.s);
             } catch (const VerdictFailure& e) {
                 throw VerdictFailure(std::string(e.what()) +
                                      "\n  the repository after the last reclaim, by top-level entry: " +
                                      largestEntries(t.backend->target().local_dir));
             }
         });
-        v.layer("memory", [&] { return memoryVerdict(s); });
-        v.layer("leaks", [&] {
-            if (!s.leftover.empty())
-                throw VerdictFailure(std::to_string(s.leftover.size()) +
-                                     " process(es) of the tool still running after its step, e.g. " + s.leftover[0]);
-            // the first iteration opens what stays open (logs, caches of the suite): nothing may be added after it
-            if (s.fds.back() > s.fds.front())
-                throw VerdictFailure("our open file descriptors grew from " + std::to_string(s.fds.front()) +
-                                     " after iteration 1 to " + std::to_string(s.fds.back()));
-            return "no process of the tool outlived its step; our file descriptors " + std::to_string(s.fds.front()) +
-                   " after iteration 1, " + std::to_string(s.fds.back()) + " at the end";
+        v.layer("memory", [&] { return memoryVerdict(L.s); });
+        v.layer("leaks", [&] { return leaksVerdict(L.s); });
+    }
+
+    // Runs one step of iteration `it` and times it. A step that fails on a lock: the lock is broken (reported) and
+    // the step runs once more.
+    void timed(StressLoop& L, int it, const std::string& name, const std::function<void()>& fn) {
+        const auto t0 = std::chrono::steady_clock::now();
+        try {
+            fn();
+        } catch (const ToolError& e) {
+            if (L.caps.lock_failure.empty() ||
+                !std::regex_search(e.what(), std::regex(L.caps.lock_failure, std::regex::icase)))
+                throw;
+            ++L.s.locks_broken;
+            ws().report().note("iteration " + std::to_string(it) + ", " + name +
+                               ": failed on a lock; the lock was broken and the step run again: " +
+                               std::string(e.what()).substr(0, 300));
+            L.t.tool->unlock();
+            fn();
+        }
+        L.s.latency[name].push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        for (const auto& proc : processesWithHome(L.home))
+            L.s.leftover.push_back("iteration " + std::to_string(it) + " after " + name + ": " + proc);
+    }
+
+    // Every iteration in turn; the first that fails ends the layer.
+    std::string iterations(StressLoop& L) {
+        const StressPlan& p = L.p;
+        for (int it = 1; it <= p.iterations; ++it) iteration(L, it);
+        return std::to_string(p.iterations) + " iterations passed (" + std::to_string(L.s.checks) +
+               " structure checks, " + std::to_string(L.s.data_checks) + " data-verifying checks, " +
+               std::to_string(L.s.locks_broken) + " stale locks broken)";
+    }
+
+    // A new file replaces the last one, the steps run, and the iteration's peak RSS and our descriptors are kept.
+    void iteration(StressLoop& L, int it) {
+        ToolOnBackend& t = L.t;
+        ScenarioSteps& steps = L.steps;
+        StressRun& s = L.s;
+        ws().context("iteration", std::to_string(it));
+        if (it > 1) fs::remove(steps.source() / ("iteration-" + std::to_string(it - 1) + ".bin"));
+        steps.addRandomFile("iteration-" + std::to_string(it) + ".bin", 1ull << 20);
+        const std::size_t h0 = t.tool->history().size();
+        // the steps record where they are, so that a failure names its step and snapshot
+        std::string id, step = "backup";
+        try {
+            iterationSteps(L, it, id, step);
+        } catch (const std::exception& e) {
+            throw VerdictFailure("iteration " + std::to_string(it) + " of " + std::to_string(L.p.iterations) +
+                                 ", step " + step + (id.empty() ? "" : ", snapshot " + id) + ": " + e.what());
+        }
+        long rss = 0;
+        for (std::size_t i = h0; i < t.tool->history().size(); ++i)
+            rss = std::max(rss, t.tool->history()[i].usage.max_rss_kib);
+        s.rss_mib.push_back(double(rss) / 1024.0);
+        s.fds.push_back(countFds());
+        s.done = it;
+        if (it % 10 == 0 || it == L.p.iterations)
+            std::cout << "[e2e]     iteration " << it << "/" << L.p.iterations << ": repository "
+                      << humanBytes(s.repo_after_reclaim.back()) << " after reclaim, peak RSS " << std::fixed
+                      << std::setprecision(1) << s.rss_mib.back() << " MiB" << std::endl;
+    }
+
+    // Backup, list, restore + compare, delete, reclaim, and the checks that are due. `id` and `step` are kept up
+    // to date for the caller's message.
+    void iterationSteps(StressLoop& L, int it, std::string& id, std::string& step) {
+        ToolOnBackend& t = L.t;
+        ScenarioSteps& steps = L.steps;
+        StressRun& s = L.s;
+        timed(L, it, "backup", [&] { id = t.tool->backup(steps.source(), L.label); });
+        ws().context("snapshot_id", id);
+        if (it == 1) s.first_backup_bytes = t.backend->usedBytes();
+        step = "list";
+        timed(L, it, "list", [&] {
+            auto snaps = t.tool->snapshots();
+            if (std::none_of(snaps.begin(), snaps.end(), [&](const Snapshot& x) { return sameSnapshotId(x.id, id); }))
+                throw VerdictFailure("the new snapshot is not listed (" + std::to_string(snaps.size()) + " listed)");
         });
+        step = "restore";
+        const fs::path dest = ws().work() / "restore";
+        timed(L, it, "restore", [&] {
+            fs::remove_all(dest);
+            fs::create_directories(dest);
+            t.tool->restore(id, dest);
+        });
+        step = "compare";
+        ManifestOptions mo;
+        mo.digest = steps.expected().digest;
+        std::vector<std::string> notes;
+        auto diffs = compare(steps.expected(), Manifest::build(dest, mo), compareOptionsFor(L.caps, notes));
+        if (!diffs.empty())
+            throw VerdictFailure("the restore differs from the source: " + std::to_string(diffs.size()) +
+                                 " difference(s), e.g. " + diffs[0].describe());
+        fs::remove_all(dest);
+        step = "delete";
+        timed(L, it, "delete", [&] { t.tool->forget(id); });
+        step = "reclaim";
+        timed(L, it, "reclaim", [&] { t.tool->reclaim(); });
+        s.repo_after_reclaim.push_back(t.backend->usedBytes());
+        if (L.p.check_every && it % L.p.check_every == 0) {
+            step = "check";
+            timed(L, it, "check", [&] { t.tool->check(false); });
+            ++s.checks;
+        }
+        if (L.p.verify_every && it % L.p.verify_every == 0) {
+            step = "check-data";
+            timed(L, it, "check-data", [&] { t.tool->check(true); });
+            ++s.data_checks;
+        }
+    }
+
+    // No process of the tool outlives its step, and our descriptors do not grow.
+    static std::string leaksVerdict(const StressRun& s) {
+        if (!s.leftover.empty())
+            throw VerdictFailure(std::to_string(s.leftover.size()) +
+                                 " process(es) of the tool still running after its step, e.g. " + s.leftover[0]);
+        // the first iteration opens what stays open (logs, caches of the suite): nothing may be added after it
+        if (s.fds.back() > s.fds.front())
+            throw VerdictFailure("our open file descriptors grew from " + std::to_string(s.fds.front()) +
+                                 " after iteration 1 to " + std::to_string(s.fds.back()));
+        return "no process of the tool outlived its step; our file descriptors " + std::to_string(s.fds.front()) +
+               " after iteration 1, " + std::to_string(s.fds.back()) + " at the end";
     }
 
     void record(const StressRun& s) {

@@ -69,8 +69,8 @@ std::vector<std::string> splitTabs(const std::string& line) {
     return v;
 }
 
-TEST(BenchTable, TsvHasTheDocumentedColumnsAndRows) {
-    // vykar testbench's columns, in its order, then the percentiles and the failure cells
+// vykar testbench's columns, in its order, then the percentiles and the failure cells
+void expectDocumentedColumns(const std::vector<std::string>& cols) {
     const std::vector<std::string> documented{"op",
                                               "runs",
                                               "failed_runs",
@@ -94,7 +94,6 @@ TEST(BenchTable, TsvHasTheDocumentedColumnsAndRows) {
                                               "noisy",
                                               "step",
                                               "log"};
-    const auto& cols = benchTsvColumns();
     std::size_t last = 0;
     for (const auto& d : documented) {
         auto it = std::find(cols.begin(), cols.end(), d);
@@ -104,9 +103,10 @@ TEST(BenchTable, TsvHasTheDocumentedColumnsAndRows) {
             last = std::size_t(it - cols.begin());
         }
     }
+}
 
-    ScopedDir dir(Janitor::instance().scratchDir(), "bench-table");
-    fs::create_directories(dir.path() / "tools");
+// The baseline: every phase passes, 3 measured runs after a warm-up.
+json passingTool() {
     json ok{{"tool", "vykar"}, {"status", "PASS"}, {"runs_measured", 3}, {"warmup_runs", 1}, {"runs", json::array()}};
     for (int k = 0; k <= 3; ++k)
         for (const auto& [phase, what] : benchPhases()) {
@@ -120,6 +120,11 @@ TEST(BenchTable, TsvHasTheDocumentedColumnsAndRows) {
             r.repo_bytes = 1000;
             ok["runs"].push_back(r.toJson());
         }
+    return ok;
+}
+
+// A tool whose init passes and whose first backup fails.
+json failingTool() {
     json bad{{"tool", "restic"}, {"status", "FAIL"}, {"runs", json::array()}};
     PhaseRun init;
     init.phase = "init";
@@ -136,22 +141,36 @@ TEST(BenchTable, TsvHasTheDocumentedColumnsAndRows) {
     b1.log = "/logs/restic/run-1/7-restic-backup.err";
     b1.error = "restic backup failed: exit 3";
     bad["runs"].push_back(b1.toJson());
+    return bad;
+}
+
+// tools/<name>.json for a passing, a failing and a skipped tool
+void writeToolResults(const fs::path& dir) {
+    fs::create_directories(dir / "tools");
+    json ok = passingTool();
+    json bad = failingTool();
     json skipped{{"tool", "kopia"}, {"status", "SKIPPED"}, {"reason", "kopia is not installed"}};
     for (auto& [name, j] :
          std::vector<std::pair<std::string, json>>{{"vykar", ok}, {"restic", bad}, {"kopia", skipped}})
-        std::ofstream(dir.path() / "tools" / (name + ".json")) << j.dump();
-    writeBenchSummary(dir.path(), "vykar");
+        std::ofstream(dir / "tools" / (name + ".json")) << j.dump();
+}
 
-    std::ifstream in(dir.path() / "summary.tsv");
+using TsvRows = std::map<std::string, std::map<std::string, std::string>>;  // op -> column -> cell
+
+// summary.tsv: its header is `cols`, and every row has a cell for each column
+void readSummaryTsv(const fs::path& tsv, const std::vector<std::string>& cols, TsvRows& rows) {
+    std::ifstream in(tsv);
     std::string header;
     std::getline(in, header);
     EXPECT_EQ(splitTabs(header), cols);
-    std::map<std::string, std::map<std::string, std::string>> rows;  // op -> column -> cell
     for (std::string line; std::getline(in, line);) {
         auto cells = splitTabs(line);
         ASSERT_EQ(cells.size(), cols.size()) << line;
         for (std::size_t i = 0; i < cols.size(); ++i) rows[cells[0]][cols[i]] = cells[i];
     }
+}
+
+void expectTsvRows(TsvRows& rows) {
     EXPECT_EQ(rows.size(), 3 * benchPhases().size());
     auto& v = rows["vykar_init"];
     EXPECT_EQ(v["runs"], "3");
@@ -173,17 +192,36 @@ TEST(BenchTable, TsvHasTheDocumentedColumnsAndRows) {
     EXPECT_EQ(rows["restic_init"]["vs_baseline_duration"], "2.00");  // 6 s against vykar's 3 s
     EXPECT_EQ(rows["kopia_check"]["exit"], "SKIPPED");
     EXPECT_THAT(rows["kopia_check"]["reason"], HasSubstr("not installed"));
+}
 
-    std::ifstream md(dir.path() / "summary.md");
+// summary.md shows the failure, the skip and the noise; summary.json and the plot files are there
+void expectOtherOutputs(const fs::path& dir, std::size_t columns) {
+    std::ifstream md(dir / "summary.md");
     std::string text((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
     EXPECT_THAT(text, HasSubstr("**FAIL** exit 3, step backup"));
     EXPECT_THAT(text, HasSubstr("SKIPPED: kopia is not installed"));
     EXPECT_THAT(text, HasSubstr("**noisy**"));
-    std::ifstream js(dir.path() / "summary.json");
+    std::ifstream js(dir / "summary.json");
     json sj = json::parse(js);
-    EXPECT_EQ(sj["columns"].size(), cols.size());
-    EXPECT_TRUE(fs::exists(dir.path() / "benchmark.dat"));
-    EXPECT_TRUE(fs::exists(dir.path() / "benchmark.gp"));
+    EXPECT_EQ(sj["columns"].size(), columns);
+    EXPECT_TRUE(fs::exists(dir / "benchmark.dat"));
+    EXPECT_TRUE(fs::exists(dir / "benchmark.gp"));
+}
+
+TEST(BenchTable, TsvHasTheDocumentedColumnsAndRows) {
+    const auto& cols = benchTsvColumns();
+    expectDocumentedColumns(cols);
+    if (HasFatalFailure()) return;
+
+    ScopedDir dir(Janitor::instance().scratchDir(), "bench-table");
+    writeToolResults(dir.path());
+    writeBenchSummary(dir.path(), "vykar");
+
+    TsvRows rows;
+    readSummaryTsv(dir.path() / "summary.tsv", cols, rows);
+    if (HasFatalFailure()) return;
+    expectTsvRows(rows);
+    expectOtherOutputs(dir.path(), cols.size());
 }
 
 }  // namespace

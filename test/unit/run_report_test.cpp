@@ -128,10 +128,8 @@ void writeRun(const fs::path& dir) {
     std::ofstream(dir / "throughput.png", std::ios::binary).write(reinterpret_cast<const char*>(kPng), sizeof kPng);
 }
 
-TEST(RunReport, BrowserShowsTheMatrixOfSummaryJson) {
-    ASSERT_NE(chromium(), "")
-        << "chromium not found (no E2E_CHROMIUM_BIN, not on PATH). Fix: run scripts/bootstrap (Debian chromium)";
-    const fs::path dir = runReportsDir() / "summary-html-test";
+// summary.html for the run in `dir`, from scratch; it must be self-contained.
+void writeSelfContainedPage(const fs::path& dir) {
     fs::remove_all(dir);
     fs::create_directories(dir);
     writeRun(dir);
@@ -142,31 +140,27 @@ TEST(RunReport, BrowserShowsTheMatrixOfSummaryJson) {
     EXPECT_THAT(page, ::testing::Not(HasSubstr("src=\"http")));
     EXPECT_THAT(page, ::testing::Not(HasSubstr("<link")));
     EXPECT_THAT(page, HasSubstr("src=\"data:image/png;base64,"));
+}
 
-    const auto before = tmpEntries();
-    // a short, owner-recorded dir for chromium's temp files (its singleton socket must fit in 107 bytes)
-    ScopedDir tmp(Janitor::kSharedRunDir, "chromium-" + std::to_string(getpid()));
-    Result dom =
-        browse(dir, tmp.path(), {"--dump-dom", "file://" + (dir / "summary.html").string()}, "chromium-dump-dom");
-    ASSERT_TRUE(dom.ok()) << dom.describe() << "\n" << dom.tail();
-    Result shot = browse(dir, tmp.path(),
-                         {"--screenshot=" + (dir / "summary.png").string(), "--window-size=1280,1400",
-                          "file://" + (dir / "summary.html").string()},
-                         "chromium-screenshot");
-    ASSERT_TRUE(shot.ok()) << shot.describe() << "\n" << shot.tail();
-    // only what a browser names its own (other programs on a shared machine may write to /tmp meanwhile)
+// Nothing a browser names its own was added to /tmp since `before` (other programs on a shared machine may write
+// there meanwhile).
+void expectNoBrowserFilesInTmp(const std::set<std::string>& before) {
     std::set<std::string> added;
     const std::regex browserish("chrom|crashpad|scoped_dir|\\.org\\.|\\.com\\.google|fontconfig|\\.X|dbus",
                                 std::regex::icase);
     for (const auto& n : tmpEntries())
         if (!before.count(n) && std::regex_search(n, browserish)) added.insert(n);
     EXPECT_TRUE(added.empty()) << "chromium wrote into /tmp: " << *added.begin();
+}
 
-    // what summary.json says, counted here on its own
-    std::ifstream in(dir / "summary.json");
+// (sub-skill, tool) -> status -> scenarios
+using CellCounts = std::map<std::pair<std::string, std::string>, std::map<std::string, int>>;
+using StatusCounts = std::map<std::string, int>;
+
+// what summary.json says, counted here on its own: per (sub-skill, tool) cell and in total
+void countSummary(const fs::path& summary_json, CellCounts& want, StatusCounts& totals) {
+    std::ifstream in(summary_json);
     const json summary = json::parse(in);
-    std::map<std::pair<std::string, std::string>, std::map<std::string, int>> want;
-    std::map<std::string, int> totals;
     for (const auto& row : summary["scenarios"]) {
         const std::string sc = row["scenario"];
         const std::string tool = row["tool"].get<std::string>().empty() ? "-" : row["tool"].get<std::string>();
@@ -174,9 +168,10 @@ TEST(RunReport, BrowserShowsTheMatrixOfSummaryJson) {
         totals[row["status"]]++;
     }
     ASSERT_EQ(summary["scenarios"].size(), 8u);
+}
 
-    // what the browser built
-    const std::string& d = dom.out;
+// The browser's matrix has exactly summary.json's cells, each with its counts, colour and link, and its totals.
+void expectMatrix(const std::string& d, CellCounts& want, const StatusCounts& totals) {
     ASSERT_THAT(d, HasSubstr("<table id=\"matrix\">"));
     const std::regex cell(
         "<td class=\"cell s-([A-Z-]+)\" data-subskill=\"([^\"]*)\" data-tool=\"([^\"]*)\" data-total=\"(\\d+)\" "
@@ -212,6 +207,10 @@ TEST(RunReport, BrowserShowsTheMatrixOfSummaryJson) {
         EXPECT_THAT(d, HasSubstr("data-status=\"" + st + "\" data-count=\"" + std::to_string(n) + "\">" + st + " " +
                                  std::to_string(n) + "</li>"));
     }
+}
+
+// The rest of the page the browser built, for the reports writeRun wrote.
+void expectReportDetails(const std::string& d) {
     // each failure with its layer and message (escaped, shown as text), its report and logs
     EXPECT_THAT(d, HasSubstr("<td class=\"layer\">compare</td><td class=\"msg\">restored tree differs: "
                              "&lt;dir/a&amp;b&gt; mode 0644 != 0600</td>"));
@@ -225,11 +224,47 @@ TEST(RunReport, BrowserShowsTheMatrixOfSummaryJson) {
     EXPECT_THAT(d, HasSubstr("<h2>VM-image dedup, side by side</h2>"));
     EXPECT_THAT(d, HasSubstr("<td>0.0123</td>"));
     EXPECT_THAT(d, HasSubstr("alt=\"throughput.png\""));
+}
 
-    // the screenshot: a PNG of the rendered page
+// the screenshot: a PNG of the rendered page
+void expectScreenshot(const fs::path& dir) {
     const std::string png = readFile(dir / "summary.png");
     ASSERT_GT(png.size(), 5000u) << "screenshot missing or blank: " << (dir / "summary.png").string();
     EXPECT_EQ(png.substr(1, 3), "PNG");
+}
+
+TEST(RunReport, BrowserShowsTheMatrixOfSummaryJson) {
+    ASSERT_NE(chromium(), "")
+        << "chromium not found (no E2E_CHROMIUM_BIN, not on PATH). Fix: run scripts/bootstrap (Debian chromium)";
+    const fs::path dir = runReportsDir() / "summary-html-test";
+    writeSelfContainedPage(dir);
+    if (HasFatalFailure()) return;
+
+    const auto before = tmpEntries();
+    // a short, owner-recorded dir for chromium's temp files (its singleton socket must fit in 107 bytes)
+    ScopedDir tmp(Janitor::kSharedRunDir, "chromium-" + std::to_string(getpid()));
+    Result dom =
+        browse(dir, tmp.path(), {"--dump-dom", "file://" + (dir / "summary.html").string()}, "chromium-dump-dom");
+    ASSERT_TRUE(dom.ok()) << dom.describe() << "\n" << dom.tail();
+    Result shot = browse(dir, tmp.path(),
+                         {"--screenshot=" + (dir / "summary.png").string(), "--window-size=1280,1400",
+                          "file://" + (dir / "summary.html").string()},
+                         "chromium-screenshot");
+    ASSERT_TRUE(shot.ok()) << shot.describe() << "\n" << shot.tail();
+    expectNoBrowserFilesInTmp(before);
+
+    CellCounts want;
+    StatusCounts totals;
+    countSummary(dir / "summary.json", want, totals);
+    if (HasFatalFailure()) return;
+
+    // what the browser built
+    expectMatrix(dom.out, want, totals);
+    if (HasFatalFailure()) return;
+    expectReportDetails(dom.out);
+
+    expectScreenshot(dir);
+    if (HasFatalFailure()) return;
     for (const char* d2 : {"chromium-profile", "chromium-cache", "chromium-crash", "home"}) fs::remove_all(dir / d2);
     std::cout << "summary.html and its screenshot: " << (dir / "summary.png").string() << std::endl;
 }
