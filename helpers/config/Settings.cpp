@@ -208,6 +208,224 @@ static std::string parseDockerHost(const std::string& h, const std::string& orig
     return h;
 }
 
+namespace {
+
+// The sections below take the section's node by value: a YAML::Node copy is a handle on the same node, so
+// lookups stay the non-const ones parseConfig made on root's children.
+
+void parseCorpusSkip(const std::string& origin, YAML::Node n, Config& c) {
+    if (!n.IsSequence())
+        fail(origin, n, "corpus_skip", "expected a list of case names", "e.g. `corpus_skip: [non_utf8_name]`");
+    c.corpus_skip.clear();  // the file's list replaces the default one
+    for (const auto& k : n) c.corpus_skip.insert(skipCase(str(origin, k, "corpus_skip"), origin, k));
+}
+
+void parseFilesystems(const std::string& origin, YAML::Node f, Config& c) {
+    if (!f.IsMap()) fail(origin, f, "filesystems", "expected a mapping", "e.g. `filesystems: {device: /dev/vdb}`");
+    onlyKeys(origin, f, "filesystems", {"device", "vm_accel"});
+    if (auto n = f["vm_accel"]) c.vm_accel = parseVmAccel(str(origin, n, "filesystems.vm_accel"), origin, n);
+    if (auto n = f["device"]) {
+        fs::path d = str(origin, n, "filesystems.device");
+        if (d.is_relative() || d.string().rfind("/dev/", 0) != 0)
+            fail(origin, n, "filesystems.device", "'" + d.string() + "' is not a device path",
+                 "name a block device such as /dev/vdb, or remove the key to use loop images");
+        c.fs_device = d;
+    }
+}
+
+void parseBenchmarks(const std::string& origin, YAML::Node b, Config& c) {
+    if (!b.IsMap())
+        fail(origin, b, "benchmarks", "expected a mapping", "e.g. `benchmarks: {dataset: /srv/corpus, runs: 5}`");
+    onlyKeys(origin, b, "benchmarks", {"dataset", "runs"});
+    if (auto n = b["dataset"]) {
+        fs::path d = str(origin, n, "benchmarks.dataset");
+        if (d.is_relative())
+            d = fs::absolute(
+                (fs::path(origin).has_parent_path() ? fs::path(origin).parent_path() : fs::current_path()) / d);
+        for (const char* sub : {"snapshot-1", "snapshot-2"})
+            if (!fs::is_directory(d / sub))
+                fail(origin, n, "benchmarks.dataset", "'" + d.string() + "' holds no directory " + sub,
+                     "point it at a dir holding snapshot-1/ and snapshot-2/ (two generations of the same data, as "
+                     "vykar's testbench wants), or remove the key to use the generated corpus");
+        c.bench_dataset = d;
+    }
+    if (auto n = b["runs"]) {
+        std::string v = str(origin, n, "benchmarks.runs");
+        if (v.empty() || v.size() > 3 || v.find_first_not_of("0123456789") != std::string::npos || std::stoi(v) < 1)
+            fail(origin, n, "benchmarks.runs",
+                 "expected a whole number of measured runs from 1 to 999, got '" + v + "'", "e.g. `runs: 5`");
+        c.bench_runs = std::stoi(v);
+    }
+}
+
+void parseStress(const std::string& origin, YAML::Node st, Config& c) {
+    if (!st.IsMap())
+        fail(origin, st, "stress", "expected a mapping",
+             "e.g. `stress: {iterations: 200, check_every: 50, verify_every: 0, backend: rest}`");
+    onlyKeys(origin, st, "stress", {"iterations", "check_every", "verify_every", "backend"});
+    auto count = [&](const char* key, int min, int& out) {
+        if (auto n = st[key]) {
+            const std::string k = std::string("stress.") + key, v = str(origin, n, k);
+            if (v.empty() || v.size() > 6 || v.find_first_not_of("0123456789") != std::string::npos ||
+                std::stoi(v) < min)
+                fail(origin, n, k, "expected a whole number from " + std::to_string(min) + " up, got '" + v + "'",
+                     min ? "e.g. `iterations: 200`" : "e.g. `check_every: 50` (0 = never)");
+            out = std::stoi(v);
+        }
+    };
+    count("iterations", 1, c.stress_iterations);
+    count("check_every", 0, c.stress_check_every);
+    count("verify_every", 0, c.stress_verify_every);
+    if (auto n = st["backend"]) {
+        const std::string b = str(origin, n, "stress.backend");
+        const auto kinds = backendKinds();
+        if (std::find(kinds.begin(), kinds.end(), b) == kinds.end())
+            fail(origin, n, "stress.backend", "unknown backend '" + b + "'", "use one of: " + backendKindList());
+        c.stress_backend = b;
+    }
+}
+
+void parseContainers(const std::string& origin, YAML::Node ct, Config& c) {
+    if (!ct.IsMap())
+        fail(origin, ct, "containers", "expected a mapping",
+             "e.g. `containers: {docker: {host: unix:///run/docker.sock}}`");
+    onlyKeys(origin, ct, "containers", {"docker"});
+    if (auto d = ct["docker"]) {
+        if (!d.IsMap())
+            fail(origin, d, "containers.docker", "expected a mapping",
+                 "e.g. `docker: {host: unix:///run/docker.sock}`");
+        onlyKeys(origin, d, "containers.docker", {"host"});
+        if (auto n = d["host"])
+            c.docker_host =
+                parseDockerHost(str(origin, n, "containers.docker.host"), origin, n, "containers.docker.host");
+    }
+}
+
+// runtime_dir, relative paths from the config file's dir
+fs::path parseRuntimeDir(const std::string& origin, YAML::Node n) {
+    fs::path p = str(origin, n, "runtime_dir");
+    if (p.is_relative()) {
+        fs::path base = fs::path(origin).has_parent_path() ? fs::path(origin).parent_path() : fs::current_path();
+        p = fs::absolute(base / p);
+    }
+    return p.lexically_normal();
+}
+
+void parseTools(const std::string& origin, YAML::Node tools, Config& c) {
+    if (!tools.IsMap())
+        fail(origin, tools, "tools", "expected a mapping of tool name to settings",
+             "e.g. `tools: {restic: {binary: restic}}`");
+    for (const auto& kv : tools) {
+        auto name = kv.first.as<std::string>();
+        const auto& known = knownTools();
+        if (std::find(known.begin(), known.end(), name) == known.end())
+            fail(origin, kv.first, "tools." + name, "unknown tool", "the suite has drivers for: " + join(known));
+        const std::string key = "tools." + name;
+        ToolConfig& t = c.tools[name];
+        if (kv.second.IsNull()) continue;
+        onlyKeys(origin, kv.second, key, {"binary", "server_binary", "required"});
+        if (auto b = kv.second["binary"]) t.binary = str(origin, b, key + ".binary");
+        if (auto b = kv.second["server_binary"]) t.server_binary = str(origin, b, key + ".server_binary");
+        if (auto r = kv.second["required"]) t.required = boolean(origin, r, key + ".required");
+        if (t.binary.empty())
+            fail(origin, kv.second["binary"], key + ".binary", "empty",
+                 "name the program (on PATH) or give its absolute path");
+    }
+}
+
+// one entry of repositories: `label` is its key (`label_node` where it is written), `v` its settings
+RepositoryConfig parseRepository(const std::string& origin, const std::string& label, const YAML::Node& label_node,
+                                 const YAML::Node& v) {
+    const std::string key = "repositories." + label;
+    onlyKeys(origin, v, key, {"backend", "mode", "url", "credentials_env", "key_file", "known_hosts"});
+    RepositoryConfig r;
+    r.backend = v["backend"] ? str(origin, v["backend"], key + ".backend") : label;
+    const auto backends = backendKinds();
+    if (std::find(backends.begin(), backends.end(), r.backend) == backends.end())
+        fail(origin, v["backend"] ? v["backend"] : label_node, key + ".backend", "unknown backend '" + r.backend + "'",
+             "use one of: " + join(backends));
+    std::string mode = v["mode"] ? str(origin, v["mode"], key + ".mode") : "managed";
+    if (mode != "managed" && mode != "external")
+        fail(origin, v["mode"], key + ".mode", "unknown mode '" + mode + "'",
+             "use managed (the suite starts the server) or external");
+    r.external = mode == "external";
+    if (auto u = v["url"]) r.url = str(origin, u, key + ".url");
+    if (auto k = v["key_file"]) r.key_file = str(origin, k, key + ".key_file");
+    if (auto k = v["known_hosts"]) r.known_hosts = str(origin, k, key + ".known_hosts");
+    if (r.external && r.url.empty())
+        fail(origin, v, key + ".url", "an external repository needs a url", "add `url: ...` or set `mode: managed`");
+    if (!r.external && !r.url.empty())
+        fail(origin, v["url"], key + ".url", "a managed repository takes no url (the suite starts its own server)",
+             "remove `url:` or set `mode: external`");
+    if (auto ce = v["credentials_env"]) {
+        if (!ce.IsMap())
+            fail(origin, ce, key + ".credentials_env", "expected a mapping of field to environment variable name",
+                 "e.g. `credentials_env: {secret_access_key: MY_S3_SECRET}`");
+        for (const auto& f : ce)
+            r.credentials_env[f.first.as<std::string>()] =
+                str(origin, f.second, key + ".credentials_env." + f.first.as<std::string>());
+    }
+    return r;
+}
+
+void parseRepositories(const std::string& origin, YAML::Node repos, Config& c) {
+    if (!repos.IsMap())
+        fail(origin, repos, "repositories", "expected a mapping of label to settings",
+             "e.g. `repositories: {local: {mode: managed}}`");
+    for (const auto& kv : repos) {
+        auto label = kv.first.as<std::string>();
+        RepositoryConfig r = parseRepository(origin, label, kv.first, kv.second);
+        c.repositories[label] = r;
+    }
+}
+
+// one profile's entry of corpus (ci, standard, full): `v` its settings, `key` its path for messages
+void parseCorpusProfile(const std::string& origin, const YAML::Node& v, const std::string& key, CorpusProfile& cp) {
+    auto size = [&](const char* f, std::uint64_t& dst) {
+        if (auto n = v[f]) {
+            try {
+                dst = parseSize(str(origin, n, key + "." + f));
+            } catch (const std::invalid_argument& e) {
+                fail(origin, n, key + "." + f, e.what(), "write a size such as 64MiB, 1GiB or 4096");
+            }
+        }
+    };
+    auto count = [&](const char* f, int& dst) {
+        if (auto n = v[f]) dst = int(positive(origin, n, key + "." + f));
+    };
+    count("small_files", cp.small_files);
+    size("bulk_bytes", cp.bulk_bytes);
+    size("big_file_bytes", cp.big_file_bytes);
+    count("depth", cp.depth);
+    count("duplicates", cp.duplicates);
+}
+
+void parseCorpus(const std::string& origin, YAML::Node corpus, Config& c) {
+    onlyKeys(origin, corpus, "corpus", {"ci", "standard", "full", "path", "local_path", "remote_path"});
+    if (auto n = corpus["path"]) c.corpus_path = userCorpus(str(origin, n, "corpus.path"), origin, n, "corpus.path");
+    if (auto n = corpus["local_path"])
+        c.corpus_local_path = userCorpus(str(origin, n, "corpus.local_path"), origin, n, "corpus.local_path");
+    if (auto n = corpus["remote_path"])
+        c.corpus_remote_path = userCorpus(str(origin, n, "corpus.remote_path"), origin, n, "corpus.remote_path");
+    for (const auto& kv : corpus) {
+        auto pname = kv.first.as<std::string>();
+        if (pname == "path" || pname == "local_path" || pname == "remote_path") continue;
+        Profile p = parseProfile(pname, origin, kv.first, "corpus." + pname);
+        const std::string key = "corpus." + pname;
+        onlyKeys(origin, kv.second, key, {"small_files", "bulk_bytes", "big_file_bytes", "depth", "duplicates"});
+        parseCorpusProfile(origin, kv.second, key, c.corpus[p]);
+    }
+}
+
+void parseTimeouts(const std::string& origin, YAML::Node t, Config& c) {
+    onlyKeys(origin, t, "timeouts", {"command", "external", "transfer"});
+    if (auto n = t["command"]) c.command_timeout = std::chrono::seconds(positive(origin, n, "timeouts.command"));
+    if (auto n = t["external"]) c.external_timeout = std::chrono::seconds(positive(origin, n, "timeouts.external"));
+    if (auto n = t["transfer"]) c.transfer_timeout = std::chrono::seconds(positive(origin, n, "timeouts.transfer"));
+}
+
+}  // namespace
+
 Config parseConfig(const std::string& yaml, const std::string& origin) {
     Config c = defaults();
     c.source = origin;
@@ -223,201 +441,19 @@ Config parseConfig(const std::string& yaml, const std::string& origin) {
              {"profile", "runtime_dir", "digest", "corpus_skip", "tools", "repositories", "corpus", "timeouts",
               "filesystems", "benchmarks", "stress", "containers"});
 
+    // the sections in this order: the first problem found is the one reported
     if (auto n = root["profile"]) c.profile = parseProfile(str(origin, n, "profile"), origin, n, "profile");
     if (auto n = root["digest"]) c.digest = parseDigest(str(origin, n, "digest"), origin, n);
-    if (auto n = root["corpus_skip"]) {
-        if (!n.IsSequence())
-            fail(origin, n, "corpus_skip", "expected a list of case names", "e.g. `corpus_skip: [non_utf8_name]`");
-        c.corpus_skip.clear();  // the file's list replaces the default one
-        for (const auto& k : n) c.corpus_skip.insert(skipCase(str(origin, k, "corpus_skip"), origin, k));
-    }
-    if (auto f = root["filesystems"]) {
-        if (!f.IsMap()) fail(origin, f, "filesystems", "expected a mapping", "e.g. `filesystems: {device: /dev/vdb}`");
-        onlyKeys(origin, f, "filesystems", {"device", "vm_accel"});
-        if (auto n = f["vm_accel"]) c.vm_accel = parseVmAccel(str(origin, n, "filesystems.vm_accel"), origin, n);
-        if (auto n = f["device"]) {
-            fs::path d = str(origin, n, "filesystems.device");
-            if (d.is_relative() || d.string().rfind("/dev/", 0) != 0)
-                fail(origin, n, "filesystems.device", "'" + d.string() + "' is not a device path",
-                     "name a block device such as /dev/vdb, or remove the key to use loop images");
-            c.fs_device = d;
-        }
-    }
-    if (auto b = root["benchmarks"]) {
-        if (!b.IsMap())
-            fail(origin, b, "benchmarks", "expected a mapping", "e.g. `benchmarks: {dataset: /srv/corpus, runs: 5}`");
-        onlyKeys(origin, b, "benchmarks", {"dataset", "runs"});
-        if (auto n = b["dataset"]) {
-            fs::path d = str(origin, n, "benchmarks.dataset");
-            if (d.is_relative())
-                d = fs::absolute(
-                    (fs::path(origin).has_parent_path() ? fs::path(origin).parent_path() : fs::current_path()) / d);
-            for (const char* sub : {"snapshot-1", "snapshot-2"})
-                if (!fs::is_directory(d / sub))
-                    fail(origin, n, "benchmarks.dataset", "'" + d.string() + "' holds no directory " + sub,
-                         "point it at a dir holding snapshot-1/ and snapshot-2/ (two generations of the same data, as "
-                         "vykar's testbench wants), or remove the key to use the generated corpus");
-            c.bench_dataset = d;
-        }
-        if (auto n = b["runs"]) {
-            std::string v = str(origin, n, "benchmarks.runs");
-            if (v.empty() || v.size() > 3 || v.find_first_not_of("0123456789") != std::string::npos || std::stoi(v) < 1)
-                fail(origin, n, "benchmarks.runs",
-                     "expected a whole number of measured runs from 1 to 999, got '" + v + "'", "e.g. `runs: 5`");
-            c.bench_runs = std::stoi(v);
-        }
-    }
-    if (auto st = root["stress"]) {
-        if (!st.IsMap())
-            fail(origin, st, "stress", "expected a mapping",
-                 "e.g. `stress: {iterations: 200, check_every: 50, verify_every: 0, backend: rest}`");
-        onlyKeys(origin, st, "stress", {"iterations", "check_every", "verify_every", "backend"});
-        auto count = [&](const char* key, int min, int& out) {
-            if (auto n = st[key]) {
-                const std::string k = std::string("stress.") + key, v = str(origin, n, k);
-                if (v.empty() || v.size() > 6 || v.find_first_not_of("0123456789") != std::string::npos ||
-                    std::stoi(v) < min)
-                    fail(origin, n, k, "expected a whole number from " + std::to_string(min) + " up, got '" + v + "'",
-                         min ? "e.g. `iterations: 200`" : "e.g. `check_every: 50` (0 = never)");
-                out = std::stoi(v);
-            }
-        };
-        count("iterations", 1, c.stress_iterations);
-        count("check_every", 0, c.stress_check_every);
-        count("verify_every", 0, c.stress_verify_every);
-        if (auto n = st["backend"]) {
-            const std::string b = str(origin, n, "stress.backend");
-            const auto kinds = backendKinds();
-            if (std::find(kinds.begin(), kinds.end(), b) == kinds.end())
-                fail(origin, n, "stress.backend", "unknown backend '" + b + "'", "use one of: " + backendKindList());
-            c.stress_backend = b;
-        }
-    }
-    if (auto ct = root["containers"]) {
-        if (!ct.IsMap())
-            fail(origin, ct, "containers", "expected a mapping",
-                 "e.g. `containers: {docker: {host: unix:///run/docker.sock}}`");
-        onlyKeys(origin, ct, "containers", {"docker"});
-        if (auto d = ct["docker"]) {
-            if (!d.IsMap())
-                fail(origin, d, "containers.docker", "expected a mapping",
-                     "e.g. `docker: {host: unix:///run/docker.sock}`");
-            onlyKeys(origin, d, "containers.docker", {"host"});
-            if (auto n = d["host"])
-                c.docker_host =
-                    parseDockerHost(str(origin, n, "containers.docker.host"), origin, n, "containers.docker.host");
-        }
-    }
-    if (auto n = root["runtime_dir"]) {
-        fs::path p = str(origin, n, "runtime_dir");
-        if (p.is_relative()) {
-            fs::path base = fs::path(origin).has_parent_path() ? fs::path(origin).parent_path() : fs::current_path();
-            p = fs::absolute(base / p);
-        }
-        c.runtime_dir = p.lexically_normal();
-    }
-    if (auto tools = root["tools"]) {
-        if (!tools.IsMap())
-            fail(origin, tools, "tools", "expected a mapping of tool name to settings",
-                 "e.g. `tools: {restic: {binary: restic}}`");
-        for (const auto& kv : tools) {
-            auto name = kv.first.as<std::string>();
-            const auto& known = knownTools();
-            if (std::find(known.begin(), known.end(), name) == known.end())
-                fail(origin, kv.first, "tools." + name, "unknown tool", "the suite has drivers for: " + join(known));
-            const std::string key = "tools." + name;
-            ToolConfig& t = c.tools[name];
-            if (kv.second.IsNull()) continue;
-            onlyKeys(origin, kv.second, key, {"binary", "server_binary", "required"});
-            if (auto b = kv.second["binary"]) t.binary = str(origin, b, key + ".binary");
-            if (auto b = kv.second["server_binary"]) t.server_binary = str(origin, b, key + ".server_binary");
-            if (auto r = kv.second["required"]) t.required = boolean(origin, r, key + ".required");
-            if (t.binary.empty())
-                fail(origin, kv.second["binary"], key + ".binary", "empty",
-                     "name the program (on PATH) or give its absolute path");
-        }
-    }
-    if (auto repos = root["repositories"]) {
-        if (!repos.IsMap())
-            fail(origin, repos, "repositories", "expected a mapping of label to settings",
-                 "e.g. `repositories: {local: {mode: managed}}`");
-        for (const auto& kv : repos) {
-            auto label = kv.first.as<std::string>();
-            const std::string key = "repositories." + label;
-            onlyKeys(origin, kv.second, key, {"backend", "mode", "url", "credentials_env", "key_file", "known_hosts"});
-            RepositoryConfig r;
-            r.backend = kv.second["backend"] ? str(origin, kv.second["backend"], key + ".backend") : label;
-            const auto backends = backendKinds();
-            if (std::find(backends.begin(), backends.end(), r.backend) == backends.end())
-                fail(origin, kv.second["backend"] ? kv.second["backend"] : kv.first, key + ".backend",
-                     "unknown backend '" + r.backend + "'", "use one of: " + join(backends));
-            std::string mode = kv.second["mode"] ? str(origin, kv.second["mode"], key + ".mode") : "managed";
-            if (mode != "managed" && mode != "external")
-                fail(origin, kv.second["mode"], key + ".mode", "unknown mode '" + mode + "'",
-                     "use managed (the suite starts the server) or external");
-            r.external = mode == "external";
-            if (auto u = kv.second["url"]) r.url = str(origin, u, key + ".url");
-            if (auto k = kv.second["key_file"]) r.key_file = str(origin, k, key + ".key_file");
-            if (auto k = kv.second["known_hosts"]) r.known_hosts = str(origin, k, key + ".known_hosts");
-            if (r.external && r.url.empty())
-                fail(origin, kv.second, key + ".url", "an external repository needs a url",
-                     "add `url: ...` or set `mode: managed`");
-            if (!r.external && !r.url.empty())
-                fail(origin, kv.second["url"], key + ".url",
-                     "a managed repository takes no url (the suite starts its own server)",
-                     "remove `url:` or set `mode: external`");
-            if (auto ce = kv.second["credentials_env"]) {
-                if (!ce.IsMap())
-                    fail(origin, ce, key + ".credentials_env",
-                         "expected a mapping of field to environment variable name",
-                         "e.g. `credentials_env: {secret_access_key: MY_S3_SECRET}`");
-                for (const auto& f : ce)
-                    r.credentials_env[f.first.as<std::string>()] =
-                        str(origin, f.second, key + ".credentials_env." + f.first.as<std::string>());
-            }
-            c.repositories[label] = r;
-        }
-    }
-    if (auto corpus = root["corpus"]) {
-        onlyKeys(origin, corpus, "corpus", {"ci", "standard", "full", "path", "local_path", "remote_path"});
-        if (auto n = corpus["path"])
-            c.corpus_path = userCorpus(str(origin, n, "corpus.path"), origin, n, "corpus.path");
-        if (auto n = corpus["local_path"])
-            c.corpus_local_path = userCorpus(str(origin, n, "corpus.local_path"), origin, n, "corpus.local_path");
-        if (auto n = corpus["remote_path"])
-            c.corpus_remote_path = userCorpus(str(origin, n, "corpus.remote_path"), origin, n, "corpus.remote_path");
-        for (const auto& kv : corpus) {
-            auto pname = kv.first.as<std::string>();
-            if (pname == "path" || pname == "local_path" || pname == "remote_path") continue;
-            Profile p = parseProfile(pname, origin, kv.first, "corpus." + pname);
-            const std::string key = "corpus." + pname;
-            onlyKeys(origin, kv.second, key, {"small_files", "bulk_bytes", "big_file_bytes", "depth", "duplicates"});
-            CorpusProfile& cp = c.corpus[p];
-            auto size = [&](const char* f, std::uint64_t& dst) {
-                if (auto n = kv.second[f]) {
-                    try {
-                        dst = parseSize(str(origin, n, key + "." + f));
-                    } catch (const std::invalid_argument& e) {
-                        fail(origin, n, key + "." + f, e.what(), "write a size such as 64MiB, 1GiB or 4096");
-                    }
-                }
-            };
-            auto count = [&](const char* f, int& dst) {
-                if (auto n = kv.second[f]) dst = int(positive(origin, n, key + "." + f));
-            };
-            count("small_files", cp.small_files);
-            size("bulk_bytes", cp.bulk_bytes);
-            size("big_file_bytes", cp.big_file_bytes);
-            count("depth", cp.depth);
-            count("duplicates", cp.duplicates);
-        }
-    }
-    if (auto t = root["timeouts"]) {
-        onlyKeys(origin, t, "timeouts", {"command", "external", "transfer"});
-        if (auto n = t["command"]) c.command_timeout = std::chrono::seconds(positive(origin, n, "timeouts.command"));
-        if (auto n = t["external"]) c.external_timeout = std::chrono::seconds(positive(origin, n, "timeouts.external"));
-        if (auto n = t["transfer"]) c.transfer_timeout = std::chrono::seconds(positive(origin, n, "timeouts.transfer"));
-    }
+    if (auto n = root["corpus_skip"]) parseCorpusSkip(origin, n, c);
+    if (auto f = root["filesystems"]) parseFilesystems(origin, f, c);
+    if (auto b = root["benchmarks"]) parseBenchmarks(origin, b, c);
+    if (auto st = root["stress"]) parseStress(origin, st, c);
+    if (auto ct = root["containers"]) parseContainers(origin, ct, c);
+    if (auto n = root["runtime_dir"]) c.runtime_dir = parseRuntimeDir(origin, n);
+    if (auto tools = root["tools"]) parseTools(origin, tools, c);
+    if (auto repos = root["repositories"]) parseRepositories(origin, repos, c);
+    if (auto corpus = root["corpus"]) parseCorpus(origin, corpus, c);
+    if (auto t = root["timeouts"]) parseTimeouts(origin, t, c);
     return c;
 }
 

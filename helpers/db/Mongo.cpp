@@ -93,17 +93,37 @@ void Mongo::dropDatabase() {
     if (!ok && err.code != 26) throw DbError(std::string("MongoDB dropDatabase failed: ") + err.message);
 }
 
-SeedStats Mongo::seed(std::uint64_t target_bytes, std::uint64_t seed_value, std::size_t batch) {
-    auto t0 = std::chrono::steady_clock::now();
-    RowGen g(seed_value);
-    SeedStats st;
-    std::uint64_t sent = 0;
-    auto insert_many = [&](const char* coll, std::vector<std::unique_ptr<Bson>>& docs) {
+namespace {
+
+using Docs = std::vector<std::unique_ptr<Bson>>;
+
+// Mongo::seed's writes: documents into a collection in batches of insert_many, counting the bytes sent and the
+// rows per collection
+class Inserter {
+public:
+    Inserter(mongoc_client_t* client, const std::string& db, std::size_t batch, SeedStats& st)
+        : client_(client), db_(db), batch_(batch), st_(st) {}
+
+    std::uint64_t sent() const { return sent_; }
+
+    // every document of docs, `batch` at a time; leaves docs empty
+    void insert(const char* coll, Docs& docs) {
+        for (std::size_t from = 0; from < docs.size(); from += batch_) {
+            Docs part;
+            for (std::size_t i = from; i < std::min(docs.size(), from + batch_); ++i)
+                part.push_back(std::move(docs[i]));
+            insertMany(coll, part);
+        }
+        docs.clear();
+    }
+
+private:
+    void insertMany(const char* coll, Docs& docs) {
         if (docs.empty()) return;
         std::vector<const void*> ptrs;  // bson_t is over-aligned: no bson_t* template argument
         for (auto& d : docs) {
             ptrs.push_back(static_cast<const void*>(&d->b));
-            sent += d->b.len;
+            sent_ += d->b.len;
         }
         Coll c{mongoc_client_get_collection(client_, db_.c_str(), coll)};
         Bson opts, reply;
@@ -112,73 +132,99 @@ SeedStats Mongo::seed(std::uint64_t target_bytes, std::uint64_t seed_value, std:
         if (!mongoc_collection_insert_many(c.c, reinterpret_cast<const bson_t**>(ptrs.data()), ptrs.size(), &opts.b,
                                            &reply.b, &err))
             throw DbError(std::string("MongoDB insert_many into ") + coll + ": " + err.message);
-        st.rows[coll] += docs.size();
+        st_.rows[coll] += docs.size();
         docs.clear();
-    };
-    auto insert = [&](const char* coll, std::vector<std::unique_ptr<Bson>>& docs) {
-        for (std::size_t from = 0; from < docs.size(); from += batch) {
-            std::vector<std::unique_ptr<Bson>> part;
-            for (std::size_t i = from; i < std::min(docs.size(), from + batch); ++i) part.push_back(std::move(docs[i]));
-            insert_many(coll, part);
-        }
-        docs.clear();
-    };
-    auto text = [](bson_t* d, const char* k, const std::string& v) {
-        bson_append_utf8(d, k, -1, v.data(), int(v.size()));
-    };
-    auto when = [&](bson_t* d, const char* k) {
-        bson_append_date_time(d, k, -1, std::int64_t(1577836800000LL + g.below(6ull * 365 * 86400 * 1000)));
-    };
-    std::vector<std::unique_ptr<Bson>> docs;
+    }
+
+    mongoc_client_t* client_;
+    const std::string& db_;
+    std::size_t batch_;
+    SeedStats& st_;
+    std::uint64_t sent_ = 0;
+};
+
+void appendText(bson_t* d, const char* k, const std::string& v) {
+    bson_append_utf8(d, k, -1, v.data(), int(v.size()));
+}
+
+// a random date in 2020..2025
+void appendWhen(RowGen& g, bson_t* d, const char* k) {
+    bson_append_date_time(d, k, -1, std::int64_t(1577836800000LL + g.below(6ull * 365 * 86400 * 1000)));
+}
+
+Docs customerDocs(RowGen& g) {
+    Docs docs;
     for (std::uint64_t i = 1; i <= kSeedCustomers; ++i) {
         auto d = std::make_unique<Bson>();
         BSON_APPEND_INT64(&d->b, "_id", std::int64_t(i));
-        text(&d->b, "name", g.text(12));
-        text(&d->b, "email", g.text(8) + "@example.test");
-        when(&d->b, "created_at");
-        text(&d->b, "notes", g.text(200 + g.below(200)));
+        appendText(&d->b, "name", g.text(12));
+        appendText(&d->b, "email", g.text(8) + "@example.test");
+        appendWhen(g, &d->b, "created_at");
+        appendText(&d->b, "notes", g.text(200 + g.below(200)));
         docs.push_back(std::move(d));
     }
-    insert("customers", docs);
+    return docs;
+}
+
+Docs productDocs(RowGen& g) {
+    Docs docs;
     for (std::uint64_t i = 1; i <= kSeedProducts; ++i) {
         auto d = std::make_unique<Bson>();
         BSON_APPEND_INT64(&d->b, "_id", std::int64_t(i));
-        text(&d->b, "sku", "SKU-" + std::to_string(g.below(100000000)));
-        text(&d->b, "title", g.text(30));
+        appendText(&d->b, "sku", "SKU-" + std::to_string(g.below(100000000)));
+        appendText(&d->b, "title", g.text(30));
         BSON_APPEND_INT64(&d->b, "price_cents", std::int64_t(g.below(1000000)));
-        text(&d->b, "description", g.text(300 + g.below(300)));
+        appendText(&d->b, "description", g.text(300 + g.below(300)));
         docs.push_back(std::move(d));
     }
-    insert("products", docs);
-    std::uint64_t order_id = 0, event_id = 0;
-    std::vector<std::unique_ptr<Bson>> events;
-    Heartbeat hb("seeding MongoDB to " + humanBytes(target_bytes), "seeded", "documents");
-    while (sent < target_bytes) {
-        hb.tick(kSeedCustomers + kSeedProducts + order_id + event_id);
-        for (int k = 0; k < 1000; ++k) {
-            ++order_id;
-            auto d = std::make_unique<Bson>();
-            BSON_APPEND_INT64(&d->b, "_id", std::int64_t(order_id));
-            BSON_APPEND_INT64(&d->b, "customer_id", std::int64_t(1 + g.below(kSeedCustomers)));
-            BSON_APPEND_INT64(&d->b, "product_id", std::int64_t(1 + g.below(kSeedProducts)));
-            BSON_APPEND_INT32(&d->b, "quantity", int(1 + g.below(20)));
-            when(&d->b, "placed_at");
-            std::string payload = g.bytes(256 + g.below(512));
-            bson_append_binary(&d->b, "payload", -1, BSON_SUBTYPE_BINARY,
-                               reinterpret_cast<const std::uint8_t*>(payload.data()), std::uint32_t(payload.size()));
-            docs.push_back(std::move(d));
-            for (int e = 0, n = int(1 + g.below(3)); e < n; ++e) {
-                auto ev = std::make_unique<Bson>();
-                BSON_APPEND_INT64(&ev->b, "_id", std::int64_t(++event_id));
-                BSON_APPEND_INT64(&ev->b, "order_id", std::int64_t(order_id));
-                text(&ev->b, "kind", g.below(2) ? "shipped" : "paid");
-                when(&ev->b, "at");
-                text(&ev->b, "body", g.text(100 + g.below(200)));
-                events.push_back(std::move(ev));
-            }
+    return docs;
+}
+
+// 1000 more orders into `orders`, each with one to three events into `events`; the ids count on
+void orderDocs(RowGen& g, std::uint64_t& order_id, std::uint64_t& event_id, Docs& orders, Docs& events) {
+    for (int k = 0; k < 1000; ++k) {
+        ++order_id;
+        auto d = std::make_unique<Bson>();
+        BSON_APPEND_INT64(&d->b, "_id", std::int64_t(order_id));
+        BSON_APPEND_INT64(&d->b, "customer_id", std::int64_t(1 + g.below(kSeedCustomers)));
+        BSON_APPEND_INT64(&d->b, "product_id", std::int64_t(1 + g.below(kSeedProducts)));
+        BSON_APPEND_INT32(&d->b, "quantity", int(1 + g.below(20)));
+        appendWhen(g, &d->b, "placed_at");
+        std::string payload = g.bytes(256 + g.below(512));
+        bson_append_binary(&d->b, "payload", -1, BSON_SUBTYPE_BINARY,
+                           reinterpret_cast<const std::uint8_t*>(payload.data()), std::uint32_t(payload.size()));
+        orders.push_back(std::move(d));
+        for (int e = 0, n = int(1 + g.below(3)); e < n; ++e) {
+            auto ev = std::make_unique<Bson>();
+            BSON_APPEND_INT64(&ev->b, "_id", std::int64_t(++event_id));
+            BSON_APPEND_INT64(&ev->b, "order_id", std::int64_t(order_id));
+            appendText(&ev->b, "kind", g.below(2) ? "shipped" : "paid");
+            appendWhen(g, &ev->b, "at");
+            appendText(&ev->b, "body", g.text(100 + g.below(200)));
+            events.push_back(std::move(ev));
         }
-        insert("orders", docs);
-        insert("order_events", events);
+    }
+}
+
+}  // namespace
+
+SeedStats Mongo::seed(std::uint64_t target_bytes, std::uint64_t seed_value, std::size_t batch) {
+    auto t0 = std::chrono::steady_clock::now();
+    RowGen g(seed_value);
+    SeedStats st;
+    Inserter ins(client_, db_, batch, st);
+    Docs docs = customerDocs(g);
+    ins.insert("customers", docs);
+    docs = productDocs(g);
+    ins.insert("products", docs);
+    std::uint64_t order_id = 0, event_id = 0;
+    Docs events;
+    Heartbeat hb("seeding MongoDB to " + humanBytes(target_bytes), "seeded", "documents");
+    while (ins.sent() < target_bytes) {
+        hb.tick(kSeedCustomers + kSeedProducts + order_id + event_id);
+        orderDocs(g, order_id, event_id, docs, events);
+        ins.insert("orders", docs);
+        ins.insert("order_events", events);
     }
     st.final_bytes = databaseBytes();
     st.seconds = secondsSince(t0);

@@ -175,6 +175,95 @@ std::string Result::tail(std::size_t lines) const {
     return src.substr(pos == 0 ? 0 : pos + 1);
 }
 
+namespace {
+
+// where a command's output goes: log_dir/<seq>-<name>.out and .err (with a .cmd beside them), else the
+// observer's scratch dir
+struct OutputFiles {
+    std::string stem;  // <seq>-<name>, unique in this process
+    fs::path out = "/dev/null", err = "/dev/null";
+    fs::path tmpdir;  // the scratch dir, when there is no log_dir
+};
+
+OutputFiles outputFiles(const Command& cmd, const std::string& display) {
+    OutputFiles f;
+    f.stem = cmd.log_name;
+    if (f.stem.empty()) f.stem = fs::path(cmd.argv[0]).filename().string();
+    f.stem = std::to_string(++g_seq) + "-" + f.stem;
+    std::error_code ec;
+    if (!cmd.log_dir.empty()) {
+        fs::create_directories(cmd.log_dir, ec);
+        f.out = cmd.log_dir / (f.stem + ".out");
+        f.err = cmd.log_dir / (f.stem + ".err");
+        std::ofstream(cmd.log_dir / (f.stem + ".cmd"))
+            << display << "\n"
+            << "cwd: " << (cmd.cwd.empty() ? fs::current_path() : cmd.cwd).string() << "\n";
+    } else {
+        // Captured output still needs a home; keep it beside the runtime.
+        f.tmpdir = observer().scratchDir();
+        f.out = f.tmpdir / (f.stem + ".out");
+        f.err = f.tmpdir / (f.stem + ".err");
+    }
+    return f;
+}
+
+// execve's argv or envp: pointers into v's strings, then a null
+std::vector<char*> cStrings(std::vector<std::string>& v) {
+    std::vector<char*> p;
+    for (auto& s : v) p.push_back(s.data());
+    p.push_back(nullptr);
+    return p;
+}
+
+// Everything the child needs, made before fork: the child only reads it and allocates nothing.
+struct ExecPlan {
+    const char* exe;
+    char* const* argv;
+    char* const* envp;
+    const char* in;   // stdin
+    const char* out;  // stdout log
+    const char* err;  // stderr log
+    bool chdir_first;
+    const char* cwd;
+    int errfd;     // the pipe's write end (close-on-exec): a failure's message goes there
+    pid_t parent;  // the runner, to notice it died before PR_SET_PDEATHSIG took hold
+};
+
+// in the child: write "what: <errno text>" to the parent and exit 127
+[[noreturn]] void childFail(int errfd, const char* what) {
+    int e = errno;
+    (void)!write(errfd, what, strlen(what));
+    (void)!write(errfd, ": ", 2);
+    const char* m = strerror(e);
+    (void)!write(errfd, m, strlen(m));
+    _exit(127);
+}
+
+// the child between fork and execve: only async-signal-safe calls from here on
+[[noreturn]] void execChild(const ExecPlan& p) {
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != p.parent) _exit(127);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    signal(SIGPIPE, SIG_DFL);
+    int in = open(p.in, O_RDONLY);
+    if (in < 0) childFail(p.errfd, "open stdin");
+    int o = open(p.out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (o < 0) childFail(p.errfd, "open stdout log");
+    int e = open(p.err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (e < 0) childFail(p.errfd, "open stderr log");
+    dup2(in, 0);
+    dup2(o, 1);
+    dup2(e, 2);
+    if (p.chdir_first && chdir(p.cwd) != 0) childFail(p.errfd, "chdir");
+    execve(p.exe, p.argv, p.envp);
+    childFail(p.errfd, "execve");
+}
+
+}  // namespace
+
 Child::Child(const Command& cmd) : cmd_(cmd) {
     if (cmd_.argv.empty()) throw std::invalid_argument("Command with empty argv");
     result_.display = redact(joinCommand(cmd_.argv), cmd_.secrets);
@@ -190,87 +279,37 @@ Child::Child(const Command& cmd) : cmd_(cmd) {
         return;
     }
 
-    std::string stem = cmd_.log_name;
-    if (stem.empty()) stem = fs::path(cmd_.argv[0]).filename().string();
-    stem = std::to_string(++g_seq) + "-" + stem;
-    fs::path outp = "/dev/null", errp = "/dev/null";
-    std::error_code ec;
-    fs::path tmpdir;
-    if (!cmd_.log_dir.empty()) {
-        fs::create_directories(cmd_.log_dir, ec);
-        outp = cmd_.log_dir / (stem + ".out");
-        errp = cmd_.log_dir / (stem + ".err");
-        std::ofstream(cmd_.log_dir / (stem + ".cmd"))
-            << result_.display << "\n"
-            << "cwd: " << (cmd_.cwd.empty() ? fs::current_path() : cmd_.cwd).string() << "\n";
-    } else {
-        // Captured output still needs a home; keep it beside the runtime.
-        tmpdir = observer().scratchDir();
-        outp = tmpdir / (stem + ".out");
-        errp = tmpdir / (stem + ".err");
-    }
-    result_.stdout_path = outp;
-    result_.stderr_path = errp;
+    const OutputFiles files = outputFiles(cmd_, result_.display);
+    result_.stdout_path = files.out;
+    result_.stderr_path = files.err;
 
     std::vector<std::string> envs = buildEnv(cmd_);
-    std::vector<char*> envp;
-    for (auto& e : envs) envp.push_back(e.data());
-    envp.push_back(nullptr);
+    std::vector<char*> envp = cStrings(envs);
     std::vector<std::string> args = cmd_.argv;
 #ifdef E2E_RUSAGE_HELPER
     if (cmd_.exact_rusage && access(E2E_RUSAGE_HELPER, X_OK) == 0) {
-        rusage_path_ = (cmd_.log_dir.empty() ? tmpdir : cmd_.log_dir) / (stem + ".rusage");
+        rusage_path_ = (cmd_.log_dir.empty() ? files.tmpdir : cmd_.log_dir) / (files.stem + ".rusage");
         args[0] = exe.string();
         args.insert(args.begin(), {E2E_RUSAGE_HELPER, rusage_path_.string()});
         exe = E2E_RUSAGE_HELPER;
     }
 #endif
-    std::vector<char*> argvp;
-    for (auto& a : args) argvp.push_back(a.data());
-    argvp.push_back(nullptr);
+    std::vector<char*> argvp = cStrings(args);
     std::string exes = exe.string();
     std::string inp = cmd_.stdin_file ? cmd_.stdin_file->string() : "/dev/null";
     std::string cwds = cmd_.cwd.string();
-    std::string outs = outp.string(), errs = errp.string();
+    std::string outs = files.out.string(), errs = files.err.string();
 
     int errpipe[2];
     if (pipe2(errpipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-    pid_t parent = getpid();
+    const ExecPlan plan{exes.c_str(), argvp.data(),  envp.data(),  inp.c_str(), outs.c_str(),
+                        errs.c_str(), !cwds.empty(), cwds.c_str(), errpipe[1],  getpid()};
     // the wall time starts here: finding the program, the log files and the environment are the runner's, not the
     // command's
     start_ = std::chrono::steady_clock::now();
     pid_t pid = fork();
     if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + strerror(errno));
-    if (pid == 0) {
-        // child: only async-signal-safe calls from here on
-        auto fail = [&](const char* what) {
-            int e = errno;
-            (void)!write(errpipe[1], what, strlen(what));
-            (void)!write(errpipe[1], ": ", 2);
-            const char* m = strerror(e);
-            (void)!write(errpipe[1], m, strlen(m));
-            _exit(127);
-        };
-        setpgid(0, 0);
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent) _exit(127);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, nullptr);
-        signal(SIGPIPE, SIG_DFL);
-        int in = open(inp.c_str(), O_RDONLY);
-        if (in < 0) fail("open stdin");
-        int o = open(outs.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (o < 0) fail("open stdout log");
-        int e = open(errs.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (e < 0) fail("open stderr log");
-        dup2(in, 0);
-        dup2(o, 1);
-        dup2(e, 2);
-        if (!cwds.empty() && chdir(cwds.c_str()) != 0) fail("chdir");
-        execve(exes.c_str(), argvp.data(), envp.data());
-        fail("execve");
-    }
+    if (pid == 0) execChild(plan);
     close(errpipe[1]);
     setpgid(pid, pid);  // both sides set it: no race with an early killpg
     pid_ = pid;

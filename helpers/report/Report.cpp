@@ -181,11 +181,85 @@ fs::path runReportsDir() {
     return rt / "reports" / currentRun(rt);
 }
 
-void writeSummary(const fs::path& dir) {
+namespace {
+
+// what writeSummary gathers from the scenario reports of a run
+struct Collected {
     json all = json::array(), faults = json::array();
     std::map<std::string, json> tables;  // figures the scenarios declared, side by side per table
     std::vector<std::vector<std::string>> interrupts;
     std::map<std::string, int> counts;
+};
+
+// the first FAIL layer of a report, else its first BLOCKED one
+struct FailedLayer {
+    std::string first_fail, layer, detail;
+};
+
+// j is not const: operator[] on a missing key adds a null there, as the summary always did
+FailedLayer failedLayerOf(json& j) {
+    FailedLayer fl;
+    for (const auto& l : j["layers"])
+        if (l.value("status", "") == "FAIL" && fl.first_fail.empty()) {
+            fl.layer = l.value("name", "");
+            fl.detail = l.value("detail", "");
+            fl.first_fail = fl.layer + ": " + fl.detail;
+        }
+    if (fl.layer.empty())  // a BLOCKED row names the layer that timed out
+        for (const auto& l : j["layers"])
+            if (l.value("status", "") == "BLOCKED" && fl.layer.empty()) {
+                fl.layer = l.value("name", "");
+                fl.detail = l.value("detail", "");
+            }
+    return fl;
+}
+
+// one scenario report (already parsed, with a "scenario") into the summary's rows, tables and lists
+void collectReport(const fs::path& path, json& j, Collected& c) {
+    c.counts[j.value("status", "?")]++;
+    const FailedLayer fl = failedLayerOf(j);
+    const std::string& first_fail = fl.first_fail;
+    const json& f = j["facts"];
+    const json corpus = f.value("corpus", json::object());
+    c.all.push_back(
+        {{"scenario", j["scenario"]},
+         {"status", j["status"]},
+         {"reason", j.value("reason", first_fail)},
+         {"tool", f.value("tool", "")},
+         {"variant", f.value("tool_variant", "")},
+         {"backend", f.value("backend", "") + (f.value("encrypted", true) ? "" : " (encryption off)")},
+         {"tolerances", j.value("tolerances", json::array())},
+         {"corpus_skip", f.value("corpus_skip", json::array())},
+         {"report", path.string()},
+         // for summary.html and the terminal matrix: the cell, the failing layer, the logs
+         {"area", j.value("area", "")},
+         {"subskill", subskillOf(j.value("scenario", ""))},
+         {"failed_layer", fl.layer},
+         {"failed_detail", fl.detail.empty() ? j.value("reason", "") : fl.detail},
+         {"log_dir", f.value("log_dir", "")},
+         {"user_corpus", corpus.is_object() && corpus.value("user", false) ? corpus.value("path", "") : ""}});
+    if (f.contains("interrupt_row")) {
+        const json& r = f["interrupt_row"];
+        c.interrupts.push_back({r.value("backend", ""), j.value("status", "?"),
+                                mdCell(j.value("reason", first_fail), 300), r.value("interrupt_rc", "-"),
+                                r.value("resume_rc", "-"), r.value("snapshot_id", "-"), r.value("log_dir", ""),
+                                path.string(), f.value("tool", ""), r.value("mode", "")});
+    }
+    if (j.contains("fault"))
+        c.faults.push_back({{"scenario", j["scenario"]},
+                            {"fault", j["fault"].value("name", "")},
+                            {"layer", j["fault"].value("caught_by", "")},
+                            {"status", j["status"]}});
+    for (const auto& figure : j.value("figures", json::array()))
+        c.tables[figure.value("table", "figures")].push_back({{"scenario", j["scenario"]},
+                                                              {"tool", f.value("tool", "")},
+                                                              {"status", j["status"]},
+                                                              {"values", figure["values"]}});
+}
+
+// every scenario report in dir (not summary.json, not unparsable files), sorted by scenario
+Collected collectReports(const fs::path& dir) {
+    Collected c;
     std::error_code ec;
     if (fs::exists(dir, ec))
         for (const auto& e : fs::directory_iterator(dir, ec)) {
@@ -193,92 +267,48 @@ void writeSummary(const fs::path& dir) {
             std::ifstream in(e.path());
             json j = json::parse(in, nullptr, false);
             if (j.is_discarded() || !j.contains("scenario")) continue;
-            counts[j.value("status", "?")]++;
-            std::string first_fail, failed_layer, failed_detail;
-            for (const auto& l : j["layers"])
-                if (l.value("status", "") == "FAIL" && first_fail.empty()) {
-                    failed_layer = l.value("name", "");
-                    failed_detail = l.value("detail", "");
-                    first_fail = failed_layer + ": " + failed_detail;
-                }
-            if (failed_layer.empty())  // a BLOCKED row names the layer that timed out
-                for (const auto& l : j["layers"])
-                    if (l.value("status", "") == "BLOCKED" && failed_layer.empty()) {
-                        failed_layer = l.value("name", "");
-                        failed_detail = l.value("detail", "");
-                    }
-            const json& f = j["facts"];
-            const json corpus = f.value("corpus", json::object());
-            all.push_back(
-                {{"scenario", j["scenario"]},
-                 {"status", j["status"]},
-                 {"reason", j.value("reason", first_fail)},
-                 {"tool", f.value("tool", "")},
-                 {"variant", f.value("tool_variant", "")},
-                 {"backend", f.value("backend", "") + (f.value("encrypted", true) ? "" : " (encryption off)")},
-                 {"tolerances", j.value("tolerances", json::array())},
-                 {"corpus_skip", f.value("corpus_skip", json::array())},
-                 {"report", e.path().string()},
-                 // for summary.html and the terminal matrix: the cell, the failing layer, the logs
-                 {"area", j.value("area", "")},
-                 {"subskill", subskillOf(j.value("scenario", ""))},
-                 {"failed_layer", failed_layer},
-                 {"failed_detail", failed_detail.empty() ? j.value("reason", "") : failed_detail},
-                 {"log_dir", f.value("log_dir", "")},
-                 {"user_corpus", corpus.is_object() && corpus.value("user", false) ? corpus.value("path", "") : ""}});
-            if (f.contains("interrupt_row")) {
-                const json& r = f["interrupt_row"];
-                interrupts.push_back({r.value("backend", ""), j.value("status", "?"),
-                                      mdCell(j.value("reason", first_fail), 300), r.value("interrupt_rc", "-"),
-                                      r.value("resume_rc", "-"), r.value("snapshot_id", "-"), r.value("log_dir", ""),
-                                      e.path().string(), f.value("tool", ""), r.value("mode", "")});
-            }
-            if (j.contains("fault"))
-                faults.push_back({{"scenario", j["scenario"]},
-                                  {"fault", j["fault"].value("name", "")},
-                                  {"layer", j["fault"].value("caught_by", "")},
-                                  {"status", j["status"]}});
-            for (const auto& figure : j.value("figures", json::array()))
-                tables[figure.value("table", "figures")].push_back({{"scenario", j["scenario"]},
-                                                                    {"tool", f.value("tool", "")},
-                                                                    {"status", j["status"]},
-                                                                    {"values", figure["values"]}});
+            collectReport(e.path(), j, c);
         }
     auto byScenario = [](const json& a, const json& b) { return a["scenario"] < b["scenario"]; };
-    std::sort(all.begin(), all.end(), byScenario);
-    for (auto& [name, rows] : tables) std::sort(rows.begin(), rows.end(), byScenario);
-    std::sort(faults.begin(), faults.end(), byScenario);
+    std::sort(c.all.begin(), c.all.end(), byScenario);
+    for (auto& [name, rows] : c.tables) std::sort(rows.begin(), rows.end(), byScenario);
+    std::sort(c.faults.begin(), c.faults.end(), byScenario);
+    return c;
+}
+
+// the self-tests' mutation score: faults tried, caught, and the faults each layer caught
+struct Mutation {
     int tried = 0, caught = 0;
     std::map<std::string, std::vector<std::string>> by_layer;
+};
+
+Mutation mutationOf(const json& faults) {
+    Mutation mu;
     for (const auto& x : faults) {
         const std::string st = x["status"].get<std::string>();
         if (st != "PASS" && st != "FAIL") continue;  // a skipped self-test tried nothing
-        ++tried;
+        ++mu.tried;
         if (st == "PASS") {
-            ++caught;
-            by_layer[x["layer"].get<std::string>()].push_back(x["fault"].get<std::string>());
+            ++mu.caught;
+            mu.by_layer[x["layer"].get<std::string>()].push_back(x["fault"].get<std::string>());
         }
     }
-    json summary{{"generated", nowIso()},
-                 {"run", dir.filename().string()},
-                 {"counts", counts},
-                 {"scenarios", all},
-                 {"tables", tables},
-                 {"mutation", {{"tried", tried}, {"caught", caught}, {"faults", faults}, {"layers", by_layer}}}};
-    std::ofstream(dir / "summary.json") << summary.dump(2) << "\n";
-    if (!interrupts.empty()) {
-        std::sort(interrupts.begin(), interrupts.end());
-        std::ofstream tsv(dir / "interrupt.tsv");
-        tsv << "backend\tstatus\treason\tinterrupt_rc\tresume_rc\tsnapshot_id\tlog_dir\treport_path\ttool\tmode\n";
-        for (const auto& row : interrupts) {
-            for (std::size_t i = 0; i < row.size(); ++i) tsv << (i ? "\t" : "") << row[i];
-            tsv << "\n";
-        }
+    return mu;
+}
+
+// interrupt.tsv: one line per interrupt scenario, sorted
+void writeInterruptTsv(const fs::path& dir, std::vector<std::vector<std::string>>& interrupts) {
+    std::sort(interrupts.begin(), interrupts.end());
+    std::ofstream tsv(dir / "interrupt.tsv");
+    tsv << "backend\tstatus\treason\tinterrupt_rc\tresume_rc\tsnapshot_id\tlog_dir\treport_path\ttool\tmode\n";
+    for (const auto& row : interrupts) {
+        for (std::size_t i = 0; i < row.size(); ++i) tsv << (i ? "\t" : "") << row[i];
+        tsv << "\n";
     }
-    std::ofstream md(dir / "summary.md");
-    md << "# backup-e2e summary: run " << dir.filename().string() << "\n\n";
-    for (const auto& [k, v] : counts) md << "- " << k << ": " << v << "\n";
-    if (tried) md << "- mutation score (self-tests: faults caught / faults tried): " << caught << "/" << tried << "\n";
+}
+
+// summary.md's table of scenarios, then the user corpus line if one was backed up
+void mdScenarios(std::ostream& md, const json& all) {
     md << "\n| scenario | tool | backend | status | reason | tolerated | corpus cases left out "
           "|\n|---|---|---|---|---|---|---|\n";
     for (const auto& s : all) {
@@ -295,14 +325,10 @@ void writeSummary(const fs::path& dir) {
                << s["user_corpus"].get<std::string>() << "\n";
             break;
         }
-    if (!by_layer.empty()) {
-        md << "\n## Verdict layers and the faults that only they catch\n\n| layer | faults caught |\n|---|---|\n";
-        for (const auto& [layer, fs_] : by_layer) {
-            std::string l;
-            for (const auto& x : fs_) l += (l.empty() ? "" : ", ") + x;
-            md << "| " << layer << " | " << l << " |\n";
-        }
-    }
+}
+
+// summary.md's figure tables, side by side
+void mdFigureTables(std::ostream& md, const std::map<std::string, json>& tables) {
     for (const auto& [name, rows] : tables) {
         std::vector<std::string> cols;  // in the order the first scenario declared them
         for (const auto& r : rows)
@@ -322,7 +348,41 @@ void writeSummary(const fs::path& dir) {
             md << "\n";
         }
     }
-    md.close();
+}
+
+void writeSummaryMd(const fs::path& dir, const Collected& c, const Mutation& mu) {
+    std::ofstream md(dir / "summary.md");
+    md << "# backup-e2e summary: run " << dir.filename().string() << "\n\n";
+    for (const auto& [k, v] : c.counts) md << "- " << k << ": " << v << "\n";
+    if (mu.tried)
+        md << "- mutation score (self-tests: faults caught / faults tried): " << mu.caught << "/" << mu.tried << "\n";
+    mdScenarios(md, c.all);
+    if (!mu.by_layer.empty()) {
+        md << "\n## Verdict layers and the faults that only they catch\n\n| layer | faults caught |\n|---|---|\n";
+        for (const auto& [layer, fs_] : mu.by_layer) {
+            std::string l;
+            for (const auto& x : fs_) l += (l.empty() ? "" : ", ") + x;
+            md << "| " << layer << " | " << l << " |\n";
+        }
+    }
+    mdFigureTables(md, c.tables);
+}
+
+}  // namespace
+
+void writeSummary(const fs::path& dir) {
+    Collected c = collectReports(dir);
+    const Mutation mu = mutationOf(c.faults);
+    json summary{
+        {"generated", nowIso()},
+        {"run", dir.filename().string()},
+        {"counts", c.counts},
+        {"scenarios", c.all},
+        {"tables", c.tables},
+        {"mutation", {{"tried", mu.tried}, {"caught", mu.caught}, {"faults", c.faults}, {"layers", mu.by_layer}}}};
+    std::ofstream(dir / "summary.json") << summary.dump(2) << "\n";
+    if (!c.interrupts.empty()) writeInterruptTsv(dir, c.interrupts);
+    writeSummaryMd(dir, c, mu);  // summary.md is closed before the page is written
     writeSummaryHtml(dir, summary);
 }
 

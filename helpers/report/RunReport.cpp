@@ -170,10 +170,10 @@ std::string terminalMatrix(const json& summary, const fs::path& run_dir) {
     return o.str();
 }
 
-void writeSummaryHtml(const fs::path& run_dir, const json& summary) {
-    const Matrix m = buildMatrix(summary);
-    const std::string run = summary.value("run", run_dir.filename().string());
-    std::ostringstream h;
+namespace {
+
+// the page's head and its style sheet
+void htmlHead(std::ostream& h, const std::string& run) {
     h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>backup-e2e run " << esc(run)
       << "</title>\n<style>\n"
       << "body{font-family:'DejaVu "
@@ -189,6 +189,10 @@ void writeSummaryHtml(const fs::path& run_dir, const json& summary) {
          "10px;border-radius:4px;font-weight:bold}.msg{font-family:monospace;white-space:pre-wrap;max-width:60em}"
          "img.chart{max-width:100%;border:1px solid #ccc}\n"
       << "</style></head><body>\n";
+}
+
+// the title, the counts per status and the mutation score
+void htmlIntro(std::ostream& h, const json& summary, const Matrix& m, const std::string& run) {
     h << "<h1>backup-e2e run <span id=\"run\">" << esc(run) << "</span></h1>\n<p>generated "
       << esc(summary.value("generated", "")) << "; " << scenarioRows(summary).size()
       << " scenarios. Each matrix cell links to its scenarios' reports and logs.</p>\n";
@@ -202,8 +206,10 @@ void writeSummaryHtml(const fs::path& run_dir, const json& summary) {
     if (const json& mu = summary.value("mutation", json::object()); mu.value("tried", 0) > 0)
         h << "<p id=\"mutation\">mutation score (self-tests: faults caught / faults tried): " << mu.value("caught", 0)
           << "/" << mu.value("tried", 0) << "</p>\n";
+}
 
-    // the matrix
+// the matrix: one row per sub-skill, one column per tool, each cell linking to its scenarios
+void htmlMatrix(std::ostream& h, const Matrix& m) {
     h << "<h2>Tool x sub-skill</h2>\n<table id=\"matrix\"><thead><tr><th>sub-skill</th>";
     for (const auto& t : m.tools) h << "<th>" << esc(t) << "</th>";
     h << "</tr></thead><tbody>\n";
@@ -225,8 +231,10 @@ void writeSummaryHtml(const fs::path& run_dir, const json& summary) {
         h << "</tr>\n";
     }
     h << "</tbody></table>\n";
+}
 
-    // failures: the failing layer and its message
+// failures: the failing layer and its message
+void htmlFailures(std::ostream& h, const json& summary, const fs::path& run_dir) {
     h << "<h2>Failures</h2>\n<table "
          "id=\"failures\"><thead><tr><th>scenario</th><th>status</th><th>layer</th><th>message</th><th>logs</th></tr></"
          "thead><tbody>\n";
@@ -244,8 +252,10 @@ void writeSummaryHtml(const fs::path& run_dir, const json& summary) {
     }
     if (!nfail) h << "<tr><td colspan=\"5\">none</td></tr>\n";
     h << "</tbody></table>\n";
+}
 
-    // tolerances, corpus cases left out, user corpora
+// tolerances, corpus cases left out, user corpora
+void htmlTolerances(std::ostream& h, const json& summary) {
     h << "<h2>Tolerances and corpus cases left out</h2>\n<table "
          "id=\"tolerances\"><thead><tr><th>scenario</th><th>tool</th><th>status</th><th>tolerated</th>"
          "<th>corpus cases left out</th><th>corpus</th></tr></thead><tbody>\n";
@@ -260,8 +270,10 @@ void writeSummaryHtml(const fs::path& run_dir, const json& summary) {
           << (user.empty() ? "generated" : "user corpus " + esc(user)) << "</td></tr>\n";
     }
     h << "</tbody></table>\n";
+}
 
-    // the figure tables scenarios declared, side by side
+// the figure tables scenarios declared, side by side
+void htmlFigureTables(std::ostream& h, const json& summary) {
     int ti = 0;
     const json tables = summary.value("tables", json::object());
     for (const auto& [name, rows] : tables.items()) {
@@ -281,8 +293,10 @@ void writeSummaryHtml(const fs::path& run_dir, const json& summary) {
         }
         h << "</tbody></table>\n";
     }
+}
 
-    // charts a benchmark drew into this run's dir, embedded (the page stays one file)
+// charts a benchmark drew into this run's dir, embedded (the page stays one file)
+void htmlCharts(std::ostream& h, const fs::path& run_dir) {
     std::vector<fs::path> charts;
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(run_dir, ec))
@@ -295,8 +309,10 @@ void writeSummaryHtml(const fs::path& run_dir, const json& summary) {
               << "\" src=\"data:image/png;base64," << base64(readFile(c)) << "\"><figcaption>"
               << esc(c.filename().string()) << "</figcaption></figure>\n";
     }
+}
 
-    // every cell's scenarios with their reports and logs
+// every cell's scenarios with their reports and logs
+void htmlCells(std::ostream& h, const Matrix& m, const fs::path& run_dir) {
     h << "<h2>Scenarios by cell</h2>\n";
     for (const auto& [key, c] : m.cells) {
         h << "<section id=\"" << anchor(key.first, key.second) << "\"><h3>" << esc(key.first) << " / "
@@ -311,6 +327,22 @@ void writeSummaryHtml(const fs::path& run_dir, const json& summary) {
         }
         h << "</tbody></table></section>\n";
     }
+}
+
+}  // namespace
+
+void writeSummaryHtml(const fs::path& run_dir, const json& summary) {
+    const Matrix m = buildMatrix(summary);
+    const std::string run = summary.value("run", run_dir.filename().string());
+    std::ostringstream h;
+    htmlHead(h, run);
+    htmlIntro(h, summary, m, run);
+    htmlMatrix(h, m);
+    htmlFailures(h, summary, run_dir);
+    htmlTolerances(h, summary);
+    htmlFigureTables(h, summary);
+    htmlCharts(h, run_dir);
+    htmlCells(h, m, run_dir);
     h << "</body></html>\n";
     std::ofstream(run_dir / "summary.html") << h.str();
 }

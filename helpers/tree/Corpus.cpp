@@ -297,20 +297,15 @@ const std::set<std::string>& corpusCases() {
     return c;
 }
 
-CorpusStats generateCorpus(const fs::path& root, const CorpusSpec& spec) {
-    for (const auto& k : spec.skip)
-        if (!corpusCases().count(k)) throw std::invalid_argument("unknown corpus case '" + k + "'");
-    auto on = [&](const char* k) { return !spec.skip.count(k); };
-    std::error_code ec;
-    fs::create_directories(root, ec);
-    if (!fs::is_empty(root)) throw std::runtime_error("corpus root is not empty: " + root.string());
-    CorpusStats st;
-    Rng rng(spec.seed);
-    st.subsecond_mtimes = on("subsecond_mtime");
-    Writer w(root, rng, st, st.subsecond_mtimes);
-    const CorpusProfile& pr = spec.profile;
+namespace {
 
-    // small files over a modest tree
+// whether the spec keeps case k (not in its skip list)
+bool on(const CorpusSpec& spec, const char* k) {
+    return !spec.skip.count(k);
+}
+
+// small files over a modest tree; returns their paths
+std::vector<std::string> writeSmallFiles(Writer& w, Rng& rng, const CorpusProfile& pr) {
     const int subdirs = 8;
     w.dir("docs");
     for (int d = 0; d < subdirs; ++d) w.dir("docs/section-" + std::to_string(d));
@@ -322,8 +317,11 @@ CorpusStats generateCorpus(const fs::path& root, const CorpusSpec& spec) {
         w.file(rel, bin ? w.random(n) : w.text(n), rng.below(5) == 0 ? 0600 : 0644);
         small.push_back(rel);
     }
+    return small;
+}
 
-    // bulk: medium files, half text half random
+// bulk: medium files, half text half random; returns their paths
+std::vector<std::string> writeBulk(Writer& w, Rng& rng, const CorpusProfile& pr) {
     w.dir("data");
     std::uint64_t left = pr.bulk_bytes;
     std::vector<std::string> medium;
@@ -336,8 +334,12 @@ CorpusStats generateCorpus(const fs::path& root, const CorpusSpec& spec) {
         medium.push_back(rel);
         left -= n;
     }
+    return medium;
+}
 
-    // duplicates: same content under other names (dedup must store it once)
+// duplicates: same content under other names (dedup must store it once)
+void writeDuplicates(Writer& w, Rng& rng, const fs::path& root, const CorpusProfile& pr,
+                     const std::vector<std::string>& medium) {
     w.dir("dup");
     for (int i = 0; i < pr.duplicates && !medium.empty(); ++i) {
         const std::string& src = medium[rng.below(medium.size())];
@@ -345,121 +347,146 @@ CorpusStats generateCorpus(const fs::path& root, const CorpusSpec& spec) {
         std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         w.file("dup/copy-" + std::to_string(i) + "-of-" + fs::path(src).filename().string(), content, 0644, true);
     }
+}
 
+// awkward names, modes, sparse file, symlinks, hardlinks, a fifo and a deep chain of dirs
+void writeAwkwardFiles(Writer& w, Rng& rng, const CorpusSpec& spec, const std::vector<std::string>& small) {
+    const CorpusProfile& pr = spec.profile;
+    w.dir("awkward");
+    w.file("awkward/name with spaces.txt", w.text(100));
+    if (on(spec, "newline_name")) w.file("awkward/new\nline.txt", w.text(50));
+    if (on(spec, "non_utf8_name")) w.file(std::string("awkward/latin1-caf\xe9") + ".txt", w.text(60));
+    w.file("awkward/\u00dcn\u00efc\u00f6d\u00e9-\u65e5\u672c.txt", w.text(70));
+    w.file("awkward/-leading-dash", w.text(10));
+    w.file("awkward/tab\there", w.text(10));
+    w.file("awkward/empty", "");
+    w.file("awkward/read-only", w.text(30), 0444);
+    w.file("awkward/executable.sh", "#!/bin/sh\necho " + std::to_string(rng.next()) + "\n", 0755);
+    if (on(spec, "sparse")) w.sparse("awkward/sparse.img", 16u << 20);
+    if (on(spec, "symlinks")) {
+        w.symlink("../docs/section-0", "awkward/link-relative-dir");
+        w.symlink(small.empty() ? "x" : "../" + small.front(), "awkward/link-relative-file");
+        w.symlink("/etc/hostname", "awkward/link-absolute");
+        w.symlink("does/not/exist-" + std::to_string(rng.below(1000)), "awkward/link-broken");
+    }
+    w.file("awkward/hardlink-a", w.text(200));
+    w.dir("awkward/sub");
+    if (on(spec, "hardlinks")) {
+        w.hardlink("awkward/hardlink-a", "awkward/hardlink-b");
+        w.hardlink("awkward/hardlink-a", "awkward/sub/hardlink-c");
+    }
+    if (spec.fifo && on(spec, "fifo")) w.fifo("awkward/fifo");
+    w.dir("awkward/private", 0700);
+    w.file("awkward/private/secret.txt", w.text(40), 0600);
+    std::string deep = "awkward/deep";
+    w.dir(deep);
+    for (int i = 0; i < pr.depth; ++i) {
+        deep += "/level-" + std::to_string(i);
+        w.dir(deep);
+    }
+    w.file(deep + "/bottom.txt", w.text(80));
+}
+
+// empty directories, alone and as a whole tree without a file
+void writeEmptyDirs(Writer& w, const CorpusSpec& spec) {
+    if (on(spec, "empty_dirs")) {
+        w.emptyDir("empty-top");
+        w.emptyDir("awkward/empty-nested/a/b/c/d/e");
+        w.emptyDir("awkward/empty-nested/a/b/side");
+    }
+    if (on(spec, "dirs_only")) {
+        // a tree of directories with not one file in it
+        for (const char* leaf : {"dirs-only/x/y/z", "dirs-only/x/w", "dirs-only/q/r/s/t"}) w.emptyDir(leaf);
+    }
+}
+
+// user.* attributes on files and directories, text and binary, empty and large
+void writeXattrs(Writer& w, Rng& rng, const std::vector<std::string>& small) {
+    w.file("meta/xattr-text.txt", w.text(120));
+    w.xattr("meta/xattr-text.txt", "user.comment", "backup-e2e note " + std::to_string(rng.next()));
+    w.xattr("meta/xattr-text.txt", "user.mime_type", "text/plain");
+    w.file("meta/xattr-binary.bin", w.random(300));
+    w.xattr("meta/xattr-binary.bin", "user.blob", w.random(200) + std::string("\0\0\xff", 3));
+    w.xattr("meta/xattr-binary.bin", "user.empty", "");
+    w.xattr("meta/xattr-binary.bin", "user.large", w.random(1536));
+    w.dir("meta/xattr-dir");
+    w.file("meta/xattr-dir/inside.txt", w.text(40));
+    w.xattr("meta/xattr-dir", "user.dir_note", "a directory's own attribute");
+    w.xattr("meta/xattr-dir", "user.dir_blob", w.random(32));
+    if (!small.empty()) w.xattr(small.back(), "user.origin", "docs " + std::to_string(rng.below(1000)));
+    w.xattr("docs/section-1", "user.section", "one");
+}
+
+// access and default ACLs on a file and on directories
+void writeAcls(Writer& w) {
+    using T = AclTag;
+    w.file("meta/acl-file.txt", w.text(90), 0640);
+    w.acl("meta/acl-file.txt", kAclAccessXattr,
+          {{T::UserObj, 6}, {T::User, 6, 1001}, {T::GroupObj, 4}, {T::Group, 4, 1002}, {T::Mask, 6}, {T::Other, 0}});
+    w.dir("meta/acl-default-dir", 0750);
+    w.file("meta/acl-default-dir/before-the-acl.txt", w.text(30));  // written first: it inherits nothing
+    w.acl("meta/acl-default-dir", kAclDefaultXattr,
+          {{T::UserObj, 7}, {T::User, 5, 1001}, {T::GroupObj, 5}, {T::Group, 7, 1003}, {T::Mask, 7}, {T::Other, 0}});
+    w.dir("meta/acl-both-dir", 0770);
+    w.acl("meta/acl-both-dir", kAclAccessXattr,
+          {{T::UserObj, 7}, {T::User, 7, 1004}, {T::GroupObj, 7}, {T::Mask, 7}, {T::Other, 0}});
+    w.acl("meta/acl-both-dir", kAclDefaultXattr, {{T::UserObj, 7}, {T::GroupObj, 5}, {T::Other, 5}});
+}
+
+// shapes real trees have, after every case above and from a stream of
+// their own: the older cases' bytes stay as they were
+void writeShapes(const fs::path& root, const CorpusSpec& spec, CorpusStats& st) {
+    Rng shape_rng(spec.seed ^ 0x73686170657321ull);
+    Writer s(root, shape_rng, st, st.subsecond_mtimes);
+    if (on(spec, "long_name")) {  // NAME_MAX: 255 bytes
+        s.dir("awkward/long-name");
+        std::string name = "long-name-";
+        while (name.size() < 251) name += char('a' + shape_rng.below(26));
+        s.file("awkward/long-name/" + name + ".txt", s.text(64));
+    }
+    if (on(spec, "long_path")) s.longPath("awkward/long-path", s.text(64));  // past PATH_MAX (4096 bytes)
+    // the same name in NFC (U+00E9) and NFD (e + U+0301), as trees copied from macOS hold
+    if (on(spec, "normalization_pair")) {
+        s.dir("awkward/normalization");
+        s.file("awkward/normalization/caf\u00e9.txt", s.text(40));
+        s.file("awkward/normalization/cafe\u0301.txt", s.text(41));
+    }
+    if (on(spec, "case_pair")) {  // names that differ only by case
+        s.dir("awkward/case");
+        s.file("awkward/case/Readme", s.text(30));
+        s.file("awkward/case/README", s.text(31));
+    }
+}
+
+}  // namespace
+
+CorpusStats generateCorpus(const fs::path& root, const CorpusSpec& spec) {
+    for (const auto& k : spec.skip)
+        if (!corpusCases().count(k)) throw std::invalid_argument("unknown corpus case '" + k + "'");
+    std::error_code ec;
+    fs::create_directories(root, ec);
+    if (!fs::is_empty(root)) throw std::runtime_error("corpus root is not empty: " + root.string());
+    CorpusStats st;
+    Rng rng(spec.seed);
+    st.subsecond_mtimes = on(spec, "subsecond_mtime");
+    Writer w(root, rng, st, st.subsecond_mtimes);
+    const CorpusProfile& pr = spec.profile;
+
+    const std::vector<std::string> small = writeSmallFiles(w, rng, pr);
+    const std::vector<std::string> medium = writeBulk(w, rng, pr);
+    writeDuplicates(w, rng, root, pr, medium);
     if (pr.big_file_bytes > 0) {
         w.dir("big");
         w.bigRandom("big/incompressible.bin", pr.big_file_bytes);
     }
-
     if (spec.awkward) {
-        w.dir("awkward");
-        w.file("awkward/name with spaces.txt", w.text(100));
-        if (on("newline_name")) w.file("awkward/new\nline.txt", w.text(50));
-        if (on("non_utf8_name")) w.file(std::string("awkward/latin1-caf\xe9") + ".txt", w.text(60));
-        w.file("awkward/\u00dcn\u00efc\u00f6d\u00e9-\u65e5\u672c.txt", w.text(70));
-        w.file("awkward/-leading-dash", w.text(10));
-        w.file("awkward/tab\there", w.text(10));
-        w.file("awkward/empty", "");
-        w.file("awkward/read-only", w.text(30), 0444);
-        w.file("awkward/executable.sh", "#!/bin/sh\necho " + std::to_string(rng.next()) + "\n", 0755);
-        if (on("sparse")) w.sparse("awkward/sparse.img", 16u << 20);
-        if (on("symlinks")) {
-            w.symlink("../docs/section-0", "awkward/link-relative-dir");
-            w.symlink(small.empty() ? "x" : "../" + small.front(), "awkward/link-relative-file");
-            w.symlink("/etc/hostname", "awkward/link-absolute");
-            w.symlink("does/not/exist-" + std::to_string(rng.below(1000)), "awkward/link-broken");
-        }
-        w.file("awkward/hardlink-a", w.text(200));
-        w.dir("awkward/sub");
-        if (on("hardlinks")) {
-            w.hardlink("awkward/hardlink-a", "awkward/hardlink-b");
-            w.hardlink("awkward/hardlink-a", "awkward/sub/hardlink-c");
-        }
-        if (spec.fifo && on("fifo")) w.fifo("awkward/fifo");
-        w.dir("awkward/private", 0700);
-        w.file("awkward/private/secret.txt", w.text(40), 0600);
-        std::string deep = "awkward/deep";
-        w.dir(deep);
-        for (int i = 0; i < pr.depth; ++i) {
-            deep += "/level-" + std::to_string(i);
-            w.dir(deep);
-        }
-        w.file(deep + "/bottom.txt", w.text(80));
-
-        if (on("empty_dirs")) {
-            w.emptyDir("empty-top");
-            w.emptyDir("awkward/empty-nested/a/b/c/d/e");
-            w.emptyDir("awkward/empty-nested/a/b/side");
-        }
-        if (on("dirs_only")) {
-            // a tree of directories with not one file in it
-            for (const char* leaf : {"dirs-only/x/y/z", "dirs-only/x/w", "dirs-only/q/r/s/t"}) w.emptyDir(leaf);
-        }
+        writeAwkwardFiles(w, rng, spec, small);
+        writeEmptyDirs(w, spec);
         w.dir("meta");
-        if (on("xattrs")) {
-            w.file("meta/xattr-text.txt", w.text(120));
-            w.xattr("meta/xattr-text.txt", "user.comment", "backup-e2e note " + std::to_string(rng.next()));
-            w.xattr("meta/xattr-text.txt", "user.mime_type", "text/plain");
-            w.file("meta/xattr-binary.bin", w.random(300));
-            w.xattr("meta/xattr-binary.bin", "user.blob", w.random(200) + std::string("\0\0\xff", 3));
-            w.xattr("meta/xattr-binary.bin", "user.empty", "");
-            w.xattr("meta/xattr-binary.bin", "user.large", w.random(1536));
-            w.dir("meta/xattr-dir");
-            w.file("meta/xattr-dir/inside.txt", w.text(40));
-            w.xattr("meta/xattr-dir", "user.dir_note", "a directory's own attribute");
-            w.xattr("meta/xattr-dir", "user.dir_blob", w.random(32));
-            if (!small.empty()) w.xattr(small.back(), "user.origin", "docs " + std::to_string(rng.below(1000)));
-            w.xattr("docs/section-1", "user.section", "one");
-        }
-        if (on("acls")) {
-            using T = AclTag;
-            w.file("meta/acl-file.txt", w.text(90), 0640);
-            w.acl("meta/acl-file.txt", kAclAccessXattr,
-                  {{T::UserObj, 6},
-                   {T::User, 6, 1001},
-                   {T::GroupObj, 4},
-                   {T::Group, 4, 1002},
-                   {T::Mask, 6},
-                   {T::Other, 0}});
-            w.dir("meta/acl-default-dir", 0750);
-            w.file("meta/acl-default-dir/before-the-acl.txt", w.text(30));  // written first: it inherits nothing
-            w.acl("meta/acl-default-dir", kAclDefaultXattr,
-                  {{T::UserObj, 7},
-                   {T::User, 5, 1001},
-                   {T::GroupObj, 5},
-                   {T::Group, 7, 1003},
-                   {T::Mask, 7},
-                   {T::Other, 0}});
-            w.dir("meta/acl-both-dir", 0770);
-            w.acl("meta/acl-both-dir", kAclAccessXattr,
-                  {{T::UserObj, 7}, {T::User, 7, 1004}, {T::GroupObj, 7}, {T::Mask, 7}, {T::Other, 0}});
-            w.acl("meta/acl-both-dir", kAclDefaultXattr, {{T::UserObj, 7}, {T::GroupObj, 5}, {T::Other, 5}});
-        }
+        if (on(spec, "xattrs")) writeXattrs(w, rng, small);
+        if (on(spec, "acls")) writeAcls(w);
     }
-    if (spec.awkward) {
-        // shapes real trees have, after every case above and from a stream of
-        // their own: the older cases' bytes stay as they were
-        Rng shape_rng(spec.seed ^ 0x73686170657321ull);
-        Writer s(root, shape_rng, st, st.subsecond_mtimes);
-        if (on("long_name")) {  // NAME_MAX: 255 bytes
-            s.dir("awkward/long-name");
-            std::string name = "long-name-";
-            while (name.size() < 251) name += char('a' + shape_rng.below(26));
-            s.file("awkward/long-name/" + name + ".txt", s.text(64));
-        }
-        if (on("long_path")) s.longPath("awkward/long-path", s.text(64));  // past PATH_MAX (4096 bytes)
-        // the same name in NFC (U+00E9) and NFD (e + U+0301), as trees copied from macOS hold
-        if (on("normalization_pair")) {
-            s.dir("awkward/normalization");
-            s.file("awkward/normalization/caf\u00e9.txt", s.text(40));
-            s.file("awkward/normalization/cafe\u0301.txt", s.text(41));
-        }
-        if (on("case_pair")) {  // names that differ only by case
-            s.dir("awkward/case");
-            s.file("awkward/case/Readme", s.text(30));
-            s.file("awkward/case/README", s.text(31));
-        }
-    }
+    if (spec.awkward) writeShapes(root, spec, st);
     w.fixDirTimes();
     return st;
 }

@@ -307,6 +307,70 @@ std::string aclOrNone(const std::string& kind, const std::string& acl) {
     return kind + " " + (acl.empty() ? "none" : acl);
 }
 
+// the precision an entry's mtime is compared at, by its type
+MtimePrecision mtimePrecision(const CompareOptions& opt, EntryType t) {
+    return t == EntryType::Dir ? opt.dir_mtime : t == EntryType::Symlink ? opt.symlink_mtime : opt.file_mtime;
+}
+
+// y's mtime is not x's as kept at precision p on filesystems that keep fs_granularity ns
+bool mtimeDiffers(const Entry& x, const Entry& y, MtimePrecision p, std::int64_t fs_granularity) {
+    const std::int64_t unit = p == MtimePrecision::Seconds        ? kNsPerSecond
+                              : p == MtimePrecision::Microseconds ? 1000
+                                                                  : 1;
+    const std::int64_t g = std::max(fs_granularity, unit);
+    // the source's value cut down or rounded up to the unit (Go's NsecToTimeval rounds up)
+    const std::int64_t kept = floorDiv(y.mtime_ns, g);
+    return kept != floorDiv(x.mtime_ns, g) && kept != floorDiv(x.mtime_ns + g - 1, g);
+}
+
+// one difference per name: dropped, changed or added
+void compareXattrs(const std::string& path, const Entry& x, const Entry& y, std::vector<Difference>& d) {
+    for (const auto& [k, v] : x.xattrs) {
+        auto it = y.xattrs.find(k);
+        if (it == y.xattrs.end())
+            d.push_back({DiffKind::Xattr, path, k + "=" + shortValue(v), k + " absent"});
+        else if (it->second != v)
+            d.push_back({DiffKind::Xattr, path, k + "=" + shortValue(v), k + "=" + shortValue(it->second)});
+    }
+    for (const auto& [k, v] : y.xattrs)
+        if (!x.xattrs.count(k)) d.push_back({DiffKind::Xattr, path, k + " absent", k + "=" + shortValue(v)});
+}
+
+// the differences between x (expected) and y (actual), the entries at path in both manifests
+void compareEntry(const std::string& path, const Entry& x, const Entry& y, const CompareOptions& opt,
+                  std::int64_t fs_granularity, std::vector<Difference>& d) {
+    if (x.type != y.type) {
+        d.push_back({DiffKind::Type, path, toString(x.type), toString(y.type)});
+        return;
+    }
+    if (x.mode != y.mode && x.type != EntryType::Symlink) d.push_back({DiffKind::Mode, path, oct(x.mode), oct(y.mode)});
+    if (opt.owner && (x.uid != y.uid || x.gid != y.gid))
+        d.push_back({DiffKind::Owner, path, std::to_string(x.uid) + ":" + std::to_string(x.gid),
+                     std::to_string(y.uid) + ":" + std::to_string(y.gid)});
+    if (const MtimePrecision p = mtimePrecision(opt, x.type); p != MtimePrecision::Ignored)
+        if (mtimeDiffers(x, y, p, fs_granularity))
+            d.push_back({DiffKind::Mtime, path, std::to_string(x.mtime_ns), std::to_string(y.mtime_ns)});
+    if (x.type == EntryType::File) {
+        if (x.size != y.size) d.push_back({DiffKind::Size, path, std::to_string(x.size), std::to_string(y.size)});
+        if (x.digest != y.digest)
+            d.push_back({DiffKind::Content, path, x.digest.substr(0, 16), y.digest.substr(0, 16)});
+        if (opt.hardlinks && x.hardlink_group != y.hardlink_group)
+            d.push_back({DiffKind::HardlinkSplit, path,
+                         x.hardlink_group.empty() ? "single link" : "linked with " + x.hardlink_group,
+                         y.hardlink_group.empty() ? "single link" : "linked with " + y.hardlink_group});
+    }
+    if (x.type == EntryType::Symlink && x.link_target != y.link_target)
+        d.push_back({DiffKind::LinkTarget, path, x.link_target, y.link_target});
+    if (opt.xattrs) compareXattrs(path, x, y, d);
+    if (opt.acls) {
+        if (x.acl_access != y.acl_access)
+            d.push_back({DiffKind::Acl, path, aclOrNone("access", x.acl_access), aclOrNone("access", y.acl_access)});
+        if (x.acl_default != y.acl_default)
+            d.push_back(
+                {DiffKind::Acl, path, aclOrNone("default", x.acl_default), aclOrNone("default", y.acl_default)});
+    }
+}
+
 }  // namespace
 
 std::vector<Difference> compare(const Manifest& a0, const Manifest& b0, const CompareOptions& opt) {
@@ -321,9 +385,6 @@ std::vector<Difference> compare(const Manifest& a0, const Manifest& b0, const Co
     const Manifest& a = a0;
     const Manifest& b = b0;
     const std::int64_t fs_granularity = std::max<std::int64_t>({1, a.mtime_granularity_ns, b.mtime_granularity_ns});
-    auto mtimePrecision = [&](EntryType t) {
-        return t == EntryType::Dir ? opt.dir_mtime : t == EntryType::Symlink ? opt.symlink_mtime : opt.file_mtime;
-    };
     std::vector<Difference> d;
     auto skip = [&](const Entry& e) { return opt.skip_types.count(e.type) > 0; };
     auto ia = a.entries.begin();
@@ -339,61 +400,9 @@ std::vector<Difference> compare(const Manifest& a0, const Manifest& b0, const Co
             ++ib;
             continue;
         }
-        const std::string& path = ia->first;
-        const Entry& x = ia->second;
-        const Entry& y = ib->second;
+        compareEntry(ia->first, ia->second, ib->second, opt, fs_granularity, d);
         ++ia;
         ++ib;
-        if (x.type != y.type) {
-            d.push_back({DiffKind::Type, path, toString(x.type), toString(y.type)});
-            continue;
-        }
-        if (x.mode != y.mode && x.type != EntryType::Symlink)
-            d.push_back({DiffKind::Mode, path, oct(x.mode), oct(y.mode)});
-        if (opt.owner && (x.uid != y.uid || x.gid != y.gid))
-            d.push_back({DiffKind::Owner, path, std::to_string(x.uid) + ":" + std::to_string(x.gid),
-                         std::to_string(y.uid) + ":" + std::to_string(y.gid)});
-        if (const MtimePrecision p = mtimePrecision(x.type); p != MtimePrecision::Ignored) {
-            const std::int64_t unit = p == MtimePrecision::Seconds        ? kNsPerSecond
-                                      : p == MtimePrecision::Microseconds ? 1000
-                                                                          : 1;
-            const std::int64_t g = std::max(fs_granularity, unit);
-            // the source's value cut down or rounded up to the unit (Go's NsecToTimeval rounds up)
-            const std::int64_t kept = floorDiv(y.mtime_ns, g);
-            if (kept != floorDiv(x.mtime_ns, g) && kept != floorDiv(x.mtime_ns + g - 1, g))
-                d.push_back({DiffKind::Mtime, path, std::to_string(x.mtime_ns), std::to_string(y.mtime_ns)});
-        }
-        if (x.type == EntryType::File) {
-            if (x.size != y.size) d.push_back({DiffKind::Size, path, std::to_string(x.size), std::to_string(y.size)});
-            if (x.digest != y.digest)
-                d.push_back({DiffKind::Content, path, x.digest.substr(0, 16), y.digest.substr(0, 16)});
-            if (opt.hardlinks && x.hardlink_group != y.hardlink_group)
-                d.push_back({DiffKind::HardlinkSplit, path,
-                             x.hardlink_group.empty() ? "single link" : "linked with " + x.hardlink_group,
-                             y.hardlink_group.empty() ? "single link" : "linked with " + y.hardlink_group});
-        }
-        if (x.type == EntryType::Symlink && x.link_target != y.link_target)
-            d.push_back({DiffKind::LinkTarget, path, x.link_target, y.link_target});
-        if (opt.xattrs) {
-            // one difference per name: dropped, changed or added
-            for (const auto& [k, v] : x.xattrs) {
-                auto it = y.xattrs.find(k);
-                if (it == y.xattrs.end())
-                    d.push_back({DiffKind::Xattr, path, k + "=" + shortValue(v), k + " absent"});
-                else if (it->second != v)
-                    d.push_back({DiffKind::Xattr, path, k + "=" + shortValue(v), k + "=" + shortValue(it->second)});
-            }
-            for (const auto& [k, v] : y.xattrs)
-                if (!x.xattrs.count(k)) d.push_back({DiffKind::Xattr, path, k + " absent", k + "=" + shortValue(v)});
-        }
-        if (opt.acls) {
-            if (x.acl_access != y.acl_access)
-                d.push_back(
-                    {DiffKind::Acl, path, aclOrNone("access", x.acl_access), aclOrNone("access", y.acl_access)});
-            if (x.acl_default != y.acl_default)
-                d.push_back(
-                    {DiffKind::Acl, path, aclOrNone("default", x.acl_default), aclOrNone("default", y.acl_default)});
-        }
     }
     return d;
 }
