@@ -146,7 +146,7 @@ bool ScenarioSteps::version() {
     });
 }
 
-bool ScenarioSteps::corpus(const CorpusProfile& profile, bool awkward) {
+bool ScenarioSteps::corpus(const CorpusProfile& profile, bool awkward, const std::set<std::string>& take_in) {
     ws_.context("source", source_.string());
     return v_.layer("corpus", [&] {
         CorpusSpec spec;
@@ -159,6 +159,10 @@ bool ScenarioSteps::corpus(const CorpusProfile& profile, bool awkward) {
                 "corpus without its awkward names and special files: this scenario judges something else (the backends "
                 "area judges those)");
         spec.skip = Settings::get().corpus_skip;
+        for (const auto& k : take_in) {
+            spec.skip.erase(k);
+            ws_.report().note("corpus case taken in by this scenario (the row judges it): " + k);
+        }
         for (const auto& k : spec.skip)
             ws_.report().note("corpus case left out on request (corpus_skip / E2E_CORPUS_SKIP): " + k);
         ws_.report().set("corpus_skip", std::vector<std::string>(spec.skip.begin(), spec.skip.end()));
@@ -451,10 +455,11 @@ bool runRoundTrip(Workspace& ws, BackupTool& tool, const RoundTripOptions& opt) 
     rep.set("encrypted", opt.encrypted);
     ScenarioSteps steps(ws, tool, v);
     steps.version();
-    if (auto user = Settings::get().userCorpusFor(opt.backend))
+    const auto user = Settings::get().userCorpusFor(opt.backend);
+    if (user && opt.corpus_take_in.empty())
         steps.userCorpus(*user);
     else
-        steps.corpus(Settings::get().corpusProfile());
+        steps.corpus(Settings::get().corpusProfile(), true, opt.corpus_take_in);
     steps.init(opt.encrypted);
 
     const std::string label = steps.label();

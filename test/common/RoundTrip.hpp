@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 
 namespace e2e {
 
@@ -26,6 +27,9 @@ struct RoundTripOptions {
     std::uint64_t metadata_per_entry = 256;
     bool external = false;  // an external endpoint: sizes not measurable, timeouts BLOCKED when the probe fails too
     std::function<std::string()> probe;  // "" when the endpoint answers a cheap request
+    // corpus cases taken in although the config leaves them out (corpus_skip): a shape judged on a row of its
+    // own; such a row always generates its corpus (never the user's tree)
+    std::set<std::string> corpus_take_in{};
 };
 
 // Runs every layer into ws.report(); returns true when all passed.
@@ -38,7 +42,7 @@ public:
     bool version();
     // seeded corpus in work/source + its manifest; awkward = false leaves out the
     // awkward names and special files (scenarios that judge something else)
-    bool corpus(const CorpusProfile& profile, bool awkward = true);
+    bool corpus(const CorpusProfile& profile, bool awkward = true, const std::set<std::string>& take_in = {});
     void useSource(const fs::path& dir) { source_ = dir; }  // before corpus(): generate it there instead
     // The user's own tree (corpus.path, E2E_CORPUS) instead of corpus(): backed
     // up as it is, read-only; its manifest is taken now, before any backup.
