@@ -314,13 +314,19 @@ Child::Child(const Command& cmd) : cmd_(cmd) {
     setpgid(pid, pid);  // both sides set it: no race with an early killpg
     pid_ = pid;
     observer().started(pid, result_.display);
+    // the child writes its error in pieces: read to the end (its execve or _exit closes the pipe),
+    // or the reason after "chdir: " could be lost
+    std::string error;
     char buf[512];
-    ssize_t n = read(errpipe[0], buf, sizeof buf - 1);
+    for (ssize_t n; (n = read(errpipe[0], buf, sizeof buf)) != 0;) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) break;
+        error.append(buf, static_cast<std::size_t>(n));
+    }
     close(errpipe[0]);
-    if (n > 0) {
-        buf[n] = 0;
+    if (!error.empty()) {
         result_.spawn_failed = true;
-        result_.spawn_error = buf;
+        result_.spawn_error = error;
         int st = 0;
         struct rusage ru {};
         wait4(pid, &st, 0, &ru);

@@ -30,6 +30,18 @@ TEST(Process, MissingProgramIsReportedNotThrown) {
     EXPECT_NE(r.describe().find("not found"), std::string::npos);
 }
 
+// The child reports a failed chdir in three writes; the whole reason must arrive every time.
+TEST(Process, SpawnErrorKeepsItsReason) {
+    for (int i = 0; i < 50; ++i) {
+        Command c;
+        c.argv = {"true"};
+        c.cwd = "/nonexistent-e2e-dir";
+        const Result r = run(c);
+        ASSERT_TRUE(r.spawn_failed) << "try " << i;
+        ASSERT_EQ(r.spawn_error, "chdir: No such file or directory") << "try " << i;
+    }
+}
+
 TEST(Process, DeadlineKillsTheWholeGroup) {
     Workspace ws("unit", Settings::get());
     fs::path pidfile = ws.work() / "grandchild.pid";
