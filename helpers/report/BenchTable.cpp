@@ -518,8 +518,9 @@ std::vector<std::string> writeBenchSummary(const fs::path& dir, const std::strin
 
     // the chart: one data file, one gnuplot script, a 2x2 PNG
     std::vector<std::string> toolNames;
-    for (const auto& t : tools)
-        if (t.value("status", "") != "SKIPPED") toolNames.push_back(t.value("tool", ""));
+    for (const auto& t : tools)  // a tool that did not run has no figures to draw
+        if (t.value("status", "") != "SKIPPED" && t.value("status", "") != "NOT-APPLICABLE")
+            toolNames.push_back(t.value("tool", ""));
     writeChartData(dir, rows, toolNames);
     writeChartScript(dir, toolNames);
     drawChart(dir, toolNames, notes);

@@ -13,6 +13,7 @@
 using namespace e2e;
 using nlohmann::json;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 namespace {
 
@@ -222,6 +223,24 @@ TEST(BenchTable, TsvHasTheDocumentedColumnsAndRows) {
     if (HasFatalFailure()) return;
     expectTsvRows(rows);
     expectOtherOutputs(dir.path(), cols.size());
+}
+
+// A tool that cannot take part (NOT-APPLICABLE) is a row with its reason, and no line of the chart.
+TEST(BenchTable, ANotApplicableToolIsARowNotAChartLine) {
+    ScopedDir dir(Janitor::instance().scratchDir(), "bench-table-na");
+    writeToolResults(dir.path());
+    std::ofstream(dir.path() / "tools" / "kopia.json")
+        << json{{"tool", "kopia"}, {"status", "NOT-APPLICABLE"}, {"reason", "no such backend"}}.dump();
+    ASSERT_NO_THROW(writeBenchSummary(dir.path(), "vykar"));
+    TsvRows rows;
+    readSummaryTsv(dir.path() / "summary.tsv", benchTsvColumns(), rows);
+    if (HasFatalFailure()) return;
+    EXPECT_EQ(rows["kopia_check"]["exit"], "SKIPPED");
+    EXPECT_THAT(rows["kopia_check"]["reason"], HasSubstr("no such backend"));
+    std::ifstream dat(dir.path() / "benchmark.dat");
+    const std::string text((std::istreambuf_iterator<char>(dat)), std::istreambuf_iterator<char>());
+    EXPECT_THAT(text, HasSubstr(" vykar "));
+    EXPECT_THAT(text, Not(HasSubstr("kopia")));
 }
 
 }  // namespace
