@@ -2,13 +2,16 @@
 // scenario for every tool on at least one backend: a scenario (its Suite.Test) that a
 // tool runs only in the matrix would go unproven by .ci/run. Read from ctest's own
 // list of this build, so it judges the names, labels and properties CI really runs.
+#include "config/Settings.hpp"
 #include "process/Process.hpp"
 #include "tools/Registry.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -20,6 +23,8 @@ namespace {
 struct ListedTest {
     std::string name;
     std::set<std::string> labels;
+    bool will_fail = false;
+    std::string pass_regex{};
 };
 
 // "Prefix/Suite.Test/param" -> "Suite.Test"; "Suite.Test/param" and "Suite.Test" likewise
@@ -73,23 +78,32 @@ std::vector<ListedTest> parseCtestList(const std::string& text) {
     const nlohmann::json list = nlohmann::json::parse(text);  // kept: the loop reads into it
     for (const auto& t : list.at("tests")) {
         ListedTest l{t.at("name").get<std::string>(), {}};
-        for (const auto& p : t.value("properties", nlohmann::json::array()))
+        for (const auto& p : t.value("properties", nlohmann::json::array())) {
             if (p.at("name") == "LABELS")
                 for (const auto& v : p.at("value")) l.labels.insert(v.get<std::string>());
+            if (p.at("name") == "WILL_FAIL") l.will_fail = p.at("value").get<bool>();
+            if (p.at("name") == "PASS_REGULAR_EXPRESSION")
+                for (const auto& v : p.at("value")) l.pass_regex += v.get<std::string>();
+        }
         tests.push_back(std::move(l));
     }
     return tests;
 }
 
-}  // namespace
-
-TEST(Gate, KeepsEveryScenarioForEveryTool) {
+std::vector<ListedTest> ctestList() {
     Command c;
     c.argv = {"ctest", "--test-dir", E2E_BUILD_DIR, "--show-only=json-v1"};
     c.timeout = std::chrono::minutes(2);
     const Result r = run(c);
-    ASSERT_EQ(r.exit_code, 0) << "ctest --show-only=json-v1 in " << E2E_BUILD_DIR << " failed: " << r.err;
-    const auto tests = parseCtestList(r.out);
+    if (r.exit_code != 0)
+        throw std::runtime_error("ctest --show-only=json-v1 in " + std::string(E2E_BUILD_DIR) + " failed: " + r.err);
+    return parseCtestList(r.out);
+}
+
+}  // namespace
+
+TEST(Gate, KeepsEveryScenarioForEveryTool) {
+    const auto tests = ctestList();
     std::size_t matrix = 0;
     for (const auto& t : tests) matrix += t.labels.count("matrix");
     ASSERT_GT(matrix, 0u) << "none of the " << tests.size() << " tests ctest lists in " << E2E_BUILD_DIR
@@ -126,4 +140,31 @@ TEST(Gate, CoverageCheckSeesAScenarioOnlyInTheMatrix) {
     EXPECT_EQ(none.front().rfind("RoundTrip.Files runs for no tool in the gate", 0), 0u) << none.front();
     EXPECT_EQ(scenarioOf("janitor.sweep"), "janitor.sweep");
     EXPECT_EQ(scenarioOf("Suite.Test/param"), "Suite.Test");
+}
+
+// A known finding marked intermittent lets ctest accept the row's two outcomes (the test prints which),
+// never a plain WILL_FAIL (which a passing run would turn red); the others are WILL_FAIL.
+TEST(Gate, KnownFindingsAreExpectedAsTheyAreListed) {
+    const auto tests = ctestList();
+    std::ifstream in(Settings::sourceDir() / "seeds" / "known-findings.txt");
+    std::size_t intermittent = 0, plain = 0;
+    for (std::string line; std::getline(in, line);) {
+        if (line.empty() || line[0] == '#' || line.find(" | ") == std::string::npos) continue;
+        const std::regex pattern(line.substr(0, line.find(" | ")));
+        const bool is_intermittent = line.find(" | intermittent at ") != std::string::npos;
+        for (const auto& t : tests) {
+            if (!std::regex_search(t.name, pattern)) continue;
+            if (is_intermittent) {
+                ++intermittent;
+                EXPECT_FALSE(t.will_fail) << t.name;
+                EXPECT_EQ(t.pass_regex, "\\[e2e\\] outcome: (PASS|KNOWN INTERMITTENT FINDING)") << t.name;
+            } else {
+                ++plain;
+                EXPECT_TRUE(t.will_fail) << t.name;
+                EXPECT_EQ(t.pass_regex, "") << t.name;
+            }
+        }
+    }
+    EXPECT_GT(intermittent, 0u);
+    EXPECT_GT(plain, 0u);
 }
