@@ -296,15 +296,19 @@ bool ScenarioSteps::files(const std::string& id) {
     });
 }
 
-bool ScenarioSteps::restoreAndCompare(const std::string& id, const std::string& dir_name) {
+bool ScenarioSteps::restoreAndCompare(const std::string& id, const std::string& dir_name, const std::string& as) {
     const fs::path dest = ws_.work() / dir_name;
-    if (!v_.layer("restore", [&] {
+    if (!v_.layer("restore" + as, [&] {
             fs::create_directories(dest);
             tool_.restore(id, dest);
             return "into " + dest.string();
         }))
         return false;
-    return v_.layer("compare", [&] {
+    return compareRestored(dest, as);
+}
+
+bool ScenarioSteps::compareRestored(const fs::path& dest, const std::string& as) {
+    return v_.layer("compare" + as, [&] {
         ManifestOptions mo;
         mo.digest = expected_.digest;
         Manifest got = Manifest::build(dest, mo);

@@ -52,7 +52,11 @@ public:
     bool init(bool encrypted);
     bool listed(const std::string& id, const std::string& label);
     bool files(const std::string& id);
-    bool restoreAndCompare(const std::string& id, const std::string& dir_name = "restore-1");
+    // layers "restore<as>" and "compare<as>" (a scenario that restores several snapshots names each)
+    bool restoreAndCompare(const std::string& id, const std::string& dir_name = "restore-1",
+                           const std::string& as = "");
+    // layer "compare<as>": what a restore already put in `dest` equals the expected tree (removed when it does)
+    bool compareRestored(const fs::path& dest, const std::string& as = "");
     bool check(bool verify_data);
     const fs::path& source() const { return source_; }
     const Manifest& expected() const { return expected_; }

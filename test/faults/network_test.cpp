@@ -1,0 +1,449 @@
+// faults/network: a real fault proxy (Toxiproxy) between each tool and the
+// remote server the suite starts, one instantiation per remote kind of the
+// backend registry (NetworkRest/, NetworkS3/, NetworkSftp/). Each case breaks
+// the link in its own way while the tool backs up (or restores), then clears.
+// The promise, whatever the fault:
+//   during it: the command succeeds with correct data, or fails with an error
+//     that names the cause, within the deadline (a loss-free fault, such as
+//     latency, must not make it fail at all);
+//   after it: the snapshot taken before the fault restores exactly, every
+//     snapshot listed restores exactly (one the tool reported during the fault
+//     included), the tool's data-verifying check passes, and the next backup
+//     works and restores.
+// What the server stored (objects and bytes, read on the server's side) and how
+// long the tool took go in the report next to what the tool said.
+#include "FaultyTool.hpp"
+#include "RoundTrip.hpp"
+#include "ScenarioTest.hpp"
+#include "ToolRows.hpp"
+#include "backends/ProxiedBackend.hpp"
+#include "config/Backends.hpp"
+#include "text/Text.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <random>
+#include <thread>
+
+using namespace e2e;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Case {
+    std::string backend;
+    std::string tool;
+};
+
+void PrintTo(const Case& c, std::ostream* os) {
+    *os << c.backend << "/" << c.tool;
+}
+
+// One fault: what it does to the link and when, relative to the start of the command it hits.
+struct FaultPlan {
+    using Apply = std::function<nlohmann::json(Toxiproxy&, const std::string& link, std::mt19937_64& rng)>;
+    struct Step {
+        std::chrono::milliseconds at;  // this long after the command starts
+        Apply apply;                   // returns what it did, for the report
+    };
+    std::string during = "backup";       // backup | restore
+    bool loss_free = false;              // no byte is lost: the command must succeed
+    std::vector<Step> steps;             // the last one is the fault; earlier ones shape the link for it
+    std::chrono::milliseconds clear{0};  // every toxic gone and the link up this long after the start (0: at its end)
+    std::chrono::seconds deadline{240};  // the suite's bound on the faulted command
+};
+
+// Small enough that a row takes seconds; the change backed up during the fault is big enough to be cut.
+CorpusProfile faultCorpus() {
+    CorpusProfile p;
+    p.small_files = 60;
+    p.bulk_bytes = 4ull << 20;
+    p.big_file_bytes = 4ull << 20;
+    p.depth = 4;
+    p.duplicates = 2;
+    return p;
+}
+constexpr std::uint64_t kChangeBytes = 24ull << 20;  // new, incompressible data the faulted backup uploads
+
+// How a tool says the link failed: its own words for a timeout, a reset, a refused or closed connection.
+const char* kNamesTheCause =
+    "timeout|timed out|deadline|connection|reset|refused|broken pipe|EOF|closed|unexpected end|network|unreachable|"
+    "i/o error|retr(y|ies|ying)|status 5[0-9][0-9]|50[0234]|transport|socket|disconnect|ssh|sftp";
+
+// The fault applied and cleared on time by a thread of its own while the command runs in this one.
+class FaultWindow {
+public:
+    FaultWindow(ProxiedBackend& b, const FaultPlan& f, std::mt19937_64& rng, nlohmann::json& facts)
+        : b_(b), f_(f), rng_(rng), facts_(facts), t0_(std::chrono::steady_clock::now()), thread_([this] { run(); }) {}
+    ~FaultWindow() { end(); }
+    // The command has ended: stop the timeline and clear the fault (idempotent).
+    void end() {
+        {
+            std::lock_guard<std::mutex> g(mu_);
+            done_ = true;
+        }
+        cv_.notify_all();
+        if (thread_.joinable()) thread_.join();
+        if (touched_ && !cleared_) clear("when the command ended");
+    }
+    bool applied() const { return applied_; }
+    double appliedAt() const { return applied_at_; }
+    std::string error() const { return error_; }
+
+private:
+    void run() {
+        try {
+            facts_["toxic"] = nlohmann::json::array();
+            for (const auto& step : f_.steps) {
+                if (!waitUntil(step.at)) return;
+                touched_ = true;
+                facts_["toxic"].push_back(step.apply(b_.proxy(), b_.link(), rng_));
+                applied_at_ = secondsSinceStart();
+            }
+            applied_ = true;
+            facts_["applied_at_s"] = applied_at_;
+            if (f_.clear.count() == 0 || !waitUntil(f_.clear)) return;
+            clear("on schedule");
+        } catch (const std::exception& e) {
+            error_ = e.what();
+        }
+    }
+    // false when the command ended first
+    bool waitUntil(std::chrono::milliseconds at) {
+        std::unique_lock<std::mutex> lk(mu_);
+        return !cv_.wait_until(lk, t0_ + at, [&] { return done_; });
+    }
+    void clear(const std::string& how) {
+        b_.proxy().reset();
+        cleared_ = true;
+        facts_["cleared_at_s"] = secondsSinceStart();
+        facts_["cleared"] = how;
+    }
+    double secondsSinceStart() const {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    }
+
+    ProxiedBackend& b_;
+    const FaultPlan& f_;
+    std::mt19937_64& rng_;
+    nlohmann::json& facts_;
+    std::chrono::steady_clock::time_point t0_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool done_ = false;
+    std::atomic<bool> touched_{false}, applied_{false}, cleared_{false};  // a step began; all are in; reset
+    double applied_at_ = 0;
+    std::string error_;
+    std::thread thread_;
+};
+
+// Objects and bytes the server holds for this repository (read on the server's side).
+nlohmann::json serverHolds(const fs::path& dir) {
+    std::uint64_t objects = 0, bytes = 0;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec))
+        if (it->is_regular_file(ec)) {
+            ++objects;
+            bytes += it->file_size(ec);
+        }
+    return {{"objects", objects}, {"bytes", bytes}};
+}
+
+class LinkFault : public ScenarioTestP<Case> {
+protected:
+    LinkFault() : ScenarioTestP("faults") {}
+
+    ToolOnBackend t_;
+    ProxiedBackend* proxied_ = nullptr;
+    std::mt19937_64 rng_;
+    bool restore_ok_ = false;  // the restore under the fault said it succeeded
+    // self-tests: the tool through a faulty wrapper, and the one layer that must catch it
+    std::string fault_, fault_script_, caught_by_;
+
+    // The prelude with the tool's link through a fault proxy. False: the test ends here.
+    bool prepareCase() {
+        const Case& c = GetParam();
+        PreludeOptions po;
+        po.backend = c.backend;
+        bool external = false;
+        po.around_backend = [&](std::unique_ptr<Backend> b) -> std::unique_ptr<Backend> {
+            if (b->external()) return external = true, std::move(b);
+            auto p = std::make_unique<ProxiedBackend>(std::move(b), ws());
+            proxied_ = p.get();
+            return p;
+        };
+        if (!fault_.empty()) {
+            ws().report().expectFault(c.tool + " " + fault_, caught_by_);
+            po.wrap = [&](const fs::path& real) {
+                return writeFaultyWrapper(ws().work(), c.tool, real, fault_, fault_script_);
+            };
+        }
+        if (!prepare(t_, c.tool, po)) return false;
+        if (external) {
+            endAs(Status::NotApplicable, "an external endpoint is not the suite's to break");
+            return false;
+        }
+        rng_.seed(ws().seed());
+        return true;
+    }
+
+    // The command under the fault: a backup (its own deadline, so a hang is seen as one) or a restore.
+    std::string faultedCommand(const FaultPlan& f, ScenarioSteps& steps, const std::string& label,
+                               const std::string& before_id, std::string& reported_id) {
+        nlohmann::json facts;
+        const auto holds_before = serverHolds(proxied_->target().local_dir);
+        FaultWindow window(*proxied_, f, rng_, facts);
+        const auto t0 = std::chrono::steady_clock::now();
+        Result r;
+        bool hung = false;
+        if (f.during == "backup") {
+            auto child = t_.tool->startBackup(steps.source(), label);
+            while (child->running() && std::chrono::steady_clock::now() - t0 < f.deadline)
+                std::this_thread::sleep_for(50ms);
+            hung = child->running();
+            r = child->terminate(2s);
+            if (!hung && r.ok()) reported_id = t_.tool->finishBackup(r);
+        } else {
+            try {
+                fs::create_directories(ws().work() / "restore-during");
+                t_.tool->restore(before_id, ws().work() / "restore-during");
+                r = t_.tool->history().back();
+                restore_ok_ = true;
+            } catch (const ToolError& e) {
+                r = e.result();
+                hung = e.timedOut();
+            }
+        }
+        const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        window.end();
+        if (!window.error().empty()) throw VerdictFailure("the fault proxy failed: " + window.error());
+        if (!window.applied())
+            throw VerdictFailure("inconclusive: the " + f.during + " ended (" + r.describe() + " after " +
+                                 std::to_string(took) + " s) before the fault was in place");
+        facts["command"] = f.during;
+        facts["exit"] = r.exit_code;
+        facts["seconds"] = took;
+        facts["server_before"] = holds_before;
+        facts["server_after"] = serverHolds(proxied_->target().local_dir);
+        facts["reported_snapshot"] = reported_id;
+        ws().report().set("link_fault", facts);
+        return judgeOutcome(f, r, hung, took, window.appliedAt(), facts);
+    }
+
+    std::string judgeOutcome(const FaultPlan& f, const Result& r, bool hung, double took, double applied_at,
+                             const nlohmann::json& facts) {
+        const std::string said = r.out + "\n" + r.err;
+        std::ostringstream d;
+        d << f.during << " under " << facts.value("toxic", nlohmann::json()).dump() << ": " << r.describe() << " after "
+          << took << " s";
+        if (hung)
+            throw VerdictFailure("hang: the " + f.during + " was still running at the suite's deadline (" +
+                                 std::to_string(f.deadline.count()) + " s) and was killed; " + d.str());
+        if (r.ok()) return d.str() + " (succeeded: its data is judged below)";
+        if (f.loss_free)
+            throw VerdictFailure("a link that loses nothing made the " + f.during + " fail: " + d.str() + "\n" +
+                                 r.tail());
+        const std::string cause = matchingLine(said, kNamesTheCause);
+        if (cause.empty())
+            throw VerdictFailure("the " + f.during +
+                                 " failed without naming the cause (no timeout, reset, refused or " +
+                                 "closed connection in its output): " + d.str() + "\n" + r.tail());
+        ws().report().set("noticed_after_s", took - applied_at);
+        return d.str() + "; it named the cause: " + printable(cause) + " (noticed " +
+               std::to_string(took - applied_at) + " s after the fault)";
+    }
+
+    // After the fault cleared: nothing older lost, every snapshot listed restores, check, next backup.
+    void afterTheFault(Verdicts& v, ScenarioSteps& steps, const Manifest& before, const std::string& before_id,
+                       const Manifest& after, const std::string& reported_id, const std::string& label) {
+        std::vector<std::string> others;
+        v.layer("listed-after", [&] {
+            bool has_before = false, has_reported = reported_id.empty();
+            for (const auto& s : t_.tool->snapshots()) {
+                if (sameSnapshotId(s.id, before_id))
+                    has_before = true;
+                else if (!reported_id.empty() && sameSnapshotId(s.id, reported_id))
+                    has_reported = true;
+                else
+                    others.push_back(s.id);
+            }
+            if (!has_before) throw VerdictFailure("the snapshot taken before the fault is gone: " + before_id);
+            if (!has_reported) throw VerdictFailure("the snapshot the tool reported is not listed: " + reported_id);
+            return "the earlier snapshot is listed" + std::string(reported_id.empty() ? "" : ", and the reported one") +
+                   (others.empty() ? "" : "; " + std::to_string(others.size()) + " more listed, each judged");
+        });
+        steps.expect(before);
+        steps.restoreAndCompare(before_id, "restore-before", "-before");
+        steps.expect(after);
+        if (!reported_id.empty()) steps.restoreAndCompare(reported_id, "restore-reported", "-reported");
+        // a snapshot listed although the command failed claims to hold the tree it was taken of
+        for (std::size_t i = 0; i < others.size(); ++i)
+            steps.restoreAndCompare(others[i], "restore-listed-" + std::to_string(i), "-listed");
+        steps.check(true);
+        std::string next;
+        v.layer("next-backup", [&] {
+            next = t_.tool->backup(steps.source(), label);
+            return "snapshot " + next;
+        });
+        if (!next.empty()) steps.restoreAndCompare(next, "restore-next", "-next");
+    }
+
+    void runCase(const std::string& name, const FaultPlan& f) {
+        if (!prepareCase()) return;
+        ws().report().set("fault_case", name);
+        Verdicts v(ws());
+        ScenarioSteps steps(ws(), *t_.tool, v);
+        steps.version();
+        steps.corpus(faultCorpus(), false);
+        steps.init(true);
+        const std::string label = steps.label();
+        std::string before_id, reported_id;
+        v.layer("backup-before", [&] {
+            before_id = t_.tool->backup(steps.source(), label);
+            return "snapshot " + before_id + " before any fault";
+        });
+        if (!v.ok()) return;
+        const Manifest before = steps.expected();
+        if (f.during == "backup") steps.addRandomFile("changed-before-the-fault.bin", kChangeBytes);
+        const Manifest after = steps.expected();
+        v.layer("during-fault", [&] { return faultedCommand(f, steps, label, before_id, reported_id); });
+        if (f.during == "restore" && restore_ok_) {
+            // a restore that reported success must be whole: never exit 0 with a partial tree
+            steps.expect(before);
+            steps.compareRestored(ws().work() / "restore-during", "-during");
+        }
+        proxied_->proxy().reset();  // every toxic gone, the link up: the fault has cleared
+        afterTheFault(v, steps, before, before_id, after, reported_id, label);
+    }
+};
+
+FaultPlan latencyWithJitter() {
+    FaultPlan f;
+    f.loss_free = true;
+    f.steps = {{0ms, [](Toxiproxy& p, const std::string& link, std::mt19937_64&) {
+                    const nlohmann::json a{{"latency", 80}, {"jitter", 40}};
+                    p.addToxic(link, "latency-up", "latency", "upstream", a);
+                    p.addToxic(link, "latency-down", "latency", "downstream", a);
+                    return nlohmann::json{{"type", "latency"}, {"both_ways", a}};
+                }}};
+    return f;
+}
+
+// limit_data upstream: every connection is closed after a seeded number of the client's bytes, for `window`
+FaultPlan cutUploads(std::chrono::milliseconds window) {
+    FaultPlan f;
+    f.clear = window;
+    f.steps = {{0ms, [](Toxiproxy& p, const std::string& link, std::mt19937_64& rng) {
+                    const std::uint64_t bytes = (512ull << 10) + rng() % (3ull << 20);
+                    p.addToxic(link, "cut", "limit_data", "upstream", {{"bytes", bytes}});
+                    return nlohmann::json{{"type", "limit_data"}, {"stream", "upstream"}, {"bytes", bytes}};
+                }}};
+    return f;
+}
+
+// The link down (every connection closed, new ones refused) 1 s into the command, for five seconds; a
+// bandwidth limit from the start (the direction the data flows) keeps the command running that long.
+FaultPlan linkDown(const std::string& during, int kib_per_s) {
+    FaultPlan f;
+    f.during = during;
+    f.clear = 6s;
+    const std::string stream = during == "backup" ? "upstream" : "downstream";
+    f.steps = {{0ms,
+                [=](Toxiproxy& p, const std::string& link, std::mt19937_64&) {
+                    p.addToxic(link, "slow", "bandwidth", stream, {{"rate", kib_per_s}});
+                    return nlohmann::json{{"type", "bandwidth"}, {"stream", stream}, {"rate_kib_s", kib_per_s}};
+                }},
+               {1s, [](Toxiproxy& p, const std::string& link, std::mt19937_64&) {
+                    p.setEnabled(link, false);
+                    return nlohmann::json{{"type", "link down"}, {"for_s", 5}};
+                }}};
+    return f;
+}
+
+TEST_P(LinkFault, LatencyWithJitter) {
+    runCase("latency 80 ms, jitter 40 ms, both ways, for the whole backup", latencyWithJitter());
+}
+
+TEST_P(LinkFault, UploadCutOnce) {
+    runCase("every connection cut after a seeded number of upload bytes, for the first 2 s", cutUploads(2s));
+}
+
+TEST_P(LinkFault, UploadCutRepeatedly) {
+    runCase("every connection cut after a seeded number of upload bytes, for 20 s", cutUploads(20s));
+}
+
+TEST_P(LinkFault, LinkDownDuringBackup) {
+    runCase("the link down 1 s into the backup (6 MiB/s), for 5 s", linkDown("backup", 6144));
+}
+
+TEST_P(LinkFault, LinkDownDuringRestore) {
+    runCase("the link down 1 s into the restore (2 MiB/s), for 5 s", linkDown("restore", 2048));
+}
+
+// Self-tests, each caught by exactly one layer of the promise (a faulty wrapper around the tool).
+// It says its backup under a cut link worked, but stored the tree without the data being uploaded.
+const char* kDropsTheCutUpload = R"SH(
+case " $* " in *" backup "*)
+  if [ -f "$HOME/.e2e-backed-up-once" ]; then exec "$real" "$@" --exclude='changed-before-the-fault.bin'; fi
+  touch "$HOME/.e2e-backed-up-once" ;;
+esac
+exec "$real" "$@"
+)SH";
+
+// It keeps "retrying" a dead link: the backup under the fault never ends (the next one works).
+const char* kRetriesForever = R"SH(
+case " $* " in *" backup "*)
+  if [ -f "$HOME/.e2e-backed-up-once" ] && [ ! -f "$HOME/.e2e-hung-once" ]; then
+    touch "$HOME/.e2e-hung-once"; exec sleep 100000
+  fi
+  touch "$HOME/.e2e-backed-up-once" ;;
+esac
+exec "$real" "$@"
+)SH";
+
+class LinkFaultSelftest : public LinkFault {};
+
+TEST_P(LinkFaultSelftest, ClaimsACutUpload) {
+    fault_ = "claims-cut-upload";
+    fault_script_ = kDropsTheCutUpload;
+    caught_by_ = "compare-reported";
+    runCase("self-test: a snapshot without the data whose upload was cut, reported as a success", cutUploads(2s));
+}
+
+TEST_P(LinkFaultSelftest, RetriesForever) {
+    fault_ = "retries-forever";
+    fault_script_ = kRetriesForever;
+    caught_by_ = "during-fault";
+    FaultPlan f = linkDown("backup", 6144);
+    f.deadline = 20s;  // the hang is the point: no need to wait the full deadline
+    runCase("self-test: a backup that never gives up on a dead link", f);
+}
+
+// Self-tests with restic on the registry's first remote kind
+INSTANTIATE_TEST_SUITE_P(NetworkFaults, LinkFaultSelftest,
+                         ::testing::Values(Case{backendRegistry().at(1).kind, "restic"}),
+                         [](const ::testing::TestParamInfo<Case>& p) { return p.param.tool; });
+
+std::vector<Case> cases(const std::string& backend) {
+    std::vector<Case> v;
+    for (const auto& row : defaultToolRows()) v.push_back({backend, row.tool});
+    return v;
+}
+
+std::string caseName(const ::testing::TestParamInfo<Case>& p) {
+    return p.param.tool;
+}
+
+// one instantiation per remote kind of the registry (NetworkRest/, ...): test/faults/CMakeLists.txt labels by it
+#define E2E_IF_true(...) __VA_ARGS__
+#define E2E_IF_false(...)
+#define E2E_INSTANTIATE(kind, Prefix, remote, ...) \
+    E2E_IF_##remote(INSTANTIATE_TEST_SUITE_P(Network##Prefix, LinkFault, ::testing::ValuesIn(cases(#kind)), caseName);)
+E2E_BACKENDS(E2E_INSTANTIATE)
+#undef E2E_INSTANTIATE
+
+}  // namespace
