@@ -58,13 +58,8 @@ struct FaultPlan {
 
 // Small enough that a row takes seconds; the change backed up during the fault is big enough to be cut.
 CorpusProfile faultCorpus() {
-    CorpusProfile p;
-    p.small_files = 60;
-    p.bulk_bytes = 4ull << 20;
-    p.big_file_bytes = 4ull << 20;
-    p.depth = 4;
-    p.duplicates = 2;
-    return p;
+    return CorpusProfile{/*small_files*/ 60, /*bulk_bytes*/ 4ull << 20, /*big_file_bytes*/ 4ull << 20, /*depth*/ 4,
+                         /*duplicates*/ 2};
 }
 constexpr std::uint64_t kChangeBytes = 24ull << 20;  // new, incompressible data the faulted backup uploads
 
