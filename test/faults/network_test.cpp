@@ -66,7 +66,7 @@ constexpr std::uint64_t kChangeBytes = 24ull << 20;  // new, incompressible data
 // How a tool says the link failed: its own words for a timeout, a reset, a refused or closed connection.
 const char* kNamesTheCause =
     "timeout|timed out|deadline|connection|reset|refused|broken pipe|EOF|closed|unexpected end|network|unreachable|"
-    "i/o error|retr(y|ies|ying)|status 5[0-9][0-9]|50[0234]|transport|socket|disconnect|ssh|sftp";
+    "i/o error|status 5[0-9][0-9]|50[0234]|transport|socket|disconnect";
 
 // The fault applied and cleared on time by a thread of its own while the command runs in this one.
 class FaultWindow {
