@@ -37,10 +37,9 @@ std::string scenarioOf(const std::string& name) {
     return name.substr(first + 1, second - first - 1);
 }
 
-// Scenarios the gate runs for one tool only, each with its reason and measured cost
-// (docs/ci.md). The check still demands one tool in the gate, and fails when the
-// exception is no longer needed.
-// "scenario" -> why it is too dear for every tool, and what proves the rest
+// Scenarios the gate runs for one tool only: "scenario" -> why it is too dear for every
+// tool, and what proves the rest (docs/ci.md). The check still demands one tool in the
+// gate, and fails when the exception is no longer needed.
 const std::map<std::string, std::string> kOneToolInTheGate = {
     {"VmOnline.FreezeThawHooks",
      "the guest boots under TCG where KVM cannot boot it (93-169 s a row, measured 2026-12-06); freeze/thaw "
