@@ -131,6 +131,10 @@ struct ToolContext {
     // Other clients use the repository at the same time: reclaim keeps the
     // tool's concurrency safety (kopia --safety=full, rustic's delayed delete).
     bool shared_repo = false;
+    // Keep the tool's own network retries (the faults area judges them). Otherwise a driver
+    // turns them off where the tool lets it (vykar retry.max_retries: 0), so a broken server
+    // fails a step at once instead of after the tool's back-off.
+    bool tool_retries = false;
 };
 
 class ToolError : public std::runtime_error {

@@ -80,7 +80,7 @@ void VykarTool::writeConfig(bool encrypted) {
         y << "    sftp_key: " << yamlQuote(t.key_file.string()) << "\n";
         y << "    sftp_known_hosts: " << yamlQuote(t.known_hosts.string()) << "\n";
     }
-    if (!t.external) y << "    retry:\n      max_retries: 0\n";
+    if (!t.external && !ctx_.tool_retries) y << "    retry:\n      max_retries: 0\n";
     if (ctx_.pack_size)
         y << "    min_pack_size: " << ctx_.pack_size << "\n    max_pack_size: " << ctx_.pack_size
           << "\n";  // a server we started must not make it back off for minutes
