@@ -84,6 +84,11 @@ struct Capabilities {
     // How long it may wait on a stuck request before it retries or gives up
     // (restic's stuck-request timeout); a deadline around a failing transfer lies beyond it.
     std::chrono::seconds stuck_request_wait{0};
+    // How long it keeps retrying a backend request that fails (0 = no documented limit beyond a few tries):
+    // a deadline around a fault the server keeps answering with an error lies beyond it; the note says where
+    // the tool documents it.
+    std::chrono::seconds backend_retry_limit{0};
+    std::string backend_retry_note;
     // concurrent clients (robustness/multiclient)
     struct Refusal {
         std::string pattern, why;  // ECMAScript regex (case-insensitive) on the step's output; what it means

@@ -60,6 +60,8 @@ Capabilities ResticTool::capabilities() const {
     // --stuck-request-timeout, 5 min by default: seen with 0.18.1 after a rest-server's 507, its uploads in flight wait
     // that long
     c.stuck_request_wait = std::chrono::seconds(300);
+    c.backend_retry_limit = std::chrono::minutes(15);
+    c.backend_retry_note = "restic retries a failed backend request for up to 15 minutes (since 0.17: restic PR #4784)";
     c.exclusive_data_check = true;  // check --read-data takes the exclusive lock (side by side, clients back off)
     // seen in the local round trip (restic 0.14.0 and 0.18.1): mtimes to the ns on files, dirs, symlinks and FIFOs,
     // user xattrs and ACLs all restored

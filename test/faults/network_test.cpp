@@ -12,6 +12,7 @@
 //     works and restores.
 // What the server stored (objects and bytes, read on the server's side) and how
 // long the tool took go in the report next to what the tool said.
+#include "FaultPromise.hpp"
 #include "FaultyTool.hpp"
 #include "RoundTrip.hpp"
 #include "ScenarioTest.hpp"
@@ -26,7 +27,6 @@
 #include <condition_variable>
 #include <mutex>
 #include <random>
-#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -58,27 +58,12 @@ struct FaultPlan {
     std::chrono::seconds deadline{240};  // the suite's bound on the faulted command
 };
 
-// Small enough that a row takes seconds; the change backed up during the fault is big enough to be cut.
-CorpusProfile faultCorpus() {
-    return CorpusProfile{/*small_files*/ 60, /*bulk_bytes*/ 4ull << 20, /*big_file_bytes*/ 4ull << 20, /*depth*/ 4,
-                         /*duplicates*/ 2};
-}
 constexpr std::uint64_t kChangeBytes = 24ull << 20;  // new, incompressible data the faulted backup uploads
 
 // How a tool says the link failed: its own words for a timeout, a reset, a refused or closed connection.
 const char* kNamesTheCause =
     "timeout|timed out|deadline|connection|reset|refused|broken pipe|EOF|closed|unexpected end|network|unreachable|"
     "i/o error|status 5[0-9][0-9]|50[0234]|socket|disconnect";
-
-// What the tool said, without its warnings (a warning about plain HTTP is not a cause of a failure).
-std::string withoutWarnings(const std::string& said) {
-    static const std::regex warning(R"(^(Warning:|\S+\s+WARN\b))", std::regex::icase);
-    std::istringstream in(said);
-    std::string kept;
-    for (std::string line; std::getline(in, line);)
-        if (!std::regex_search(line, warning)) kept += line + "\n";
-    return kept;
-}
 
 // The fault applied and cleared on time by a thread of its own while the command runs in this one.
 class FaultWindow {
@@ -210,105 +195,45 @@ protected:
         nlohmann::json facts;
         const auto holds_before = serverHolds(proxied_->target().local_dir);
         FaultWindow window(*proxied_, f, rng_, facts);
-        const auto t0 = std::chrono::steady_clock::now();
-        Result r;
-        bool hung = false;
+        FaultedRun run;
         if (f.during == "backup") {
-            try {  // a driver may ask the repository something before it starts the backup (under the fault too)
-                auto child = t_.tool->startBackup(steps.source(), label);
-                while (child->running() && std::chrono::steady_clock::now() - t0 < f.deadline)
-                    std::this_thread::sleep_for(50ms);
-                hung = child->running();
-                r = child->terminate(2s);
-            } catch (const ToolError& e) {
-                r = e.result();
-                hung = e.timedOut();
-            }
+            run = backupWithDeadline(*t_.tool, steps.source(), label, f.deadline);
         } else {
+            const auto t0 = std::chrono::steady_clock::now();
             try {
                 fs::create_directories(ws().work() / "restore-during");
                 t_.tool->restore(before_id, ws().work() / "restore-during");
-                r = t_.tool->history().back();
+                run.result = t_.tool->history().back();
                 restore_ok_ = true;
             } catch (const ToolError& e) {
-                r = e.result();
-                hung = e.timedOut();
+                run.result = e.result();
+                run.hung = e.timedOut();
             }
+            run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         }
-        const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const Result& r = run.result;
         window.end();
         if (!window.error().empty()) throw VerdictFailure("the fault proxy failed: " + window.error());
         if (!window.applied())
             throw VerdictFailure("inconclusive: the " + f.during + " ended (" + r.describe() + " after " +
-                                 std::to_string(took) + " s) before the fault was in place");
+                                 std::to_string(run.seconds) + " s) before the fault was in place");
         // the snapshot id is read once the fault has cleared (some drivers ask the repository for it)
-        if (f.during == "backup" && !hung && r.ok()) reported_id = t_.tool->finishBackup(r);
+        if (f.during == "backup" && !run.hung && r.ok()) reported_id = t_.tool->finishBackup(r);
         facts["command"] = f.during;
         facts["exit"] = r.exit_code;
-        facts["seconds"] = took;
+        facts["seconds"] = run.seconds;
         facts["server_before"] = holds_before;
         facts["server_after"] = serverHolds(proxied_->target().local_dir);
         facts["reported_snapshot"] = reported_id;
         ws().report().set("link_fault", facts);
-        return judgeOutcome(f, r, hung, took, window.appliedAt(), facts);
-    }
-
-    std::string judgeOutcome(const FaultPlan& f, const Result& r, bool hung, double took, double applied_at,
-                             const nlohmann::json& facts) {
-        const std::string said = r.out + "\n" + r.err;
-        std::ostringstream d;
-        d << f.during << " under " << facts.value("toxic", nlohmann::json()).dump() << ": " << r.describe() << " after "
-          << took << " s";
-        if (hung)
-            throw VerdictFailure("hang: the " + f.during + " was still running at the suite's deadline (" +
-                                 std::to_string(f.deadline.count()) + " s) and was killed; " + d.str());
-        if (r.ok()) return d.str() + " (succeeded: its data is judged below)";
-        if (f.loss_free)
-            throw VerdictFailure("a link that loses nothing made the " + f.during + " fail: " + d.str() + "\n" +
-                                 r.tail());
-        const std::string cause = matchingLine(withoutWarnings(said), kNamesTheCause);
-        if (cause.empty())
-            throw VerdictFailure("the " + f.during +
-                                 " failed without naming the cause (no timeout, reset, refused or " +
-                                 "closed connection in its output): " + d.str() + "\n" + r.tail());
-        ws().report().set("noticed_after_s", took - applied_at);
-        return d.str() + "; it named the cause: " + printable(cause) + " (noticed " +
-               std::to_string(took - applied_at) + " s after the fault)";
-    }
-
-    // After the fault cleared: nothing older lost, every snapshot listed restores, check, next backup.
-    void afterTheFault(Verdicts& v, ScenarioSteps& steps, const Manifest& before, const std::string& before_id,
-                       const Manifest& after, const std::string& reported_id, const std::string& label) {
-        std::vector<std::string> others;
-        v.layer("listed-after", [&] {
-            bool has_before = false, has_reported = reported_id.empty();
-            for (const auto& s : t_.tool->snapshots()) {
-                if (sameSnapshotId(s.id, before_id))
-                    has_before = true;
-                else if (!reported_id.empty() && sameSnapshotId(s.id, reported_id))
-                    has_reported = true;
-                else
-                    others.push_back(s.id);
-            }
-            if (!has_before) throw VerdictFailure("the snapshot taken before the fault is gone: " + before_id);
-            if (!has_reported) throw VerdictFailure("the snapshot the tool reported is not listed: " + reported_id);
-            return "the earlier snapshot is listed" + std::string(reported_id.empty() ? "" : ", and the reported one") +
-                   (others.empty() ? "" : "; " + std::to_string(others.size()) + " more listed, each judged");
-        });
-        steps.expect(before);
-        steps.restoreAndCompare(before_id, "restore-before", "-before");
-        steps.expect(after);
-        if (!reported_id.empty()) steps.restoreAndCompare(reported_id, "restore-reported", "-reported");
-        // a snapshot listed although the command failed claims to hold the tree it was taken of
-        for (std::size_t i = 0; i < others.size(); ++i)
-            steps.restoreAndCompare(others[i], "restore-listed-" + std::to_string(i), "-listed");
-        steps.check(true);
-        std::string next;
-        v.layer("next-backup", [&] {
-            next = t_.tool->backup(steps.source(), label);
-            return "snapshot " + next;
-        });
-        if (!next.empty()) steps.restoreAndCompare(next, "restore-next", "-next");
+        const FaultJudgement j{f.during,
+                               facts.value("toxic", nlohmann::json()).dump(),
+                               f.loss_free,
+                               f.deadline,
+                               "the suite's deadline",
+                               kNamesTheCause,
+                               "timeout, reset, refused or closed connection"};
+        return judgeFaultedRun(ws(), j, run, window.appliedAt());
     }
 
     void runCase(const std::string& name, const FaultPlan& f) {
@@ -336,7 +261,7 @@ protected:
             steps.compareRestored(ws().work() / "restore-during", "-during");
         }
         proxied_->proxy().reset();  // every toxic gone, the link up: the fault has cleared
-        afterTheFault(v, steps, before, before_id, after, reported_id, label);
+        judgeAfterTheFault(*t_.tool, v, steps, before, before_id, after, reported_id, label);
         // a self-test's fault is judged by its report; a real row fails here, naming the layer
         if (!v.ok() && fault_.empty())
             ADD_FAILURE() << "the promise after a broken link failed at layer '" << v.failedLayer() << "'";
