@@ -51,7 +51,7 @@ struct FaultPlan {
         std::chrono::milliseconds at;  // this long after the command starts
         Apply apply;                   // returns what it did, for the report
     };
-    std::string during = "backup";       // backup | restore
+    std::string during = "backup";       // backup | restore | reclaim
     bool loss_free = false;              // no byte is lost: the command must succeed
     std::vector<Step> steps;             // the last one is the fault; earlier ones shape the link for it
     std::chrono::milliseconds clear{0};  // every toxic gone and the link up this long after the start (0: at its end)
@@ -201,10 +201,14 @@ protected:
         } else {
             const auto t0 = std::chrono::steady_clock::now();
             try {
-                fs::create_directories(ws().work() / "restore-during");
-                t_.tool->restore(before_id, ws().work() / "restore-during");
+                if (f.during == "restore") {
+                    fs::create_directories(ws().work() / "restore-during");
+                    t_.tool->restore(before_id, ws().work() / "restore-during");
+                    restore_ok_ = true;
+                } else {
+                    t_.tool->reclaim();
+                }
                 run.result = t_.tool->history().back();
-                restore_ok_ = true;
             } catch (const ToolError& e) {
                 run.result = e.result();
                 run.hung = e.timedOut();
@@ -250,7 +254,7 @@ protected:
             before_id = t_.tool->backup(steps.source(), label);
             return "snapshot " + before_id + " before any fault";
         });
-        if (!v.ok()) return;
+        if (!v.ok()) return promiseBroken(v);
         const Manifest before = steps.expected();
         if (f.during == "backup") steps.addRandomFile("changed-before-the-fault.bin", kChangeBytes);
         const Manifest after = steps.expected();
@@ -262,7 +266,45 @@ protected:
         }
         proxied_->proxy().reset();  // every toxic gone, the link up: the fault has cleared
         judgeAfterTheFault(*t_.tool, v, steps, before, before_id, after, reported_id, label);
-        // a self-test's fault is judged by its report; a real row fails here, naming the layer
+        promiseBroken(v);
+    }
+
+    // Three snapshots, the middle one forgotten (it alone holds one file), then the tool's reclaim (prune,
+    // compact, maintenance) while the link breaks: a listing error must never make it delete data that a
+    // kept snapshot needs (restic #4612). After: the first and last restore exactly, the check, the next backup.
+    void runReclaimCase(const std::string& name, const FaultPlan& f) {
+        if (!prepareCase()) return;
+        ws().report().set("fault_case", name);
+        Verdicts v(ws());
+        ScenarioSteps steps(ws(), *t_.tool, v);
+        steps.version();
+        steps.corpus(faultCorpus(), false);
+        steps.init(true);
+        const std::string label = steps.label();
+        std::string first_id, middle_id, last_id;
+        Manifest first, last;
+        v.layer("backups-before", [&] {
+            first_id = t_.tool->backup(steps.source(), label);
+            first = steps.expected();
+            steps.addRandomFile("only-in-the-forgotten-snapshot.bin", kChangeBytes / 3);
+            middle_id = t_.tool->backup(steps.source(), label);
+            fs::remove(steps.source() / "only-in-the-forgotten-snapshot.bin");
+            steps.addRandomFile("changed-after-it.bin", kChangeBytes / 3);  // the manifest is rebuilt
+            last_id = t_.tool->backup(steps.source(), label);
+            last = steps.expected();
+            t_.tool->forget(middle_id);
+            return "snapshots " + first_id + ", " + middle_id + " (forgotten before the fault) and " + last_id;
+        });
+        if (!v.ok()) return promiseBroken(v);
+        std::string none;
+        v.layer("during-fault", [&] { return faultedCommand(f, steps, label, first_id, none); });
+        proxied_->proxy().reset();
+        judgeAfterTheFault(*t_.tool, v, steps, first, first_id, last, last_id, label);
+        promiseBroken(v);
+    }
+
+    // A self-test's fault is judged by its report; a real row that broke its promise fails here, naming the layer.
+    void promiseBroken(const Verdicts& v) {
         if (!v.ok() && fault_.empty())
             ADD_FAILURE() << "the promise after a broken link failed at layer '" << v.failedLayer() << "'";
     }
@@ -337,6 +379,31 @@ FaultPlan connectionResets() {
     return f;
 }
 
+// The reclaim's downloads (listings, indexes, packs) cut after a seeded 4 to 64 KiB per connection, for 5 s.
+FaultPlan cutReclaimDownloads() {
+    FaultPlan f;
+    f.during = "reclaim";
+    f.clear = 5s;
+    f.steps = {{0ms, [](Toxiproxy& p, const std::string& link, std::mt19937_64& rng) {
+                    const std::uint64_t bytes = (4ull << 10) + rng() % (60ull << 10);
+                    p.addToxic(link, "cut", "limit_data", "downstream", {{"bytes", bytes}});
+                    return nlohmann::json{{"type", "limit_data"}, {"stream", "downstream"}, {"bytes", bytes}};
+                }}};
+    return f;
+}
+
+// The link down as the reclaim starts, up again 3 s later.
+FaultPlan linkDownDuringReclaim() {
+    FaultPlan f;
+    f.during = "reclaim";
+    f.clear = 3s;
+    f.steps = {{0ms, [](Toxiproxy& p, const std::string& link, std::mt19937_64&) {
+                    p.setEnabled(link, false);
+                    return nlohmann::json{{"type", "link down"}, {"for_s", 3}};
+                }}};
+    return f;
+}
+
 TEST_P(LinkFault, LatencyWithJitter) {
     runCase("latency 80 ms, jitter 40 ms, both ways, for the whole backup", latencyWithJitter());
 }
@@ -363,6 +430,15 @@ TEST_P(LinkFault, StallThatEnds) {
 
 TEST_P(LinkFault, ConnectionResets) {
     runCase("half the connections reset by the peer 100 ms in, for the first 3 s of the backup", connectionResets());
+}
+
+TEST_P(LinkFault, CutDuringReclaim) {
+    runReclaimCase("the reclaim's downloads cut after a seeded 4 to 64 KiB per connection, for its first 5 s",
+                   cutReclaimDownloads());
+}
+
+TEST_P(LinkFault, LinkDownDuringReclaim) {
+    runReclaimCase("the link down as the reclaim starts, for 3 s", linkDownDuringReclaim());
 }
 
 // Self-tests, each caught by exactly one layer of the promise (a faulty wrapper around the tool).
