@@ -462,7 +462,72 @@ esac
 exec "$real" "$@"
 )SH";
 
-class LinkFaultSelftest : public LinkFault {};
+// After the backup under the fault, its listing leaves out the earliest snapshot (which still restores by id).
+const char* kHidesTheEarlierSnapshot = R"SH(
+case " $* " in
+  *" backup "*) touch "$HOME/.e2e-backup-$(ls "$HOME"/.e2e-backup-* 2>/dev/null | wc -l)" ;;
+  *" snapshots "*)
+    if [ -f "$HOME/.e2e-backup-1" ]; then
+      drop_first='import json,sys; d=sorted(json.load(sys.stdin), key=lambda s: s["time"]); print(json.dumps(d[1:]))'
+      "$real" "$@" | python3 -c "$drop_first"
+      exit "${PIPESTATUS[0]}"
+    fi ;;
+esac
+exec "$real" "$@"
+)SH";
+
+// The restore under the fault leaves one file out and exits 0.
+const char* kPartialRestoreSaysOk = R"SH(
+case " $* " in *" restore "*)
+  if [ ! -f "$HOME/.e2e-restored-once" ]; then
+    touch "$HOME/.e2e-restored-once"
+    "$real" "$@"
+    dir=""; prev=""; for a in "$@"; do [ "$prev" = "--target" ] && dir=$a; prev=$a; done
+    find "$dir" -type f | sort | head -1 | xargs -r rm -f
+    exit 0
+  fi ;;
+esac
+exec "$real" "$@"
+)SH";
+
+// The backup under the fault stores a snapshot without the new file, then says it failed (naming a cause).
+const char* kListsAFailedBackup = R"SH(
+case " $* " in *" backup "*)
+  if [ -f "$HOME/.e2e-backed-up-once" ] && [ ! -f "$HOME/.e2e-failed-once" ]; then
+    touch "$HOME/.e2e-failed-once"
+    "$real" "$@" --exclude='changed-before-the-fault.bin' >/dev/null
+    echo "Fatal: connection reset by peer" >&2; exit 1
+  fi
+  touch "$HOME/.e2e-backed-up-once" ;;
+esac
+exec "$real" "$@"
+)SH";
+
+// Its check rejects the repository after the fault.
+const char* kCheckRejects = R"SH(
+case " $* " in *" check "*) echo "error: pack 0123abcd: not found" >&2; exit 1 ;; esac
+exec "$real" "$@"
+)SH";
+
+// The backup after the fault fails.
+const char* kNextBackupFails = R"SH(
+case " $* " in *" backup "*)
+  n=$(ls "$HOME"/.e2e-backup-* 2>/dev/null | wc -l); touch "$HOME/.e2e-backup-$n"
+  if [ "$n" -ge 2 ]; then echo "Fatal: unable to save snapshot" >&2; exit 1; fi ;;
+esac
+exec "$real" "$@"
+)SH";
+
+class LinkFaultSelftest : public LinkFault {
+protected:
+    void selftest(const std::string& fault, const char* script, const std::string& layer, const std::string& what,
+                  const FaultPlan& f) {
+        fault_ = fault;
+        fault_script_ = script;
+        caught_by_ = layer;
+        runCase("self-test: " + what, f);
+    }
+};
 
 TEST_P(LinkFaultSelftest, ClaimsACutUpload) {
     fault_ = "claims-cut-upload";
@@ -478,6 +543,30 @@ TEST_P(LinkFaultSelftest, RetriesForever) {
     FaultPlan f = linkDown("backup", 6144);
     f.deadline = 20s;  // the hang is the point: no need to wait the full deadline
     runCase("self-test: a backup that never gives up on a dead link", f);
+}
+
+TEST_P(LinkFaultSelftest, HidesTheEarlierSnapshot) {
+    selftest("hides-earlier-snapshot", kHidesTheEarlierSnapshot, "listed-after",
+             "after the fault the earlier snapshot is no longer listed", cutUploads(2s));
+}
+
+TEST_P(LinkFaultSelftest, PartialRestoreSaysOk) {
+    selftest("partial-restore-ok", kPartialRestoreSaysOk, "compare-during",
+             "a restore under the fault that leaves a file out and exits 0", linkDown("restore", 2048));
+}
+
+TEST_P(LinkFaultSelftest, ListsAFailedBackup) {
+    selftest("lists-failed-backup", kListsAFailedBackup, "compare-listed",
+             "a backup that fails under the fault but leaves a snapshot without the new file", cutUploads(2s));
+}
+
+TEST_P(LinkFaultSelftest, CheckRejects) {
+    selftest("check-rejects", kCheckRejects, "check", "its check rejects the repository after the fault",
+             cutUploads(2s));
+}
+
+TEST_P(LinkFaultSelftest, NextBackupFails) {
+    selftest("next-backup-fails", kNextBackupFails, "next-backup", "the backup after the fault fails", cutUploads(2s));
 }
 
 // Self-tests with restic on the registry's first remote kind
