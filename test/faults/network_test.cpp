@@ -322,6 +322,17 @@ FaultPlan latencyWithJitter() {
     return f;
 }
 
+// A slow link: the upload limited to `kib_per_s` for the whole backup (loses nothing: the backup must succeed).
+FaultPlan slowLink(int kib_per_s) {
+    FaultPlan f;
+    f.loss_free = true;
+    f.steps = {{0ms, [=](Toxiproxy& p, const std::string& link, std::mt19937_64&) {
+                    p.addToxic(link, "slow", "bandwidth", "upstream", {{"rate", kib_per_s}});
+                    return nlohmann::json{{"type", "bandwidth"}, {"stream", "upstream"}, {"rate_kib_s", kib_per_s}};
+                }}};
+    return f;
+}
+
 // limit_data upstream: every connection is closed after a seeded number of the client's bytes, for `window`
 FaultPlan cutUploads(std::chrono::milliseconds window) {
     FaultPlan f;
@@ -406,6 +417,10 @@ FaultPlan linkDownDuringReclaim() {
 
 TEST_P(LinkFault, LatencyWithJitter) {
     runCase("latency 80 ms, jitter 40 ms, both ways, for the whole backup", latencyWithJitter());
+}
+
+TEST_P(LinkFault, SlowLink) {
+    runCase("the upload limited to 4 MiB/s for the whole backup", slowLink(4096));
 }
 
 TEST_P(LinkFault, UploadCutOnce) {
