@@ -10,6 +10,8 @@
 #     [BACKENDS local rest ...]    # with TOOLS: tests named …/<tool>_<backend>_… also get the backend label
 #     [MATRIX_BACKENDS rest s3]    # with BACKENDS: rows on these run in the gate for their gate tool only
 #     [MATRIX_ON local]            # with TOOLS: the group runs on this kind; in the gate only its gate tool
+#     [MATRIX]                     # with TOOLS: every row of the group is matrix only (the same scenario must
+#                                  # run for every tool in the gate elsewhere: Gate.KeepsEveryScenarioForEveryTool)
 #     [TIMEOUT 900] [NO_JANITOR]
 #     [LOCK resource]              # tests holding one machine-wide resource run one at a time
 #     [SERIAL])                    # runs with nothing else beside it (under ctest --parallel)
@@ -61,7 +63,7 @@ set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${CMAKE_CURRENT_
 # run them all. A group marks its matrix rows with MATRIX_BACKENDS (rows on those
 # backends) or MATRIX_ON <kind> (the whole group runs on that backend kind): such
 # rows stay in the gate for one tool only, the kind's gate tool
-# (E2E_GATE_TOOL_<kind>). Each kind, in the backend registry's order, gets the
+# (E2E_GATE_TOOL_<kind>); MATRIX puts the whole group in the matrix. Each kind, in the backend registry's order, gets the
 # first tool of the tool registry that speaks it (its driver's Capabilities::backends)
 # and has no kind yet, the tools bootstrap installs before the others: so the
 # remote kinds are spread over different tools and none needs vykar.
@@ -171,7 +173,7 @@ function(e2e_add_suite)
 endfunction()
 
 function(e2e_add_tests)
-  cmake_parse_arguments(S "NO_JANITOR;SERIAL" "PROGRAM;PREFIX;AREA;COST;TIMEOUT;LOCK;MATRIX_ON"
+  cmake_parse_arguments(S "NO_JANITOR;SERIAL;MATRIX" "PROGRAM;PREFIX;AREA;COST;TIMEOUT;LOCK;MATRIX_ON"
     "TOOLS;BACKENDS;NEEDS;SUBSKILL;MATRIX_BACKENDS" ${ARGN})
   if(S_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "e2e_add_tests(${S_PROGRAM}): unknown arguments '${S_UNPARSED_ARGUMENTS}'")
@@ -256,14 +258,14 @@ function(e2e_add_tests)
           string(SUBSTRING "${tool_backend}" 1 -1 tool_backend)
           set(pair_labels ${labels} ${tool} ${backend})
           if((backend IN_LIST S_MATRIX_BACKENDS AND NOT tool STREQUAL E2E_GATE_TOOL_${backend})
-             OR (S_MATRIX_ON AND NOT tool STREQUAL E2E_GATE_TOOL_${S_MATRIX_ON}))
+             OR (S_MATRIX_ON AND NOT tool STREQUAL E2E_GATE_TOOL_${S_MATRIX_ON}) OR S_MATRIX)
             list(APPEND pair_labels matrix)
           endif()
           _e2e_discover(${S_PROGRAM} "${group}_${tool}_${backend}" "${pair_labels}" "${tool_backend}")
         endforeach()
       else()
         set(tool_labels ${labels} ${tool})
-        if(S_MATRIX_ON AND NOT tool STREQUAL E2E_GATE_TOOL_${S_MATRIX_ON})
+        if((S_MATRIX_ON AND NOT tool STREQUAL E2E_GATE_TOOL_${S_MATRIX_ON}) OR S_MATRIX)
           list(APPEND tool_labels matrix)
         endif()
         _e2e_discover(${S_PROGRAM} "${group}_${tool}" "${tool_labels}" "${tool_in}")
