@@ -107,6 +107,8 @@ struct RepoLayout {
 // What the tool's documented repair did: each command's outcome, in order.
 struct RepairOutcome {
     std::vector<Result> steps;
+    // the repair keeps a damaged file in the snapshot under its name plus this suffix ("" = it does not)
+    std::string damaged_file_suffix;
     std::string said() const;  // every step's output, joined
 };
 

@@ -268,6 +268,7 @@ RepairOutcome RusticTool::repair() {
     RepairOutcome o;
     o.steps.push_back(step("repair-index", args({"repair", "index", "--read-all"})));
     o.steps.push_back(step("repair-snapshots", args({"repair", "snapshots", "--delete"})));
+    o.damaged_file_suffix = ".repaired";  // repair snapshots --suffix, its default
     return o;
 }
 

@@ -127,6 +127,8 @@ protected:
     std::mt19937_64 rng_;
     std::vector<Taken> taken_;
     std::set<std::size_t> may_be_damaged_;  // the snapshots (index in taken_) that may hold damaged data
+    std::vector<std::string> others_;       // listed after the repair under a label of the tool's own
+    std::string damaged_file_suffix_;       // the repair keeps a damaged file under its name + this
     std::string tool_said_;                 // the check's, the repair's and the restores' words after the damage
     // self-tests: the tool through a faulty wrapper, and the one layer that must catch it
     std::string fault_, fault_script_, caught_by_;
@@ -284,6 +286,7 @@ protected:
         try {
             const RepairOutcome o = t_.tool->repair();
             tool_said_ += o.said();
+            damaged_file_suffix_ = o.damaged_file_suffix;
             ws().report().set("repair_said", printable(o.said()).substr(0, 8000));
             std::string d;
             for (const auto& r : o.steps) d += (d.empty() ? "" : "; ") + r.display + ": " + r.describe();
@@ -303,7 +306,7 @@ protected:
             bool ours = false;
             for (std::size_t i = 0; i < taken_.size(); ++i)
                 if (s.label == taken_[i].label) listed[i] = s.id, ours = true;
-            if (!ours) others.push_back(s.id + " (" + s.label + ")");
+            if (!ours) others.push_back(s.id + " (" + s.label + ")"), others_.push_back(s.id);
         }
         nlohmann::json facts;
         std::string gone;
@@ -327,40 +330,85 @@ protected:
         return s;
     }
 
-    // One listed snapshot after the repair: exact, or (where it may hold damaged data) exact but for what the
-    // tool named as lost.
-    std::string survivor(std::size_t i, const std::string& id, nlohmann::json& lost) {
-        const fs::path dest = ws().work() / ("restore-" + std::to_string(i + 1));
-        fs::create_directories(dest);
-        std::string restore_failed;
-        try {
-            t_.tool->restore(id, dest);
-        } catch (const ToolError& e) {
-            if (!may_be_damaged_.count(i)) throw;
-            restore_failed = e.result().describe();
-            tool_said_ += said(e.result());
-        }
+    // A restore after the repair against one of the trees taken: the differences the tool named as lost (allowed
+    // only where the snapshot may hold damaged data) apart from the rest (never allowed).
+    struct Judged {
+        std::vector<std::string> named, unnamed;
+    };
+    Judged judge(std::size_t i, const fs::path& dest) {
         std::vector<std::string> notes;
         ManifestOptions mo;
         mo.digest = taken_[i].tree.digest;
-        const auto diffs = compare(taken_[i].tree, Manifest::build(dest, mo), compareOptionsFor(t_.caps, notes));
-        std::vector<std::string> named, unnamed;
-        for (const auto& d : diffs)
-            (may_be_damaged_.count(i) && names(tool_said_, d.path) ? named : unnamed).push_back(d.describe());
-        if (!named.empty()) lost[taken_[i].label] = named;
-        if (!unnamed.empty())
-            throw VerdictFailure(
-                "snapshot " + id + " restored" +
-                (restore_failed.empty() ? "" : " (the restore failed: " + restore_failed + ")") +
-                " differs from its tree where the tool named nothing lost: " + join(unnamed, "; ").substr(0, 3000));
-        if (!restore_failed.empty() && named.empty())
+        Judged j;
+        for (const auto& d : compare(taken_[i].tree, Manifest::build(dest, mo), compareOptionsFor(t_.caps, notes)))
+            (may_be_damaged_.count(i) && namedAsLost(d.path) ? j.named : j.unnamed).push_back(d.describe());
+        return j;
+    }
+
+    // The tool named `path` as lost, or it is the copy of a file it named, kept under the repair's suffix.
+    bool namedAsLost(const std::string& path) const {
+        const std::string& sfx = damaged_file_suffix_;
+        if (names(tool_said_, path)) return true;
+        return !sfx.empty() && path.size() > sfx.size() &&
+               path.compare(path.size() - sfx.size(), sfx.size(), sfx) == 0 &&
+               names(tool_said_, path.substr(0, path.size() - sfx.size()));
+    }
+
+    // Restores `id` into `dest`; "" or, where a failure is allowed, how it failed (the tool's words kept).
+    std::string restoreInto(const std::string& id, const fs::path& dest, bool may_fail) {
+        fs::create_directories(dest);
+        try {
+            t_.tool->restore(id, dest);
+            return "";
+        } catch (const ToolError& e) {
+            if (!may_fail) throw;
+            tool_said_ += said(e.result());
+            return e.result().describe();
+        }
+    }
+
+    std::string verdictOf(const std::string& id, std::size_t i, const Judged& j, const std::string& restore_failed,
+                          nlohmann::json& lost) {
+        if (!j.named.empty()) lost[id] = {{"tree_of", taken_[i].label}, {"named", j.named}};
+        if (!j.unnamed.empty())
+            throw VerdictFailure("snapshot " + id + " restored" +
+                                 (restore_failed.empty() ? "" : " (the restore failed: " + restore_failed + ")") +
+                                 " differs from the tree of backup " + std::to_string(i + 1) +
+                                 " where the tool named nothing lost: " + join(j.unnamed, "; ").substr(0, 3000));
+        if (!restore_failed.empty() && j.named.empty())
             throw VerdictFailure("the restore of snapshot " + id + " failed (" + restore_failed +
                                  ") without naming a lost file");
+        const std::string of = "the tree of backup " + std::to_string(i + 1);
+        return j.named.empty() ? std::to_string(taken_[i].tree.entries.size()) + " entries identical to " + of
+                               : of + ", identical but for " + std::to_string(j.named.size()) +
+                                     " entries the tool named as lost: " + join(j.named, "; ").substr(0, 1000) +
+                                     (restore_failed.empty() ? "" : " (its restore: " + restore_failed + ")");
+    }
+
+    // One of the three snapshots, listed after the repair: exact, or (where it may hold damaged data) exact but
+    // for what the tool named as lost.
+    std::string survivor(std::size_t i, const std::string& id, nlohmann::json& lost) {
+        const fs::path dest = ws().work() / ("restore-" + std::to_string(i + 1));
+        const std::string failed = restoreInto(id, dest, may_be_damaged_.count(i) > 0);
+        const std::string verdict = verdictOf(id, i, judge(i, dest), failed, lost);
         fs::remove_all(dest);
-        return named.empty() ? std::to_string(taken_[i].tree.entries.size()) + " entries identical"
-                             : "identical but for " + std::to_string(named.size()) +
-                                   " entries the tool named as lost: " + join(named, "; ").substr(0, 1000) +
-                                   (restore_failed.empty() ? "" : " (its restore: " + restore_failed + ")");
+        return verdict;
+    }
+
+    // A snapshot listed under a label of the tool's own (a repair's copy of a damaged one): it holds one of the
+    // trees that may be damaged, exact but for what the tool named as lost.
+    std::string listedOther(const std::string& id, nlohmann::json& lost) {
+        const fs::path dest = ws().work() / ("restore-" + id.substr(0, 12));
+        const std::string failed = restoreInto(id, dest, !may_be_damaged_.empty());
+        std::size_t best = 0;
+        Judged closest = judge(0, dest);
+        for (std::size_t i = 1; i < taken_.size() && !closest.unnamed.empty(); ++i) {
+            Judged j = judge(i, dest);
+            if (j.unnamed.size() < closest.unnamed.size()) best = i, closest = std::move(j);
+        }
+        const std::string verdict = verdictOf(id, best, closest, failed, lost);
+        fs::remove_all(dest);
+        return verdict;
     }
 
     // After the repair (or the unlock): listed, each survivor restored, the check, the next backup.
@@ -377,6 +425,8 @@ protected:
             const std::string sid = id;
             v.layer("survivor-" + std::to_string(i + 1), [&] { return survivor(n, sid, lost); });
         }
+        for (std::size_t k = 0; k < others_.size(); ++k)
+            v.layer("listed-other-" + std::to_string(k + 1), [&] { return listedOther(others_[k], lost); });
         ws().report().set("lost_named_by_tool", lost);
         steps.check(true);
         std::string next;
