@@ -100,6 +100,23 @@ struct Capabilities {
     std::string concurrent_reclaim_finding;     // a known intermittent finding of reclaim beside writing clients
 };
 
+// Where a tool keeps what in a repository on a filesystem: ECMAScript regexes searched in each file's path
+// relative to the repository dir. "" = it keeps no file of that kind of its own, and the reason says why.
+struct RepoLayout {
+    std::string data_packs;               // packs holding file contents
+    std::string index, no_index;          // index files apart from the packs; why none
+    std::string snapshots, no_snapshots;  // one file per snapshot's metadata; why none
+    std::string locks, no_locks;          // lock or session markers a killed run leaves; why none
+};
+
+// What the tool's documented repair did: each command's outcome, in order.
+struct RepairOutcome {
+    std::vector<Result> steps;
+    // the repair keeps a damaged file in the snapshot under its name plus this suffix ("" = it does not)
+    std::string damaged_file_suffix;
+    std::string said() const;  // every step's output, joined
+};
+
 struct Snapshot {
     std::string id;
     std::string label;
@@ -193,6 +210,11 @@ public:
     virtual void forget(const std::string& id) = 0;
     virtual void reclaim() = 0;
     virtual void unlock() = 0;
+    // The repository's layout on a filesystem (the faults area damages it on purpose).
+    virtual RepoLayout layout() const { return {}; }
+    // The tool's documented repair of a damaged repository (index rebuilt, damaged snapshots repaired or
+    // removed); throws ToolError when a step fails.
+    virtual RepairOutcome repair() { throw ToolError("repair", name() + ": the driver knows no documented repair"); }
 
     const std::vector<Result>& history() const { return history_; }
 

@@ -25,6 +25,8 @@ public:
     void forget(const std::string& id) override;
     void reclaim() override;
     void unlock() override;
+    RepoLayout layout() const override;
+    RepairOutcome repair() override;
 
 protected:
     std::map<std::string, std::string> toolEnv() const override;
@@ -91,7 +93,8 @@ std::map<std::string, std::string> BorgTool::toolEnv() const {
                                          {"BORG_BASE_DIR", ctx_.home.string()},
                                          {"BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK", "yes"},
                                          {"BORG_RELOCATED_REPO_ACCESS_IS_OK", "yes"},
-                                         {"BORG_DELETE_I_KNOW_WHAT_I_AM_DOING", "YES"}};
+                                         {"BORG_DELETE_I_KNOW_WHAT_I_AM_DOING", "YES"},
+                                         {"BORG_CHECK_I_KNOW_WHAT_I_AM_DOING", "YES"}};  // check --repair asks
     if (target_.kind == "sftp") {
         e["BORG_RSH"] = "ssh -i " + target_.key_file.string() +
                         " -o UserKnownHostsFile=" + target_.known_hosts.string() + " -o BatchMode=yes";
@@ -194,6 +197,22 @@ void BorgTool::reclaim() {
 }
 void BorgTool::unlock() {
     step("break-lock", {"break-lock", repo()});
+}
+
+RepoLayout BorgTool::layout() const {
+    RepoLayout l;
+    l.data_packs = R"(^data/[0-9]+/[0-9]+$)";  // segments: a transaction's objects, contents and metadata together
+    l.index = R"(^index\.[0-9]+$)";
+    l.no_snapshots = "borg keeps each archive's metadata as objects inside its segments, in no file of its own";
+    l.locks = R"(^lock\.(exclusive|roster)(/|$))";
+    return l;
+}
+
+// borg's documented repair: check --repair, reading every chunk (--verify-data): segments and index, then archives
+RepairOutcome BorgTool::repair() {
+    RepairOutcome o;
+    o.steps.push_back(step("check-repair", {"check", "--repair", "--verify-data", repo()}));
+    return o;
 }
 
 ToolFacts borgFacts() {

@@ -129,4 +129,10 @@ std::string CliTool::version() {
     return *version_;
 }
 
+std::string RepairOutcome::said() const {
+    std::string all;
+    for (const auto& r : steps) all += "$ " + r.display + "\n" + r.out + (r.err.empty() ? "" : "\n" + r.err) + "\n";
+    return all;
+}
+
 }  // namespace e2e

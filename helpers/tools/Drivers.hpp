@@ -23,6 +23,8 @@ public:
     void forget(const std::string& id) override;
     void reclaim() override;
     void unlock() override;
+    RepoLayout layout() const override;
+    RepairOutcome repair() override;
     const fs::path& configPath() const { return config_; }
     std::string commandOutputPath(const std::string& name) const override { return "vykar-dumps/" + name; }
     std::string backupWithHooks(const fs::path& source, const HookSet& hooks, const std::string& label) override;

@@ -21,6 +21,8 @@ public:
     void forget(const std::string& id) override;
     void reclaim() override;
     void unlock() override;
+    RepoLayout layout() const override;
+    RepairOutcome repair() override;
 
 protected:
     std::map<std::string, std::string> toolEnv() const override;
@@ -213,6 +215,27 @@ void KopiaTool::reclaim() {
     step("maintenance", args({"maintenance", "run", "--full", ctx_.shared_repo ? "--safety=full" : "--safety=none"}));
 }
 void KopiaTool::unlock() {}  // kopia works lock-free
+
+RepoLayout KopiaTool::layout() const {
+    RepoLayout l;  // blobs sharded in dirs on a filesystem; q packs hold metadata (dirs, manifests)
+    l.data_packs = R"(^p[0-9a-f/]+-s[0-9a-f]+(-c[0-9]+)?\.f$)";
+    l.index = R"(^x[^/]*/.*\.f$)";
+    l.no_snapshots = "kopia keeps snapshot manifests as contents inside its metadata packs (q), in no file of its own";
+    l.no_locks = "kopia works lock-free: it writes no lock files";
+    return l;
+}
+
+// kopia's documented repair: the index recovered from the packs, then every snapshot's unreadable files
+// removed (each file read in full: through an empty cache, so that damage is not hidden)
+RepairOutcome KopiaTool::repair() {
+    RepairOutcome o;
+    o.steps.push_back(step("cache-clear", args({"cache", "clear"})));
+    // kopia gates `index recover` behind --dangerous-commands=enabled (it is "not needed" in normal use)
+    o.steps.push_back(step("index-recover", args({"index", "recover", "--commit", "--dangerous-commands=enabled"})));
+    o.steps.push_back(step("snapshot-fix", args({"snapshot", "fix", "invalid-files", "--verify-files-percent=100",
+                                                 "--invalid-file-handling=remove", "--commit"})));
+    return o;
+}
 
 ToolFacts kopiaFacts() {
     return {{{"zstd",

@@ -4,6 +4,7 @@
 #include "tools/Registry.hpp"
 
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 
 namespace e2e {
@@ -24,6 +25,8 @@ public:
     void forget(const std::string& id) override;
     void reclaim() override;
     void unlock() override;
+    RepoLayout layout() const override;
+    RepairOutcome repair() override;
 
 protected:
     std::map<std::string, std::string> toolEnv() const override;
@@ -196,6 +199,35 @@ void ResticTool::reclaim() {
 }
 void ResticTool::unlock() {
     step("unlock", args({"unlock"}));
+}
+
+RepoLayout ResticTool::layout() const {
+    RepoLayout l;
+    l.data_packs = R"(^data/[0-9a-f]{2}/[0-9a-f]{64}$)";  // tree and data blobs, in packs of their own kind
+    l.index = R"(^index/[0-9a-f]{64}$)";
+    l.snapshots = R"(^snapshots/[0-9a-f]{64}$)";
+    l.locks = R"(^locks/[0-9a-f]{64}$)";
+    return l;
+}
+
+// restic's documented repair (its troubleshooting guide): the damaged packs its data check names are
+// salvaged (`repair packs`), the index rebuilt from the packs there are, then every snapshot rewritten without
+// what is lost (the damaged originals forgotten)
+RepairOutcome ResticTool::repair() {
+    RepairOutcome o;
+    o.steps.push_back(step("repair-check", args({"check", "--read-data"}), {}, {0, 1}));
+    static const std::regex suggested(R"(restic repair packs ([0-9a-f ]+))");
+    std::smatch m;
+    const std::string said = o.steps.back().out + "\n" + o.steps.back().err;
+    if (std::regex_search(said, m, suggested)) {
+        std::vector<std::string> a = args({"repair", "packs"});
+        std::istringstream ids(m[1].str());
+        for (std::string id; ids >> id;) a.push_back(id);
+        o.steps.push_back(step("repair-packs", a));
+    }
+    o.steps.push_back(step("repair-index", args({"repair", "index", "--read-all-packs"})));
+    o.steps.push_back(step("repair-snapshots", args({"repair", "snapshots", "--forget"})));
+    return o;
 }
 
 std::vector<std::string> ResticTool::versionArgs() const {

@@ -24,6 +24,8 @@ public:
     void forget(const std::string& id) override;
     void reclaim() override;
     void unlock() override;
+    RepoLayout layout() const override;
+    RepairOutcome repair() override;
     // [backup.hooks] in its profile: rustic runs them with vykar's semantics
     std::string backupWithHooks(const fs::path& source, const HookSet& hooks, const std::string& label) override;
 
@@ -251,6 +253,24 @@ void RusticTool::reclaim() {
         step("prune", args({"prune", "--instant-delete"}));
 }
 void RusticTool::unlock() {}  // rustic works lock-free: nothing to break
+
+RepoLayout RusticTool::layout() const {
+    RepoLayout l;  // the restic repository format
+    l.data_packs = R"(^data/[0-9a-f]{2}/[0-9a-f]{64}$)";
+    l.index = R"(^index/[0-9a-f]{64}$)";
+    l.snapshots = R"(^snapshots/[0-9a-f]{64}$)";
+    l.no_locks = "rustic works lock-free: it writes no lock files";
+    return l;
+}
+
+// rustic's documented repair: the index from the packs (all read), then snapshots without what is lost
+RepairOutcome RusticTool::repair() {
+    RepairOutcome o;
+    o.steps.push_back(step("repair-index", args({"repair", "index", "--read-all"})));
+    o.steps.push_back(step("repair-snapshots", args({"repair", "snapshots", "--delete"})));
+    o.damaged_file_suffix = ".repaired";  // repair snapshots --suffix, its default
+    return o;
+}
 
 ToolFacts rusticFacts() {
     return {{}, "", "compression zstd level 3 (rustic's default), always encrypted, default chunker and parallelism"};

@@ -260,4 +260,21 @@ DriverFactory vykarDriver() {
     return driver<VykarTool>();
 }
 
+RepoLayout VykarTool::layout() const {
+    RepoLayout l;
+    l.data_packs = R"(^packs/[0-9a-f]{2}/[0-9a-f]+$)";
+    l.index = R"(^index$)";
+    l.snapshots = R"(^snapshots/[0-9a-f]+$)";  // named by a key of their own, not the listed id
+    l.locks = R"(^(locks|sessions)/)";
+    return l;
+}
+
+// vykar's documented repair: check --repair, reading every chunk (corrupt snapshots removed, index entries of missing
+// or corrupt packs dropped, snapshots rewritten without bad items)
+RepairOutcome VykarTool::repair() {
+    RepairOutcome o;
+    o.steps.push_back(step("check-repair", args({"check", "--repair", "--verify-data", "--yes"})));
+    return o;
+}
+
 }  // namespace e2e
