@@ -64,6 +64,19 @@ std::string judgeFaultedRun(Workspace& ws, const FaultJudgement& j, const Faulte
            " s after the fault)";
 }
 
+std::string checkOrRepair(BackupTool& tool) {
+    try {
+        tool.check(true);
+        return std::string("the tool's own check with data verification: ok");
+    } catch (const ToolError& e) {
+        const std::string failed = e.what();
+        const RepairOutcome repaired = tool.repair();  // a repair that fails throws: the layer fails
+        tool.check(true);                                // still failing after it: the layer fails
+        return "the check failed (" + failed.substr(0, failed.find('\n')) + "); the tool's documented repair (" +
+               std::to_string(repaired.steps.size()) + " command(s)) brought the repository back: its check passes";
+    }
+}
+
 void judgeAfterTheFault(BackupTool& tool, Verdicts& v, ScenarioSteps& steps, const Manifest& before,
                         const std::string& before_id, const Manifest& after, const std::string& reported_id,
                         const std::string& label) {
@@ -89,7 +102,7 @@ void judgeAfterTheFault(BackupTool& tool, Verdicts& v, ScenarioSteps& steps, con
     if (!reported_id.empty()) steps.restoreAndCompare(reported_id, "restore-reported", "-reported");
     for (std::size_t i = 0; i < others.size(); ++i)
         steps.restoreAndCompare(others[i], "restore-listed-" + std::to_string(i), "-listed");
-    steps.check(true);
+    v.layer("check", [&] { return checkOrRepair(tool); });
     std::string next;
     v.layer("next-backup", [&] {
         next = tool.backup(steps.source(), label);

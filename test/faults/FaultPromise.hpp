@@ -5,8 +5,9 @@
 //     nothing must not make it fail at all; still running at the deadline is a hang);
 //   after it: the snapshot taken before the fault restores exactly, every
 //     snapshot listed restores exactly (one the tool reported during the fault
-//     included), the tool's data-verifying check passes, and the next backup
-//     works and restores.
+//     included), the tool's data-verifying check passes (or its documented
+//     repair brings the repository back, and the report says so), and the
+//     next backup works and restores.
 #include "RoundTrip.hpp"
 #include "Verdicts.hpp"
 #include "tools/BackupTool.hpp"
@@ -49,6 +50,10 @@ std::string withoutWarnings(const std::string& said);
 // The during-fault layer's detail, or VerdictFailure: a hang, a loss-free fault that failed the command, a
 // failure that names no cause. Sets the report's noticed_after_s on a failure that names it.
 std::string judgeFaultedRun(Workspace& ws, const FaultJudgement& j, const FaultedRun& run, double fault_at_s);
+
+// The check layer after a fault: the tool's data-verifying check passes, or its documented repair brings the
+// repository back (the detail says which); throws when neither.
+std::string checkOrRepair(BackupTool& tool);
 
 // After the fault cleared: the earlier snapshot and the reported one are listed; every listed snapshot restores
 // (`before` for the earlier one, `after` for the rest: a snapshot listed although the command failed claims to

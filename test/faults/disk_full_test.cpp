@@ -194,7 +194,7 @@ protected:
                 return "with the space back, into the same filesystem";
             }))
             steps.compareRestored(target, "-after");
-        steps.check(true);
+        v.layer("check", [&] { return checkOrRepair(*t_.tool); });
         promiseBroken(v, "a restore into a full target");
     }
 
