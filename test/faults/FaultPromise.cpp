@@ -71,7 +71,7 @@ std::string checkOrRepair(BackupTool& tool) {
     } catch (const ToolError& e) {
         const std::string failed = e.what();
         const RepairOutcome repaired = tool.repair();  // a repair that fails throws: the layer fails
-        tool.check(true);                                // still failing after it: the layer fails
+        tool.check(true);                              // still failing after it: the layer fails
         return "the check failed (" + failed.substr(0, failed.find('\n')) + "); the tool's documented repair (" +
                std::to_string(repaired.steps.size()) + " command(s)) brought the repository back: its check passes";
     }
