@@ -10,9 +10,19 @@ namespace e2e {
 
 using namespace std::chrono_literals;
 
+namespace {
+
 CorpusProfile faultCorpus() {
     return CorpusProfile{/*small_files*/ 60, /*bulk_bytes*/ 4ull << 20, /*big_file_bytes*/ 4ull << 20, /*depth*/ 4,
                          /*duplicates*/ 2};
+}
+
+}  // namespace
+
+void seedFaultCase(ScenarioSteps& steps) {
+    steps.version();
+    steps.corpus(faultCorpus(), false);
+    steps.init(true);
 }
 
 FaultedRun backupWithDeadline(BackupTool& tool, const fs::path& source, const std::string& label,

@@ -17,8 +17,9 @@
 
 namespace e2e {
 
-// Small enough that a row takes seconds (about 8 MiB, no awkward names: the backends area judges those).
-CorpusProfile faultCorpus();
+// Every case's start: the tool's version, a corpus small enough that a row takes seconds (about 8 MiB, no
+// awkward names: the backends area judges those) and an encrypted repository.
+void seedFaultCase(ScenarioSteps& steps);
 
 // How the faulted command ended.
 struct FaultedRun {

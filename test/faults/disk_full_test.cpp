@@ -132,9 +132,7 @@ protected:
         if (!prepareCase(true)) return;
         Verdicts v(ws());
         ScenarioSteps steps(ws(), *t_.tool, v);
-        steps.version();
-        steps.corpus(faultCorpus(), false);
-        steps.init(true);
+        seedFaultCase(steps);
         const std::string label = steps.label();
         std::string before_id, reported_id;
         v.layer("backup-before", [&] {
@@ -156,9 +154,7 @@ protected:
         if (!prepareCase(false)) return;
         Verdicts v(ws());
         ScenarioSteps steps(ws(), *t_.tool, v);
-        steps.version();
-        steps.corpus(faultCorpus(), false);
-        steps.init(true);
+        seedFaultCase(steps);
         std::string id;
         v.layer("backup", [&] { return "snapshot " + (id = t_.tool->backup(steps.source(), steps.label())); });
         if (!v.ok()) return promiseBroken(v, "a restore into a full target");

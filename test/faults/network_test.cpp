@@ -245,9 +245,7 @@ protected:
         ws().report().set("fault_case", name);
         Verdicts v(ws());
         ScenarioSteps steps(ws(), *t_.tool, v);
-        steps.version();
-        steps.corpus(faultCorpus(), false);
-        steps.init(true);
+        seedFaultCase(steps);
         const std::string label = steps.label();
         std::string before_id, reported_id;
         v.layer("backup-before", [&] {
@@ -277,9 +275,7 @@ protected:
         ws().report().set("fault_case", name);
         Verdicts v(ws());
         ScenarioSteps steps(ws(), *t_.tool, v);
-        steps.version();
-        steps.corpus(faultCorpus(), false);
-        steps.init(true);
+        seedFaultCase(steps);
         const std::string label = steps.label();
         std::string first_id, middle_id, last_id;
         Manifest first, last;
