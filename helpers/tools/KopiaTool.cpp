@@ -217,9 +217,11 @@ void KopiaTool::reclaim() {
 void KopiaTool::unlock() {}  // kopia works lock-free
 
 RepoLayout KopiaTool::layout() const {
-    RepoLayout l;  // blobs sharded in dirs on a filesystem; q packs hold metadata (dirs, manifests)
-    l.data_packs = R"(^p[0-9a-f/]+-s[0-9a-f]+(-c[0-9]+)?\.f$)";
-    l.index = R"(^x[^/]*/.*\.f$)";
+    // blobs sharded in dirs with a .f suffix on a filesystem, flat objects without one in a bucket (S3); q packs
+    // hold metadata (dirs, manifests)
+    RepoLayout l;
+    l.data_packs = R"(^p[0-9a-f/]+-s[0-9a-f]+(-c[0-9]+)?(\.f)?$)";
+    l.index = R"(^x([^/]*/.*\.f|n[0-9]+_[^/]+)$)";
     l.no_snapshots = "kopia keeps snapshot manifests as contents inside its metadata packs (q), in no file of its own";
     l.no_locks = "kopia works lock-free: it writes no lock files";
     return l;

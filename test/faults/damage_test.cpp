@@ -36,10 +36,12 @@ namespace {
 
 struct Case {
     std::string tool;
+    std::string backend = "local";  // local: the repository's files; s3: the bucket's objects (versitygw keeps
+                                    // each as a file under its data dir, read on the server's side)
 };
 
 void PrintTo(const Case& c, std::ostream* os) {
-    *os << c.tool;
+    *os << c.backend << "/" << c.tool;
 }
 
 enum class Damage { PackDeleted, PackCorrupted, IndexDeleted, SnapshotCorrupted, StaleLock };
@@ -137,6 +139,7 @@ protected:
     bool prepareCase(Damage d) {
         const Case& c = GetParam();
         PreludeOptions po;
+        po.backend = c.backend;
         if (!fault_.empty()) {
             ws().report().expectFault(c.tool + " " + fault_, caught_by_);
             po.wrap = [&](const fs::path& real) {
@@ -150,7 +153,11 @@ protected:
             endAs(Status::NotApplicable, why);
             return false;
         }
-        repo_ = t_.backend->target().path;
+        if (t_.backend->external()) {
+            endAs(Status::NotApplicable, "an external endpoint's storage is not the suite's to damage");
+            return false;
+        }
+        repo_ = t_.backend->target().local_dir;  // the repository's files, or its objects on the server's side
         rng_.seed(ws().seed());
         return true;
     }
@@ -555,13 +562,18 @@ TEST_P(RepoDamageSelftest, RepairForgetsAll) {
 INSTANTIATE_TEST_SUITE_P(DamageFaults, RepoDamageSelftest, ::testing::Values(Case{"restic"}),
                          [](const ::testing::TestParamInfo<Case>& p) { return p.param.tool; });
 
-std::vector<Case> cases() {
+std::vector<Case> cases(const std::string& backend) {
     std::vector<Case> v;
-    for (const auto& row : defaultToolRows()) v.push_back({row.tool});
+    for (const auto& row : defaultToolRows()) v.push_back({row.tool, backend});
     return v;
 }
 
-INSTANTIATE_TEST_SUITE_P(Damage, RepoDamage, ::testing::ValuesIn(cases()),
-                         [](const ::testing::TestParamInfo<Case>& p) { return p.param.tool; });
+std::string caseName(const ::testing::TestParamInfo<Case>& p) {
+    return p.param.tool;
+}
+
+// The repository's files on local; the bucket's objects on S3 (matrix: the gate runs every case on local).
+INSTANTIATE_TEST_SUITE_P(Damage, RepoDamage, ::testing::ValuesIn(cases("local")), caseName);
+INSTANTIATE_TEST_SUITE_P(DamageS3, RepoDamage, ::testing::ValuesIn(cases("s3")), caseName);
 
 }  // namespace
