@@ -44,19 +44,21 @@ struct FaultJudgement {
     std::string cause_kind;  // for the message: "timeout, reset, refused or closed connection"
 };
 
-// The tool's output without its warnings (a warning about plain HTTP is not the cause of a failure), and with
-// every path and URL replaced by <path> (a test's name in a path, such as NetworkRest, names no cause).
+// The tool's output without its warnings (a warning about plain HTTP is not the cause of a failure) and its JSON
+// progress lines (a byte count is no status code), and with every path and URL replaced by <path> (a test's name in
+// a path, such as NetworkRest, names no cause).
 std::string withoutWarnings(const std::string& said);
 
 // The during-fault layer's detail, or VerdictFailure: a hang, a loss-free fault that failed the command, a
 // failure that names no cause. Sets the report's noticed_after_s on a failure that names it.
 std::string judgeFaultedRun(Workspace& ws, const FaultJudgement& j, const FaultedRun& run, double fault_at_s);
 
-// The check layer after a fault: the tool's data-verifying check passes, or its documented repair brings the
-// repository back (the detail says which); throws when neither.
+// The check layer after a fault: the tool's data-verifying check passes, or after its documented unlock (a lock a
+// failed run left), or after that and its documented repair (the detail says which); throws when none brings it back.
 std::string checkOrRepair(BackupTool& tool);
 
-// After the fault cleared: the earlier snapshot and the reported one are listed; every listed snapshot restores
+// After the fault cleared: the earlier snapshot and the reported one are listed (after the documented unlock where a
+// failed run's lock blocks the listing); every listed snapshot restores
 // (`before` for the earlier one, `after` for the rest: a snapshot listed although the command failed claims to
 // hold the tree it was taken of); the data-verifying check; the next backup and its restore.
 void judgeAfterTheFault(BackupTool& tool, Verdicts& v, ScenarioSteps& steps, const Manifest& before,

@@ -60,10 +60,11 @@ struct FaultPlan {
 
 constexpr std::uint64_t kChangeBytes = 24ull << 20;  // new, incompressible data the faulted backup uploads
 
-// How a tool says the link failed: its own words for a timeout, a reset, a refused or closed connection.
+// How a tool says the link failed: its own words for a timeout, a reset, a refused or closed connection (over
+// SFTP, the ssh transport it runs exiting with an error: ssh exits 255 when its connection fails).
 const char* kNamesTheCause =
     "timeout|timed out|deadline|connection|reset|refused|broken pipe|EOF|closed|unexpected end|network|unreachable|"
-    "i/o error|status 5[0-9][0-9]|50[0234]|socket|disconnect";
+    "i/o error|status 5[0-9][0-9]|\\b50[0234]\\b|socket|disconnect|ssh command exited";
 
 // The fault applied and cleared on time by a thread of its own while the command runs in this one.
 class FaultWindow {
