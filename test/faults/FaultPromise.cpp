@@ -25,6 +25,16 @@ void seedFaultCase(ScenarioSteps& steps) {
     steps.init(true);
 }
 
+std::string backupBeforeTheFault(BackupTool& tool, Verdicts& v, ScenarioSteps& steps, const std::string& label,
+                                 const std::function<std::string()>& state) {
+    std::string id;
+    v.layer("backup-before", [&] {
+        id = tool.backup(steps.source(), label);
+        return "snapshot " + id + " " + state();
+    });
+    return v.ok() ? id : std::string();
+}
+
 FaultedRun backupWithDeadline(BackupTool& tool, const fs::path& source, const std::string& label,
                               std::chrono::seconds deadline) {
     FaultedRun run;

@@ -13,6 +13,7 @@
 #include "tools/BackupTool.hpp"
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 namespace e2e {
@@ -20,6 +21,11 @@ namespace e2e {
 // Every case's start: the tool's version, a corpus small enough that a row takes seconds (about 8 MiB, no
 // awkward names: the backends area judges those) and an encrypted repository.
 void seedFaultCase(ScenarioSteps& steps);
+
+// The snapshot a case starts from, taken before the fault (layer `backup-before`; `state` says what the fault will
+// meet, for its detail). Its id, or "" when the layer failed.
+std::string backupBeforeTheFault(BackupTool& tool, Verdicts& v, ScenarioSteps& steps, const std::string& label,
+                                 const std::function<std::string()>& state);
 
 // How the faulted command ended.
 struct FaultedRun {

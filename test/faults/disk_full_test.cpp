@@ -134,10 +134,9 @@ protected:
         ScenarioSteps steps(ws(), *t_.tool, v);
         seedFaultCase(steps);
         const std::string label = steps.label();
-        std::string before_id, reported_id;
-        v.layer("backup-before", [&] {
-            before_id = t_.tool->backup(steps.source(), label);
-            return "snapshot " + before_id + " with room to spare: " + humanBytes(small_->freeBytes()) + " free";
+        std::string reported_id;
+        const std::string before_id = backupBeforeTheFault(*t_.tool, v, steps, label, [&] {
+            return "with room to spare: " + humanBytes(small_->freeBytes()) + " free";
         });
         if (!v.ok()) return promiseBroken(v, "a full disk");
         const Manifest before = steps.expected();

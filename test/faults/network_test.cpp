@@ -248,11 +248,9 @@ protected:
         ScenarioSteps steps(ws(), *t_.tool, v);
         seedFaultCase(steps);
         const std::string label = steps.label();
-        std::string before_id, reported_id;
-        v.layer("backup-before", [&] {
-            before_id = t_.tool->backup(steps.source(), label);
-            return "snapshot " + before_id + " before any fault";
-        });
+        std::string reported_id;
+        const std::string before_id =
+            backupBeforeTheFault(*t_.tool, v, steps, label, [] { return std::string("before any fault"); });
         if (!v.ok()) return promiseBroken(v);
         const Manifest before = steps.expected();
         if (f.during == "backup") steps.addRandomFile("changed-before-the-fault.bin", kChangeBytes);
