@@ -157,7 +157,24 @@ struct ToolContext {
     // turns them off where the tool lets it (vykar retry.max_retries: 0), so a broken server
     // fails a step at once instead of after the tool's back-off.
     bool tool_retries = false;
+    // How long one request that makes no progress may hang before the tool drops it (the faults area's stall that
+    // never ends), set with the tool's documented option where it has one on this backend kind (restic
+    // --stuck-request-timeout, rustic's REST `timeout`, vykar `sftp_timeout`, ssh's ServerAliveInterval); 0 = the
+    // tool's default. BackupTool::stallBound() says what it amounts to.
+    std::chrono::seconds request_timeout{0};
 };
+
+// How long the tool documents it keeps at a link that stalls and never recovers before it gives up (its per-request
+// bound times its tries, plus back-off, on this backend kind and with this context), and where it says so. `within`
+// 0: it documents none.
+struct StallBound {
+    std::chrono::seconds within{0};
+    std::string documented;
+};
+
+// ssh's own bound on a link that answers nothing (ssh_config(5): ServerAliveInterval x ServerAliveCountMax), as
+// options for an ssh command line: " -o ServerAliveInterval=<bound/3> -o ServerAliveCountMax=3"; "" for 0.
+std::string sshAliveOptions(std::chrono::seconds bound);
 
 class ToolError : public std::runtime_error {
 public:
@@ -215,6 +232,8 @@ public:
     // The tool's documented repair of a damaged repository (index rebuilt, damaged snapshots repaired or
     // removed); throws ToolError when a step fails.
     virtual RepairOutcome repair() { throw ToolError("repair", name() + ": the driver knows no documented repair"); }
+    // Its documented bound on a link that stalls for ever (ToolContext::request_timeout applied).
+    virtual StallBound stallBound() const { return {}; }
 
     const std::vector<Result>& history() const { return history_; }
 

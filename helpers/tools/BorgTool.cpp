@@ -27,6 +27,7 @@ public:
     void unlock() override;
     RepoLayout layout() const override;
     RepairOutcome repair() override;
+    StallBound stallBound() const override;
 
 protected:
     std::map<std::string, std::string> toolEnv() const override;
@@ -97,13 +98,21 @@ std::map<std::string, std::string> BorgTool::toolEnv() const {
                                          {"BORG_CHECK_I_KNOW_WHAT_I_AM_DOING", "YES"}};  // check --repair asks
     if (target_.kind == "sftp") {
         e["BORG_RSH"] = "ssh -i " + target_.key_file.string() +
-                        " -o UserKnownHostsFile=" + target_.known_hosts.string() + " -o BatchMode=yes";
+                        " -o UserKnownHostsFile=" + target_.known_hosts.string() + " -o BatchMode=yes" +
+                        sshAliveOptions(ctx_.request_timeout);
         // The suite's own sshd runs on this machine, so `borg serve` is this very
         // borg: the remote login's PATH could find another one first (a shim,
         // Debian's 1.2 in /usr/bin), and a mismatch would test two versions at once.
         if (!target_.external) e["BORG_REMOTE_PATH"] = fs::absolute(binary_).string();
     }
     return e;
+}
+
+StallBound BorgTool::stallBound() const {
+    if (target_.kind != "sftp" || ctx_.request_timeout.count() <= 0) return {};  // ssh alone waits for ever
+    return {ctx_.request_timeout, "borg over ssh: ssh's ServerAliveInterval x ServerAliveCountMax (" +
+                                      std::to_string(ctx_.request_timeout.count()) +
+                                      " s, set by the suite in BORG_RSH); borg does not retry a lost connection"};
 }
 
 std::vector<std::string> BorgTool::locked(std::vector<std::string> a) const {

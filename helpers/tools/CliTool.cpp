@@ -135,4 +135,10 @@ std::string RepairOutcome::said() const {
     return all;
 }
 
+std::string sshAliveOptions(std::chrono::seconds bound) {
+    if (bound.count() <= 0) return "";
+    const auto interval = std::max<long long>(1, bound.count() / 3);
+    return " -o ServerAliveInterval=" + std::to_string(interval) + " -o ServerAliveCountMax=3";
+}
+
 }  // namespace e2e

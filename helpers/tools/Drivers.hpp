@@ -25,6 +25,7 @@ public:
     void unlock() override;
     RepoLayout layout() const override;
     RepairOutcome repair() override;
+    StallBound stallBound() const override;
     const fs::path& configPath() const { return config_; }
     std::string commandOutputPath(const std::string& name) const override { return "vykar-dumps/" + name; }
     std::string backupWithHooks(const fs::path& source, const HookSet& hooks, const std::string& label) override;

@@ -27,6 +27,7 @@ public:
     void unlock() override;
     RepoLayout layout() const override;
     RepairOutcome repair() override;
+    StallBound stallBound() const override;
 
 protected:
     std::map<std::string, std::string> toolEnv() const override;
@@ -100,8 +101,10 @@ std::vector<std::string> ResticTool::common() const {
     if (target_.kind == "sftp") {
         a.push_back("-o");
         a.push_back("sftp.command=ssh -p " + std::to_string(target_.port) + " -i " + target_.key_file.string() +
-                    " -o UserKnownHostsFile=" + target_.known_hosts.string() + " -o BatchMode=yes " + target_.user +
-                    "@" + target_.host + " -s sftp");
+                    " -o UserKnownHostsFile=" + target_.known_hosts.string() + " -o BatchMode=yes" +
+                    sshAliveOptions(ctx_.request_timeout) + " " + target_.user + "@" + target_.host + " -s sftp");
+    } else if (target_.kind != "local" && ctx_.request_timeout.count() > 0) {
+        a.push_back("--stuck-request-timeout=" + std::to_string(ctx_.request_timeout.count()) + "s");
     }
     if (!target_.ca_file.empty()) {
         a.push_back("--cacert");
@@ -110,6 +113,22 @@ std::vector<std::string> ResticTool::common() const {
     // another client's exclusive lock (forget, prune, check): wait for it this long
     if (ctx_.lock_wait.count() > 0) a.push_back("--retry-lock=" + std::to_string(ctx_.lock_wait.count()) + "s");
     return a;
+}
+
+StallBound ResticTool::stallBound() const {
+    if (target_.kind == "local") return {};
+    const bool set = ctx_.request_timeout.count() > 0;
+    if (target_.kind == "sftp" && !set) return {};  // ssh without ServerAlive options waits for ever
+    const std::chrono::seconds per = set ? ctx_.request_timeout : std::chrono::seconds(300);
+    const std::string request = target_.kind == "sftp" ? "ssh's ServerAliveInterval x ServerAliveCountMax (" +
+                                                             std::to_string(per.count()) + " s, set by the suite)"
+                                                       : "--stuck-request-timeout (" + std::to_string(per.count()) +
+                                                             (set ? " s, set by the suite)" : " s, its default)");
+    // its lock is refreshed every 5 minutes, and that request too is retried for up to 15 minutes: a backup
+    // whose link stalls ends with it (seen by hand: the pack's save failed after 16 minutes, the run after 21)
+    return {std::chrono::minutes(5) + per + std::chrono::minutes(15),
+            "restic: its lock refreshed every 5 minutes (in its code), each request dropped after " + request +
+                " and a failed request retried for up to 15 minutes (restic PR #4784)"};
 }
 
 std::vector<std::string> ResticTool::args(std::initializer_list<std::string> rest) const {

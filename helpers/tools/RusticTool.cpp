@@ -26,6 +26,7 @@ public:
     void unlock() override;
     RepoLayout layout() const override;
     RepairOutcome repair() override;
+    StallBound stallBound() const override;
     // [backup.hooks] in its profile: rustic runs them with vykar's semantics
     std::string backupWithHooks(const fs::path& source, const HookSet& hooks, const std::string& label) override;
 
@@ -62,6 +63,10 @@ void RusticTool::writeProfile(const std::string& extra) {
              << "\nregion = " << doubleQuoted(t.region) << "\n"
              << "access_key_id = " << doubleQuoted(t.access_key)
              << "\nsecret_access_key = " << doubleQuoted(t.secret_key) << "\n";
+    } else if ((target_.kind == "rest" || target_.kind == "sftp") && ctx_.request_timeout.count() > 0) {
+        // its REST client's documented `timeout` (also to the rclone it serves SFTP through); `retry` stays at 5
+        toml << "[repository.options]\ntimeout = " << doubleQuoted(std::to_string(ctx_.request_timeout.count()) + "s")
+             << "\n";
     }
     toml << extra;
     std::error_code ec;
@@ -98,6 +103,18 @@ Capabilities RusticTool::capabilities() const {
     // seen in the local round trip (rustic 0.11.4): mtimes to the ns on files, dirs, symlinks and FIFOs, user xattrs
     // and ACLs all restored
     return c;
+}
+
+StallBound RusticTool::stallBound() const {
+    // the S3 path (opendal) has retries but no documented bound on a request that hangs
+    if (target_.kind != "rest" && target_.kind != "sftp") return {};
+    const bool set = ctx_.request_timeout.count() > 0;
+    const std::chrono::seconds per = set ? ctx_.request_timeout : std::chrono::seconds(600);
+    // 6 tries (option `retry`, 5 by default) with back-off 1, 2, 4, 8, 16 s
+    return {6 * per + std::chrono::seconds(31),
+            "rustic's REST options (also before its rclone SFTP): `timeout` " + std::to_string(per.count()) +
+                (set ? " s (set by the suite)" : " s (its default)") +
+                " for each request, `retry` 5 (its default) with exponential back-off from 1 s"};
 }
 
 std::string RusticTool::repoUrl() const {

@@ -4,6 +4,7 @@
 #include "tools/Registry.hpp"
 #include "text/Text.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -79,6 +80,8 @@ void VykarTool::writeConfig(bool encrypted) {
           << yamlQuote("sftp://" + t.user + "@" + t.host + ":" + std::to_string(t.port) + t.path.string()) << "\n";
         y << "    sftp_key: " << yamlQuote(t.key_file.string()) << "\n";
         y << "    sftp_known_hosts: " << yamlQuote(t.known_hosts.string()) << "\n";
+        if (ctx_.request_timeout.count() > 0)  // documented range 5 to 300 s
+            y << "    sftp_timeout: " << std::clamp<long long>(ctx_.request_timeout.count(), 5, 300) << "\n";
     }
     if (!t.external && !ctx_.tool_retries) y << "    retry:\n      max_retries: 0\n";
     if (ctx_.pack_size)
@@ -258,6 +261,20 @@ ToolFacts vykarFacts() {
 
 DriverFactory vykarDriver() {
     return driver<VykarTool>();
+}
+
+StallBound VykarTool::stallBound() const {
+    // REST and S3: no documented bound on a request that hangs
+    if (target_.kind != "sftp") return {};
+    const bool set = ctx_.request_timeout.count() > 0;
+    const auto per = set ? std::chrono::seconds(std::clamp<long long>(ctx_.request_timeout.count(), 5, 300))
+                         : std::chrono::seconds(30);
+    const int tries = ctx_.tool_retries ? 6 : 1;  // retry.max_retries: 5 by default, 0 where the suite sets it
+    // back-off from 1.5 s, doubling (with jitter): 1.5 + 3 + 6 + 12 + 24 s
+    return {tries * per + std::chrono::seconds(ctx_.tool_retries ? 47 : 0),
+            "vykar's documented sftp_timeout " + std::to_string(per.count()) +
+                (set ? " s (set by the suite)" : " s (its default)") + " for each request, retry.max_retries " +
+                std::to_string(tries - 1) + " with back-off from 1.5 s (docs/src/configuration.md)"};
 }
 
 RepoLayout VykarTool::layout() const {

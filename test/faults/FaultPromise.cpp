@@ -68,10 +68,12 @@ std::string withoutWarnings(const std::string& said) {
 std::string judgeFaultedRun(Workspace& ws, const FaultJudgement& j, const FaultedRun& run, double fault_at_s) {
     const Result& r = run.result;
     std::ostringstream d;
-    d << j.command << " under " << j.fault << ": " << r.describe() << " after " << run.seconds << " s";
+    d << j.command << " under " << j.fault << ": "
+      << (run.hung ? "once stopped (SIGTERM, then SIGKILL after 2 s), " : "") << r.describe() << " after "
+      << run.seconds << " s";
     if (run.hung)
         throw VerdictFailure("hang: the " + j.command + " was still running at " + j.deadline_why + " (" +
-                             std::to_string(j.deadline.count()) + " s) and was killed; " + d.str());
+                             std::to_string(j.deadline.count()) + " s) and was stopped; " + d.str());
     if (r.ok()) return d.str() + " (succeeded: its data is judged below)";
     if (j.loss_free)
         throw VerdictFailure("a fault that loses nothing made the " + j.command + " fail: " + d.str() + "\n" +

@@ -56,15 +56,19 @@ struct FaultPlan {
     std::vector<Step> steps;             // the last one is the fault; earlier ones shape the link for it
     std::chrono::milliseconds clear{0};  // every toxic gone and the link up this long after the start (0: at its end)
     std::chrono::seconds deadline{240};  // the suite's bound on the faulted command
+    // it never clears while the command runs: where the tool documents a bound on a stalled request
+    // (BackupTool::stallBound), that and a minute is the deadline instead
+    bool never_ends = false;
 };
 
 constexpr std::uint64_t kChangeBytes = 24ull << 20;  // new, incompressible data the faulted backup uploads
 
 // How a tool says the link failed: its own words for a timeout, a reset, a refused or closed connection (over
-// SFTP, the ssh transport it runs exiting with an error: ssh exits 255 when its connection fails).
+// SFTP, the ssh transport it runs exiting with an error: ssh exits 255 when its connection fails; an HTTP body cut
+// off because the peer closed the connection: hyper's "receiver is gone").
 const char* kNamesTheCause =
     "timeout|timed out|deadline|connection|reset|refused|broken pipe|EOF|closed|unexpected end|network|unreachable|"
-    "i/o error|status 5[0-9][0-9]|\\b50[0234]\\b|socket|disconnect|ssh command exited";
+    "i/o error|status 5[0-9][0-9]|\\b50[0234]\\b|socket|disconnect|ssh command exited|receiver is gone";
 
 // The fault applied and cleared on time by a thread of its own while the command runs in this one.
 class FaultWindow {
@@ -158,7 +162,8 @@ protected:
     ToolOnBackend t_;
     ProxiedBackend* proxied_ = nullptr;
     std::mt19937_64 rng_;
-    bool restore_ok_ = false;  // the restore under the fault said it succeeded
+    bool restore_ok_ = false;                  // the restore under the fault said it succeeded
+    std::chrono::seconds request_timeout_{0};  // the suite's bound on a stalled request (ToolContext::request_timeout)
     // self-tests: the tool through a faulty wrapper, and the one layer that must catch it
     std::string fault_, fault_script_, caught_by_;
 
@@ -168,6 +173,7 @@ protected:
         PreludeOptions po;
         po.backend = c.backend;
         po.tool_retries = true;  // the tool's own retries are what a broken link puts to the test
+        po.request_timeout = request_timeout_;
         bool external = false;
         po.around_backend = [&](std::unique_ptr<Backend> b) -> std::unique_ptr<Backend> {
             if (b->external()) return external = true, std::move(b);
@@ -195,10 +201,13 @@ protected:
                                const std::string& before_id, std::string& reported_id) {
         nlohmann::json facts;
         const auto holds_before = serverHolds(proxied_->target().local_dir);
+        const auto [deadline, deadline_why] = deadlineFor(f);
+        facts["deadline_s"] = deadline.count();
+        facts["deadline"] = deadline_why;
         FaultWindow window(*proxied_, f, rng_, facts);
         FaultedRun run;
         if (f.during == "backup") {
-            run = backupWithDeadline(*t_.tool, steps.source(), label, f.deadline);
+            run = backupWithDeadline(*t_.tool, steps.source(), label, deadline);
         } else {
             const auto t0 = std::chrono::steady_clock::now();
             try {
@@ -231,14 +240,21 @@ protected:
         facts["server_after"] = serverHolds(proxied_->target().local_dir);
         facts["reported_snapshot"] = reported_id;
         ws().report().set("link_fault", facts);
-        const FaultJudgement j{f.during,
-                               facts.value("toxic", nlohmann::json()).dump(),
-                               f.loss_free,
-                               f.deadline,
-                               "the suite's deadline",
-                               kNamesTheCause,
-                               "timeout, reset, refused or closed connection"};
+        const FaultJudgement j{
+            f.during,       facts.value("toxic", nlohmann::json()).dump(), f.loss_free, deadline, deadline_why,
+            kNamesTheCause, "timeout, reset, refused or closed connection"};
         return judgeFaultedRun(ws(), j, run, window.appliedAt());
+    }
+
+    // The faulted command's deadline and where it comes from: a fault that never ends gets the tool's documented
+    // bound on a stalled request and a minute, where it documents one on this backend kind.
+    std::pair<std::chrono::seconds, std::string> deadlineFor(const FaultPlan& f) const {
+        if (!f.never_ends) return {f.deadline, "the suite's deadline"};
+        const StallBound b = t_.tool->stallBound();
+        if (b.within.count() <= 0)
+            return {f.deadline, "the suite's deadline (" + t_.tool->name() + " documents no bound on a request that " +
+                                    "hangs over " + GetParam().backend + ")"};
+        return {b.within + 60s, "its documented bound and a minute: " + b.documented};
     }
 
     void runCase(const std::string& name, const FaultPlan& f) {
@@ -373,6 +389,18 @@ FaultPlan stallThatEnds() {
     });
 }
 
+// Every byte held 1 s into the backup and never let go, connections left open: the tool must give up, naming it,
+// within its documented bound on a stalled request (the suite sets that bound to a minute with the tool's
+// documented option where it has one: ToolContext::request_timeout) or the suite's deadline.
+FaultPlan stallThatNeverEnds() {
+    FaultPlan f = shapedThen("backup", 6144, 0ms, [](Toxiproxy& p, const std::string& link, std::mt19937_64&) {
+        p.addToxic(link, "stall", "timeout", "upstream", {{"timeout", 0}});
+        return nlohmann::json{{"type", "timeout"}, {"stream", "upstream"}, {"timeout_ms", 0}, {"for_s", "ever"}};
+    });
+    f.never_ends = true;
+    return f;
+}
+
 // Connections reset by the peer (TCP RST after 100 ms), half of them (seeded), for the first 3 s of the backup.
 FaultPlan connectionResets() {
     FaultPlan f;
@@ -449,6 +477,21 @@ TEST_P(LinkFault, CutDuringReclaim) {
 
 TEST_P(LinkFault, LinkDownDuringReclaim) {
     runReclaimCase("the link down as the reclaim starts, for 3 s", linkDownDuringReclaim());
+}
+
+// The stall that never ends, in a suite of its own: its rows cost up to the tool's documented bound (restic's
+// 15 minutes of retries), so they run in the matrix (test/faults/CMakeLists.txt; the gate's exception in
+// test/unit/gate_test.cpp).
+class LinkStall : public LinkFault {
+protected:
+    LinkStall() { request_timeout_ = 60s; }
+};
+
+TEST_P(LinkStall, NeverEnds) {
+    runCase(
+        "every byte held 1 s into the backup (6 MiB/s), never let go, connections left open; one stalled request "
+        "bounded to 60 s with the tool's documented option where it has one",
+        stallThatNeverEnds());
 }
 
 // Self-tests, each caught by exactly one layer of the promise (a faulty wrapper around the tool).
@@ -597,8 +640,9 @@ std::string caseName(const ::testing::TestParamInfo<Case>& p) {
 // one instantiation per remote kind of the registry (NetworkRest/, ...): test/faults/CMakeLists.txt labels by it
 #define E2E_IF_true(...) __VA_ARGS__
 #define E2E_IF_false(...)
-#define E2E_INSTANTIATE(kind, Prefix, remote, ...) \
-    E2E_IF_##remote(INSTANTIATE_TEST_SUITE_P(Network##Prefix, LinkFault, ::testing::ValuesIn(cases(#kind)), caseName);)
+#define E2E_INSTANTIATE(kind, Prefix, remote, ...)                                                                     \
+    E2E_IF_##remote(INSTANTIATE_TEST_SUITE_P(Network##Prefix, LinkFault, ::testing::ValuesIn(cases(#kind)), caseName); \
+                    INSTANTIATE_TEST_SUITE_P(Stall##Prefix, LinkStall, ::testing::ValuesIn(cases(#kind)), caseName);)
 E2E_BACKENDS(E2E_INSTANTIATE)
 #undef E2E_INSTANTIATE
 

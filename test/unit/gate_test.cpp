@@ -45,6 +45,10 @@ const std::map<std::string, std::string> kOneToolInTheGate = {
      "the guest boots under TCG where KVM cannot boot it (93-169 s a row, measured 2026-12-06); freeze/thaw "
      "through the guest agent is the same for every tool, and each tool's hook wiring runs in the gate's "
      "FsSnapshot and DbRoundTrip hooks rows"},
+    {"LinkStall.NeverEnds",
+     "a row lasts up to the tool's documented bound on a stalled request and a minute (restic: 15 minutes of retries "
+     "after its stuck-request timeout); the gate runs it on the last remote kind with that kind's gate tool, the "
+     "other tools meet stalls that end in the gate's StallThatEnds rows (docs/faults.md)"},
 };
 
 // "scenario for tool" of every matrix test whose scenario that tool never runs in the gate
