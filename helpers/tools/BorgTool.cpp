@@ -135,9 +135,10 @@ CliTool::Invocation BorgTool::backupInvocation(const fs::path& source, const std
     for (const auto& s : snapshots())
         if (s.id == name) name = label + "@" + std::to_string(++seq_) + "b";
     pending_ = name;
-    if (ctx_.variant == "zstd")
-        return {locked({"create", "--json", "--compression", "zstd,3", repo() + "::" + name, "."}),
-                source};  // the benchmarks' variant
+    if (ctx_.variant == "zstd" || ctx_.variant == "uncompressed")  // the benchmarks' variant; the at-rest scan's
+        return {locked({"create", "--json", "--compression", ctx_.variant == "zstd" ? "zstd,3" : "none",
+                        repo() + "::" + name, "."}),
+                source};
     return {locked({"create", "--json", repo() + "::" + name, "."}), source};
 }
 
@@ -225,11 +226,14 @@ RepairOutcome BorgTool::repair() {
 }
 
 ToolFacts borgFacts() {
-    return {{{"zstd", "create --compression zstd,3 (the benchmarks' setting: the compression family every peer has)",
-              false}},
-            "zstd",
-            "init --encryption repokey-blake2, create --compression zstd,3 (variant zstd), default chunker; borg 1.x "
-            "runs one thread"};
+    return {
+        {{"zstd", "create --compression zstd,3 (the benchmarks' setting: the compression family every peer has)",
+          false},
+         {"uncompressed",
+          "create --compression none (the at-rest scan's control: with encryption none, the data as it is)", false}},
+        "zstd",
+        "init --encryption repokey-blake2, create --compression zstd,3 (variant zstd), default chunker; borg 1.x "
+        "runs one thread"};
 }
 
 DriverFactory borgDriver() {

@@ -89,7 +89,12 @@ void VykarTool::writeConfig(bool encrypted) {
           << "\n";  // a server we started must not make it back off for minutes
     y << "encryption:\n  mode: " << (encrypted ? "auto" : "none") << "\n";
     // the benchmarks' variant: zstd, the compression family every peer has
-    y << "compression:\n  algorithm: " << (ctx_.variant == "zstd" ? "zstd" : "lz4") << "\n";
+    // and the at-rest scan's control: none
+    y << "compression:\n  algorithm: "
+      << (ctx_.variant == "zstd"           ? "zstd"
+          : ctx_.variant == "uncompressed" ? "none"
+                                           : "lz4")
+      << "\n";
     y << "cache_dir: " << yamlQuote((ctx_.home / "vykar-cache").string()) << "\n";
     // the client's identity in its snapshots and sessions (the machine's hostname otherwise)
     if (!ctx_.host.empty()) y << "hostname: " << yamlQuote(ctx_.host) << "\n";
@@ -253,7 +258,9 @@ ToolFacts vykarFacts() {
           "not UTF-8 when it "
           "backs up on more than one thread, its default; this row proves the rest of its behaviour on the full corpus",
           true},
-         {"zstd", "compression.algorithm zstd (the benchmarks' setting: the compression family every peer has)",
+         {"zstd", "compression.algorithm zstd (the benchmarks' setting: the compression family every peer has)", false},
+         {"uncompressed",
+          "compression.algorithm none (the at-rest scan's control: with encryption mode none, the data as it is)",
           false}},
         "zstd",
         "compression.algorithm zstd (variant zstd), encryption mode auto, default chunking and threads"};

@@ -1,0 +1,290 @@
+// promises/at-rest: what a repository reveals of the data it holds. Unique markers (seeded random tokens, one
+// per place) go into a file's content, a file's name, a directory's name, an xattr value and the rows of a dump
+// streamed from a command; after the backup every byte the repository has on this machine (its files; for a remote
+// kind, the server's data dir) is searched for each marker, raw and as UTF-16, base64 and hex. The promise:
+//   an encrypted repository holds no marker in any form (layer "scan"; a FAIL names the object and the offset);
+//   the markers went in: the snapshot restores byte for byte (a scan of a repository that never got the data
+//     would prove nothing);
+//   the scan sees what is there: the tool's unencrypted mode with compression off, where it has both, must
+//     show every marker of the tree (layer "scan-sees": the scan's own control, run on the same kind).
+// Self-test: a wrapper that leaves the source's file names in clear beside the repository's files: caught by
+// "scan".
+#include "DumpRecipe.hpp"
+#include "FaultyTool.hpp"
+#include "RoundTrip.hpp"
+#include "ScenarioTest.hpp"
+#include "ToolRows.hpp"
+#include "config/Backends.hpp"
+#include "text/Text.hpp"
+#include "tools/Registry.hpp"
+#include "tree/Corpus.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/xattr.h>
+
+#include <cstring>
+#include <fstream>
+#include <random>
+
+using namespace e2e;
+
+namespace {
+
+struct Case {
+    std::string backend;
+    std::string tool;
+    bool encrypted = true;  // false: the scan's control (encryption and compression off)
+};
+
+void PrintTo(const Case& c, std::ostream* os) {
+    *os << c.backend << "/" << c.tool << (c.encrypted ? "/encrypted" : "/in-clear");
+}
+
+// A few hundred KiB: the markers are the point, the corpus only gives the tool a real tree around them.
+CorpusProfile atRestCorpus() {
+    return CorpusProfile{/*small_files*/ 30, /*bulk_bytes*/ 256ull << 10, /*big_file_bytes*/ 0, /*depth*/ 2,
+                         /*duplicates*/ 1};
+}
+
+struct Marker {
+    std::string place;  // where it went in: "file content", "file name", ...
+    std::string token;  // what went in
+};
+
+// One needle per form a marker's bytes may take in a file: raw, UTF-16 (both orders), hex (both cases), and base64
+// at each of the three alignments (only the characters that depend on the marker's bytes alone).
+std::vector<std::pair<std::string, std::string>> formsOf(const std::string& token) {
+    std::vector<std::pair<std::string, std::string>> v{{"raw", token}};
+    std::string le, be, lo, up;
+    static const char* hex = "0123456789abcdef";
+    for (unsigned char c : token) {
+        le += char(c), le += '\0';
+        be += '\0', be += char(c);
+        lo += hex[c >> 4], lo += hex[c & 15];
+        up += char(std::toupper(hex[c >> 4])), up += char(std::toupper(hex[c & 15]));
+    }
+    v.insert(v.end(), {{"UTF-16LE", le}, {"UTF-16BE", be}, {"hex", lo}, {"HEX", up}});
+    static const char* b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (std::size_t shift = 0; shift < 3; ++shift) {
+        const std::string in = std::string(shift, 'x') + token;
+        std::string out;
+        for (std::size_t i = 0; i + 3 <= in.size(); i += 3) {
+            const unsigned n = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
+            for (int k = 18; k >= 0; k -= 6) out += b64[(n >> k) & 63];
+        }
+        v.push_back({"base64+" + std::to_string(shift), out.substr(shift ? 4 : 0)});
+    }
+    return v;
+}
+
+struct Hit {
+    std::string place, form, object;
+    std::uint64_t offset;
+};
+
+// Every regular file under `root` searched for every form of every marker; the hits, at most one per marker,
+// form and object.
+std::vector<Hit> scan(const fs::path& root, const std::vector<Marker>& markers, std::uint64_t& files,
+                      std::uint64_t& bytes) {
+    std::vector<std::tuple<std::string, std::string, std::string>> needles;
+    for (const auto& m : markers)
+        for (const auto& [form, needle] : formsOf(m.token)) needles.emplace_back(m.place, form, needle);
+    std::vector<Hit> hits;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+        if (!it->is_regular_file(ec)) continue;
+        std::ifstream in(it->path(), std::ios::binary);
+        const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        ++files;
+        bytes += data.size();
+        for (const auto& [place, form, needle] : needles)
+            if (const auto at = data.find(needle); at != std::string::npos)
+                hits.push_back({place, form, fs::relative(it->path(), root, ec).generic_string(), at});
+    }
+    return hits;
+}
+
+class AtRest : public ScenarioTestP<Case> {
+protected:
+    AtRest() : ScenarioTestP("promises") {}
+
+    ToolOnBackend t_;
+    // self-tests: the tool through a faulty wrapper, and the one layer that must catch it
+    std::string fault_, fault_script_, caught_by_;
+
+    // The markers, each seeded and unique to this run.
+    std::vector<Marker> markers() {
+        std::mt19937_64 rng(ws().seed() ^ 0xa7e5);
+        auto token = [&](const std::string& stem) {
+            char buf[17];
+            std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(rng()));
+            return "e2e" + stem + buf;
+        };
+        return {{"file content", token("Content")},
+                {"file name", token("Name")},
+                {"directory name", token("Dir")},
+                {"xattr value", token("Xattr")},
+                {"dump row", token("Row")}};
+    }
+
+    // The markers put in the source (the dump's goes in through its command); the manifest rebuilt.
+    std::string plant(ScenarioSteps& steps, const std::vector<Marker>& m) {
+        const fs::path dir = steps.source() / m[2].token, file = dir / (m[1].token + ".txt");
+        fs::create_directories(dir);
+        std::ofstream out(file);
+        for (int i = 0; i < 64; ++i) out << "line " << i << " of a note that holds " << m[0].token << " once\n";
+        out.close();
+        std::string xattr = "set";
+        if (::setxattr(file.c_str(), "user.e2e_at_rest", m[3].token.data(), m[3].token.size(), 0) != 0)
+            xattr = std::string("refused by the source's filesystem (") + std::strerror(errno) + ")";
+        ManifestOptions mo;
+        mo.digest = steps.expected().digest;
+        steps.expect(Manifest::build(steps.source(), mo));
+        return "a note " + m[1].token + ".txt in directory " + m[2].token + " with " + m[0].token + " in it; xattr " +
+               xattr;
+    }
+
+    void run() {
+        const Case& c = GetParam();
+        bool uncompressed = false;  // the driver can turn the tool's compression off (variant "uncompressed")
+        for (const auto& x : toolInfo(c.tool).facts.variants) uncompressed = uncompressed || x.name == "uncompressed";
+        PreludeOptions po;
+        po.backend = c.backend;
+        if (!c.encrypted && uncompressed) po.variant = "uncompressed";
+        po.not_applicable = [&](const Capabilities& caps) -> std::string {
+            if (c.encrypted) return "";
+            if (!caps.no_encryption) return caps.no_encryption_reason;
+            if (!uncompressed)
+                return c.tool +
+                       " has an unencrypted mode, but the driver knows no way to turn off its "
+                       "compression (the control needs the data as it is)";
+            return "";
+        };
+        if (!fault_.empty()) {
+            ws().report().expectFault(c.tool + " " + fault_, caught_by_);
+            po.wrap = [&](const fs::path& real) {
+                return writeFaultyWrapper(ws().work(), c.tool, real, fault_, fault_script_);
+            };
+        }
+        if (!prepare(t_, c.tool, po)) return;
+        if (t_.backend->external()) {
+            endAs(Status::NotApplicable, "an external endpoint's bytes are not on this machine to scan");
+            return;
+        }
+        judge(c);
+    }
+
+    void judge(const Case& c) {
+        Verdicts v(ws());
+        ScenarioSteps steps(ws(), *t_.tool, v);
+        steps.version();
+        steps.corpus(atRestCorpus(), false);
+        steps.init(c.encrypted);
+        if (!v.ok()) return broken(v);
+        const auto m = markers();
+        const std::string label = steps.label();
+        std::string id;
+        v.layer("backup", [&] {
+            const std::string planted = plant(steps, m);
+            id = t_.tool->backup(steps.source(), label);
+            std::string d = "snapshot " + id + " of the corpus and " + planted;
+            if (!t_.caps.stdin_dumps) return d + "; the tool takes no dump from a command (no dump row)";
+            const fs::path cmd = ws().work() / "dump.sh";
+            std::ofstream(cmd) << "#!/bin/sh\nfor i in 1 2 3; do echo \"INSERT INTO notes VALUES ($i, '" << m[4].token
+                               << "');\"; done\n";
+            fs::permissions(cmd, fs::perms::owner_all);
+            const DumpBackup dump = backupDump(ws(), *t_.tool, t_.caps, cmd, "notes.sql", label);
+            return d + "; a dump of rows holding " + m[4].token + " from a command (" + dump.how + "), snapshot " +
+                   dump.id;
+        });
+        if (!v.ok()) return broken(v);
+        steps.restoreAndCompare(id);
+        const fs::path repo = t_.backend->target().local_dir;
+        v.layer(c.encrypted ? "scan" : "scan-sees", [&] {
+            std::uint64_t files = 0, bytes = 0;
+            const auto hits = scan(repo, m, files, bytes);
+            const std::string what = std::to_string(files) + " files, " + humanBytes(bytes) + " under " +
+                                     repo.string() + " searched for " + std::to_string(m.size()) +
+                                     " markers (raw, UTF-16, hex, base64)";
+            std::set<std::string> seen;
+            std::string found;
+            for (const auto& h : hits) {
+                seen.insert(h.place);
+                if (found.size() < 2000)
+                    found +=
+                        "\n  " + h.place + " (" + h.form + ") in " + h.object + " at byte " + std::to_string(h.offset);
+            }
+            if (c.encrypted) {
+                if (!hits.empty()) throw VerdictFailure("the repository shows what it holds: " + what + found);
+                return what + ": none found";
+            }
+            std::string missing;
+            for (const auto& mk : m)
+                if (!seen.count(mk.place) && (mk.place != "dump row" || t_.caps.stdin_dumps))
+                    missing += (missing.empty() ? "" : ", ") + mk.place;
+            if (!missing.empty())
+                throw VerdictFailure(
+                    "the scan does not see markers that lie in clear (encryption and compression "
+                    "off): " +
+                    missing + "; " + what + found);
+            return what + ": every marker seen, as it must be with encryption and compression off" + found;
+        });
+        broken(v);
+    }
+
+    // A self-test's fault is judged by its report; a real row that broke its promise fails here.
+    void broken(const Verdicts& v) {
+        if (!v.ok() && fault_.empty())
+            ADD_FAILURE() << "the at-rest promise failed at layer '" << v.failedLayer() << "'";
+    }
+};
+
+TEST_P(AtRest, MarkersStayHidden) {
+    run();
+}
+
+// Self-test: after each backup the wrapper writes the source's file names into the repository, in clear.
+const char* kNamesInClear = R"SH(
+case " $* " in *" backup "*)
+  "$real" "$@"; rc=$?
+  find . -print >> "$RESTIC_REPOSITORY/names-in-clear"
+  exit $rc ;;
+esac
+exec "$real" "$@"
+)SH";
+
+class AtRestSelftest : public AtRest {};
+
+TEST_P(AtRestSelftest, NamesInClear) {
+    fault_ = "names-in-clear";
+    fault_script_ = kNamesInClear;
+    caught_by_ = "scan";
+    run();
+}
+
+// Self-test with restic on the registry's first kind (local: RESTIC_REPOSITORY is the repository's directory)
+INSTANTIATE_TEST_SUITE_P(AtRestFaults, AtRestSelftest,
+                         ::testing::Values(Case{backendRegistry().front().kind, "restic"}),
+                         [](const ::testing::TestParamInfo<Case>& p) { return p.param.tool; });
+
+std::vector<Case> cases(const std::string& backend) {
+    std::vector<Case> v;
+    for (const auto& row : defaultToolRows()) {
+        v.push_back({backend, row.tool, true});
+        v.push_back({backend, row.tool, false});
+    }
+    return v;
+}
+
+std::string caseName(const ::testing::TestParamInfo<Case>& p) {
+    return p.param.tool + (p.param.encrypted ? "_encrypted" : "_in_clear");
+}
+
+// one instantiation per kind of the registry (AtRestLocal/, AtRestRest/, ...): test/promises/CMakeLists.txt labels
+#define E2E_INSTANTIATE(kind, Prefix, ...) \
+    INSTANTIATE_TEST_SUITE_P(AtRest##Prefix, AtRest, ::testing::ValuesIn(cases(#kind)), caseName);
+E2E_BACKENDS(E2E_INSTANTIATE)
+#undef E2E_INSTANTIATE
+
+}  // namespace
