@@ -268,6 +268,30 @@ INSTANTIATE_TEST_SUITE_P(AtRestFaults, AtRestSelftest,
                          ::testing::Values(Case{backendRegistry().front().kind, "restic"}),
                          [](const ::testing::TestParamInfo<Case>& p) { return p.param.tool; });
 
+// Self-test of the control: a borg whose repository keeps its data gzipped even in its unencrypted, uncompressed
+// mode (unpacked around each of its commands, so that the tool itself still works): caught by "scan-sees".
+const char* kStoresCompressed = R"SH(
+repo=""; for a in "$@"; do case $a in *::*) repo=${a%%::*} ;; esac; done
+if [ -z "$repo" ]; then for a in "$@"; do [ -d "$a/data" ] && repo=$a; done; fi
+unpack() { [ -n "$repo" ] && [ -d "$repo/data" ] && find "$repo/data" -type f -name '*.gz' -exec gunzip -q {} + ; }
+pack() { [ -n "$repo" ] && [ -d "$repo/data" ] && find "$repo/data" -type f ! -name '*.gz' -exec gzip -q {} + ; }
+unpack; "$real" "$@"; rc=$?; pack; exit $rc
+)SH";
+
+class AtRestControlSelftest : public AtRest {};
+
+TEST_P(AtRestControlSelftest, StoresCompressed) {
+    fault_ = "stores-compressed";
+    fault_script_ = kStoresCompressed;
+    caught_by_ = "scan-sees";
+    run();
+}
+
+// Self-test with borg, whose unencrypted, uncompressed mode the control runs, on the registry's first kind
+INSTANTIATE_TEST_SUITE_P(AtRestFaults, AtRestControlSelftest,
+                         ::testing::Values(Case{backendRegistry().front().kind, "borg", false}),
+                         [](const ::testing::TestParamInfo<Case>& p) { return p.param.tool; });
+
 std::vector<Case> cases(const std::string& backend) {
     std::vector<Case> v;
     for (const auto& row : defaultToolRows()) {
