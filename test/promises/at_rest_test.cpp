@@ -7,6 +7,8 @@
 //     would prove nothing);
 //   the scan sees what is there: the tool's unencrypted mode with compression off, where it has both, must
 //     show every marker of the tree (layer "scan-sees": the scan's own control, run on the same kind).
+// A wrong passphrase, and none at all, must fail with the tool's own words and change nothing in the repository
+// (every file's name, size and SHA-256 before and after), and the right one still opens it.
 // Self-test: a wrapper that leaves the source's file names in clear beside the repository's files: caught by
 // "scan".
 #include "DumpRecipe.hpp"
@@ -18,15 +20,21 @@
 #include "text/Text.hpp"
 #include "tools/Registry.hpp"
 #include "tree/Corpus.hpp"
+#include "tree/Digest.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/xattr.h>
 
 #include <cstring>
+#include <functional>
+#include <map>
 #include <fstream>
 #include <random>
+#include <regex>
+#include <sstream>
 
 using namespace e2e;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -105,6 +113,49 @@ std::vector<Hit> scan(const fs::path& root, const std::vector<Marker>& markers, 
     return hits;
 }
 
+// Every file under `root`: its relative path -> "size sha256".
+std::map<std::string, std::string> repoDigest(const fs::path& root) {
+    std::map<std::string, std::string> out;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec))
+        if (it->is_regular_file(ec))
+            out[fs::relative(it->path(), root, ec).generic_string()] =
+                std::to_string(it->file_size(ec)) + " " + sha256File(it->path());
+    return out;
+}
+
+// What differs between two digests of a repository, at most a few names.
+std::string changes(const std::map<std::string, std::string>& before, const std::map<std::string, std::string>& after) {
+    std::string d;
+    int n = 0;
+    auto add = [&](const std::string& what) {
+        if (n++ < 5) d += (d.empty() ? "" : "; ") + what;
+    };
+    for (const auto& [f, v] : before)
+        if (!after.count(f))
+            add(f + " removed");
+        else if (after.at(f) != v)
+            add(f + " rewritten");
+    for (const auto& [f, v] : after)
+        if (!before.count(f)) add(f + " added");
+    return n > 5 ? d + "; and " + std::to_string(n - 5) + " more" : d;
+}
+
+// How a tool says a passphrase is wrong or missing (its own words; no exit 0).
+const char* kRefusesTheKey =
+    "password|passphrase|no key|wrong key|decrypt|authenticat|invalid key|key file|unlock|incorrect";
+
+// The tool's words without its info lines and with every path left out (a test's name in a path names nothing).
+std::string refusalIn(const Result& r) {
+    static const std::regex info(R"(^\s*(\[INFO\]|\S+\s+INFO\b|Warning:))"), path(R"(\S*/\S*)");
+    std::istringstream in(r.out + "\n" + r.err);
+    std::string kept;
+    for (std::string line; std::getline(in, line);)
+        if (!std::regex_search(line, info)) kept += std::regex_replace(line, path, "<path>") + "\n";
+    return matchingLine(kept, kRefusesTheKey);
+}
+
 class AtRest : public ScenarioTestP<Case> {
 protected:
     AtRest() : ScenarioTestP("promises") {}
@@ -112,6 +163,7 @@ protected:
     ToolOnBackend t_;
     // self-tests: the tool through a faulty wrapper, and the one layer that must catch it
     std::string fault_, fault_script_, caught_by_;
+    fs::path wrapper_;  // the faulty wrapper the tool runs through
 
     // The markers, each seeded and unique to this run.
     std::vector<Marker> markers() {
@@ -233,6 +285,70 @@ protected:
         broken(v);
     }
 
+    void wrongPassphrase() {
+        const Case& c = GetParam();
+        PreludeOptions po;
+        po.backend = c.backend;
+        po.not_applicable = [&](const Capabilities&) {
+            return c.encrypted ? std::string() : std::string("no passphrase guards the unencrypted mode");
+        };
+        if (!fault_.empty()) {
+            ws().report().expectFault(c.tool + " " + fault_, caught_by_);
+            po.wrap = [&](const fs::path& real) {
+                return wrapper_ = writeFaultyWrapper(ws().work(), c.tool, real, fault_, fault_script_);
+            };
+        }
+        if (!prepare(t_, c.tool, po)) return;
+        Verdicts v(ws());
+        ScenarioSteps steps(ws(), *t_.tool, v);
+        steps.version();
+        steps.corpus(atRestCorpus(), false);
+        steps.init(true);
+        std::string id;
+        v.layer("backup", [&] { return "snapshot " + (id = t_.tool->backup(steps.source(), steps.label())); });
+        if (!v.ok()) return broken(v);
+        const fs::path repo = t_.backend->target().local_dir;
+        const auto before = repoDigest(repo);
+        for (const auto& [layer, passphrase] :
+             {std::pair<std::string, std::string>{"wrong-passphrase", ws().secret("wrong")}, {"no-passphrase", ""}})
+            v.layer(layer, [&] {
+                // a home of its own: no password a tool saved when it connected (kopia) stands in for the one given
+                ToolContext ctx = ws().toolContext(c.tool, t_.backend->external());
+                ctx.home = ws().work() / ("home-" + layer);
+                ctx.passphrase = passphrase;
+                ctx.timeout = ctx.transfer_timeout = 60s;
+                fs::create_directories(ctx.home);
+                auto tool =
+                    makeTool(c.tool, (wrapper_.empty() ? t_.binary : wrapper_).string(), ctx, t_.backend->target());
+                std::string said;
+                for (const auto& [what, step] : std::vector<std::pair<std::string, std::function<void()>>>{
+                         {"connect", [&] { tool->connect(); }},
+                         {"list", [&] { tool->snapshots(); }},
+                         {"restore", [&] { tool->restore(id, ws().work() / (layer + "-restore")); }}}) {
+                    try {
+                        step();
+                        if (what == "connect") continue;  // most tools have no connect step: the next ones must refuse
+                        throw VerdictFailure(what + " succeeded with " +
+                                             (passphrase.empty() ? "no passphrase" : "a wrong passphrase"));
+                    } catch (const ToolError& e) {
+                        if (e.timedOut())
+                            throw VerdictFailure(what + " waited (for a prompt?) until killed: " + e.what());
+                        const std::string line = refusalIn(e.result());
+                        if (line.empty())
+                            throw VerdictFailure(what + " failed without naming the key (no " + kRefusesTheKey +
+                                                 "): " + e.what());
+                        said += (said.empty() ? "" : "; ") + what + ": " + printable(line);
+                        if (what == "connect") break;  // refused at the door
+                    }
+                }
+                const std::string changed = changes(before, repoDigest(repo));
+                if (!changed.empty()) throw VerdictFailure("the repository changed: " + changed + " (" + said + ")");
+                return said + "; " + std::to_string(before.size()) + " repository files unchanged";
+            });
+        steps.restoreAndCompare(id);  // the right passphrase still opens it
+        broken(v);
+    }
+
     // A self-test's fault is judged by its report; a real row that broke its promise fails here.
     void broken(const Verdicts& v) {
         if (!v.ok() && fault_.empty())
@@ -242,6 +358,10 @@ protected:
 
 TEST_P(AtRest, MarkersStayHidden) {
     run();
+}
+
+TEST_P(AtRest, WrongPassphraseChangesNothing) {
+    wrongPassphrase();
 }
 
 // Self-test: after each backup the wrapper writes the source's file names into the repository, in clear.
@@ -254,7 +374,35 @@ esac
 exec "$real" "$@"
 )SH";
 
+// Self-test: it keeps the passphrase its init was given and uses that one whatever it is given later.
+const char* kAcceptsAnyPassphrase = R"SH(
+kept="$(dirname "$0")/.e2e-passphrase"
+case " $* " in *" init "*) printf '%s' "$RESTIC_PASSWORD" > "$kept" ;; *) [ -f "$kept" ] && RESTIC_PASSWORD=$(cat "$kept") && export RESTIC_PASSWORD ;; esac
+exec "$real" "$@"
+)SH";
+
+// Self-test: a command it refuses still leaves a file behind in the repository.
+const char* kWritesWhenRefused = R"SH(
+"$real" "$@"; rc=$?
+[ "$rc" -ne 0 ] && [ -d "$RESTIC_REPOSITORY/locks" ] && echo refused > "$RESTIC_REPOSITORY/locks/e2e-left-by-a-refused-run"
+exit $rc
+)SH";
+
 class AtRestSelftest : public AtRest {};
+
+TEST_P(AtRestSelftest, AcceptsAnyPassphrase) {
+    fault_ = "accepts-any-passphrase";
+    fault_script_ = kAcceptsAnyPassphrase;
+    caught_by_ = "wrong-passphrase";
+    wrongPassphrase();
+}
+
+TEST_P(AtRestSelftest, WritesWhenRefused) {
+    fault_ = "writes-when-refused";
+    fault_script_ = kWritesWhenRefused;
+    caught_by_ = "wrong-passphrase";
+    wrongPassphrase();
+}
 
 TEST_P(AtRestSelftest, NamesInClear) {
     fault_ = "names-in-clear";
