@@ -46,8 +46,8 @@ const std::map<std::string, std::string> kOneToolInTheGate = {
      "through the guest agent is the same for every tool, and each tool's hook wiring runs in the gate's "
      "FsSnapshot and DbRoundTrip hooks rows"},
     {"LinkStall.NeverEnds",
-     "a row lasts up to the tool's documented bound on a stalled request and a minute (restic: 15 minutes of retries "
-     "after its stuck-request timeout); the gate runs it on the last remote kind with that kind's gate tool, the "
+     "a row lasts up to the tool's documented bound on a stalled request and a minute (restic: 31 minutes, its "
+     "lock's stale time); the gate runs it on the last remote kind with that kind's gate tool, the "
      "other tools meet stalls that end in the gate's StallThatEnds rows (docs/faults.md)"},
 };
 
