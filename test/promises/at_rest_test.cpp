@@ -213,12 +213,7 @@ protected:
                        "compression (the control needs the data as it is)";
             return "";
         };
-        if (!fault_.empty()) {
-            ws().report().expectFault(c.tool + " " + fault_, caught_by_);
-            po.wrap = [&](const fs::path& real) {
-                return writeFaultyWrapper(ws().work(), c.tool, real, fault_, fault_script_);
-            };
-        }
+        wrapIfFaulty(po, c.tool);
         if (!prepare(t_, c.tool, po)) return;
         if (t_.backend->external()) {
             endAs(Status::NotApplicable, "an external endpoint's bytes are not on this machine to scan");
@@ -292,12 +287,7 @@ protected:
         po.not_applicable = [&](const Capabilities&) {
             return c.encrypted ? std::string() : std::string("no passphrase guards the unencrypted mode");
         };
-        if (!fault_.empty()) {
-            ws().report().expectFault(c.tool + " " + fault_, caught_by_);
-            po.wrap = [&](const fs::path& real) {
-                return wrapper_ = writeFaultyWrapper(ws().work(), c.tool, real, fault_, fault_script_);
-            };
-        }
+        wrapIfFaulty(po, c.tool);
         if (!prepare(t_, c.tool, po)) return;
         Verdicts v(ws());
         ScenarioSteps steps(ws(), *t_.tool, v);
@@ -349,6 +339,21 @@ protected:
         broken(v);
     }
 
+    // A self-test: the tool runs through a faulty wrapper, and one layer must catch it.
+    void expectCaught(const std::string& fault, const char* script, const std::string& layer) {
+        fault_ = fault;
+        fault_script_ = script;
+        caught_by_ = layer;
+    }
+
+    void wrapIfFaulty(PreludeOptions& po, const std::string& tool) {
+        if (fault_.empty()) return;
+        ws().report().expectFault(tool + " " + fault_, caught_by_);
+        po.wrap = [this, tool](const fs::path& real) {
+            return wrapper_ = writeFaultyWrapper(ws().work(), tool, real, fault_, fault_script_);
+        };
+    }
+
     // A self-test's fault is judged by its report; a real row that broke its promise fails here.
     void broken(const Verdicts& v) {
         if (!v.ok() && fault_.empty())
@@ -391,23 +396,17 @@ exit $rc
 class AtRestSelftest : public AtRest {};
 
 TEST_P(AtRestSelftest, AcceptsAnyPassphrase) {
-    fault_ = "accepts-any-passphrase";
-    fault_script_ = kAcceptsAnyPassphrase;
-    caught_by_ = "wrong-passphrase";
+    expectCaught("accepts-any-passphrase", kAcceptsAnyPassphrase, "wrong-passphrase");
     wrongPassphrase();
 }
 
 TEST_P(AtRestSelftest, WritesWhenRefused) {
-    fault_ = "writes-when-refused";
-    fault_script_ = kWritesWhenRefused;
-    caught_by_ = "wrong-passphrase";
+    expectCaught("writes-when-refused", kWritesWhenRefused, "wrong-passphrase");
     wrongPassphrase();
 }
 
 TEST_P(AtRestSelftest, NamesInClear) {
-    fault_ = "names-in-clear";
-    fault_script_ = kNamesInClear;
-    caught_by_ = "scan";
+    expectCaught("names-in-clear", kNamesInClear, "scan");
     run();
 }
 
@@ -429,9 +428,7 @@ unpack; "$real" "$@"; rc=$?; pack; exit $rc
 class AtRestControlSelftest : public AtRest {};
 
 TEST_P(AtRestControlSelftest, StoresCompressed) {
-    fault_ = "stores-compressed";
-    fault_script_ = kStoresCompressed;
-    caught_by_ = "scan-sees";
+    expectCaught("stores-compressed", kStoresCompressed, "scan-sees");
     run();
 }
 
