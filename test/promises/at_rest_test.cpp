@@ -382,14 +382,19 @@ exec "$real" "$@"
 // Self-test: it keeps the passphrase its init was given and uses that one whatever it is given later.
 const char* kAcceptsAnyPassphrase = R"SH(
 kept="$(dirname "$0")/.e2e-passphrase"
-case " $* " in *" init "*) printf '%s' "$RESTIC_PASSWORD" > "$kept" ;; *) [ -f "$kept" ] && RESTIC_PASSWORD=$(cat "$kept") && export RESTIC_PASSWORD ;; esac
+case " $* " in
+  *" init "*) printf '%s' "$RESTIC_PASSWORD" > "$kept" ;;
+  *) [ -f "$kept" ] && RESTIC_PASSWORD=$(cat "$kept") && export RESTIC_PASSWORD ;;
+esac
 exec "$real" "$@"
 )SH";
 
 // Self-test: a command it refuses still leaves a file behind in the repository.
 const char* kWritesWhenRefused = R"SH(
 "$real" "$@"; rc=$?
-[ "$rc" -ne 0 ] && [ -d "$RESTIC_REPOSITORY/locks" ] && echo refused > "$RESTIC_REPOSITORY/locks/e2e-left-by-a-refused-run"
+if [ "$rc" -ne 0 ] && [ -d "$RESTIC_REPOSITORY/locks" ]; then
+  echo refused > "$RESTIC_REPOSITORY/locks/e2e-left-by-a-refused-run"
+fi
 exit $rc
 )SH";
 
