@@ -389,6 +389,16 @@ esac
 exec "$real" "$@"
 )SH";
 
+// Self-test: given no passphrase at all, it uses the one its init was given.
+const char* kAcceptsNoPassphrase = R"SH(
+kept="$(dirname "$0")/.e2e-passphrase"
+case " $* " in
+  *" init "*) printf '%s' "$RESTIC_PASSWORD" > "$kept" ;;
+  *) [ -z "$RESTIC_PASSWORD" ] && [ -f "$kept" ] && RESTIC_PASSWORD=$(cat "$kept") && export RESTIC_PASSWORD ;;
+esac
+exec "$real" "$@"
+)SH";
+
 // Self-test: a command it refuses still leaves a file behind in the repository.
 const char* kWritesWhenRefused = R"SH(
 "$real" "$@"; rc=$?
@@ -402,6 +412,11 @@ class AtRestSelftest : public AtRest {};
 
 TEST_P(AtRestSelftest, AcceptsAnyPassphrase) {
     expectCaught("accepts-any-passphrase", kAcceptsAnyPassphrase, "wrong-passphrase");
+    wrongPassphrase();
+}
+
+TEST_P(AtRestSelftest, AcceptsNoPassphrase) {
+    expectCaught("accepts-no-passphrase", kAcceptsNoPassphrase, "no-passphrase");
     wrongPassphrase();
 }
 
