@@ -129,6 +129,32 @@ struct HookSet {
     std::string before, after, failed, finally;  // shell commands; empty = none
 };
 
+// A retention policy (forget/prune keep-* rules), in the rules every tool has (kopia has no keep-within).
+struct RetentionRules {
+    int last = 0, hourly = 0, daily = 0, weekly = 0, monthly = 0, yearly = 0;
+    int within_days = 0;  // keep every snapshot made within this many days; 0 = no such rule
+    std::string describe() const;
+};
+
+// How a tool applies RetentionRules, as its documentation says (a declared fact, ToolFacts::retention): the oracle of
+// the promises area's retention cases (test/common/RetentionModel.cpp applies it).
+struct RetentionModel {
+    // the clock its buckets (hour, day, ISO week, month, year) are cut in
+    enum class Zone { Utc, Local, LocalWeeklyElseUtc } zone = Zone::Utc;
+    // the rules in the order it applies them: "within" "last" "hourly" "daily" "weekly" "monthly" "yearly"
+    std::vector<std::string> order{"within", "last", "hourly", "daily", "weekly", "monthly", "yearly"};
+    bool kept_fills_later_slots = true;    // a snapshot an earlier rule kept still takes a slot of a later rule
+    bool keeps_oldest_when_short = false;  // a rule with slots left when it runs out of snapshots keeps the oldest
+    // keep-within: from the newest snapshot in calendar days (restic) or from now in 24-hour days; strict or not
+    enum class WithinFrom { None, NewestCalendarDays, Now } within_from = WithinFrom::Now;
+    bool within_inclusive = true;  // a snapshot exactly at the cutoff is kept
+    // a bucket rule keeping N reaches back N of its periods from the group's newest snapshot, in the machine's
+    // calendar, and no further: days without a snapshot use up its reach (kopia's cutoffs)
+    bool rules_reach_back_from_newest = false;
+    bool refuses_removing_all = false;  // a policy that removes every snapshot of a group is an error
+    std::string documented;             // where the tool documents these rules
+};
+
 struct RepoOptions {
     bool encrypted = true;
 };
@@ -162,6 +188,8 @@ struct ToolContext {
     // --stuck-request-timeout, rustic's REST `timeout`, vykar `sftp_timeout`, ssh's ServerAliveInterval); 0 = the
     // tool's default. BackupTool::stallBound() says what it amounts to.
     std::chrono::seconds request_timeout{0};
+    // The machine's time zone as the tool sees it (TZ, an Olson name); "" = UTC (the tests' clean environment).
+    std::string tz;
 };
 
 // How long the tool documents it keeps at a link that stalls and never recovers before it gives up (its per-request
@@ -171,6 +199,13 @@ struct StallBound {
     std::chrono::seconds within{0};
     std::string documented;
 };
+
+// restic's keep-* flags, which rustic and borg share: --keep-last N ... --keep-within <N>d (rules that are 0 left
+// out)
+std::vector<std::string> keepFlags(const RetentionRules& rules);
+
+// libfaketime (Debian faketime): moves a glibc tool's clock (a tool with no back-dating flag of its own: vykar).
+extern const char* const kLibFaketime;
 
 // ssh's own bound on a link that answers nothing (ssh_config(5): ServerAliveInterval x ServerAliveCountMax), as
 // options for an ssh command line: " -o ServerAliveInterval=<bound/3> -o ServerAliveCountMax=3"; "" for 0.
@@ -234,6 +269,19 @@ public:
     virtual RepairOutcome repair() { throw ToolError("repair", name() + ": the driver knows no documented repair"); }
     // Its documented bound on a link that stalls for ever (ToolContext::request_timeout applied).
     virtual StallBound stallBound() const { return {}; }
+    // Retention (the promises area). A backup the tool records as made at `utc` (seconds since the epoch): its own
+    // back-dating flag (restic/rustic --time, borg --timestamp, kopia --start-time), or, where it has none, its
+    // clock moved there with libfaketime (vykar). Throws ToolError.
+    virtual std::string backupAt(const fs::path& source, const std::string& label, std::int64_t utc);
+    // Why it cannot back-date a snapshot here ("" = it can): a static vykar, which libfaketime cannot reach.
+    virtual std::string backdatingGap() const { return ""; }
+    // Its own keep-* policy applied for real (snapshots forgotten; their data left to reclaim()) to each label's
+    // group: the labels back up directories of their own, so restic, rustic and kopia (by path) and vykar (by
+    // label) group them apart; borg prunes each label's archives (-a '<label>@*'). Throws ToolError, also when the
+    // tool refuses the policy.
+    virtual void forgetByPolicy(const RetentionRules& rules, const std::vector<std::string>& labels);
+    // Why it cannot express `rules` ("" = it can): kopia has no keep-within.
+    virtual std::string retentionGap(const RetentionRules& rules) const;
 
     const std::vector<Result>& history() const { return history_; }
 
@@ -247,6 +295,7 @@ public:
     CliTool(std::string binary, ToolContext ctx, RepoTarget target);
     std::string version() override;
     std::string backup(const fs::path& source, const std::string& label) override;
+    std::string backupAt(const fs::path& source, const std::string& label, std::int64_t utc) override;
     std::unique_ptr<Child> startBackup(const fs::path& source, const std::string& label) override;
     std::string finishBackup(const Result& r) override;
     std::string backupCommandOutput(const fs::path& command, const std::string& name,
@@ -274,6 +323,10 @@ protected:
     virtual std::vector<std::string> versionArgs() const { return {"--version"}; }
     // What an exit code means for this tool, for error messages ("" = nothing to add).
     virtual std::string exitMeaning(int) const { return {}; }
+    // The clock a backup runs at (backupAt): set for that one backup; a driver adds its back-dating flag, or
+    // command() moves the tool's clock there with libfaketime where `fake_clock_` says so.
+    std::optional<std::int64_t> backdate_;
+    bool fake_clock_ = false;
 
     std::string binary_;
     ToolContext ctx_;

@@ -2,6 +2,7 @@
 // output.
 #include "tools/Drivers.hpp"
 #include "tools/Registry.hpp"
+#include "text/WallClock.hpp"
 
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -23,6 +24,7 @@ public:
     void restore(const std::string& id, const fs::path& dest) override;
     void check(bool verify_data) override;
     void forget(const std::string& id) override;
+    void forgetByPolicy(const RetentionRules& rules, const std::vector<std::string>& labels) override;
     void reclaim() override;
     void unlock() override;
     RepoLayout layout() const override;
@@ -135,6 +137,10 @@ CliTool::Invocation BorgTool::backupInvocation(const fs::path& source, const std
     for (const auto& s : snapshots())
         if (s.id == name) name = label + "@" + std::to_string(++seq_) + "b";
     pending_ = name;
+    if (backdate_)  // --timestamp with its UTC offset: unambiguous in any time zone
+        return {locked({"create", "--json", "--timestamp", wallClock(*backdate_, "", "%Y-%m-%dT%H:%M:%S+00:00"),
+                        repo() + "::" + name, "."}),
+                source};
     if (ctx_.variant == "zstd" || ctx_.variant == "uncompressed")  // the benchmarks' variant; the at-rest scan's
         return {locked({"create", "--json", "--compression", ctx_.variant == "zstd" ? "zstd,3" : "none",
                         repo() + "::" + name, "."}),
@@ -202,6 +208,15 @@ void BorgTool::check(bool verify_data) {
 void BorgTool::forget(const std::string& id) {
     step("delete", locked({"delete", repo() + "::" + id}));
 }
+// borg 1.4 prunes every archive it is given as one series: each label's own (-a '<label>@*'), as its docs advise
+void BorgTool::forgetByPolicy(const RetentionRules& rules, const std::vector<std::string>& labels) {
+    for (const auto& label : labels) {
+        std::vector<std::string> a{"prune", "--list"};
+        for (auto& f : keepFlags(rules)) a.push_back(f);
+        a.insert(a.end(), {"-a", label + "@*", repo()});
+        step("prune", locked(a));
+    }
+}
 void BorgTool::reclaim() {
     step("compact", locked({"compact", repo()}));
 }
@@ -225,15 +240,34 @@ RepairOutcome BorgTool::repair() {
     return o;
 }
 
+RetentionModel borgRetention();
+
 ToolFacts borgFacts() {
-    return {
+    ToolFacts f{
         {{"zstd", "create --compression zstd,3 (the benchmarks' setting: the compression family every peer has)",
           false},
          {"uncompressed",
           "create --compression none (the at-rest scan's control: with encryption none, the data as it is)", false}},
         "zstd",
         "init --encryption repokey-blake2, create --compression zstd,3 (variant zstd), default chunker; borg 1.x "
-        "runs one thread"};
+        "runs one thread",
+        {}};
+    f.retention = borgRetention();
+    return f;
+}
+
+// borg 1.4 docs/usage/prune.rst (and docs/misc/prune-example.txt): rules in order, within first; an archive an
+// earlier rule kept does not count toward a later one; local time of the machine running prune; --keep-within
+// counts back from now; a rule short of archives keeps the oldest
+RetentionModel borgRetention() {
+    RetentionModel r;
+    r.zone = RetentionModel::Zone::Local;
+    r.kept_fills_later_slots = false;
+    r.keeps_oldest_when_short = true;
+    r.within_from = RetentionModel::WithinFrom::Now;
+    r.within_inclusive = false;
+    r.documented = "borg 1.4 docs/usage/prune.rst and docs/misc/prune-example.txt";
+    return r;
 }
 
 DriverFactory borgDriver() {

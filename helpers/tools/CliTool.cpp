@@ -5,6 +5,8 @@
 
 namespace e2e {
 
+const char* const kLibFaketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";  // Debian faketime
+
 std::vector<std::string> RepoTarget::secrets() const {
     std::vector<std::string> s;
     for (const auto* v : {&secret_key, &token})
@@ -33,6 +35,14 @@ Command CliTool::command(const std::string& stepName, const std::vector<std::str
              {"LANG", "C.UTF-8"},
              {"LC_ALL", "C.UTF-8"}};
     for (auto& [k, v] : toolEnv()) c.env[k] = v;
+    if (!ctx_.tz.empty()) c.env["TZ"] = ctx_.tz;
+    if (fake_clock_ && backdate_) {  // libfaketime: the clock starts at the epoch second given and runs on
+        c.env["LD_PRELOAD"] = kLibFaketime;
+        c.env["FAKETIME_FMT"] = "%s";
+        c.env["FAKETIME"] = "@" + std::to_string(*backdate_);
+        c.env["FAKETIME_DONT_FAKE_MONOTONIC"] = "1";
+        c.env["NO_FAKE_STAT"] = "1";
+    }
     c.cwd = cwd;
     c.timeout = (stepName == "backup" || stepName == "restore" || stepName == "extract")
                     ? ctx_.transfer_timeout
@@ -87,6 +97,60 @@ Result CliTool::step(const std::string& stepName, std::vector<std::string> args,
 std::string CliTool::backup(const fs::path& source, const std::string& label) {
     Invocation inv = backupInvocation(source, label);
     return snapshotIdFrom(step("backup", inv.args, inv.cwd));
+}
+
+std::string CliTool::backupAt(const fs::path& source, const std::string& label, std::int64_t utc) {
+    const std::string gap = backdatingGap();
+    if (!gap.empty()) throw ToolError("backup", name() + " cannot back-date a snapshot here: " + gap);
+    backdate_ = utc;
+    try {
+        std::string id = backup(source, label);
+        backdate_.reset();
+        return id;
+    } catch (...) {
+        backdate_.reset();
+        throw;
+    }
+}
+
+std::string BackupTool::backupAt(const fs::path&, const std::string&, std::int64_t) {
+    throw ToolError("backup", name() + ": the driver knows no way to back-date a snapshot");
+}
+
+void BackupTool::forgetByPolicy(const RetentionRules&, const std::vector<std::string>&) {
+    throw ToolError("forget", name() + ": the driver knows no retention policy");
+}
+
+std::string BackupTool::retentionGap(const RetentionRules&) const {
+    return "";
+}
+
+std::vector<std::string> keepFlags(const RetentionRules& r) {
+    std::vector<std::string> a;
+    for (const auto& [flag, n] : {std::pair<const char*, int>{"--keep-last", r.last},
+                                  {"--keep-hourly", r.hourly},
+                                  {"--keep-daily", r.daily},
+                                  {"--keep-weekly", r.weekly},
+                                  {"--keep-monthly", r.monthly},
+                                  {"--keep-yearly", r.yearly}})
+        if (n > 0) a.insert(a.end(), {flag, std::to_string(n)});
+    if (r.within_days > 0) a.insert(a.end(), {"--keep-within", std::to_string(r.within_days) + "d"});
+    return a;
+}
+
+std::string RetentionRules::describe() const {
+    std::string s;
+    auto add = [&](const char* k, int n) {
+        if (n > 0) s += (s.empty() ? "" : ", ") + std::string(k) + " " + std::to_string(n);
+    };
+    add("keep-last", last);
+    add("keep-hourly", hourly);
+    add("keep-daily", daily);
+    add("keep-weekly", weekly);
+    add("keep-monthly", monthly);
+    add("keep-yearly", yearly);
+    if (within_days > 0) s += (s.empty() ? "" : ", ") + std::string("keep-within ") + std::to_string(within_days) + "d";
+    return s.empty() ? "no rule" : s;
 }
 
 std::unique_ptr<Child> CliTool::startBackup(const fs::path& source, const std::string& label) {

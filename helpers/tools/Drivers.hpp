@@ -21,6 +21,8 @@ public:
     void restore(const std::string& id, const fs::path& dest) override;
     void check(bool verify_data) override;
     void forget(const std::string& id) override;
+    void forgetByPolicy(const RetentionRules& rules, const std::vector<std::string>& labels) override;
+    std::string backdatingGap() const override;
     void reclaim() override;
     void unlock() override;
     RepoLayout layout() const override;
@@ -46,7 +48,8 @@ private:
     void writeConfig(bool encrypted);
     std::vector<std::string> args(std::initializer_list<std::string> rest) const;
     fs::path config_;
-    std::string sources_;  // a `sources:` section (hooks, command_dumps) for the next backup
+    std::string sources_;    // a `sources:` section (hooks, command_dumps) for the next backup
+    std::string retention_;  // a `retention:` section for the next prune
     bool encrypted_ = true;
 };
 

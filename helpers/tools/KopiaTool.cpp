@@ -1,6 +1,7 @@
 // kopia (Go module proxy): own --config-file per test, JSON snapshot manifests.
 #include "tools/Drivers.hpp"
 #include "tools/Registry.hpp"
+#include "text/WallClock.hpp"
 
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -19,6 +20,8 @@ public:
     void restore(const std::string& id, const fs::path& dest) override;
     void check(bool verify_data) override;
     void forget(const std::string& id) override;
+    void forgetByPolicy(const RetentionRules& rules, const std::vector<std::string>& labels) override;
+    std::string retentionGap(const RetentionRules& rules) const override;
     void reclaim() override;
     void unlock() override;
     RepoLayout layout() const override;
@@ -139,7 +142,12 @@ void KopiaTool::init(const RepoOptions& opt) {
 }
 
 CliTool::Invocation KopiaTool::backupInvocation(const fs::path& source, const std::string& label) {
-    return {args({"snapshot", "create", source.string(), "--json", "--tags=label:" + label}), {}};
+    auto a = args({"snapshot", "create", source.string(), "--json", "--tags=label:" + label});
+    if (backdate_) {
+        const std::string at = wallClock(*backdate_, "", "%Y-%m-%d %H:%M:%S UTC");
+        a.insert(a.end(), {"--start-time", at, "--end-time", at});
+    }
+    return {a, {}};
 }
 
 std::vector<std::string> KopiaTool::dumpArgs(const fs::path& command, const std::string& name,
@@ -209,6 +217,21 @@ void KopiaTool::check(bool verify_data) {
 void KopiaTool::forget(const std::string& id) {
     step("snapshot-delete", args({"snapshot", "delete", id, "--delete"}));
 }
+// the global policy's keep-* rules (every one set: a rule left out would keep its default), then applied at once;
+// each label backs up a directory of its own, a source of its own
+void KopiaTool::forgetByPolicy(const RetentionRules& r, const std::vector<std::string>&) {
+    step("policy-retention",
+         args({"policy", "set", "--global", "--keep-latest=" + std::to_string(r.last),
+               "--keep-hourly=" + std::to_string(r.hourly), "--keep-daily=" + std::to_string(r.daily),
+               "--keep-weekly=" + std::to_string(r.weekly), "--keep-monthly=" + std::to_string(r.monthly),
+               "--keep-annual=" + std::to_string(r.yearly)}));
+    step("snapshot-expire", args({"snapshot", "expire", "--all", "--delete"}));
+}
+std::string KopiaTool::retentionGap(const RetentionRules& r) const {
+    return r.within_days > 0 ? "kopia has no keep-within rule (its policy keeps latest, hourly, daily, weekly, "
+                               "monthly and annual snapshots)"
+                             : "";
+}
 // default maintenance keeps unreferenced data for hours (safety); reclaim now,
 // unless other clients write meanwhile: --safety=none is safe only without them
 void KopiaTool::reclaim() {
@@ -240,13 +263,26 @@ RepairOutcome KopiaTool::repair() {
 }
 
 ToolFacts kopiaFacts() {
-    return {{{"zstd",
-              "policy set --global --compression=zstd after create (the benchmarks' setting; kopia's default is none)",
-              false}},
-            "zstd",
-            "policy set --global --compression=zstd after create (variant zstd; kopia's default is none), always "
-            "encrypted, default "
-            "splitter and parallelism"};
+    ToolFacts f{
+        {{"zstd",
+          "policy set --global --compression=zstd after create (the benchmarks' setting; kopia's default is none)",
+          false}},
+        "zstd",
+        "policy set --global --compression=zstd after create (variant zstd; kopia's default is none), always "
+        "encrypted, default "
+        "splitter and parallelism",
+        {}};
+    // `policy set --keep-*` (its CLI help: the most recent N per source); its rules as
+    // snapshot/policy/retention_policy.go and its tests apply them: each rule reaches back N periods from the newest
+    // snapshot, in UTC but the ISO week in local time (kopia #5348); no keep-within, no oldest kept
+    RetentionModel& r = f.retention;
+    r.zone = RetentionModel::Zone::LocalWeeklyElseUtc;
+    r.order = {"last", "yearly", "monthly", "weekly", "daily", "hourly"};
+    r.kept_fills_later_slots = true;
+    r.within_from = RetentionModel::WithinFrom::None;
+    r.rules_reach_back_from_newest = true;
+    r.documented = "kopia policy set --keep-* help; snapshot/policy/retention_policy.go and its tests";
+    return f;
 }
 
 DriverFactory kopiaDriver() {

@@ -44,6 +44,7 @@ struct ToolFacts {
     std::vector<ToolVariant> variants;
     std::string bench_variant;   // the variant the tool benchmark runs ("" = the defaults are the fair settings)
     std::string bench_settings;  // the benchmark's settings in words, for its table
+    RetentionModel retention;    // how it applies a keep-* policy, as documented
 };
 
 struct ToolInfo {

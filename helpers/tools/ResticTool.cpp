@@ -2,6 +2,7 @@
 // backup, snapshots and ls; --stdin-from-command for dumps.
 #include "tools/Drivers.hpp"
 #include "tools/Registry.hpp"
+#include "text/WallClock.hpp"
 
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -23,6 +24,7 @@ public:
     void restore(const std::string& id, const fs::path& dest) override;
     void check(bool verify_data) override;
     void forget(const std::string& id) override;
+    void forgetByPolicy(const RetentionRules& rules, const std::vector<std::string>& labels) override;
     void reclaim() override;
     void unlock() override;
     RepoLayout layout() const override;
@@ -149,6 +151,7 @@ void ResticTool::init(const RepoOptions& opt) {
 CliTool::Invocation ResticTool::backupInvocation(const fs::path& source, const std::string& label) {
     auto a = args({"backup", "--json", "--host", ctx_.host, "--tag", label, "."});
     if (ctx_.pack_size) a.insert(a.end() - 1, {"--pack-size", std::to_string(ctx_.pack_size >> 20)});
+    if (backdate_) a.insert(a.end() - 1, {"--time", wallClock(*backdate_, ctx_.tz)});  // read in its local time
     return {a, source};
 }
 
@@ -217,6 +220,12 @@ void ResticTool::check(bool verify_data) {
 void ResticTool::forget(const std::string& id) {
     step("forget", args({"forget", id}));
 }
+// grouped by host and paths (its default): each label backs up a directory of its own
+void ResticTool::forgetByPolicy(const RetentionRules& rules, const std::vector<std::string>&) {
+    std::vector<std::string> a = args({"forget"});
+    for (auto& f : keepFlags(rules)) a.push_back(f);
+    step("forget", a);
+}
 void ResticTool::reclaim() {
     step("prune", args({"prune"}));
 }
@@ -258,10 +267,20 @@ std::vector<std::string> ResticTool::versionArgs() const {
 }
 
 ToolFacts resticFacts() {
-    return {
+    ToolFacts f{
         {},
         "",
-        "repository v2, compression auto (zstd, restic's default), always encrypted, default chunker and parallelism"};
+        "repository v2, compression auto (zstd, restic's default), always encrypted, default chunker and parallelism",
+        {}};
+    RetentionModel& r = f.retention;       // doc/060_forget.rst, "Removing snapshots according to a policy"
+    r.zone = RetentionModel::Zone::Local;  // each snapshot's own time, stored with the machine's offset
+    r.kept_fills_later_slots = true;       // every rule looks at every snapshot on its own
+    r.keeps_oldest_when_short = true;
+    r.within_from = RetentionModel::WithinFrom::NewestCalendarDays;  // "relative to the latest snapshot"
+    r.within_inclusive = false;
+    r.refuses_removing_all = true;  // "refusing to delete last snapshot of snapshot group"
+    r.documented = "restic doc/060_forget.rst (Removing snapshots according to a policy)";
+    return f;
 }
 
 DriverFactory resticDriver() {

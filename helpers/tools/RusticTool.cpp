@@ -2,6 +2,7 @@
 #include "tools/Drivers.hpp"
 #include "tools/Registry.hpp"
 #include "text/Text.hpp"
+#include "text/WallClock.hpp"
 
 #include <nlohmann/json.hpp>
 #include <fstream>
@@ -22,6 +23,7 @@ public:
     void restore(const std::string& id, const fs::path& dest) override;
     void check(bool verify_data) override;
     void forget(const std::string& id) override;
+    void forgetByPolicy(const RetentionRules& rules, const std::vector<std::string>& labels) override;
     void reclaim() override;
     void unlock() override;
     RepoLayout layout() const override;
@@ -167,7 +169,12 @@ void RusticTool::init(const RepoOptions& opt) {
 }
 
 CliTool::Invocation RusticTool::backupInvocation(const fs::path& source, const std::string& label) {
-    return {args({"backup", "--json", "--host", ctx_.host, "--tag", label, "."}), source};
+    // --label too: it records "." as the path, so its default grouping (host, label, paths) tells labels apart by it
+    auto a = args({"backup", "--json", "--host", ctx_.host, "--tag", label, "--label", label, "."});
+    if (backdate_)  // its local wall clock with the offset: unambiguous also in the hour a DST change repeats
+        a.insert(a.end() - 1,
+                 {"--time", wallClock(*backdate_, ctx_.tz, "%Y-%m-%dT%H:%M:%S") + utcOffset(*backdate_, ctx_.tz)});
+    return {a, source};
 }
 
 std::string RusticTool::backupWithHooks(const fs::path& source, const HookSet& hooks, const std::string& label) {
@@ -260,6 +267,12 @@ void RusticTool::check(bool verify_data) {
 void RusticTool::forget(const std::string& id) {
     step("forget", args({"forget", id}));
 }
+// grouped by host, label and paths (its default): each label is its snapshots' --label
+void RusticTool::forgetByPolicy(const RetentionRules& rules, const std::vector<std::string>&) {
+    std::vector<std::string> a = args({"forget"});
+    for (auto& f : keepFlags(rules)) a.push_back(f);
+    step("forget", a);
+}
 // rustic keeps packs marked for deletion for a while by default; reclaim now,
 // unless other clients use the repository meanwhile: --instant-delete is safe
 // only without them (its delayed delete is what makes lock-free prune safe).
@@ -290,7 +303,18 @@ RepairOutcome RusticTool::repair() {
 }
 
 ToolFacts rusticFacts() {
-    return {{}, "", "compression zstd level 3 (rustic's default), always encrypted, default chunker and parallelism"};
+    ToolFacts f{
+        {}, "", "compression zstd level 3 (rustic's default), always encrypted, default chunker and parallelism", {}};
+    // its docs are restic's (rustic-rs/docs src/commands/forget/remove_by_policy.md): weeks run Monday to Sunday,
+    // each rule on its own, the oldest kept when a rule has too few, keep-within from the group's latest snapshot
+    RetentionModel& r = f.retention;
+    r.zone = RetentionModel::Zone::Local;  // each snapshot's own time, stored with the machine's offset
+    r.kept_fills_later_slots = true;
+    r.keeps_oldest_when_short = true;
+    r.within_from = RetentionModel::WithinFrom::NewestCalendarDays;
+    r.within_inclusive = false;
+    r.documented = "rustic-rs/docs src/commands/forget/remove_by_policy.md, rustic config/README.md";
+    return f;
 }
 
 DriverFactory rusticDriver() {

@@ -23,6 +23,7 @@ std::string yamlQuote(const std::string& s) {
 
 VykarTool::VykarTool(std::string binary, ToolContext ctx, RepoTarget target)
     : CliTool(std::move(binary), std::move(ctx), std::move(target)), config_(ctx_.home / "vykar.yaml") {
+    fake_clock_ = true;  // no back-dating flag: backupAt moves its clock (libfaketime)
     writeConfig(true);
 }
 
@@ -100,7 +101,7 @@ void VykarTool::writeConfig(bool encrypted) {
     if (!ctx_.host.empty()) y << "hostname: " << yamlQuote(ctx_.host) << "\n";
     // the named variant: its sequential backup path (it keeps non-UTF-8 names, see capabilities)
     if (ctx_.variant == "threads1") y << "limits:\n  threads: 1\n";
-    y << sources_;
+    y << sources_ << retention_;
     std::ofstream(config_) << y.str();
     // The config holds S3/REST credentials for a remote target: readable by us only.
     fs::permissions(config_, fs::perms::owner_read | fs::perms::owner_write);
@@ -244,6 +245,36 @@ void VykarTool::check(bool verify_data) {
 void VykarTool::forget(const std::string& id) {
     step("snapshot-delete", args({"snapshot", "delete", id}));
 }
+// its documented `retention:` (groups by source label), then `prune`; it refuses a policy that removes a whole group
+void VykarTool::forgetByPolicy(const RetentionRules& r, const std::vector<std::string>&) {
+    std::ostringstream y;
+    y << "retention:\n";
+    for (const auto& [key, n] : {std::pair<const char*, int>{"keep_last", r.last},
+                                 {"keep_hourly", r.hourly},
+                                 {"keep_daily", r.daily},
+                                 {"keep_weekly", r.weekly},
+                                 {"keep_monthly", r.monthly},
+                                 {"keep_yearly", r.yearly}})
+        if (n > 0) y << "  " << key << ": " << n << "\n";
+    if (r.within_days > 0) y << "  keep_within: " << yamlQuote(std::to_string(r.within_days) + "d") << "\n";
+    retention_ = y.str();
+    writeConfig(encrypted_);
+    step("prune", args({"prune", "--list"}));
+}
+// libfaketime reaches a dynamically linked (glibc) vykar only; its release binaries are static (musl)
+std::string VykarTool::backdatingGap() const {
+    if (!fs::exists(kLibFaketime))
+        return std::string("libfaketime is not installed (") + kLibFaketime + "; scripts/bootstrap installs faketime)";
+    std::ifstream in(binary_, std::ios::binary);
+    std::string head(4096, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(in.gcount()));
+    if (head.find("ld-linux") == std::string::npos)
+        return binary_ +
+               " is statically linked (no ELF interpreter): libfaketime cannot move its clock, and vykar "
+               "has no flag to back-date a snapshot";
+    return "";
+}
 void VykarTool::reclaim() {
     step("compact", args({"compact"}));
 }
@@ -252,7 +283,7 @@ void VykarTool::unlock() {
 }
 
 ToolFacts vykarFacts() {
-    return {
+    ToolFacts f{
         {{"threads1",
           "limits.threads: 1, its sequential backup path: vykar 0.19.1 (built from 2cc94eb here) skips a name that is "
           "not UTF-8 when it "
@@ -263,7 +294,19 @@ ToolFacts vykarFacts() {
           "compression.algorithm none (the at-rest scan's control: with encryption mode none, the data as it is)",
           false}},
         "zstd",
-        "compression.algorithm zstd (variant zstd), encryption mode auto, default chunking and threads"};
+        "compression.algorithm zstd (variant zstd), encryption mode auto, default chunking and threads",
+        {}};
+    // docs/src/configuration.md (Retention) and prune.rs: UTC buckets, within then last then hourly to yearly, a
+    // kept snapshot still fills a later rule's slot, no oldest kept, keep_within from now; it refuses a policy
+    // that removes all of a source label's snapshots
+    RetentionModel& r = f.retention;
+    r.zone = RetentionModel::Zone::Utc;
+    r.kept_fills_later_slots = true;
+    r.within_from = RetentionModel::WithinFrom::Now;
+    r.within_inclusive = true;
+    r.refuses_removing_all = true;
+    r.documented = "vykar docs/src/configuration.md (Retention); crates/vykar-core/src/prune.rs";
+    return f;
 }
 
 DriverFactory vykarDriver() {
