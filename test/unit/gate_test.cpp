@@ -45,6 +45,12 @@ const std::map<std::string, std::string> kOneToolInTheGate = {
      "the guest boots under TCG where KVM cannot boot it (93-169 s a row, measured 2026-12-06); freeze/thaw "
      "through the guest agent is the same for every tool, and each tool's hook wiring runs in the gate's "
      "FsSnapshot and DbRoundTrip hooks rows"},
+    {"RetentionLong.HourlyForThreeDays",
+     "72 back-dated snapshots, a backup each (restic about 0.7 s a backup, borg 1 s); the gate runs it with kopia "
+     "(0.3 s), every tool's rules run in the gate's shorter Retention cases (docs/promises.md)"},
+    {"RetentionLong.DailyFor400Days",
+     "400 back-dated snapshots, a backup each (restic about 5 minutes); the gate runs it with kopia (about 2 "
+     "minutes), every tool's rules run in the gate's shorter Retention cases (docs/promises.md)"},
     {"LinkStall.NeverEnds",
      "a row lasts up to the tool's documented bound on a stalled request and a minute (restic: 31 minutes, its "
      "lock's stale time); the gate runs it on the last remote kind with that kind's gate tool, the "
