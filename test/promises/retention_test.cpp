@@ -53,7 +53,8 @@ std::int64_t caseStart() {
 
 // The most recent change into daylight saving time in `tz` at least a week before `now` (UTC second of the change).
 std::int64_t lastSpringForward(const std::string& tz, std::int64_t now) {
-    for (std::int64_t t = now - 7 * kDay; t > now - 800 * kDay; t -= kHour)
+    const std::int64_t hour = now - now % kHour;  // zones change on the hour (of UTC, for the zones used here)
+    for (std::int64_t t = hour - 7 * kDay; t > hour - 800 * kDay; t -= kHour)
         if (utcOffset(t, tz) > utcOffset(t - kHour, tz)) return t;  // "+02:00" > "+01:00" (east of UTC)
     throw std::runtime_error("no daylight saving change in " + tz + " in the last 800 days");
 }
@@ -124,11 +125,10 @@ Timeline acrossDst(std::int64_t now) {
                {},
                {},
                "every 3 hours for two days around the change to summer time in Berlin (" +
-                   wallClock(change, tz, "%Y-%m-%d %H:%M %Z") + ")"};
-    for (int k = -8; k < 8; ++k) t.at.push_back({change + k * 3 * kHour + 15 * 60, "a"});
-    const int reach_h = static_cast<int>((now - t.at.front().utc) / kHour) + 48;
-    t.rules.hourly = reach_h;  // every hour's newest: no snapshot shares an hour, in UTC or in Berlin
-    t.rules.daily = reach_h / 24;
+                   wallClock(change, tz, "%Y-%m-%d %H:%M %Z") + "), one of them each day just after midnight there"};
+    // 1 h 45 min before the change and every 3 h from there: 00:15 in Berlin the night before it is 23:15 UTC
+    for (int k = -8; k < 8; ++k) t.at.push_back({change - 105 * 60 + k * 3 * kHour, "a"});
+    t.rules.daily = static_cast<int>((now - t.at.front().utc) / kDay) + 2;  // every day's newest, in its clock
     return t;
 }
 
@@ -383,11 +383,16 @@ void Retention::judgeKept(Verdicts& v, const Timeline& tl, const std::vector<Mad
             if (!is && should) missing.push_back(at);
         }
         ws().report().set("kept", {{"listed", kept_at}, {"expected_count", expect.size()}});
-        ws().report().figure("Retention: snapshots kept of each timeline", {{"case", name},
-                                                                            {"kept", kept_at.size()},
-                                                                            {"expected", expect.size()},
-                                                                            {"of", made.size()},
-                                                                            {"policy", tl.rules.describe()}});
+        // which ones, side by side, where the timeline is short enough to read
+        std::string which;
+        for (const auto& k : kept_at) which += (which.empty() ? "" : ", ") + k.substr(k.find(' ') + 6);
+        ws().report().figure("Retention: snapshots kept of each timeline",
+                             {{"case", name},
+                              {"kept", kept_at.size()},
+                              {"expected", expect.size()},
+                              {"of", made.size()},
+                              {"policy", tl.rules.describe()},
+                              {"kept (wall clock)", made.size() <= 20 ? which : std::string("(see the report)")}});
         if (!extra.empty() || !missing.empty())
             throw VerdictFailure("kept " + std::to_string(kept_at.size()) + " of " + std::to_string(made.size()) +
                                  " snapshots, its documented rules keep " + std::to_string(expect.size()) +
