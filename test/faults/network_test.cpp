@@ -61,7 +61,7 @@ struct FaultPlan {
     bool never_ends = false;
 };
 
-constexpr std::uint64_t kChangeBytes = 24ull << 20;  // new, incompressible data the faulted backup uploads
+constexpr std::uint64_t kChangeBytes = 12ull << 20;  // new, incompressible data the faulted backup uploads
 
 // How a tool says the link failed: its own words for a timeout, a reset, a refused or closed connection (over
 // SFTP, the ssh transport it runs exiting with an error: ssh exits 255 when its connection fails; an HTTP body cut
