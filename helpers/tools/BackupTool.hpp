@@ -71,6 +71,10 @@ struct Capabilities {
     // The average chunk its default chunker cuts (a declared fact of the tool):
     // a change in the data costs it about this much per changed place.
     std::uint64_t avg_chunk_bytes = 1ull << 20;
+    // Its default chunker's shape: no cut before chunk_min_bytes, then a cut with the same chance at every byte
+    // (chunk_tail_bytes on average), forced at chunk_max_bytes. A change at one place costs it the chunk that holds
+    // the place, which is on average longer than its average chunk (a long chunk is likelier to hold it).
+    std::uint64_t chunk_min_bytes = 512ull << 10, chunk_tail_bytes = 1ull << 20, chunk_max_bytes = 8ull << 20;
     // How a step says it met another client's (or a killed run's) lock; "" = lock-free.
     std::string lock_failure;
     // The pack (data object) size its setting takes (ToolContext::pack_size),

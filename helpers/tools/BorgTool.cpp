@@ -71,7 +71,8 @@ Capabilities BorgTool::capabilities() const {
     c.integrity_failure = R"(checksum mismatch|integrity error|corrupted|problems found)";
     c.lock_failure = R"(Failed to create/acquire the lock|LockTimeout|LockFailed)";
     c.avg_chunk_bytes = 2ull << 20;  // buzhash,19,23,21: 2^21 on average
-    c.pack_min = 4ull << 20;         // borg config max_segment_size (default 500 MiB)
+    c.chunk_min_bytes = 1ull << 19, c.chunk_tail_bytes = 1ull << 21, c.chunk_max_bytes = 1ull << 23;
+    c.pack_min = 4ull << 20;  // borg config max_segment_size (default 500 MiB)
     c.pack_max = 500ull << 20;
     c.pack_objects = R"((^|/)data/[0-9]+/[0-9]+$)";
     // --lock-wait: borg polls every tenth of it (120 s made a waiter sleep 12 s between tries)

@@ -60,7 +60,9 @@ Capabilities KopiaTool::capabilities() const {
     c.raw_names = false;         // restores a non-UTF-8 name with U+FFFD in place of the bad bytes
     c.integrity_failure = R"(invalid checksum|checksum mismatch|error verifying|decrypt|corrupt|failed to verify)";
     c.avg_chunk_bytes = 4ull << 20;  // DYNAMIC-4M-BUZHASH, its default splitter
-    c.pack_min = 10ull << 20;        // repository create --max-pack-size-mb (default 20)
+    // its buzhash splitter for 4 MiB: no cut before half of it, a cut mask of 4 MiB, forced at twice it
+    c.chunk_min_bytes = 2ull << 20, c.chunk_tail_bytes = 4ull << 20, c.chunk_max_bytes = 8ull << 20;
+    c.pack_min = 10ull << 20;  // repository create --max-pack-size-mb (default 20)
     c.pack_max = 120ull << 20;
     // data packs: p<id>-s<session>, sharded p/<3>/<rest>.f on a filesystem, flat on S3 (q: metadata packs);
     // no nested repetition in the pattern (std::regex backtracks exponentially)

@@ -60,7 +60,8 @@ Capabilities ResticTool::capabilities() const {
     c.integrity_failure = R"(repository contains errors|does not match|ciphertext verification failed|hash mismatch)";
     c.lock_failure = R"(repository is already locked|unable to create lock)";
     c.avg_chunk_bytes = 1ull << 20;  // content-defined chunks of 512 KiB to 8 MiB, 1 MiB on average
-    c.pack_min = 4ull << 20;         // backup --pack-size: 4 to 128 MiB (default 16)
+    c.chunk_min_bytes = 512ull << 10, c.chunk_tail_bytes = 1ull << 20, c.chunk_max_bytes = 8ull << 20;  // 2^20 mask
+    c.pack_min = 4ull << 20;  // backup --pack-size: 4 to 128 MiB (default 16)
     c.pack_max = 128ull << 20;
     c.pack_objects = R"((^|/)data/[0-9a-f]{2}/[0-9a-f]{64}$)";
     // --stuck-request-timeout, 5 min by default: seen with 0.18.1 after a rest-server's 507, its uploads in flight wait

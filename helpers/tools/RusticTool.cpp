@@ -94,6 +94,7 @@ Capabilities RusticTool::capabilities() const {
     c.listing_newlines = false;  // see files()
     c.integrity_failure = R"(error checking pack|check found errors)";  // 0.11.4, seen with a damaged pack
     c.avg_chunk_bytes = 1ull << 20;                                     // restic's chunker
+    c.chunk_min_bytes = 512ull << 10, c.chunk_tail_bytes = 1ull << 20, c.chunk_max_bytes = 8ull << 20;
     c.pack_min = 4ull << 20;  // config --set-datapack-size (default 32 MiB, grown with the repository)
     c.pack_max = 512ull << 20;
     c.pack_objects = R"((^|/)data/[0-9a-f]{2}/[0-9a-f]{64}$)";

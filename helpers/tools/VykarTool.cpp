@@ -40,7 +40,10 @@ Capabilities VykarTool::capabilities() const {
     c.integrity_failure = R"(check found [1-9][0-9]* error)";
     c.lock_failure = R"(repository is locked by)";
     c.avg_chunk_bytes = 2ull << 20;  // chunker.avg_size default (read from vykar 0.19 source)
-    c.pack_min = 1ull << 20;         // repositories[].min_pack_size / max_pack_size (defaults 32 and 192 MiB)
+    // FastCDC 512 KiB / 2 MiB / 8 MiB (chunker defaults): its normalised cuts hold chunks nearer the average than
+    // one chance at every byte would, so the tail of 1.5 MiB overstates its spread a little
+    c.chunk_min_bytes = 512ull << 10, c.chunk_tail_bytes = 1536ull << 10, c.chunk_max_bytes = 8ull << 20;
+    c.pack_min = 1ull << 20;  // repositories[].min_pack_size / max_pack_size (defaults 32 and 192 MiB)
     c.pack_max = 192ull << 20;
     c.pack_objects = R"((^|/)packs/[0-9a-f]{2}/[0-9a-f]+$)";
     c.s3_multipart_over = 16ull << 20;  // its S3 backend uploads objects over 16 MiB in 16 MiB parts

@@ -88,12 +88,18 @@ struct ListingVerdict {
 };
 ListingVerdict judgeListing(const Manifest& expected, const std::vector<std::string>& listed, const Capabilities& caps);
 
+// The mean length of the chunk that holds a given byte, for the tool's declared chunker
+// (Capabilities::chunk_*): E[X^2] / E[X] of its chunk length X, longer than its mean.
+double chunkHoldingAByte(const Capabilities& caps);
+
 // A disk image backed up twice, changed a little in between. The second
 // backup may grow the repository by what the change costs a tool that chunks
-// as it declares: 2 x its average chunk for every changed window of that size
-// (`changed_windows`: window size -> how many hold a change), plus metadata
-// (2% of the first backup + 16 MiB); where the change was not measured
-// (`changed_windows` empty), by under a quarter of the raw image and half the
+// as it declares: for every changed window (`changed_windows`: window size ->
+// how many hold a change), the window and the chunk holding a byte
+// (chunkHoldingAByte: the chunks reaching past its two ends), at the window
+// size that gives the lowest bar, plus metadata (2% of the first backup + 16 MiB), and
+// under 3/4 of the first backup (a tool that stored the image again grows by more); where
+// the change was not measured (`changed_windows` empty), by under a quarter of the raw image and half the
 // first backup. Sets repo_bytes, growth_bytes, growth_ratio and the figure;
 // returns the layer's detail or throws VerdictFailure.
 std::string imageDedupVerdict(Workspace& ws, const Capabilities& caps, std::uint64_t before, std::uint64_t after1,

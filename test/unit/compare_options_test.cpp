@@ -51,3 +51,16 @@ TEST(CompareOptionsFor, EachGapIsOneNamedToleranceOnly) {
 }
 
 }  // namespace
+
+// The chunk holding a given byte, by hand: a fixed chunk of 4 MiB is 4 MiB; kopia's splitter (2 MiB, then a
+// 4 MiB mask, at most 8 MiB) averages 5.1 MiB a chunk and 6.0 MiB around a byte (E[X^2] / E[X], worked out on paper:
+// E[Y] = 4 (1 - e^-1.5), E[Y^2] = 2 (16 - 40 e^-1.5) for Y = min(exponential of mean 4, 6)).
+TEST(ChunkHoldingAByte, IsTheSizeBiasedMeanOfTheDeclaredChunker) {
+    Capabilities fixed;
+    fixed.chunk_min_bytes = fixed.chunk_max_bytes = 4ull << 20;
+    fixed.chunk_tail_bytes = 1ull << 20;
+    EXPECT_NEAR(chunkHoldingAByte(fixed) / (1 << 20), 4.0, 1e-9);
+    Capabilities kopia;
+    kopia.chunk_min_bytes = 2ull << 20, kopia.chunk_tail_bytes = 4ull << 20, kopia.chunk_max_bytes = 8ull << 20;
+    EXPECT_NEAR(chunkHoldingAByte(kopia) / (1 << 20), 5.988, 0.01);
+}
