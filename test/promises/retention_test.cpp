@@ -487,7 +487,58 @@ TEST_P(RetentionSelftest, KeepsOneTooMany) {
     run("TwoLabels", twoLabels);
 }
 
+// Self-test: a backup that ignores the time it is given (restic without its --time): caught by "backdated".
+const char* kIgnoresTheTime = R"SH(
+case " $* " in *" backup "*" --time "*)
+  skip=0
+  for a do
+    shift
+    if [ "$skip" = 1 ]; then skip=0; continue; fi
+    if [ "$a" = --time ]; then skip=1; continue; fi
+    set -- "$@" "$a"
+  done ;;
+esac
+exec "$real" "$@"
+)SH";
+
+TEST_P(RetentionSelftest, IgnoresTheTime) {
+    fault_ = "ignores-the-time";
+    fault_script_ = kIgnoresTheTime;
+    caught_by_ = "backdated";
+    run("TwoLabels", twoLabels);
+}
+
 INSTANTIATE_TEST_SUITE_P(RetentionFaults, RetentionSelftest, ::testing::Values(std::string("restic")),
+                         [](const auto& p) { return p.param; });
+
+// Self-test of a documented refusal: a vykar prune that, refused, removes every snapshot of the group itself and
+// says ok: caught by "forget".
+const char* kAppliesWhatItRefuses = R"SH(
+case " $* " in *" prune "*)
+  out=$("$real" "$@" 2>&1); rc=$?
+  printf '%s\n' "$out"
+  case $out in *"refusing to prune"*)
+    for id in $("$real" --config "$2" list -R target | awk 'NR > 1 && $1 ~ /^[0-9a-f]+$/ { print $1 }'); do
+      "$real" --config "$2" snapshot delete -R target "$id" > /dev/null 2>&1
+    done
+    exit 0 ;;
+  esac
+  exit $rc ;;
+esac
+exec "$real" "$@"
+)SH";
+
+class RetentionRefusalSelftest : public Retention {};
+
+TEST_P(RetentionRefusalSelftest, AppliesWhatItRefuses) {
+    fault_ = "applies-what-it-refuses";
+    fault_script_ = kAppliesWhatItRefuses;
+    caught_by_ = "forget";
+    run("RemovesEverything", removesEverything);
+}
+
+// Self-test with vykar: the tool that documents refusing a policy that removes a whole group
+INSTANTIATE_TEST_SUITE_P(RetentionFaults, RetentionRefusalSelftest, ::testing::Values(std::string("vykar")),
                          [](const auto& p) { return p.param; });
 
 }  // namespace
