@@ -323,14 +323,20 @@ protected:
         return v.size() > n ? s + "; ..." : s;
     }
 
-    void judge(const std::string& name, const Timeline& tl);
+    // A real row that broke the promise fails here, naming the layer (a self-test's fault is judged by its report).
+    void judge(const std::string& name, const Timeline& tl) {
+        Verdicts v(ws());
+        judgeSteps(v, name, tl);
+        if (!v.ok() && fault_.empty())
+            ADD_FAILURE() << "the retention promise failed at layer '" << v.failedLayer() << "'";
+    }
+    void judgeSteps(Verdicts& v, const std::string& name, const Timeline& tl);
     void judgeKept(Verdicts& v, const Timeline& tl, const std::vector<Made>& made, const RetentionOutcome& want,
                    const std::string& name);
     void restoreKept(ScenarioSteps& steps, const std::vector<Made>& made, const RetentionOutcome& want);
 };
 
-void Retention::judge(const std::string& name, const Timeline& tl) {
-    Verdicts v(ws());
+void Retention::judgeSteps(Verdicts& v, const std::string& name, const Timeline& tl) {
     ScenarioSteps steps(ws(), *t_.tool, v);
     steps.version();
     steps.init(true);
