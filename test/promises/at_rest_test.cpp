@@ -12,7 +12,7 @@
 // Self-test: a wrapper that leaves the source's file names in clear beside the repository's files: caught by
 // "scan".
 #include "DumpRecipe.hpp"
-#include "FaultyTool.hpp"
+#include "SelfTestFault.hpp"
 #include "RoundTrip.hpp"
 #include "ScenarioTest.hpp"
 #include "ToolRows.hpp"
@@ -162,8 +162,7 @@ protected:
 
     ToolOnBackend t_;
     // self-tests: the tool through a faulty wrapper, and the one layer that must catch it
-    std::string fault_, fault_script_, caught_by_;
-    fs::path wrapper_;  // the faulty wrapper the tool runs through
+    SelfTestFault fault_;  // self-tests: the faulty wrapper the tool runs through, and the layer that catches it
 
     // The markers, each seeded and unique to this run.
     std::vector<Marker> markers() {
@@ -213,7 +212,7 @@ protected:
                        "compression (the control needs the data as it is)";
             return "";
         };
-        wrapIfFaulty(po, c.tool);
+        fault_.arm(ws(), po, c.tool);
         if (!prepare(t_, c.tool, po)) return;
         if (t_.backend->external()) {
             endAs(Status::NotApplicable, "an external endpoint's bytes are not on this machine to scan");
@@ -287,7 +286,7 @@ protected:
         po.not_applicable = [&](const Capabilities&) {
             return c.encrypted ? std::string() : std::string("no passphrase guards the unencrypted mode");
         };
-        wrapIfFaulty(po, c.tool);
+        fault_.arm(ws(), po, c.tool);
         if (!prepare(t_, c.tool, po)) return;
         Verdicts v(ws());
         ScenarioSteps steps(ws(), *t_.tool, v);
@@ -308,8 +307,7 @@ protected:
                 ctx.passphrase = passphrase;
                 ctx.timeout = ctx.transfer_timeout = 60s;
                 fs::create_directories(ctx.home);
-                auto tool =
-                    makeTool(c.tool, (wrapper_.empty() ? t_.binary : wrapper_).string(), ctx, t_.backend->target());
+                auto tool = makeTool(c.tool, fault_.binary(t_.binary).string(), ctx, t_.backend->target());
                 std::string said;
                 for (const auto& [what, step] : std::vector<std::pair<std::string, std::function<void()>>>{
                          {"connect", [&] { tool->connect(); }},
@@ -339,26 +337,7 @@ protected:
         broken(v);
     }
 
-    // A self-test: the tool runs through a faulty wrapper, and one layer must catch it.
-    void expectCaught(const std::string& fault, const char* script, const std::string& layer) {
-        fault_ = fault;
-        fault_script_ = script;
-        caught_by_ = layer;
-    }
-
-    void wrapIfFaulty(PreludeOptions& po, const std::string& tool) {
-        if (fault_.empty()) return;
-        ws().report().expectFault(tool + " " + fault_, caught_by_);
-        po.wrap = [this, tool](const fs::path& real) {
-            return wrapper_ = writeFaultyWrapper(ws().work(), tool, real, fault_, fault_script_);
-        };
-    }
-
-    // A self-test's fault is judged by its report; a real row that broke its promise fails here.
-    void broken(const Verdicts& v) {
-        if (!v.ok() && fault_.empty())
-            ADD_FAILURE() << "the at-rest promise failed at layer '" << v.failedLayer() << "'";
-    }
+    void broken(const Verdicts& v) { fault_.judge(v, "at-rest"); }
 };
 
 TEST_P(AtRest, MarkersStayHidden) {
@@ -411,22 +390,22 @@ exit $rc
 class AtRestSelftest : public AtRest {};
 
 TEST_P(AtRestSelftest, AcceptsAnyPassphrase) {
-    expectCaught("accepts-any-passphrase", kAcceptsAnyPassphrase, "wrong-passphrase");
+    fault_.expect("accepts-any-passphrase", kAcceptsAnyPassphrase, "wrong-passphrase");
     wrongPassphrase();
 }
 
 TEST_P(AtRestSelftest, AcceptsNoPassphrase) {
-    expectCaught("accepts-no-passphrase", kAcceptsNoPassphrase, "no-passphrase");
+    fault_.expect("accepts-no-passphrase", kAcceptsNoPassphrase, "no-passphrase");
     wrongPassphrase();
 }
 
 TEST_P(AtRestSelftest, WritesWhenRefused) {
-    expectCaught("writes-when-refused", kWritesWhenRefused, "wrong-passphrase");
+    fault_.expect("writes-when-refused", kWritesWhenRefused, "wrong-passphrase");
     wrongPassphrase();
 }
 
 TEST_P(AtRestSelftest, NamesInClear) {
-    expectCaught("names-in-clear", kNamesInClear, "scan");
+    fault_.expect("names-in-clear", kNamesInClear, "scan");
     run();
 }
 
@@ -448,7 +427,7 @@ unpack; "$real" "$@"; rc=$?; pack; exit $rc
 class AtRestControlSelftest : public AtRest {};
 
 TEST_P(AtRestControlSelftest, StoresCompressed) {
-    expectCaught("stores-compressed", kStoresCompressed, "scan-sees");
+    fault_.expect("stores-compressed", kStoresCompressed, "scan-sees");
     run();
 }
 

@@ -10,7 +10,7 @@
 // The timelines end before now, placed so that no snapshot lies within 30 minutes past a cutoff counted back from
 // now (kopia's rules, keep-within): the run's own minutes never decide. The summary shows every tool's kept set on
 // the same timeline side by side. Self-test: a forget that keeps one snapshot too many (caught by "kept").
-#include "FaultyTool.hpp"
+#include "SelfTestFault.hpp"
 #include "RetentionModel.hpp"
 #include "RoundTrip.hpp"
 #include "ScenarioTest.hpp"
@@ -243,19 +243,14 @@ protected:
     Retention() : ScenarioTestP("promises") {}
 
     ToolOnBackend t_;
-    std::string fault_, fault_script_, caught_by_;  // self-tests: a faulty wrapper and the layer that catches it
+    SelfTestFault fault_;  // self-tests: a faulty wrapper and the layer that catches it
 
     void run(const std::string& name, Timeline (*make)(std::int64_t)) {
         const std::int64_t start = caseStart();
         const Timeline tl = make(start);
         PreludeOptions po;
         po.tz = tl.tz;
-        if (!fault_.empty()) {
-            ws().report().expectFault(GetParam() + " " + fault_, caught_by_);
-            po.wrap = [this](const fs::path& real) {
-                return writeFaultyWrapper(ws().work(), GetParam(), real, fault_, fault_script_);
-            };
-        }
+        fault_.arm(ws(), po, GetParam());
         if (!prepare(t_, GetParam(), po)) return;
         for (const std::string& gap : {t_.tool->backdatingGap(), t_.tool->retentionGap(tl.rules)})
             if (!gap.empty()) return endAs(Status::NotApplicable, gap);
@@ -327,8 +322,7 @@ protected:
     void judge(const std::string& name, const Timeline& tl) {
         Verdicts v(ws());
         judgeSteps(v, name, tl);
-        if (!v.ok() && fault_.empty())
-            ADD_FAILURE() << "the retention promise failed at layer '" << v.failedLayer() << "'";
+        fault_.judge(v, "retention");
     }
     void judgeSteps(Verdicts& v, const std::string& name, const Timeline& tl);
     void judgeKept(Verdicts& v, const Timeline& tl, const std::vector<Made>& made, const RetentionOutcome& want,
@@ -487,9 +481,7 @@ exec "$real" "$@"
 class RetentionSelftest : public Retention {};
 
 TEST_P(RetentionSelftest, KeepsOneTooMany) {
-    fault_ = "keeps-one-too-many";
-    fault_script_ = kKeepsOneTooMany;
-    caught_by_ = "kept";
+    fault_.expect("keeps-one-too-many", kKeepsOneTooMany, "kept");
     run("TwoLabels", twoLabels);
 }
 
@@ -508,9 +500,7 @@ exec "$real" "$@"
 )SH";
 
 TEST_P(RetentionSelftest, IgnoresTheTime) {
-    fault_ = "ignores-the-time";
-    fault_script_ = kIgnoresTheTime;
-    caught_by_ = "backdated";
+    fault_.expect("ignores-the-time", kIgnoresTheTime, "backdated");
     run("TwoLabels", twoLabels);
 }
 
@@ -537,9 +527,7 @@ exec "$real" "$@"
 class RetentionRefusalSelftest : public Retention {};
 
 TEST_P(RetentionRefusalSelftest, AppliesWhatItRefuses) {
-    fault_ = "applies-what-it-refuses";
-    fault_script_ = kAppliesWhatItRefuses;
-    caught_by_ = "forget";
+    fault_.expect("applies-what-it-refuses", kAppliesWhatItRefuses, "forget");
     run("RemovesEverything", removesEverything);
 }
 
