@@ -4,15 +4,24 @@
 // backup and puts it back after the second. Then the trusted owner, on the server's disk, runs the tool's documented
 // maintenance (its reclaim). The promise: every snapshot made before the attack is listed and restores byte for
 // byte. What the server answered to each of the attacker's requests (method, path, status) is in the report.
+// The second case (ClientDestroysHistory) is the ransomware case for every tool with an append-only server: the
+// client's own tool is told to forget every snapshot and reclaim, then the attacker deletes one stored object of each
+// kind and overwrites it with zeros. After the owner's reclaim on the server's disk, the owner must still list every
+// snapshot, restore each, and pass the data-verifying check.
 #include "RoundTrip.hpp"
 #include "ScenarioTest.hpp"
+#include "SelfTestFault.hpp"
 #include "ToolRows.hpp"
 #include "backends/Backend.hpp"
 #include "tree/Corpus.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
+#include <map>
 #include <regex>
+#include <sstream>
 
 using namespace e2e;
 using namespace std::chrono_literals;
@@ -30,6 +39,9 @@ protected:
 
     ToolOnBackend t_;
     std::vector<Request> requests_;
+    SelfTestFault fault_;             // self-tests: a faulty tool and the layer that catches it
+    bool server_append_only_ = true;  // false only in the self-test of a server that lets every DELETE through
+    std::string pass_;                // the repository's passphrase: the client's and the owner's
 
     // One request of the attacker with the client's own credentials: curl, the body from or into `file`.
     int request(const std::string& method, const std::string& path, const fs::path& file = {}) {
@@ -67,26 +79,88 @@ protected:
         ToolContext ctx = ws().toolContext(GetParam() + "-" + who, false);
         ctx.passphrase = pass;
         ctx.log_dir = ws().logs() / who;
-        return makeTool(GetParam(), t_.binary.string(), ctx, target);
+        return makeTool(GetParam(), fault_.binary(t_.binary).string(), ctx, target);
     }
     RepoTarget onTheServersDisk() const {
+        const RepoTarget served = t_.backend->target();
         RepoTarget local;
         local.kind = "local";
-        local.path = local.local_dir = t_.backend->target().local_dir;
+        local.path = local.local_dir =
+            served.repo_name.empty() ? served.local_dir : served.local_dir / served.repo_name;
         return local;
     }
-    void broken(const Verdicts& v) {
-        if (!v.ok()) ADD_FAILURE() << "history did not survive the attack: layer '" << v.failedLayer() << "'";
+    void broken(const Verdicts& v) { fault_.judge(v, "append-only"); }
+
+    // The REST server in its append-only mode (the self-test of a server that is not: in its ordinary mode).
+    bool prepareCase() {
+        PreludeOptions po;
+        po.backend = "rest";
+        po.backend_options.append_only = server_append_only_;
+        fault_.arm(ws(), po, GetParam());
+        pass_ = ws().secret("repo");  // a new secret each call
+        return prepare(t_, GetParam(), po);
     }
+
+    // What the client's own tool does when told to destroy history: "ok", or the first line of its refusal.
+    static std::string attempt(const std::function<void()>& fn) {
+        try {
+            fn();
+            return "ok";
+        } catch (const ToolError& e) {
+            const std::string said = e.what();
+            return "refused: " + said.substr(0, said.find('\n')).substr(0, 200);
+        }
+    }
+
+    // The stored objects of each kind the repository keeps (the driver's layout; everything else is config and keys;
+    // lock and session markers are left out: an append-only server lets a client remove them by design): the first
+    // of each kind, by path relative to the server's data dir.
+    std::map<std::string, std::string> oneObjectOfEachKind(const RepoLayout& layout) const {
+        const fs::path data = t_.backend->target().local_dir;
+        std::vector<std::string> stored;
+        for (const auto& e : fs::recursive_directory_iterator(data))
+            if (e.is_regular_file()) stored.push_back(fs::relative(e.path(), data).string());
+        std::sort(stored.begin(), stored.end());
+        const std::string repo = t_.backend->target().repo_name;
+        std::map<std::string, std::string> out;
+        for (const auto& path : stored) {
+            const std::string in_repo = repo.empty() ? path : path.substr(std::min(path.size(), repo.size() + 1));
+            auto is = [&](const std::string& re) { return !re.empty() && std::regex_search(in_repo, std::regex(re)); };
+            if (is(layout.locks)) continue;
+            const std::string kind = is(layout.data_packs)  ? "pack"
+                                     : is(layout.index)     ? "index"
+                                     : is(layout.snapshots) ? "snapshot"
+                                                            : "config or key";
+            out.emplace(kind, path);
+        }
+        return out;
+    }
+    void clientDestroys(const std::vector<std::string>& ids, const RepoLayout& layout, std::string& said);
+    void destroyHistory();
 };
 
+// The attacker with the client's credentials: its own tool first (forget every snapshot, reclaim), then raw requests.
+void AppendOnly::clientDestroys(const std::vector<std::string>& ids, const RepoLayout& layout, std::string& said) {
+    auto client = driver("attacker", t_.backend->target(), pass_);
+    nlohmann::json tool_said = nlohmann::json::object();
+    for (const auto& id : ids) tool_said["forget " + id] = attempt([&] { client->forget(id); });
+    tool_said["reclaim"] = attempt([&] { client->reclaim(); });
+    ws().report().set("attacker_tool", tool_said);
+    const fs::path zeros = ws().work() / "zeros";
+    std::ofstream(zeros) << std::string(64, '\0');
+    std::ostringstream raw;
+    for (const auto& [kind, stored] : oneObjectOfEachKind(layout)) {
+        const std::string path = t_.backend->requestPath(stored);
+        const int del = request("DELETE", path), put = request("PUT", path, zeros);
+        raw << "; " << kind << " " << path << ": DELETE " << del << ", PUT zeros " << put;
+    }
+    recordRequests();
+    said = "the client's tool: " + tool_said.dump() + raw.str();
+}
+
 TEST_P(AppendOnly, OldIndexPutBack) {
-    PreludeOptions po;
-    po.backend = "rest";
-    po.backend_options.append_only = true;
-    if (!prepare(t_, GetParam(), po)) return;
-    const std::string pass = ws().secret("repo");
-    auto client = driver("client", t_.backend->target(), pass), trusted = driver("owner", onTheServersDisk(), pass);
+    if (!prepareCase()) return;
+    auto client = driver("client", t_.backend->target(), pass_), trusted = driver("owner", onTheServersDisk(), pass_);
     const RepoLayout layout = client->layout();
     if (!std::regex_match("index", std::regex(layout.index.empty() ? "$^" : layout.index)))
         return endAs(Status::NotApplicable,
@@ -138,6 +212,100 @@ TEST_P(AppendOnly, OldIndexPutBack) {
     }
     broken(v);
 }
+
+TEST_P(AppendOnly, ClientDestroysHistory) {
+    destroyHistory();
+}
+
+void AppendOnly::destroyHistory() {
+    if (!prepareCase()) return;
+    auto client = driver("client", t_.backend->target(), pass_);
+    auto owner = driver("owner", onTheServersDisk(), pass_);
+    Verdicts v(ws());
+    ScenarioSteps steps(ws(), *client, v);
+    steps.version();
+    steps.corpus(CorpusProfile{40, 2ull << 20, 0, 2, 1}, false);
+    steps.init(true);
+    std::vector<std::pair<std::string, Manifest>> made;
+    v.layer("backups", [&] {
+        made.emplace_back(client->backup(steps.source(), steps.label()), steps.expected());
+        steps.addRandomFile("second.bin", 3ull << 20);
+        made.emplace_back(client->backup(steps.source(), steps.label()), steps.expected());
+        return "snapshots " + made[0].first + " and " + made[1].first;
+    });
+    if (!v.ok()) return broken(v);
+    v.layer("attack", [&] {
+        std::string said;
+        clientDestroys({made[0].first, made[1].first}, client->layout(), said);
+        return said;
+    });
+    v.layer("owner-maintenance", [&] {
+        owner->reclaim();
+        return std::string("the owner's documented reclaim on the server's disk");
+    });
+    v.layer("listed", [&] {
+        const auto listed = owner->snapshots();
+        for (const auto& [id, tree] : made)
+            if (std::none_of(listed.begin(), listed.end(), [&](const Snapshot& x) { return sameSnapshotId(x.id, id); }))
+                throw VerdictFailure("snapshot " + id + " made before the attack is no longer listed (" +
+                                     std::to_string(listed.size()) + " listed on the server's disk)");
+        return std::to_string(listed.size()) + " snapshots listed on the server's disk";
+    });
+    ScenarioSteps by_owner(ws(), *owner, v);
+    for (std::size_t i = 0; i < made.size(); ++i) {
+        by_owner.expect(made[i].second);
+        const std::string as = i == 0 ? "-first" : "-second";
+        by_owner.restoreAndCompare(made[i].first, "restore" + as, as);
+    }
+    v.layer("check", [&] {
+        owner->check(true);
+        return std::string("the owner's data-verifying check passes");
+    });
+    broken(v);
+}
+
+// Self-tests (restic): a server that is not append-only lets the attacker delete what it likes (the config among it),
+// caught by "owner-maintenance" (the owner's prune finds no repository); a listing that leaves out the earliest
+// snapshot, caught by "listed"; a check that reports damage where there is none, caught by "check".
+class AppendOnlySelftest : public AppendOnly {};
+
+TEST_P(AppendOnlySelftest, ServerLetsDeleteThrough) {
+    server_append_only_ = false;
+    fault_.expect("against a REST server in its ordinary mode taken for an append-only one", nullptr,
+                  "owner-maintenance");
+    destroyHistory();
+}
+
+const char* kCheckSaysDamaged = R"SH(
+case " $* " in *" check "*)
+  "$real" "$@" >/dev/null 2>&1; echo "error: pack damaged (a faulty check)" >&2; exit 1 ;;
+esac
+exec "$real" "$@"
+)SH";
+
+// Its listing leaves out the earliest snapshot (which still restores by id).
+const char* kHidesTheEarliest = R"SH(
+case " $* " in *" snapshots "*)
+  drop_first='import json,sys; d=sorted(json.load(sys.stdin), key=lambda s: s["time"]); print(json.dumps(d[1:]))'
+  "$real" "$@" | python3 -c "$drop_first"
+  exit "${PIPESTATUS[0]}" ;;
+esac
+exec "$real" "$@"
+)SH";
+
+TEST_P(AppendOnlySelftest, HidesTheEarliest) {
+    fault_.expect("hides-the-earliest", kHidesTheEarliest, "listed");
+    destroyHistory();
+}
+
+TEST_P(AppendOnlySelftest, CheckSaysDamaged) {
+    fault_.expect("check-says-damaged", kCheckSaysDamaged, "check");
+    destroyHistory();
+}
+
+// The self-tests run with restic (its rest-server and JSON listing)
+INSTANTIATE_TEST_SUITE_P(AppendOnlyFaults, AppendOnlySelftest, ::testing::Values("restic"),
+                         [](const auto& p) { return p.param; });
 
 INSTANTIATE_TEST_SUITE_P(AppendOnlyRest, AppendOnly, ::testing::ValuesIn([] {
                              std::vector<std::string> v;
