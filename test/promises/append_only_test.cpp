@@ -13,6 +13,8 @@
 #include "SelfTestFault.hpp"
 #include "ToolRows.hpp"
 #include "backends/Backend.hpp"
+#include "services/Servers.hpp"
+#include "tools/Registry.hpp"
 #include "tree/Corpus.hpp"
 
 #include <gtest/gtest.h>
@@ -42,6 +44,10 @@ protected:
     SelfTestFault fault_;             // self-tests: a faulty tool and the layer that catches it
     bool server_append_only_ = true;  // false only in the self-test of a server that lets every DELETE through
     std::string pass_;                // the repository's passphrase: the client's and the owner's
+    // The tool's own repository server (toolInfo().repository_server), its users' access lowered to APPEND, instead of
+    // the REST server: the repository on local disk, served.
+    bool own_server_ = false;
+    std::unique_ptr<KopiaServer> server_;
 
     // One request of the attacker with the client's own credentials: curl, the body from or into `file`.
     int request(const std::string& method, const std::string& path, const fs::path& file = {}) {
@@ -83,6 +89,7 @@ protected:
     }
     RepoTarget onTheServersDisk() const {
         const RepoTarget served = t_.backend->target();
+        if (served.kind == "local") return served;
         RepoTarget local;
         local.kind = "local";
         local.path = local.local_dir =
@@ -91,11 +98,19 @@ protected:
     }
     void broken(const Verdicts& v) { fault_.judge(v, "append-only"); }
 
-    // The REST server in its append-only mode (the self-test of a server that is not: in its ordinary mode).
+    // The REST server in its append-only mode (the self-test of a server that is not: in its ordinary mode), or a
+    // local repository for the tool's own server.
     bool prepareCase() {
         PreludeOptions po;
-        po.backend = "rest";
-        po.backend_options.append_only = server_append_only_;
+        po.backend = own_server_ ? "local" : "rest";
+        po.backend_options.append_only = server_append_only_ && !own_server_;
+        const std::string tool = GetParam();
+        if (own_server_)
+            po.not_applicable = [tool](const Capabilities&) {
+                return toolInfo(tool).repository_server.empty()
+                           ? tool + " has no repository server of its own with access control"
+                           : std::string();
+            };
         fault_.arm(ws(), po, GetParam());
         pass_ = ws().secret("repo");  // a new secret each call
         return prepare(t_, GetParam(), po);
@@ -135,17 +150,50 @@ protected:
         }
         return out;
     }
-    void clientDestroys(const std::vector<std::string>& ids, const RepoLayout& layout, std::string& said);
+    std::string startOwnServer(BackupTool& owner, std::unique_ptr<BackupTool>& client);
+    void clientDestroys(BackupTool& client, const std::vector<std::string>& ids, const std::string& label,
+                        std::string& said);
     void destroyHistory();
 };
 
-// The attacker with the client's credentials: its own tool first (forget every snapshot, reclaim), then raw requests.
-void AppendOnly::clientDestroys(const std::vector<std::string>& ids, const RepoLayout& layout, std::string& said) {
-    auto client = driver("attacker", t_.backend->target(), pass_);
+// The owner makes the repository on its disk, then serves it to one user, the client, whose access to its own
+// snapshots and policies is APPEND and READ (KopiaServer::appendOnlyUsers); the client connects with its password.
+std::string AppendOnly::startOwnServer(BackupTool& owner, std::unique_ptr<BackupTool>& client) {
+    owner.init(RepoOptions{});
+    server_ = std::make_unique<KopiaServer>(ws().work() / "server", ws().logs(), t_.binary.string(),
+                                            onTheServersDisk().path, pass_, ws().secret("control"));
+    if (server_append_only_) server_->appendOnlyUsers();
+    const std::string host = "e2e-client", password = ws().secret("user");
+    server_->addUser("e2e@" + host, password);
+    server_->start();
+    RepoTarget target;
+    target.kind = toolInfo(GetParam()).repository_server;
+    target.host = server_->host();
+    target.port = server_->port();
+    target.cert_fingerprint = server_->fingerprint();
+    ToolContext ctx = ws().toolContext(GetParam() + "-client", false);
+    ctx.passphrase = password;
+    ctx.host = host;
+    ctx.log_dir = ws().logs() / "client";
+    ctx.shared_repo = true;
+    client = makeTool(GetParam(), fault_.binary(t_.binary).string(), ctx, target);
+    client->connect();
+    return "https://127.0.0.1:" + std::to_string(server_->port()) + ", user e2e@" + host +
+           " with APPEND on its snapshots and READ on its policies";
+}
+
+// The attacker with the client's credentials: its own tool first (forget every snapshot, a policy that keeps one,
+// reclaim), then, on a REST server, raw requests.
+void AppendOnly::clientDestroys(BackupTool& client, const std::vector<std::string>& ids, const std::string& label,
+                                std::string& said) {
     nlohmann::json tool_said = nlohmann::json::object();
-    for (const auto& id : ids) tool_said["forget " + id] = attempt([&] { client->forget(id); });
-    tool_said["reclaim"] = attempt([&] { client->reclaim(); });
+    for (const auto& id : ids) tool_said["forget " + id] = attempt([&] { client.forget(id); });
+    tool_said["keep only the last"] = attempt([&] { client.forgetByPolicy(RetentionRules{.last = 1}, {label}); });
+    tool_said["reclaim"] = attempt([&] { client.reclaim(); });
     ws().report().set("attacker_tool", tool_said);
+    said = "the client's tool: " + tool_said.dump();
+    if (own_server_) return;
+    const RepoLayout layout = client.layout();
     const fs::path zeros = ws().work() / "zeros";
     std::ofstream(zeros) << std::string(64, '\0');
     std::ostringstream raw;
@@ -155,7 +203,7 @@ void AppendOnly::clientDestroys(const std::vector<std::string>& ids, const RepoL
         raw << "; " << kind << " " << path << ": DELETE " << del << ", PUT zeros " << put;
     }
     recordRequests();
-    said = "the client's tool: " + tool_said.dump() + raw.str();
+    said += raw.str();
 }
 
 TEST_P(AppendOnly, OldIndexPutBack) {
@@ -219,13 +267,17 @@ TEST_P(AppendOnly, ClientDestroysHistory) {
 
 void AppendOnly::destroyHistory() {
     if (!prepareCase()) return;
-    auto client = driver("client", t_.backend->target(), pass_);
     auto owner = driver("owner", onTheServersDisk(), pass_);
     Verdicts v(ws());
+    std::unique_ptr<BackupTool> client;
+    if (!own_server_)
+        client = driver("client", t_.backend->target(), pass_);
+    else if (!v.layer("server", [&] { return startOwnServer(*owner, client); }))
+        return broken(v);
     ScenarioSteps steps(ws(), *client, v);
     steps.version();
     steps.corpus(CorpusProfile{40, 2ull << 20, 0, 2, 1}, false);
-    steps.init(true);
+    if (!own_server_) steps.init(true);
     std::vector<std::pair<std::string, Manifest>> made;
     v.layer("backups", [&] {
         made.emplace_back(client->backup(steps.source(), steps.label()), steps.expected());
@@ -236,7 +288,8 @@ void AppendOnly::destroyHistory() {
     if (!v.ok()) return broken(v);
     v.layer("attack", [&] {
         std::string said;
-        clientDestroys({made[0].first, made[1].first}, client->layout(), said);
+        clientDestroys(*client, {made[0].first, made[1].first}, steps.label(), said);
+        if (server_) server_->stop();  // the owner works alone
         return said;
     });
     v.layer("owner-maintenance", [&] {
@@ -263,6 +316,41 @@ void AppendOnly::destroyHistory() {
     });
     broken(v);
 }
+
+// The same against the tool's own repository server, its users' access lowered to APPEND (kopia's ACLs).
+class AppendOnlyServed : public AppendOnly {
+protected:
+    AppendOnlyServed() { own_server_ = true; }
+};
+
+TEST_P(AppendOnlyServed, ClientDestroysHistory) {
+    destroyHistory();
+}
+
+INSTANTIATE_TEST_SUITE_P(AppendOnlyOwnServer, AppendOnlyServed, ::testing::ValuesIn([] {
+                             std::vector<std::string> v;
+                             for (const auto& row : defaultToolRows()) v.push_back(row.tool);
+                             return v;
+                         }()),
+                         [](const auto& p) { return p.param; });
+
+// Self-test (the tools with a repository server of their own): the server's default access, FULL on one's own
+// snapshots, taken for an append-only one: the client's forget goes through, caught by "listed".
+class AppendOnlyServedSelftest : public AppendOnlyServed {};
+
+TEST_P(AppendOnlyServedSelftest, DefaultAccess) {
+    server_append_only_ = false;
+    fault_.expect("against its server's default access taken for an append-only one", nullptr, "listed");
+    destroyHistory();
+}
+
+INSTANTIATE_TEST_SUITE_P(AppendOnlyOwnServerFaults, AppendOnlyServedSelftest, ::testing::ValuesIn([] {
+                             std::vector<std::string> v;
+                             for (const auto& tool : toolRegistry())
+                                 if (!tool.repository_server.empty()) v.push_back(tool.name);
+                             return v;
+                         }()),
+                         [](const auto& p) { return p.param; });
 
 // Self-tests (restic): a server that is not append-only lets the attacker delete what it likes (the config among it),
 // caught by "owner-maintenance" (the owner's prune finds no repository); a listing that leaves out the earliest
