@@ -1,13 +1,12 @@
 // promises/append-only: what a compromised client, holding only its own credentials, can do to history on a server
-// in its append-only mode. The first case (OldIndexPutBack) attacks a single mutable index object: the server
-// refuses a DELETE of a pack, but a client may overwrite the index; the attacker saves the index after the first
-// backup and puts it back after the second. Then the trusted owner, on the server's disk, runs the tool's documented
-// maintenance (its reclaim). The promise: every snapshot made before the attack is listed and restores byte for
-// byte. What the server answered to each of the attacker's requests (method, path, status) is in the report.
-// The second case (ClientDestroysHistory) is the ransomware case for every tool with an append-only server: the
-// client's own tool is told to forget every snapshot and reclaim, then the attacker deletes one stored object of each
-// kind and overwrites it with zeros. After the owner's reclaim on the server's disk, the owner must still list every
-// snapshot, restore each, and pass the data-verifying check.
+// in its append-only mode. The promise: every snapshot made before the attack is listed and restores byte for byte
+// after the trusted owner's documented maintenance (its reclaim, on the server's disk), and so does one the client
+// makes after the attack. What the server answered to each of the attacker's requests (method, path, status) is in
+// the report. The first case (OldIndexPutBack) attacks a single mutable index object: the server refuses a DELETE of
+// a pack, but a client may overwrite the index; the attacker saves the index after the first backup and puts it back
+// after the second. The second (ClientDestroysHistory) is the ransomware case for every tool with an append-only
+// server: the client's own tool is told to forget every snapshot, keep only the last and reclaim, then the attacker
+// deletes one stored object of each kind and overwrites it with zeros; the owner's data-verifying check must pass.
 #include "RoundTrip.hpp"
 #include "ScenarioTest.hpp"
 #include "SelfTestFault.hpp"
@@ -248,13 +247,22 @@ TEST_P(AppendOnly, OldIndexPutBack) {
         return "PUT index answered " + std::to_string(put) + ", PUT index.gen " + std::to_string(put_gen) +
                ", DELETE " + pack + " " + std::to_string(del) + " (each request: attacker_requests)";
     });
+    std::string after;
+    Manifest after_tree;
+    v.layer("backup-after", [&] {
+        steps.addRandomFile("after-the-attack.bin", 1ull << 20);
+        after = client->backup(steps.source(), steps.label());
+        after_tree = steps.expected();
+        return "the client's next backup: snapshot " + after;
+    });
     v.layer("owner-maintenance", [&] {
         trusted->reclaim();
         return std::string("the owner's documented reclaim on the server's disk");
     });
     ScenarioSteps by_owner(ws(), *trusted, v);
     for (const auto& [id, tree, as] : {std::tuple<std::string, Manifest, std::string>{first, first_tree, "-first"},
-                                       {second, second_tree, "-second"}}) {
+                                       {second, second_tree, "-second"},
+                                       {after, after_tree, "-after"}}) {
         by_owner.expect(tree);
         by_owner.restoreAndCompare(id, "restore" + as, as);
     }
@@ -289,8 +297,13 @@ void AppendOnly::destroyHistory() {
     v.layer("attack", [&] {
         std::string said;
         clientDestroys(*client, {made[0].first, made[1].first}, steps.label(), said);
-        if (server_) server_->stop();  // the owner works alone
         return said;
+    });
+    v.layer("backup-after", [&] {
+        steps.addRandomFile("after-the-attack.bin", 1ull << 20);
+        made.emplace_back(client->backup(steps.source(), steps.label()), steps.expected());
+        if (server_) server_->stop();  // the owner works alone
+        return "the client's next backup: snapshot " + made.back().first;
     });
     v.layer("owner-maintenance", [&] {
         owner->reclaim();
@@ -307,7 +320,7 @@ void AppendOnly::destroyHistory() {
     ScenarioSteps by_owner(ws(), *owner, v);
     for (std::size_t i = 0; i < made.size(); ++i) {
         by_owner.expect(made[i].second);
-        const std::string as = i == 0 ? "-first" : "-second";
+        const std::string as = i == 0 ? "-first" : i == 1 ? "-second" : "-after";
         by_owner.restoreAndCompare(made[i].first, "restore" + as, as);
     }
     v.layer("check", [&] {
@@ -353,14 +366,14 @@ INSTANTIATE_TEST_SUITE_P(AppendOnlyOwnServerFaults, AppendOnlyServedSelftest, ::
                          [](const auto& p) { return p.param; });
 
 // Self-tests (restic): a server that is not append-only lets the attacker delete what it likes (the config among it),
-// caught by "owner-maintenance" (the owner's prune finds no repository); a listing that leaves out the earliest
-// snapshot, caught by "listed"; a check that reports damage where there is none, caught by "check".
+// caught by "backup-after" (the client's next backup finds no repository); a prune that fails on a sound repository,
+// caught by "owner-maintenance"; a listing that leaves out the earliest snapshot, caught by "listed"; a check that
+// reports damage where there is none, caught by "check".
 class AppendOnlySelftest : public AppendOnly {};
 
 TEST_P(AppendOnlySelftest, ServerLetsDeleteThrough) {
     server_append_only_ = false;
-    fault_.expect("against a REST server in its ordinary mode taken for an append-only one", nullptr,
-                  "owner-maintenance");
+    fault_.expect("against a REST server in its ordinary mode taken for an append-only one", nullptr, "backup-after");
     destroyHistory();
 }
 
@@ -370,6 +383,17 @@ case " $* " in *" check "*)
 esac
 exec "$real" "$@"
 )SH";
+
+// Its prune fails (the attacker's too: its refusal is only recorded), on a sound repository.
+const char* kPruneFails = R"SH(
+case " $* " in *" prune "*) echo "Fatal: a faulty prune" >&2; exit 1 ;; esac
+exec "$real" "$@"
+)SH";
+
+TEST_P(AppendOnlySelftest, PruneFails) {
+    fault_.expect("prune-fails", kPruneFails, "owner-maintenance");
+    destroyHistory();
+}
 
 // Its listing leaves out the earliest snapshot (which still restores by id).
 const char* kHidesTheEarliest = R"SH(
