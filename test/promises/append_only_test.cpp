@@ -247,25 +247,24 @@ TEST_P(AppendOnly, OldIndexPutBack) {
         return "PUT index answered " + std::to_string(put) + ", PUT index.gen " + std::to_string(put_gen) +
                ", DELETE " + pack + " " + std::to_string(del) + " (each request: attacker_requests)";
     });
-    std::string after;
-    Manifest after_tree;
-    v.layer("backup-after", [&] {
-        steps.addRandomFile("after-the-attack.bin", 1ull << 20);
-        after = client->backup(steps.source(), steps.label());
-        after_tree = steps.expected();
-        return "the client's next backup: snapshot " + after;
-    });
     v.layer("owner-maintenance", [&] {
         trusted->reclaim();
         return std::string("the owner's documented reclaim on the server's disk");
     });
     ScenarioSteps by_owner(ws(), *trusted, v);
     for (const auto& [id, tree, as] : {std::tuple<std::string, Manifest, std::string>{first, first_tree, "-first"},
-                                       {second, second_tree, "-second"},
-                                       {after, after_tree, "-after"}}) {
+                                       {second, second_tree, "-second"}}) {
         by_owner.expect(tree);
         by_owner.restoreAndCompare(id, "restore" + as, as);
     }
+    // history first; then the client's next backup, which the owner restores
+    steps.addRandomFile("after-the-attack.bin", 1ull << 20);
+    std::string after;
+    v.layer("backup-after", [&] {
+        return "the client's next backup: snapshot " + (after = client->backup(steps.source(), steps.label()));
+    });
+    by_owner.expect(steps.expected());
+    by_owner.restoreAndCompare(after, "restore-after", "-after");
     broken(v);
 }
 
@@ -299,12 +298,7 @@ void AppendOnly::destroyHistory() {
         clientDestroys(*client, {made[0].first, made[1].first}, steps.label(), said);
         return said;
     });
-    v.layer("backup-after", [&] {
-        steps.addRandomFile("after-the-attack.bin", 1ull << 20);
-        made.emplace_back(client->backup(steps.source(), steps.label()), steps.expected());
-        if (server_) server_->stop();  // the owner works alone
-        return "the client's next backup: snapshot " + made.back().first;
-    });
+    if (server_) server_->stop();  // the owner works alone
     v.layer("owner-maintenance", [&] {
         owner->reclaim();
         return std::string("the owner's documented reclaim on the server's disk");
@@ -320,9 +314,20 @@ void AppendOnly::destroyHistory() {
     ScenarioSteps by_owner(ws(), *owner, v);
     for (std::size_t i = 0; i < made.size(); ++i) {
         by_owner.expect(made[i].second);
-        const std::string as = i == 0 ? "-first" : i == 1 ? "-second" : "-after";
+        const std::string as = i == 0 ? "-first" : "-second";
         by_owner.restoreAndCompare(made[i].first, "restore" + as, as);
     }
+    // history first; then the client's next backup (through the server again), which the owner restores
+    steps.addRandomFile("after-the-attack.bin", 1ull << 20);
+    std::string after;
+    v.layer("backup-after", [&] {
+        if (server_) server_->start();
+        after = client->backup(steps.source(), steps.label());
+        if (server_) server_->stop();
+        return "the client's next backup: snapshot " + after;
+    });
+    by_owner.expect(steps.expected());
+    by_owner.restoreAndCompare(after, "restore-after", "-after");
     v.layer("check", [&] {
         owner->check(true);
         return std::string("the owner's data-verifying check passes");
@@ -366,14 +371,15 @@ INSTANTIATE_TEST_SUITE_P(AppendOnlyOwnServerFaults, AppendOnlyServedSelftest, ::
                          [](const auto& p) { return p.param; });
 
 // Self-tests (restic): a server that is not append-only lets the attacker delete what it likes (the config among it),
-// caught by "backup-after" (the client's next backup finds no repository); a prune that fails on a sound repository,
-// caught by "owner-maintenance"; a listing that leaves out the earliest snapshot, caught by "listed"; a check that
-// reports damage where there is none, caught by "check".
+// caught by "owner-maintenance" (the owner's prune finds no repository); a listing that leaves out the earliest
+// snapshot, caught by "listed"; a backup after the attack that fails, caught by "backup-after"; a check that reports
+// damage where there is none, caught by "check".
 class AppendOnlySelftest : public AppendOnly {};
 
 TEST_P(AppendOnlySelftest, ServerLetsDeleteThrough) {
     server_append_only_ = false;
-    fault_.expect("against a REST server in its ordinary mode taken for an append-only one", nullptr, "backup-after");
+    fault_.expect("against a REST server in its ordinary mode taken for an append-only one", nullptr,
+                  "owner-maintenance");
     destroyHistory();
 }
 
@@ -384,14 +390,17 @@ esac
 exec "$real" "$@"
 )SH";
 
-// Its prune fails (the attacker's too: its refusal is only recorded), on a sound repository.
-const char* kPruneFails = R"SH(
-case " $* " in *" prune "*) echo "Fatal: a faulty prune" >&2; exit 1 ;; esac
+// Its third backup (the one after the attack) fails.
+const char* kThirdBackupFails = R"SH(
+case " $* " in *" backup "*)
+  n=$(ls "$HOME"/.e2e-backup-* 2>/dev/null | wc -l); touch "$HOME/.e2e-backup-$n"
+  if [ "$n" -ge 2 ]; then echo "Fatal: a faulty backup" >&2; exit 1; fi ;;
+esac
 exec "$real" "$@"
 )SH";
 
-TEST_P(AppendOnlySelftest, PruneFails) {
-    fault_.expect("prune-fails", kPruneFails, "owner-maintenance");
+TEST_P(AppendOnlySelftest, BackupAfterFails) {
+    fault_.expect("backup-after-fails", kThirdBackupFails, "backup-after");
     destroyHistory();
 }
 
