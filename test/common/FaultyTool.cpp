@@ -33,4 +33,17 @@ done
 exit $rc
 )SH";
 
+const char* const kThirdBackupFails = R"SH(
+case " $* " in *" backup "*)
+  n=$(ls "$HOME"/.e2e-backup-* 2>/dev/null | wc -l); touch "$HOME/.e2e-backup-$n"
+  if [ "$n" -ge 2 ]; then echo "Fatal: unable to save snapshot" >&2; exit 1; fi ;;
+esac
+exec "$real" "$@"
+)SH";
+
+const char* const kCheckRejects = R"SH(
+case " $* " in *" check "*) echo "error: pack 0123abcd: not found" >&2; exit 1 ;; esac
+exec "$real" "$@"
+)SH";
+
 }  // namespace e2e

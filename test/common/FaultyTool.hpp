@@ -16,4 +16,9 @@ std::filesystem::path writeFaultyWrapper(const std::filesystem::path& dir, const
 // SQL dump stays loadable and only the counts can tell; binary dumps end early.
 extern const char* const kTruncateRestoredFiles;
 
+// Its third backup and every one after fail ("the backup after the fault" where two came before it).
+extern const char* const kThirdBackupFails;
+// Its check rejects the repository, whatever the repository holds.
+extern const char* const kCheckRejects;
+
 }  // namespace e2e

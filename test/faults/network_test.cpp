@@ -556,21 +556,8 @@ esac
 exec "$real" "$@"
 )SH";
 
-// Its check rejects the repository after the fault.
-const char* kCheckRejects = R"SH(
-case " $* " in *" check "*) echo "error: pack 0123abcd: not found" >&2; exit 1 ;; esac
-exec "$real" "$@"
-)SH";
-
-// The backup after the fault fails.
-const char* kNextBackupFails = R"SH(
-case " $* " in *" backup "*)
-  n=$(ls "$HOME"/.e2e-backup-* 2>/dev/null | wc -l); touch "$HOME/.e2e-backup-$n"
-  if [ "$n" -ge 2 ]; then echo "Fatal: unable to save snapshot" >&2; exit 1; fi ;;
-esac
-exec "$real" "$@"
-)SH";
-
+// Its check rejects the repository after the fault (kCheckRejects); the backup after the fault fails
+// (kThirdBackupFails): both in FaultyTool.hpp.
 class LinkFaultSelftest : public LinkFault {
 protected:
     void selftest(const std::string& fault, const char* script, const std::string& layer, const std::string& what,
@@ -619,7 +606,7 @@ TEST_P(LinkFaultSelftest, CheckRejects) {
 }
 
 TEST_P(LinkFaultSelftest, NextBackupFails) {
-    selftest("next-backup-fails", kNextBackupFails, "next-backup", "the backup after the fault fails", cutUploads(2s));
+    selftest("next-backup-fails", kThirdBackupFails, "next-backup", "the backup after the fault fails", cutUploads(2s));
 }
 
 // Self-tests with restic on the registry's first remote kind
