@@ -273,6 +273,14 @@ public:
     virtual RepairOutcome repair() { throw ToolError("repair", name() + ": the driver knows no documented repair"); }
     // Its documented bound on a link that stalls for ever (ToolContext::request_timeout applied).
     virtual StallBound stallBound() const { return {}; }
+    // Append-only access over SSH (the promises area): the command an sshd forces on the client's key so that it may
+    // only add to the repository at `repo` (borg serve --append-only --restrict-to-repository); "" = the tool has none
+    // (an SFTP client may delete what it likes).
+    virtual std::string appendOnlyServe(const fs::path& /*repo*/) const { return ""; }
+    // The owner's documented undo, on the server's disk (a local target), of everything clients did through that
+    // access since `since`: borg's roll-back of the transactions after it. Returns what it undid in words; "" = the
+    // tool's append-only access keeps nothing to undo (its server refused the requests).
+    virtual std::string undoAppendedSince(std::chrono::system_clock::time_point /*since*/) { return ""; }
     // Retention (the promises area). A backup the tool records as made at `utc` (seconds since the epoch): its own
     // back-dating flag (restic/rustic --time, borg --timestamp, kopia --start-time), or, where it has none, its
     // clock moved there with libfaketime (vykar). Throws ToolError.

@@ -5,6 +5,7 @@
 #include "text/WallClock.hpp"
 
 #include <nlohmann/json.hpp>
+#include <fstream>
 #include <regex>
 #include <sstream>
 
@@ -30,6 +31,8 @@ public:
     RepoLayout layout() const override;
     RepairOutcome repair() override;
     StallBound stallBound() const override;
+    std::string appendOnlyServe(const fs::path& repo) const override;
+    std::string undoAppendedSince(std::chrono::system_clock::time_point since) override;
 
 protected:
     std::map<std::string, std::string> toolEnv() const override;
@@ -232,6 +235,53 @@ RepoLayout BorgTool::layout() const {
     l.no_snapshots = "borg keeps each archive's metadata as objects inside its segments, in no file of its own";
     l.locks = R"(^lock\.(exclusive|roster)(/|$))";
     return l;
+}
+
+// borg's documented append-only access: `borg serve --append-only` forced on the client's key in authorized_keys
+// (docs/usage/notes.rst, "Append-only mode"), restricted to the one repository
+std::string BorgTool::appendOnlyServe(const fs::path& repo) const {
+    return shellQuote(fs::absolute(binary_).string()) + " serve --append-only --restrict-to-repository " +
+           shellQuote(repo.string());
+}
+
+// borg's documented recovery after an attack through append-only access (the same notes): its `transactions` log
+// names each transaction by its last segment file, with its UTC time; the repository goes back to the last
+// transaction before the attack by removing the index.N and hints.N files and every segment file after it.
+std::string BorgTool::undoAppendedSince(std::chrono::system_clock::time_point since) {
+    if (target_.kind != "local") throw ToolError("config", "borg: the roll-back is done on the server's disk");
+    const fs::path repo = target_.path;
+    std::ifstream log(repo / "transactions");
+    if (!log)
+        throw ToolError("undo", "borg: no transactions log in " + repo.string() +
+                                    ": append-only access should have written one for each transaction");
+    static const std::regex line(R"(^transaction (\d+), UTC time (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?)");
+    const double cut = std::chrono::duration<double>(since.time_since_epoch()).count();
+    long keep = 0, last = 0;
+    std::string kept_at = "none";
+    for (std::string l; std::getline(log, l);) {
+        std::smatch m;
+        if (!std::regex_search(l, m, line)) continue;
+        struct tm wall {};
+        strptime(m[2].str().c_str(), "%Y-%m-%dT%H:%M:%S", &wall);
+        const double at = double(timegm(&wall)) + (m[3].matched ? std::stod("0" + m[3].str()) : 0.0);
+        last = std::stol(m[1].str());
+        if (at < cut) keep = last, kept_at = m[2].str();
+    }
+    if (last <= keep) return "";  // nothing appended since
+    std::string removed;
+    for (const auto& e : fs::directory_iterator(repo))
+        if (std::regex_match(e.path().filename().string(), std::regex(R"((index|hints)\.\d+)")))
+            removed += (removed.empty() ? "" : ", ") + e.path().filename().string(), fs::remove(e.path());
+    int segments = 0;
+    for (const auto& dir : fs::directory_iterator(repo / "data"))
+        for (const auto& seg : fs::directory_iterator(dir.path()))
+            if (std::regex_match(seg.path().filename().string(), std::regex(R"(\d+)")) &&
+                std::stol(seg.path().filename().string()) > keep)
+                fs::remove(seg.path()), ++segments;
+    return "rolled back to transaction " + std::to_string(keep) + " (UTC " + kept_at +
+           "), the last before the attack: " + std::to_string(segments) +
+           " segment files after it removed (up to transaction " + std::to_string(last) + "), and " +
+           (removed.empty() ? std::string("no index or hints file") : removed);
 }
 
 // borg's documented repair: check --repair, reading every chunk (--verify-data): segments and index, then archives

@@ -7,6 +7,10 @@
 // after the second. The second (ClientDestroysHistory) is the ransomware case for every tool with an append-only
 // server: the client's own tool is told to forget every snapshot, keep only the last and reclaim, then the attacker
 // deletes one stored object of each kind and overwrites it with zeros; the owner's data-verifying check must pass.
+// The same case runs against kopia's server with APPEND ACLs and against borg serve --append-only forced on the
+// client's SSH key (the owner first rolls back what the client appended, as borg documents). The third
+// (NeighbourIsKeptOut): rest-server --private-repos, another user with credentials of its own goes for the client's
+// repository; every request must be refused.
 #include "FaultyTool.hpp"
 #include "RoundTrip.hpp"
 #include "ScenarioTest.hpp"
@@ -48,14 +52,21 @@ protected:
     // the REST server: the repository on local disk, served.
     bool own_server_ = false;
     std::unique_ptr<KopiaServer> server_;
+    // The backend whose server is in its append-only mode: REST (rest-server, vykar-server), or SFTP, where that is
+    // the tool's own server forced on the client's key (borg serve --append-only).
+    std::string backend_ = "rest";
 
-    // One request of the attacker with the client's own credentials: curl, the body from or into `file`.
-    int request(const std::string& method, const std::string& path, const fs::path& file = {}) {
-        const RepoTarget target = t_.backend->target();
+    // One request of the attacker with the client's own credentials (or another user's: `as`): curl, the body from or
+    // into `file`.
+    int request(const std::string& method, const std::string& path, const fs::path& file = {},
+                const RepoTarget* as = nullptr) {
+        const RepoTarget target = as ? *as : t_.backend->target();
         Command c;
-        c.argv = {"curl",      "-s",   "-w",         "%{http_code}",
-                  "-X",        method, "--max-time", "30",
-                  "--noproxy", "*",    "-H",         "Authorization: Bearer " + target.token};
+        c.argv = {"curl", "-s", "-w", "%{http_code}", "-X", method, "--max-time", "30", "--noproxy", "*"};
+        if (!target.user.empty())  // rest-server's login; the tool's own server: its token
+            c.argv.insert(c.argv.end(), {"-u", target.user + ":" + target.token});
+        else
+            c.argv.insert(c.argv.end(), {"-H", "Authorization: Bearer " + target.token});
         if (method == "GET" && !file.empty()) c.argv.insert(c.argv.end(), {"-o", file.string()});
         if (method == "PUT") c.argv.insert(c.argv.end(), {"--data-binary", "@" + file.string()});
         if (method != "GET" || file.empty()) c.argv.insert(c.argv.end(), {"-o", "/dev/null"});
@@ -102,7 +113,7 @@ protected:
     // local repository for the tool's own server.
     bool prepareCase() {
         PreludeOptions po;
-        po.backend = own_server_ ? "local" : "rest";
+        po.backend = own_server_ ? "local" : backend_;
         po.backend_options.append_only = server_append_only_ && !own_server_;
         const std::string tool = GetParam();
         if (own_server_)
@@ -150,10 +161,16 @@ protected:
         }
         return out;
     }
+    using History = std::vector<std::pair<std::string, Manifest>>;  // snapshot ids and what each holds
     std::string startOwnServer(BackupTool& owner, std::unique_ptr<BackupTool>& client);
+    void makeHistory(BackupTool& client, ScenarioSteps& steps, History& made, Verdicts& v);
     void clientDestroys(BackupTool& client, const std::vector<std::string>& ids, const std::string& label,
                         std::string& said);
+    void judgeHistory(BackupTool& owner, BackupTool& client, ScenarioSteps& steps, const History& made, Verdicts& v);
     void destroyHistory();
+    void neighbourAttacks(BackupTool& client, std::string& said);
+    void otherUser();
+    bool private_repos_ = true;  // false only in the self-test of a server that does not keep its users apart
 };
 
 // The owner makes the repository on its disk, then serves it to one user, the client, whose access to its own
@@ -192,7 +209,7 @@ void AppendOnly::clientDestroys(BackupTool& client, const std::vector<std::strin
     tool_said["reclaim"] = attempt([&] { client.reclaim(); });
     ws().report().set("attacker_tool", tool_said);
     said = "the client's tool: " + tool_said.dump();
-    if (own_server_) return;
+    if (own_server_ || backend_ != "rest") return;  // the client's key speaks only the tool's own protocol
     const RepoLayout layout = client.layout();
     const fs::path zeros = ws().work() / "zeros";
     std::ofstream(zeros) << std::string(64, '\0');
@@ -286,33 +303,59 @@ void AppendOnly::destroyHistory() {
     steps.version();
     steps.corpus(CorpusProfile{40, 2ull << 20, 0, 2, 1}, false);
     if (!own_server_) steps.init(true);
-    std::vector<std::pair<std::string, Manifest>> made;
-    v.layer("backups", [&] {
-        made.emplace_back(client->backup(steps.source(), steps.label()), steps.expected());
-        steps.addRandomFile("second.bin", 3ull << 20);
-        made.emplace_back(client->backup(steps.source(), steps.label()), steps.expected());
-        return "snapshots " + made[0].first + " and " + made[1].first;
-    });
+    History made;
+    makeHistory(*client, steps, made, v);
     if (!v.ok()) return broken(v);
+    const auto attack_start = std::chrono::system_clock::now();
     v.layer("attack", [&] {
         std::string said;
         clientDestroys(*client, {made[0].first, made[1].first}, steps.label(), said);
         return said;
     });
     if (server_) server_->stop();  // the owner works alone
+    std::string undone;
     v.layer("owner-maintenance", [&] {
+        // borg: first its documented roll-back of what the client appended since the attack began
+        undone = owner->undoAppendedSince(attack_start);
         owner->reclaim();
-        return std::string("the owner's documented reclaim on the server's disk");
+        return (undone.empty() ? "" : "the owner's documented undo: " + undone + "; then ") +
+               "the owner's documented reclaim on the server's disk";
     });
+    // After a roll-back the client is rebuilt (a new home): borg's client refuses a repository older than its
+    // security directory remembers, its protection against a replayed repository.
+    std::unique_ptr<BackupTool> rebuilt;
+    if (!undone.empty()) {
+        ws().report().note(
+            "the client is rebuilt after the owner's roll-back (a new home, the same key and passphrase)");
+        rebuilt = driver("client-rebuilt", t_.backend->target(), pass_);
+    }
+    judgeHistory(*owner, rebuilt ? *rebuilt : *client, steps, made, v);
+    broken(v);
+}
+
+// The history the attack is after: two backups.
+void AppendOnly::makeHistory(BackupTool& client, ScenarioSteps& steps, History& made, Verdicts& v) {
+    v.layer("backups", [&] {
+        made.emplace_back(client.backup(steps.source(), steps.label()), steps.expected());
+        steps.addRandomFile("second.bin", 3ull << 20);
+        made.emplace_back(client.backup(steps.source(), steps.label()), steps.expected());
+        return "snapshots " + made[0].first + " and " + made[1].first;
+    });
+}
+
+// After the attack: every snapshot made before it is listed and restores (by the owner), the client's next backup
+// works and restores, and the owner's data-verifying check passes.
+void AppendOnly::judgeHistory(BackupTool& owner, BackupTool& client, ScenarioSteps& steps, const History& made,
+                              Verdicts& v) {
     v.layer("listed", [&] {
-        const auto listed = owner->snapshots();
+        const auto listed = owner.snapshots();
         for (const auto& [id, tree] : made)
             if (std::none_of(listed.begin(), listed.end(), [&](const Snapshot& x) { return sameSnapshotId(x.id, id); }))
                 throw VerdictFailure("snapshot " + id + " made before the attack is no longer listed (" +
                                      std::to_string(listed.size()) + " listed on the server's disk)");
         return std::to_string(listed.size()) + " snapshots listed on the server's disk";
     });
-    ScenarioSteps by_owner(ws(), *owner, v);
+    ScenarioSteps by_owner(ws(), owner, v);
     for (std::size_t i = 0; i < made.size(); ++i) {
         by_owner.expect(made[i].second);
         const std::string as = i == 0 ? "-first" : "-second";
@@ -323,18 +366,140 @@ void AppendOnly::destroyHistory() {
     std::string after;
     v.layer("backup-after", [&] {
         if (server_) server_->start();
-        after = client->backup(steps.source(), steps.label());
+        after = client.backup(steps.source(), steps.label());
         if (server_) server_->stop();
         return "the client's next backup: snapshot " + after;
     });
     by_owner.expect(steps.expected());
     by_owner.restoreAndCompare(after, "restore-after", "-after");
     v.layer("check", [&] {
-        owner->check(true);
+        owner.check(true);
         return std::string("the owner's data-verifying check passes");
     });
+}
+
+// rest-server --private-repos: another user of the same server (the neighbour), with valid credentials of its own,
+// goes for this client's repository: its own tool (even with the repository's passphrase), then raw requests for one
+// object of each kind (GET, DELETE, PUT zeros). The server must refuse every one ("kept-apart"); then the client's
+// history is judged as after any attack.
+void AppendOnly::neighbourAttacks(BackupTool& client, std::string& said) {
+    const RepoTarget own = t_.backend->neighbour();
+    const std::string own_init = attempt([&] { driver("neighbour", own, ws().secret("other"))->init({}); });
+    if (own_init != "ok")
+        throw VerdictFailure("the neighbour's credentials do not work even on its own repository: " + own_init);
+    said = "the neighbour made its own repository";
+    RepoTarget across = own;
+    across.repo_name = t_.backend->target().repo_name;
+    std::vector<std::string> through;
+    const std::string listing = attempt([&] { driver("neighbour-across", across, pass_)->snapshots(); });
+    if (listing == "ok") through.push_back("its tool listed the snapshots");
+    const fs::path zeros = ws().work() / "zeros", got = ws().work() / "got";
+    std::ofstream(zeros) << std::string(64, '\0');
+    for (const auto& [kind, stored] : oneObjectOfEachKind(client.layout()))
+        for (const std::string method : {"GET", "DELETE", "PUT"}) {
+            const std::string path = t_.backend->requestPath(stored);
+            const int status = request(method, path,
+                                       method == "GET"   ? got
+                                       : method == "PUT" ? zeros
+                                                         : fs::path{},
+                                       &own);
+            if (status / 100 == 2) through.push_back(method + " " + path + " (" + kind + ") " + std::to_string(status));
+        }
+    recordRequests();
+    said += "; its tool across: " + listing + "; " + std::to_string(requests_.size()) +
+            " raw requests with its credentials (attacker_requests)";
+    if (!through.empty())
+        throw VerdictFailure("the server let another user into this client's repository: " + through[0] + " (" +
+                             std::to_string(through.size()) + " in all; attacker_requests)");
+}
+
+void AppendOnly::otherUser() {
+    PreludeOptions po;
+    po.backend = "rest";
+    po.backend_options.private_repos = true;
+    po.backend_options.require_login = !private_repos_;  // the same two users, on an ordinary server
+    const std::string tool = GetParam();
+    po.not_applicable = [tool](const Capabilities&) {
+        return toolInfo(tool).rest_server == RestServerKind::OwnServer
+                   ? tool + "'s own server serves one repository to one token: it has no users to keep apart"
+                   : std::string();
+    };
+    fault_.arm(ws(), po, tool);
+    pass_ = ws().secret("repo");
+    if (!prepare(t_, tool, po)) return;
+    auto client = driver("client", t_.backend->target(), pass_);
+    Verdicts v(ws());
+    ScenarioSteps steps(ws(), *client, v);
+    steps.version();
+    steps.corpus(CorpusProfile{40, 2ull << 20, 0, 2, 1}, false);
+    steps.init(true);
+    History made;
+    makeHistory(*client, steps, made, v);
+    if (!v.ok()) return broken(v);
+    v.layer("kept-apart", [&] {
+        std::string said;
+        neighbourAttacks(*client, said);
+        return said;
+    });
+    judgeHistory(*client, *client, steps, made, v);
     broken(v);
 }
+
+class PrivateRepos : public AppendOnly {};
+
+TEST_P(PrivateRepos, NeighbourIsKeptOut) {
+    otherUser();
+}
+
+INSTANTIATE_TEST_SUITE_P(AppendOnlyPrivateRest, PrivateRepos, ::testing::ValuesIn([] {
+                             std::vector<std::string> v;
+                             for (const auto& row : defaultToolRows()) v.push_back(row.tool);
+                             return v;
+                         }()),
+                         [](const auto& p) { return p.param; });
+
+// Self-test (restic): the same two users on an ordinary rest-server (a login, no --private-repos) taken for one that
+// keeps them apart: the neighbour reads and deletes, caught by "kept-apart".
+class PrivateReposSelftest : public PrivateRepos {};
+
+TEST_P(PrivateReposSelftest, ServerMixesUsers) {
+    private_repos_ = false;
+    fault_.expect("against a rest-server that does not keep its users apart", nullptr, "kept-apart");
+    otherUser();
+}
+
+INSTANTIATE_TEST_SUITE_P(AppendOnlyPrivateFaults, PrivateReposSelftest, ::testing::Values("restic"),
+                         [](const auto& p) { return p.param; });
+
+// The same against the tool's own append-only server over SSH, forced on the client's key (borg serve --append-only).
+class AppendOnlyOverSsh : public AppendOnly {
+protected:
+    AppendOnlyOverSsh() { backend_ = "sftp"; }
+};
+
+TEST_P(AppendOnlyOverSsh, ClientDestroysHistory) {
+    destroyHistory();
+}
+
+INSTANTIATE_TEST_SUITE_P(AppendOnlySsh, AppendOnlyOverSsh, ::testing::ValuesIn([] {
+                             std::vector<std::string> v;
+                             for (const auto& row : defaultToolRows()) v.push_back(row.tool);
+                             return v;
+                         }()),
+                         [](const auto& p) { return p.param; });
+
+// Self-test (borg): the client's key runs the ordinary `borg serve`, taken for the append-only one: its delete and
+// compact go through and no transactions log is written, caught by "owner-maintenance" (nothing to roll back from).
+class AppendOnlyOverSshSelftest : public AppendOnlyOverSsh {};
+
+TEST_P(AppendOnlyOverSshSelftest, PlainServe) {
+    server_append_only_ = false;
+    fault_.expect("against the ordinary borg serve taken for an append-only one", nullptr, "owner-maintenance");
+    destroyHistory();
+}
+
+INSTANTIATE_TEST_SUITE_P(AppendOnlySshFaults, AppendOnlyOverSshSelftest, ::testing::Values("borg"),
+                         [](const auto& p) { return p.param; });
 
 // The same against the tool's own repository server, its users' access lowered to APPEND (kopia's ACLs).
 class AppendOnlyServed : public AppendOnly {
