@@ -31,6 +31,9 @@ struct RepoTarget {
     std::string access_key, secret_key;                // s3 (secret: redacted)
     std::string token;                                 // rest (secret: redacted)
     std::string repo_name;                             // rest: path under the server root (empty = root)
+    // s3: the bucket keeps every version under Object Lock; the tool's documented set-up for such a bucket applies
+    // (vykar: s3_soft_delete)
+    bool object_lock = false;
     fs::path key_file, known_hosts, ca_file;
     std::string cert_fingerprint;  // kopia-server: SHA-256 of the server's TLS certificate (hex)
     fs::path
@@ -77,6 +80,9 @@ struct Capabilities {
     std::uint64_t chunk_min_bytes = 512ull << 10, chunk_tail_bytes = 1ull << 20, chunk_max_bytes = 8ull << 20;
     // How a step says it met another client's (or a killed run's) lock; "" = lock-free.
     std::string lock_failure;
+    // Why copying back each object's last version from before an attack (a bucket with versioning: the S3 recipe in
+    // vykar's docs) does not bring its repository back, so that the append-only S3 case does not apply ("" = it does).
+    std::string versioned_bucket_gap;
     // The pack (data object) size its setting takes (ToolContext::pack_size),
     // and which repository files are its packs (ECMAScript regex searched in
     // the path relative to the repository); pack_max 0 = it cannot be set.

@@ -52,6 +52,12 @@ Capabilities KopiaTool::capabilities() const {
     c.backends = {"local", "s3", "sftp", "kopia-server"};  // kopia-server: its own repository server (connect only)
     c.no_encryption = false;
     c.no_encryption_reason = "kopia always encrypts its repository (no unencrypted mode)";
+    // seen here (AppendOnlyS3Lock): the index blobs the attacker's client writes after the attack stay; its
+    // documented recovery is a view of the bucket as it was (repository connect --point-in-time)
+    c.versioned_bucket_gap =
+        "kopia documents its own recovery on a bucket with Object Lock (repository connect --point-in-time, not built "
+        "here yet); copying back each object's version from before the attack leaves the index blobs the attacker's "
+        "client wrote after it";
     c.stdin_dumps = true;
     c.native_hooks = false;      // it has hooks of its own, but backupWithHooks does not drive them yet
     c.hardlinks = false;         // kopia stores each name as its own file

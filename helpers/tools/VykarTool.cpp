@@ -79,6 +79,8 @@ void VykarTool::writeConfig(bool encrypted) {
         y << "    access_key_id: " << yamlQuote(t.access_key) << "\n";
         y << "    secret_access_key: " << yamlQuote(t.secret_key) << "\n";
         if (t.scheme == "http") y << "    allow_insecure_http: true\n";
+        // its documented set-up on a bucket with Object Lock (backends.md, step 3): deletes become zero-byte PUTs
+        if (t.object_lock) y << "    s3_soft_delete: true\n";
     } else if (t.kind == "sftp") {
         y << "    url: "
           << yamlQuote("sftp://" + t.user + "@" + t.host + ":" + std::to_string(t.port) + t.path.string()) << "\n";

@@ -10,7 +10,8 @@
 // The same case runs against kopia's server with APPEND ACLs and against borg serve --append-only forced on the
 // client's SSH key (the owner first rolls back what the client appended, as borg documents). The third
 // (NeighbourIsKeptOut): rest-server --private-repos, another user with credentials of its own goes for the client's
-// repository; every request must be refused.
+// repository; every request must be refused. The fourth runs the ransomware case straight to S3, on a bucket with
+// Object Lock, the owner recovering each object's version from before the attack (vykar's documented set-up).
 #include "FaultyTool.hpp"
 #include "RoundTrip.hpp"
 #include "ScenarioTest.hpp"
@@ -24,10 +25,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <map>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 using namespace e2e;
 using namespace std::chrono_literals;
@@ -63,7 +66,11 @@ protected:
         const RepoTarget target = as ? *as : t_.backend->target();
         Command c;
         c.argv = {"curl", "-s", "-w", "%{http_code}", "-X", method, "--max-time", "30", "--noproxy", "*"};
-        if (!target.user.empty())  // rest-server's login; the tool's own server: its token
+        if (target.kind == "s3")  // the client's S3 keys, signed as S3 wants
+            c.argv.insert(c.argv.end(), {"--aws-sigv4", "aws:amz:" + target.region + ":s3", "-u",
+                                         target.access_key + ":" + target.secret_key, "-H",
+                                         "x-amz-content-sha256: UNSIGNED-PAYLOAD"});
+        else if (!target.user.empty())  // rest-server's login; the tool's own server: its token
             c.argv.insert(c.argv.end(), {"-u", target.user + ":" + target.token});
         else
             c.argv.insert(c.argv.end(), {"-H", "Authorization: Bearer " + target.token});
@@ -72,7 +79,7 @@ protected:
         if (method != "GET" || file.empty()) c.argv.insert(c.argv.end(), {"-o", "/dev/null"});
         c.argv.push_back("http://" + target.host + ":" + std::to_string(target.port) + "/" + path);
         c.timeout = 40s;
-        c.secrets = {target.token};
+        c.secrets = {target.token, target.secret_key};
         c.log_dir = ws().logs();
         c.log_name = "attacker-" + method;
         const Result r = run(c);
@@ -100,7 +107,7 @@ protected:
     }
     RepoTarget onTheServersDisk() const {
         const RepoTarget served = t_.backend->target();
-        if (served.kind == "local") return served;
+        if (served.kind == "local" || served.kind == "s3") return served;  // S3: the owner's keys are the server's
         RepoTarget local;
         local.kind = "local";
         local.path = local.local_dir =
@@ -108,14 +115,42 @@ protected:
         return local;
     }
     void broken(const Verdicts& v) { fault_.judge(v, "append-only"); }
+    // S3 dates an object's version, borg a transaction, to the second at best: the undo after an attack tells what
+    // came before it apart from what came after by that date, so each step of the history begins a second of its own
+    static void nextSecond() {
+        std::this_thread::sleep_until(std::chrono::ceil<std::chrono::seconds>(std::chrono::system_clock::now()));
+    }
+
+    // S3: the attacker lists every version of the object at `path` (bucket/key) and deletes each for good.
+    std::string deleteEveryVersion(const std::string& path) {
+        const std::string bucket = path.substr(0, path.find('/')), key = path.substr(path.find('/') + 1);
+        const fs::path listing = ws().work() / "versions.xml";
+        std::string encoded;  // the prefix as a signed query wants it
+        for (const unsigned char ch : key)
+            if (std::isalnum(ch) || std::string("-._~").find(char(ch)) != std::string::npos)
+                encoded += char(ch);
+            else
+                encoded += "%" + std::string(1, "0123456789ABCDEF"[ch >> 4]) + "0123456789ABCDEF"[ch & 15];
+        request("GET", bucket + "?prefix=" + encoded + "&versions=", listing);
+        std::ifstream in(listing);
+        const std::string xml((std::istreambuf_iterator<char>(in)), {});
+        static const std::regex version("<VersionId>([^<]+)</VersionId>");
+        int tried = 0, refused = 0;
+        for (std::sregex_iterator it(xml.begin(), xml.end(), version), end; it != end; ++it, ++tried)
+            refused += request("DELETE", path + "?versionId=" + (*it)[1].str()) / 100 != 2;
+        return "DELETE of each of its " + std::to_string(tried) + " versions: " + std::to_string(refused) + " refused";
+    }
 
     // The REST server in its append-only mode (the self-test of a server that is not: in its ordinary mode), or a
     // local repository for the tool's own server.
     bool prepareCase() {
         PreludeOptions po;
         po.backend = own_server_ ? "local" : backend_;
-        po.backend_options.append_only = server_append_only_ && !own_server_;
+        po.backend_options.append_only = server_append_only_ && !own_server_ && backend_ != "s3";
+        po.backend_options.object_lock = server_append_only_ && backend_ == "s3";
         const std::string tool = GetParam();
+        if (backend_ == "s3" && server_append_only_)  // (the self-test's plain bucket judges the suite's undo)
+            po.not_applicable = [](const Capabilities& c) { return c.versioned_bucket_gap; };
         if (own_server_)
             po.not_applicable = [tool](const Capabilities&) {
                 return toolInfo(tool).repository_server.empty()
@@ -209,7 +244,7 @@ void AppendOnly::clientDestroys(BackupTool& client, const std::vector<std::strin
     tool_said["reclaim"] = attempt([&] { client.reclaim(); });
     ws().report().set("attacker_tool", tool_said);
     said = "the client's tool: " + tool_said.dump();
-    if (own_server_ || backend_ != "rest") return;  // the client's key speaks only the tool's own protocol
+    if (own_server_ || backend_ == "sftp") return;  // the client's key speaks only the tool's own protocol
     const RepoLayout layout = client.layout();
     const fs::path zeros = ws().work() / "zeros";
     std::ofstream(zeros) << std::string(64, '\0');
@@ -218,6 +253,7 @@ void AppendOnly::clientDestroys(BackupTool& client, const std::vector<std::strin
         const std::string path = t_.backend->requestPath(stored);
         const int del = request("DELETE", path), put = request("PUT", path, zeros);
         raw << "; " << kind << " " << path << ": DELETE " << del << ", PUT zeros " << put;
+        if (backend_ == "s3") raw << ", " << deleteEveryVersion(path);
     }
     recordRequests();
     said += raw.str();
@@ -306,6 +342,7 @@ void AppendOnly::destroyHistory() {
     History made;
     makeHistory(*client, steps, made, v);
     if (!v.ok()) return broken(v);
+    nextSecond();  // the attack begins in a second of its own
     const auto attack_start = std::chrono::system_clock::now();
     v.layer("attack", [&] {
         std::string said;
@@ -315,14 +352,20 @@ void AppendOnly::destroyHistory() {
     if (server_) server_->stop();  // the owner works alone
     std::string undone;
     v.layer("owner-maintenance", [&] {
-        // borg: first its documented roll-back of what the client appended since the attack began
-        undone = owner->undoAppendedSince(attack_start);
+        // first the documented undo of what the client did since the attack began: S3, each object's last version
+        // from before copied back; borg's roll-back of its transactions; then the stale locks that brings back (a
+        // lock a backup removed before the attack is one of those versions) are cleared
+        undone = t_.backend->undoSince(attack_start);
+        if (!own_server_) owner->connect();  // kopia on S3: the owner's own connection to the bucket
+        undone += owner->undoAppendedSince(attack_start);
+        if (!undone.empty()) owner->unlock();
         owner->reclaim();
         return (undone.empty() ? "" : "the owner's documented undo: " + undone + "; then ") +
-               "the owner's documented reclaim on the server's disk";
+               "the owner's documented reclaim" + (backend_ == "s3" ? " with its own keys" : " on the server's disk");
     });
-    // After a roll-back the client is rebuilt (a new home): borg's client refuses a repository older than its
-    // security directory remembers, its protection against a replayed repository.
+    // After an undo the client is rebuilt (a new home): borg's client refuses a repository older than its security
+    // directory remembers, its protection against a replayed repository; the others' caches are no more to be
+    // trusted than the client was.
     std::unique_ptr<BackupTool> rebuilt;
     if (!undone.empty()) {
         ws().report().note(
@@ -338,6 +381,7 @@ void AppendOnly::makeHistory(BackupTool& client, ScenarioSteps& steps, History& 
     v.layer("backups", [&] {
         made.emplace_back(client.backup(steps.source(), steps.label()), steps.expected());
         steps.addRandomFile("second.bin", 3ull << 20);
+        nextSecond();  // each backup in a second of its own
         made.emplace_back(client.backup(steps.source(), steps.label()), steps.expected());
         return "snapshots " + made[0].first + " and " + made[1].first;
     });
@@ -377,6 +421,39 @@ void AppendOnly::judgeHistory(BackupTool& owner, BackupTool& client, ScenarioSte
         return std::string("the owner's data-verifying check passes");
     });
 }
+
+// Straight to S3, no server of the tool's: a bucket with versioning and Object Lock, vykar with its documented
+// s3_soft_delete; the attacker holds the client's S3 keys (deletes, zero overwrites, and a delete of every version of
+// an object for good, which the lock refuses); the owner copies back each object's last version from before the
+// attack (the aws recipe of vykar's backends.md), then the usual judgement.
+class AppendOnlyLockedS3 : public AppendOnly {
+protected:
+    AppendOnlyLockedS3() { backend_ = "s3"; }
+};
+
+TEST_P(AppendOnlyLockedS3, ClientDestroysHistory) {
+    destroyHistory();
+}
+
+INSTANTIATE_TEST_SUITE_P(AppendOnlyS3Lock, AppendOnlyLockedS3, ::testing::ValuesIn([] {
+                             std::vector<std::string> v;
+                             for (const auto& row : defaultToolRows()) v.push_back(row.tool);
+                             return v;
+                         }()),
+                         [](const auto& p) { return p.param; });
+
+// Self-test (restic): a plain bucket (no versioning, no lock) taken for a locked one: the deletes are for good and
+// the recovery finds no versions, caught by "owner-maintenance".
+class AppendOnlyLockedS3Selftest : public AppendOnlyLockedS3 {};
+
+TEST_P(AppendOnlyLockedS3Selftest, PlainBucket) {
+    server_append_only_ = false;
+    fault_.expect("against a plain bucket taken for one with Object Lock", nullptr, "owner-maintenance");
+    destroyHistory();
+}
+
+INSTANTIATE_TEST_SUITE_P(AppendOnlyS3LockFaults, AppendOnlyLockedS3Selftest, ::testing::Values("restic"),
+                         [](const auto& p) { return p.param; });
 
 // rest-server --private-repos: another user of the same server (the neighbour), with valid credentials of its own,
 // goes for this client's repository: its own tool (even with the repository's passphrase), then raw requests for one
