@@ -117,6 +117,7 @@ struct RepoLayout {
     std::string index, no_index;          // index files apart from the packs; why none
     std::string snapshots, no_snapshots;  // one file per snapshot's metadata; why none
     std::string locks, no_locks;          // lock or session markers a killed run leaves; why none
+    std::string keys, no_keys;            // the key objects (the master key under the passphrase); why none
 };
 
 // What the tool's documented repair did: each command's outcome, in order.
@@ -283,6 +284,9 @@ public:
     // only add to the repository at `repo` (borg serve --append-only --restrict-to-repository); "" = the tool has none
     // (an SFTP client may delete what it likes).
     virtual std::string appendOnlyServe(const fs::path& /*repo*/) const { return ""; }
+    // Where the client keeps the repository's key outside it ("" = nowhere: the key is in the repository, under the
+    // passphrase): borg's keyfile mode.
+    virtual fs::path clientKeyDir() const { return {}; }
     // The owner's documented undo, on the server's disk (a local target), of everything clients did through that
     // access since `since`: borg's roll-back of the transactions after it. Returns what it undid in words; "" = the
     // tool's append-only access keeps nothing to undo (its server refused the requests).

@@ -29,6 +29,7 @@ public:
     void reclaim() override;
     void unlock() override;
     RepoLayout layout() const override;
+    fs::path clientKeyDir() const override;
     RepairOutcome repair() override;
     StallBound stallBound() const override;
     std::string appendOnlyServe(const fs::path& repo) const override;
@@ -130,7 +131,8 @@ std::vector<std::string> BorgTool::locked(std::vector<std::string> a) const {
 }
 
 void BorgTool::init(const RepoOptions& opt) {
-    step("init", {"init", "--encryption", opt.encrypted ? "repokey-blake2" : "none", repo()});
+    const std::string mode = !opt.encrypted ? "none" : ctx_.variant == "keyfile" ? "keyfile-blake2" : "repokey-blake2";
+    step("init", {"init", "--encryption", mode, repo()});
     if (ctx_.pack_size)
         step("init-segment-size", {"config", repo(), "max_segment_size", std::to_string(ctx_.pack_size)});
 }
@@ -234,7 +236,14 @@ RepoLayout BorgTool::layout() const {
     l.index = R"(^index\.[0-9]+$)";
     l.no_snapshots = "borg keeps each archive's metadata as objects inside its segments, in no file of its own";
     l.locks = R"(^lock\.(exclusive|roster)(/|$))";
+    l.no_keys = ctx_.variant == "keyfile" ? "keyfile mode keeps the key beside the client (clientKeyDir)"
+                                          : "repokey mode keeps the key inside the repository's config file, with the "
+                                            "rest of its settings";
     return l;
+}
+
+fs::path BorgTool::clientKeyDir() const {
+    return ctx_.variant == "keyfile" ? ctx_.home / ".config" / "borg" / "keys" : fs::path{};
 }
 
 // borg's documented append-only access: `borg serve --append-only` forced on the client's key in authorized_keys
@@ -298,7 +307,11 @@ ToolFacts borgFacts() {
         {{"zstd", "create --compression zstd,3 (the benchmarks' setting: the compression family every peer has)",
           false},
          {"uncompressed",
-          "create --compression none (the at-rest scan's control: with encryption none, the data as it is)", false}},
+          "create --compression none (the at-rest scan's control: with encryption none, the data as it is)", false},
+         {"keyfile",
+          "init --encryption keyfile-blake2: the key in a file beside the client, not in the repository (the at-rest "
+          "missing and wrong key rows)",
+          false}},
         "zstd",
         "init --encryption repokey-blake2, create --compression zstd,3 (variant zstd), default chunker; borg 1.x "
         "runs one thread",

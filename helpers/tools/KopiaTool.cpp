@@ -255,6 +255,7 @@ RepoLayout KopiaTool::layout() const {
     l.index = R"(^x([^/]*/.*\.f|n[0-9]+_[^/]+)$)";
     l.no_snapshots = "kopia keeps snapshot manifests as contents inside its metadata packs (q), in no file of its own";
     l.no_locks = "kopia works lock-free: it writes no lock files";
+    l.keys = R"(^kopia\.repository(\.f)?$)";  // its format blob: the repository's master key under the password
     return l;
 }
 

@@ -240,6 +240,7 @@ RepoLayout ResticTool::layout() const {
     l.index = R"(^index/[0-9a-f]{64}$)";
     l.snapshots = R"(^snapshots/[0-9a-f]{64}$)";
     l.locks = R"(^locks/[0-9a-f]{64}$)";
+    l.keys = R"(^keys/[0-9a-f]{64}$)";
     return l;
 }
 

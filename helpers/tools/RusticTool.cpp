@@ -291,6 +291,7 @@ RepoLayout RusticTool::layout() const {
     l.index = R"(^index/[0-9a-f]{64}$)";
     l.snapshots = R"(^snapshots/[0-9a-f]{64}$)";
     l.no_locks = "rustic works lock-free: it writes no lock files";
+    l.keys = R"(^keys/[0-9a-f]{64}$)";
     return l;
 }
 

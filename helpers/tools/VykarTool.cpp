@@ -339,6 +339,7 @@ RepoLayout VykarTool::layout() const {
     l.index = R"(^index$)";
     l.snapshots = R"(^snapshots/[0-9a-f]+$)";  // named by a key of their own, not the listed id
     l.locks = R"(^(locks|sessions)/)";
+    l.keys = R"(^keys/repokey$)";
     return l;
 }
 

@@ -8,7 +8,8 @@
 //   the scan sees what is there: the tool's unencrypted mode with compression off, where it has both, must
 //     show every marker of the tree (layer "scan-sees": the scan's own control, run on the same kind).
 // A wrong passphrase, and none at all, must fail with the tool's own words and change nothing in the repository
-// (every file's name, size and SHA-256 before and after), and the right one still opens it.
+// (every file's name, size and SHA-256 before and after), and the right one still opens it. So must a missing key
+// and another repository's key (made with the same passphrase), for listing, restoring and backing up.
 // Self-test: a wrapper that leaves the source's file names in clear beside the repository's files: caught by
 // "scan".
 #include "DumpRecipe.hpp"
@@ -142,18 +143,24 @@ std::string changes(const std::map<std::string, std::string>& before, const std:
     return n > 5 ? d + "; and " + std::to_string(n - 5) + " more" : d;
 }
 
-// How a tool says a passphrase is wrong or missing (its own words; no exit 0).
+// How a tool says a passphrase or key is wrong or missing (its own words; no exit 0): a key that does not decrypt
+// ("ciphertext verification failed"), a key object missing from the repository ("missing keys/repokey").
 const char* kRefusesTheKey =
-    "password|passphrase|no key|wrong key|decrypt|authenticat|invalid key|key file|unlock|incorrect";
+    "password|passphrase|no key|wrong key|missing key|decrypt|ciphertext|authenticat|invalid key|key file|unlock|"
+    "incorrect";
+// Without its key object a repository may be no repository at all to the tool (kopia: its format blob holds the
+// key), and saying so is saying it.
+const std::string kNoRepositoryWithoutIt = std::string(kRefusesTheKey) + "|not initialized";
 
-// The tool's words without its info lines and with every path left out (a test's name in a path names nothing).
-std::string refusalIn(const Result& r) {
-    static const std::regex info(R"(^\s*(\[INFO\]|\S+\s+INFO\b|Warning:))"), path(R"(\S*/\S*)");
+// The tool's words without its info lines and with every absolute path left out (a test's name in a path names
+// nothing; a path in the repository, such as keys/repokey, may name the key).
+std::string refusalIn(const Result& r, const std::string& words = kRefusesTheKey) {
+    static const std::regex info(R"(^\s*(\[INFO\]|\S+\s+INFO\b|Warning:))"), path(R"((^|[\s'"(=:])/[^\s'"]*)");
     std::istringstream in(r.out + "\n" + r.err);
     std::string kept;
     for (std::string line; std::getline(in, line);)
-        if (!std::regex_search(line, info)) kept += std::regex_replace(line, path, "<path>") + "\n";
-    return matchingLine(kept, kRefusesTheKey);
+        if (!std::regex_search(line, info)) kept += std::regex_replace(line, path, "$1<path>") + "\n";
+    return matchingLine(kept, words);
 }
 
 class AtRest : public ScenarioTestP<Case> {
@@ -308,27 +315,8 @@ protected:
                 ctx.timeout = ctx.transfer_timeout = 60s;
                 fs::create_directories(ctx.home);
                 auto tool = makeTool(c.tool, fault_.binary(t_.binary).string(), ctx, t_.backend->target());
-                std::string said;
-                for (const auto& [what, step] : std::vector<std::pair<std::string, std::function<void()>>>{
-                         {"connect", [&] { tool->connect(); }},
-                         {"list", [&] { tool->snapshots(); }},
-                         {"restore", [&] { tool->restore(id, ws().work() / (layer + "-restore")); }}}) {
-                    try {
-                        step();
-                        if (what == "connect") continue;  // most tools have no connect step: the next ones must refuse
-                        throw VerdictFailure(what + " succeeded with " +
-                                             (passphrase.empty() ? "no passphrase" : "a wrong passphrase"));
-                    } catch (const ToolError& e) {
-                        if (e.timedOut())
-                            throw VerdictFailure(what + " waited (for a prompt?) until killed: " + e.what());
-                        const std::string line = refusalIn(e.result());
-                        if (line.empty())
-                            throw VerdictFailure(what + " failed without naming the key (no " + kRefusesTheKey +
-                                                 "): " + e.what());
-                        said += (said.empty() ? "" : "; ") + what + ": " + printable(line);
-                        if (what == "connect") break;  // refused at the door
-                    }
-                }
+                const std::string said =
+                    refusals(*tool, id, layer, passphrase.empty() ? "no passphrase" : "a wrong passphrase");
                 const std::string changed = changes(before, repoDigest(repo));
                 if (!changed.empty()) throw VerdictFailure("the repository changed: " + changed + " (" + said + ")");
                 return said + "; " + std::to_string(before.size()) + " repository files unchanged";
@@ -338,7 +326,141 @@ protected:
     }
 
     void broken(const Verdicts& v) { fault_.judge(v, "at-rest"); }
+
+    // Without the key (`without` says how): connecting (where the tool has that step), listing, restoring and, given
+    // a `source`, backing up must each fail naming the key. Returns the tool's words for each.
+    std::string refusals(BackupTool& tool, const std::string& id, const std::string& layer, const std::string& without,
+                         const fs::path& source = {}, const std::string& words = kRefusesTheKey) {
+        std::string said;
+        std::vector<std::pair<std::string, std::function<void()>>> steps{
+            {"connect", [&] { tool.connect(); }},
+            {"list", [&] { tool.snapshots(); }},
+            {"restore", [&] { tool.restore(id, ws().work() / (layer + "-restore")); }}};
+        if (!source.empty()) steps.emplace_back("backup", [&] { tool.backup(source, "e2e-without-key"); });
+        for (const auto& [what, step] : steps) {
+            try {
+                step();
+                if (what == "connect") continue;  // most tools have no connect step: the next ones must refuse
+                throw VerdictFailure(what + " succeeded with " + without);
+            } catch (const ToolError& e) {
+                if (e.timedOut()) throw VerdictFailure(what + " waited (for a prompt?) until killed: " + e.what());
+                const std::string line = refusalIn(e.result(), words);
+                if (line.empty())
+                    throw VerdictFailure(what + " failed without naming the key (no " + words + "): " + e.what());
+                said += (said.empty() ? "" : "; ") + what + ": " + printable(line);
+                if (what == "connect") break;  // refused at the door
+            }
+        }
+        return said;
+    }
+    void keyMissingOrWrong();
 };
+
+// A missing key and a wrong one (another repository's, made with the same passphrase). The key objects the repository
+// keeps (RepoLayout::keys) are moved out of it, or swapped for the other repository's; where the client keeps the key
+// beside it (borg's keyfile mode: clientKeyDir), a fresh client has none, or the other's. Listing, restoring and
+// backing up must each fail naming the key, and the repository must not change; then, the key back, the snapshot
+// restores byte for byte.
+void AtRest::keyMissingOrWrong() {
+    const Case& c = GetParam();
+    PreludeOptions po;
+    po.backend = c.backend;
+    for (const auto& x : toolInfo(c.tool).facts.variants)
+        if (x.name == "keyfile") po.variant = x.name;  // the key beside the client (borg)
+    fault_.arm(ws(), po, c.tool);
+    if (!prepare(t_, c.tool, po)) return;
+    const std::string pass = ws().secret("repo");
+    auto driver = [&](const std::string& who, const RepoTarget& target, const fs::path& binary) {
+        ToolContext ctx = ws().toolContext(c.tool + "-" + who, false);
+        ctx.passphrase = pass;
+        ctx.variant = po.variant;
+        ctx.timeout = ctx.transfer_timeout = 120s;
+        fs::create_directories(ctx.home);
+        return makeTool(c.tool, binary.string(), ctx, target);
+    };
+    auto own = driver("owner", t_.backend->target(), fault_.binary(t_.binary));
+    const RepoLayout layout = own->layout();
+    const bool beside = !own->clientKeyDir().empty();
+    if (layout.keys.empty() && !beside)
+        return endAs(Status::NotApplicable, c.tool + " keeps no key object of its own: " + layout.no_keys);
+    Verdicts v(ws());
+    ScenarioSteps steps(ws(), *own, v);
+    steps.version();
+    steps.corpus(atRestCorpus(), false);
+    steps.init(true);
+    std::string id;
+    v.layer("backup", [&] { return "snapshot " + (id = own->backup(steps.source(), steps.label())); });
+    RepoTarget elsewhere;
+    elsewhere.kind = "local";
+    elsewhere.path = elsewhere.local_dir = ws().repos() / "another-repository";
+    auto other = driver("other", elsewhere, t_.binary);
+    v.layer("other-repository", [&] {
+        other->init(RepoOptions{});
+        return "another repository with the same passphrase, for its key";
+    });
+    if (!v.ok()) return broken(v);
+    const fs::path repo = t_.backend->target().local_dir;
+    auto keysOf = [&](BackupTool& tool, const fs::path& dir) {
+        std::vector<fs::path> out;
+        const fs::path where = beside ? tool.clientKeyDir() : dir;
+        for (const auto& e : fs::recursive_directory_iterator(where))
+            if (e.is_regular_file() &&
+                (beside || std::regex_search(fs::relative(e.path(), dir).string(), std::regex(layout.keys))))
+                out.push_back(e.path());
+        return out;
+    };
+    const auto ours = keysOf(*own, repo), theirs = keysOf(*other, elsewhere.path);
+    for (const std::string layer : {"missing-key", "wrong-key"})
+        v.layer(layer, [&] {
+            if (ours.empty() || theirs.empty())
+                throw VerdictFailure("no key object found (" + std::to_string(ours.size()) + " here, " +
+                                     std::to_string(theirs.size()) + " in the other repository)");
+            auto fresh = driver(layer, t_.backend->target(), fault_.binary(t_.binary));
+            std::vector<std::pair<fs::path, fs::path>> aside;  // ours, moved out of the repository
+            std::vector<fs::path> planted;                     // the other's, put where ours were
+            if (!beside)
+                for (const auto& k : ours) {
+                    const fs::path to = ws().work() / ("keys-" + layer) / fs::relative(k, repo);
+                    fs::create_directories(to.parent_path());
+                    fs::rename(k, to);
+                    aside.emplace_back(k, to);
+                }
+            if (layer == "wrong-key")
+                for (const auto& k : theirs) {
+                    const fs::path to =
+                        beside ? fresh->clientKeyDir() / k.filename() : repo / fs::relative(k, elsewhere.path);
+                    fs::create_directories(to.parent_path());
+                    fs::copy_file(k, to, fs::copy_options::overwrite_existing);
+                    if (!beside) planted.push_back(to);
+                }
+            const auto expected = repoDigest(repo);
+            auto putBack = [&] {
+                for (const auto& p : planted) fs::remove(p);
+                for (const auto& [at, from] : aside) fs::rename(from, at);
+            };
+            std::string said, changed;
+            try {
+                said = layer == "wrong-key"
+                           ? refusals(*fresh, id, layer, "another repository's key", steps.source())
+                           : refusals(*fresh, id, layer, "no key", steps.source(), kNoRepositoryWithoutIt);
+                changed = changes(expected, repoDigest(repo));
+            } catch (...) {
+                putBack();
+                throw;
+            }
+            putBack();
+            if (!changed.empty()) throw VerdictFailure("the repository changed: " + changed + " (" + said + ")");
+            return said + "; " + std::to_string(expected.size()) + " repository files unchanged";
+        });
+    steps.restoreAndCompare(id);  // with its own key back
+    broken(v);
+}
+
+class AtRestKeys : public AtRest {};
+
+TEST_P(AtRestKeys, MissingOrWrongKey) {
+    keyMissingOrWrong();
+}
 
 TEST_P(AtRest, MarkersStayHidden) {
     run();
@@ -404,6 +526,29 @@ TEST_P(AtRestSelftest, WritesWhenRefused) {
     wrongPassphrase();
 }
 
+// Without its key, a refused command still leaves a file behind (kWritesWhenRefused): caught by "missing-key", the
+// first layer that runs it without the key.
+TEST_P(AtRestSelftest, WritesWithoutTheKey) {
+    fault_.expect("writes-when-refused", kWritesWhenRefused, "missing-key");
+    keyMissingOrWrong();
+}
+
+// Self-test: a key that does not decrypt the repository shows an empty listing, exit 0 (the shape of vykar's
+// finding): caught by "wrong-key" (a missing key is refused in other words, which it leaves alone).
+const char* kEmptyWithAWrongKey = R"SH(
+o="$(dirname "$0")/.e2e-out.$$"; e="$(dirname "$0")/.e2e-err.$$"
+"$real" "$@" >"$o" 2>"$e"; rc=$?
+case " $* " in *" snapshots "*)
+  if [ "$rc" -ne 0 ] && grep -q 'ciphertext verification failed' "$o" "$e"; then rm -f "$o" "$e"; echo '[]'; exit 0; fi ;;
+esac
+cat "$o"; cat "$e" >&2; rm -f "$o" "$e"; exit $rc
+)SH";
+
+TEST_P(AtRestSelftest, EmptyWithAWrongKey) {
+    fault_.expect("empty-with-a-wrong-key", kEmptyWithAWrongKey, "wrong-key");
+    keyMissingOrWrong();
+}
+
 TEST_P(AtRestSelftest, NamesInClear) {
     fault_.expect("names-in-clear", kNamesInClear, "scan");
     run();
@@ -448,6 +593,14 @@ std::vector<Case> cases(const std::string& backend) {
 std::string caseName(const ::testing::TestParamInfo<Case>& p) {
     return p.param.tool + (p.param.encrypted ? "_encrypted" : "_in_clear");
 }
+
+// The key's place is the tool's, not the backend's: local only, encrypted
+INSTANTIATE_TEST_SUITE_P(AtRestKeysLocal, AtRestKeys, ::testing::ValuesIn([] {
+                             std::vector<Case> v;
+                             for (const auto& row : defaultToolRows()) v.push_back({"local", row.tool, true});
+                             return v;
+                         }()),
+                         [](const ::testing::TestParamInfo<Case>& p) { return p.param.tool; });
 
 // one instantiation per kind of the registry (AtRestLocal/, AtRestRest/, ...): test/promises/CMakeLists.txt labels
 #define E2E_INSTANTIATE(kind, Prefix, ...) \
