@@ -354,6 +354,14 @@ protected:
         return said;
     }
     void keyMissingOrWrong();
+    // Where the key objects are: in the repository (ours, the other repository's), or beside the client.
+    struct KeyPlaces {
+        bool beside = false;
+        fs::path repo, other_repo;
+        std::vector<fs::path> ours, theirs;
+    };
+    std::string withoutTheKey(const std::string& layer, const KeyPlaces& k, BackupTool& fresh, const std::string& id,
+                              const fs::path& source);
 };
 
 // A missing key and a wrong one (another repository's, made with the same passphrase). The key objects the repository
@@ -409,51 +417,58 @@ void AtRest::keyMissingOrWrong() {
                 out.push_back(e.path());
         return out;
     };
-    const auto ours = keysOf(*own, repo), theirs = keysOf(*other, elsewhere.path);
+    const KeyPlaces k{beside, repo, elsewhere.path, keysOf(*own, repo), keysOf(*other, elsewhere.path)};
     for (const std::string layer : {"missing-key", "wrong-key"})
         v.layer(layer, [&] {
-            if (ours.empty() || theirs.empty())
-                throw VerdictFailure("no key object found (" + std::to_string(ours.size()) + " here, " +
-                                     std::to_string(theirs.size()) + " in the other repository)");
             auto fresh = driver(layer, t_.backend->target(), fault_.binary(t_.binary));
-            std::vector<std::pair<fs::path, fs::path>> aside;  // ours, moved out of the repository
-            std::vector<fs::path> planted;                     // the other's, put where ours were
-            if (!beside)
-                for (const auto& k : ours) {
-                    const fs::path to = ws().work() / ("keys-" + layer) / fs::relative(k, repo);
-                    fs::create_directories(to.parent_path());
-                    fs::rename(k, to);
-                    aside.emplace_back(k, to);
-                }
-            if (layer == "wrong-key")
-                for (const auto& k : theirs) {
-                    const fs::path to =
-                        beside ? fresh->clientKeyDir() / k.filename() : repo / fs::relative(k, elsewhere.path);
-                    fs::create_directories(to.parent_path());
-                    fs::copy_file(k, to, fs::copy_options::overwrite_existing);
-                    if (!beside) planted.push_back(to);
-                }
-            const auto expected = repoDigest(repo);
-            auto putBack = [&] {
-                for (const auto& p : planted) fs::remove(p);
-                for (const auto& [at, from] : aside) fs::rename(from, at);
-            };
-            std::string said, changed;
-            try {
-                said = layer == "wrong-key"
-                           ? refusals(*fresh, id, layer, "another repository's key", steps.source())
-                           : refusals(*fresh, id, layer, "no key", steps.source(), kNoRepositoryWithoutIt);
-                changed = changes(expected, repoDigest(repo));
-            } catch (...) {
-                putBack();
-                throw;
-            }
-            putBack();
-            if (!changed.empty()) throw VerdictFailure("the repository changed: " + changed + " (" + said + ")");
-            return said + "; " + std::to_string(expected.size()) + " repository files unchanged";
+            return withoutTheKey(layer, k, *fresh, id, steps.source());
         });
     steps.restoreAndCompare(id);  // with its own key back
     broken(v);
+}
+
+// One layer of the key case: our key objects out of the repository (missing-key), and the other repository's in
+// their place (wrong-key); beside the client, the fresh client has none, or the other's. Then the refusals, the
+// repository unchanged, and everything put back as it was.
+std::string AtRest::withoutTheKey(const std::string& layer, const KeyPlaces& k, BackupTool& fresh,
+                                  const std::string& id, const fs::path& source) {
+    if (k.ours.empty() || k.theirs.empty())
+        throw VerdictFailure("no key object found (" + std::to_string(k.ours.size()) + " here, " +
+                             std::to_string(k.theirs.size()) + " in the other repository)");
+    std::vector<std::pair<fs::path, fs::path>> aside;  // ours, moved out of the repository
+    std::vector<fs::path> planted;                     // the other's, put where ours were
+    if (!k.beside)
+        for (const auto& key : k.ours) {
+            const fs::path to = ws().work() / ("keys-" + layer) / fs::relative(key, k.repo);
+            fs::create_directories(to.parent_path());
+            fs::rename(key, to);
+            aside.emplace_back(key, to);
+        }
+    if (layer == "wrong-key")
+        for (const auto& key : k.theirs) {
+            const fs::path to =
+                k.beside ? fresh.clientKeyDir() / key.filename() : k.repo / fs::relative(key, k.other_repo);
+            fs::create_directories(to.parent_path());
+            fs::copy_file(key, to, fs::copy_options::overwrite_existing);
+            if (!k.beside) planted.push_back(to);
+        }
+    const auto expected = repoDigest(k.repo);
+    auto putBack = [&] {
+        for (const auto& p : planted) fs::remove(p);
+        for (const auto& [at, from] : aside) fs::rename(from, at);
+    };
+    std::string said, changed;
+    try {
+        said = layer == "wrong-key" ? refusals(fresh, id, layer, "another repository's key", source)
+                                    : refusals(fresh, id, layer, "no key", source, kNoRepositoryWithoutIt);
+        changed = changes(expected, repoDigest(k.repo));
+    } catch (...) {
+        putBack();
+        throw;
+    }
+    putBack();
+    if (!changed.empty()) throw VerdictFailure("the repository changed: " + changed + " (" + said + ")");
+    return said + "; " + std::to_string(expected.size()) + " repository files unchanged";
 }
 
 class AtRestKeys : public AtRest {};
@@ -539,7 +554,9 @@ const char* kEmptyWithAWrongKey = R"SH(
 o="$(dirname "$0")/.e2e-out.$$"; e="$(dirname "$0")/.e2e-err.$$"
 "$real" "$@" >"$o" 2>"$e"; rc=$?
 case " $* " in *" snapshots "*)
-  if [ "$rc" -ne 0 ] && grep -q 'ciphertext verification failed' "$o" "$e"; then rm -f "$o" "$e"; echo '[]'; exit 0; fi ;;
+  if [ "$rc" -ne 0 ] && grep -q 'ciphertext verification failed' "$o" "$e"; then
+    rm -f "$o" "$e"; echo '[]'; exit 0
+  fi ;;
 esac
 cat "$o"; cat "$e" >&2; rm -f "$o" "$e"; exit $rc
 )SH";
