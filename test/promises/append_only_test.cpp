@@ -121,7 +121,8 @@ protected:
         std::this_thread::sleep_until(std::chrono::ceil<std::chrono::seconds>(std::chrono::system_clock::now()));
     }
 
-    // S3: the attacker lists every version of the object at `path` (bucket/key) and deletes each for good.
+    // S3: the attacker lists every version of the object at `path` (bucket/key) and deletes each for good: the lock
+    // must refuse each data version; a delete marker is no data, and S3 locks none.
     std::string deleteEveryVersion(const std::string& path) {
         const std::string bucket = path.substr(0, path.find('/')), key = path.substr(path.find('/') + 1);
         const fs::path listing = ws().work() / "versions.xml";
@@ -134,11 +135,22 @@ protected:
         request("GET", bucket + "?prefix=" + encoded + "&versions=", listing);
         std::ifstream in(listing);
         const std::string xml((std::istreambuf_iterator<char>(in)), {});
-        static const std::regex version("<VersionId>([^<]+)</VersionId>");
-        int tried = 0, refused = 0;
-        for (std::sregex_iterator it(xml.begin(), xml.end(), version), end; it != end; ++it, ++tried)
-            refused += request("DELETE", path + "?versionId=" + (*it)[1].str()) / 100 != 2;
-        return "DELETE of each of its " + std::to_string(tried) + " versions: " + std::to_string(refused) + " refused";
+        static const std::regex entry("<(Version|DeleteMarker)>([\\s\\S]*?)</\\1>"), key_of("<Key>([^<]*)</Key>"),
+            id_of("<VersionId>([^<]+)</VersionId>");
+        int data = 0, kept = 0, markers = 0;
+        for (std::sregex_iterator it(xml.begin(), xml.end(), entry), end; it != end; ++it) {
+            const std::string body = (*it)[2].str();
+            std::smatch k, id;
+            if (!std::regex_search(body, k, key_of) || k[1].str() != key || !std::regex_search(body, id, id_of))
+                continue;  // another key under the same prefix (index.gen beside index)
+            const bool refused = request("DELETE", path + "?versionId=" + id[1].str()) / 100 != 2;
+            if ((*it)[1].str() == "DeleteMarker")
+                ++markers;
+            else
+                ++data, kept += refused;
+        }
+        return "DELETE of each of its " + std::to_string(data) + " versions by id: " + std::to_string(kept) +
+               " refused (and of its " + std::to_string(markers) + " delete markers, which S3 does not lock)";
     }
 
     // The REST server in its append-only mode (the self-test of a server that is not: in its ordinary mode), or a
