@@ -380,8 +380,7 @@ void AppendOnly::destroyHistory() {
     // trusted than the client was.
     std::unique_ptr<BackupTool> rebuilt;
     if (!undone.empty()) {
-        ws().report().note(
-            "the client is rebuilt after the owner's roll-back (a new home, the same key and passphrase)");
+        ws().report().note("the client is rebuilt after the owner's undo (a new home, the same key and passphrase)");
         rebuilt = driver("client-rebuilt", t_.backend->target(), pass_);
     }
     judgeHistory(*owner, rebuilt ? *rebuilt : *client, steps, made, v);
