@@ -10,6 +10,12 @@ std::vector<ToolRow> defaultToolRows() {
     return rows;
 }
 
+std::vector<std::string> defaultTools() {
+    std::vector<std::string> names;
+    for (const auto& row : defaultToolRows()) names.push_back(row.tool);
+    return names;
+}
+
 std::vector<ToolRow> corpusToolRows() {
     std::vector<ToolRow> rows;
     for (const auto& t : toolRegistry()) {

@@ -15,6 +15,8 @@ struct ToolRow {
 
 // Every tool's default row only.
 std::vector<ToolRow> defaultToolRows();
+// The names of those tools: the parameters of a scenario that runs each tool once, on its defaults.
+std::vector<std::string> defaultTools();
 // Scenarios that back up the corpus with its awkward cases: the defaults, and the declared variants beside them.
 std::vector<ToolRow> corpusToolRows();
 

@@ -446,11 +446,7 @@ TEST_P(AppendOnlyLockedS3, ClientDestroysHistory) {
     destroyHistory();
 }
 
-INSTANTIATE_TEST_SUITE_P(AppendOnlyS3Lock, AppendOnlyLockedS3, ::testing::ValuesIn([] {
-                             std::vector<std::string> v;
-                             for (const auto& row : defaultToolRows()) v.push_back(row.tool);
-                             return v;
-                         }()),
+INSTANTIATE_TEST_SUITE_P(AppendOnlyS3Lock, AppendOnlyLockedS3, ::testing::ValuesIn(defaultTools()),
                          [](const auto& p) { return p.param; });
 
 // Self-test (restic): a plain bucket (no versioning, no lock) taken for a locked one: the deletes are for good and
@@ -539,11 +535,7 @@ TEST_P(PrivateRepos, NeighbourIsKeptOut) {
     otherUser();
 }
 
-INSTANTIATE_TEST_SUITE_P(AppendOnlyPrivateRest, PrivateRepos, ::testing::ValuesIn([] {
-                             std::vector<std::string> v;
-                             for (const auto& row : defaultToolRows()) v.push_back(row.tool);
-                             return v;
-                         }()),
+INSTANTIATE_TEST_SUITE_P(AppendOnlyPrivateRest, PrivateRepos, ::testing::ValuesIn(defaultTools()),
                          [](const auto& p) { return p.param; });
 
 // Self-test (restic): the same two users on an ordinary rest-server (a login, no --private-repos) taken for one that
@@ -569,11 +561,7 @@ TEST_P(AppendOnlyOverSsh, ClientDestroysHistory) {
     destroyHistory();
 }
 
-INSTANTIATE_TEST_SUITE_P(AppendOnlySsh, AppendOnlyOverSsh, ::testing::ValuesIn([] {
-                             std::vector<std::string> v;
-                             for (const auto& row : defaultToolRows()) v.push_back(row.tool);
-                             return v;
-                         }()),
+INSTANTIATE_TEST_SUITE_P(AppendOnlySsh, AppendOnlyOverSsh, ::testing::ValuesIn(defaultTools()),
                          [](const auto& p) { return p.param; });
 
 // Self-test (borg): the client's key runs the ordinary `borg serve`, taken for the append-only one: its delete and
@@ -599,11 +587,7 @@ TEST_P(AppendOnlyServed, ClientDestroysHistory) {
     destroyHistory();
 }
 
-INSTANTIATE_TEST_SUITE_P(AppendOnlyOwnServer, AppendOnlyServed, ::testing::ValuesIn([] {
-                             std::vector<std::string> v;
-                             for (const auto& row : defaultToolRows()) v.push_back(row.tool);
-                             return v;
-                         }()),
+INSTANTIATE_TEST_SUITE_P(AppendOnlyOwnServer, AppendOnlyServed, ::testing::ValuesIn(defaultTools()),
                          [](const auto& p) { return p.param; });
 
 // Self-test (the tools with a repository server of their own): the server's default access, FULL on one's own
@@ -667,11 +651,7 @@ TEST_P(AppendOnlySelftest, CheckSaysDamaged) {
 INSTANTIATE_TEST_SUITE_P(AppendOnlyFaults, AppendOnlySelftest, ::testing::Values("restic"),
                          [](const auto& p) { return p.param; });
 
-INSTANTIATE_TEST_SUITE_P(AppendOnlyRest, AppendOnly, ::testing::ValuesIn([] {
-                             std::vector<std::string> v;
-                             for (const auto& row : defaultToolRows()) v.push_back(row.tool);
-                             return v;
-                         }()),
+INSTANTIATE_TEST_SUITE_P(AppendOnlyRest, AppendOnly, ::testing::ValuesIn(defaultTools()),
                          [](const auto& p) { return p.param; });
 
 }  // namespace
