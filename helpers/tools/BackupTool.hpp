@@ -80,9 +80,6 @@ struct Capabilities {
     std::uint64_t chunk_min_bytes = 512ull << 10, chunk_tail_bytes = 1ull << 20, chunk_max_bytes = 8ull << 20;
     // How a step says it met another client's (or a killed run's) lock; "" = lock-free.
     std::string lock_failure;
-    // Why copying back each object's last version from before an attack (a bucket with versioning: the S3 recipe in
-    // vykar's docs) does not bring its repository back, so that the append-only S3 case does not apply ("" = it does).
-    std::string versioned_bucket_gap;
     // The pack (data object) size its setting takes (ToolContext::pack_size),
     // and which repository files are its packs (ECMAScript regex searched in
     // the path relative to the repository); pack_max 0 = it cannot be set.
@@ -290,7 +287,11 @@ public:
     // The owner's documented undo, on the server's disk (a local target), of everything clients did through that
     // access since `since`: borg's roll-back of the transactions after it. Returns what it undid in words; "" = the
     // tool's append-only access keeps nothing to undo (its server refused the requests).
+    // kopia on a bucket with Object Lock: its point-in-time view of the bucket from before `since`, copied to a fresh
+    // place where the owner can write again (relocated() says where).
     virtual std::string undoAppendedSince(std::chrono::system_clock::time_point /*since*/) { return ""; }
+    // Where the repository is after undoAppendedSince moved it (every client goes there); nullopt = where it was.
+    virtual std::optional<RepoTarget> relocated() const { return std::nullopt; }
     // Retention (the promises area). A backup the tool records as made at `utc` (seconds since the epoch): its own
     // back-dating flag (restic/rustic --time, borg --timestamp, kopia --start-time), or, where it has none, its
     // clock moved there with libfaketime (vykar). Throws ToolError.

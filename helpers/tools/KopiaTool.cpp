@@ -26,6 +26,8 @@ public:
     void unlock() override;
     RepoLayout layout() const override;
     RepairOutcome repair() override;
+    std::string undoAppendedSince(std::chrono::system_clock::time_point since) override;
+    std::optional<RepoTarget> relocated() const override { return relocated_; }
 
 protected:
     std::map<std::string, std::string> toolEnv() const override;
@@ -38,7 +40,10 @@ private:
     std::vector<std::string> args(std::initializer_list<std::string> rest) const;
     // `repository create|connect <storage> ...` with the client's identity, cache and config
     std::vector<std::string> repositoryArgs(const std::string& verb) const;
+    // `<storage> --flags` of a repository on `t` (local, s3, sftp)
+    static std::vector<std::string> storageArgs(const RepoTarget& t);
     fs::path config_;
+    std::optional<RepoTarget> relocated_;
 };
 
 using json = nlohmann::json;
@@ -52,12 +57,6 @@ Capabilities KopiaTool::capabilities() const {
     c.backends = {"local", "s3", "sftp", "kopia-server"};  // kopia-server: its own repository server (connect only)
     c.no_encryption = false;
     c.no_encryption_reason = "kopia always encrypts its repository (no unencrypted mode)";
-    // seen here (AppendOnlyS3Lock): the index blobs the attacker's client writes after the attack stay; its
-    // documented recovery is a view of the bucket as it was (repository connect --point-in-time)
-    c.versioned_bucket_gap =
-        "kopia documents its own recovery on a bucket with Object Lock (repository connect --point-in-time, not built "
-        "here yet); copying back each object's version from before the attack leaves the index blobs the attacker's "
-        "client wrote after it";
     c.stdin_dumps = true;
     c.native_hooks = false;      // it has hooks of its own, but backupWithHooks does not drive them yet
     c.hardlinks = false;         // kopia stores each name as its own file
@@ -93,9 +92,8 @@ std::vector<std::string> KopiaTool::args(std::initializer_list<std::string> rest
     return a;
 }
 
-std::vector<std::string> KopiaTool::repositoryArgs(const std::string& verb) const {
-    const RepoTarget& t = target_;
-    std::vector<std::string> a{"repository", verb};
+std::vector<std::string> KopiaTool::storageArgs(const RepoTarget& t) {
+    std::vector<std::string> a;
     if (t.kind == "local") {
         a.push_back("filesystem");
         a.push_back("--path=" + t.path.string());
@@ -108,6 +106,16 @@ std::vector<std::string> KopiaTool::repositoryArgs(const std::string& verb) cons
         a.insert(a.end(), {"sftp", "--host=" + t.host, "--port=" + std::to_string(t.port), "--username=" + t.user,
                            "--path=" + t.path.string(), "--keyfile=" + t.key_file.string(),
                            "--known-hosts=" + t.known_hosts.string()});
+    }
+    return a;
+}
+
+std::vector<std::string> KopiaTool::repositoryArgs(const std::string& verb) const {
+    const RepoTarget& t = target_;
+    std::vector<std::string> a{"repository", verb};
+    const auto storage = storageArgs(t);
+    if (!storage.empty()) {
+        a.insert(a.end(), storage.begin(), storage.end());
     } else if (t.kind == "kopia-server" && verb == "connect") {
         // the server's certificate is pinned by its SHA-256; the password is this user's on the server
         a.insert(a.end(), {"server", "--url=https://" + t.host + ":" + std::to_string(t.port),
@@ -129,6 +137,37 @@ std::vector<std::string> KopiaTool::repositoryArgs(const std::string& verb) cons
 void KopiaTool::connect() {
     fs::create_directories(config_.parent_path());
     step("connect", repositoryArgs("connect"));
+}
+
+// kopia's documented recovery on a bucket with Object Lock ("Ransomware Protection": reconnect with
+// --point-in-time): a read-only view of every blob as it was just before `since`. To write again the owner copies
+// that view with `repository sync-to` to a fresh prefix of the same bucket and connects there; every client follows
+// (relocated()). Anywhere else kopia has nothing of its own to undo ("").
+std::string KopiaTool::undoAppendedSince(std::chrono::system_clock::time_point since) {
+    if (target_.kind != "s3" || !target_.object_lock) return "";
+    // the last instant of the second before `since` (the suite begins an attack in a second of its own): S3 dates a
+    // noncurrent version to the second only, so a version from the attack's first second would pass for older
+    const std::int64_t t = std::chrono::duration_cast<std::chrono::seconds>(since.time_since_epoch()).count() - 1;
+    const std::string at = wallClock(t, "", "%Y-%m-%dT%H:%M:%S") + ".999999999Z";
+    fs::remove(config_);
+    fs::create_directories(config_.parent_path());
+    auto view = repositoryArgs("connect");
+    view.push_back("--point-in-time=" + at);
+    step("connect-point-in-time", view);
+    RepoTarget copy = target_;
+    copy.prefix += "-recovered";
+    copy.local_dir += "-recovered";
+    std::vector<std::string> sync{"repository", "sync-to"};
+    for (const auto& a : storageArgs(copy)) sync.push_back(a);
+    for (const auto& a : args({})) sync.push_back(a);
+    step("sync-to", sync);
+    step("disconnect", args({"repository", "disconnect"}));
+    target_ = copy;
+    relocated_ = copy;
+    connect();
+    return "kopia's documented recovery: a view of the bucket as it was at " + at +
+           " (repository connect --point-in-time), copied with repository sync-to to " + copy.bucket + "/" +
+           copy.prefix + ", where the owner connects and every client follows";
 }
 
 void KopiaTool::init(const RepoOptions& opt) {

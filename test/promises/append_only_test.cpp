@@ -11,7 +11,8 @@
 // client's SSH key (the owner first rolls back what the client appended, as borg documents). The third
 // (NeighbourIsKeptOut): rest-server --private-repos, another user with credentials of its own goes for the client's
 // repository; every request must be refused. The fourth runs the ransomware case straight to S3, on a bucket with
-// Object Lock, the owner recovering each object's version from before the attack (vykar's documented set-up).
+// Object Lock, the owner recovering each object's version from before the attack (vykar's documented set-up; kopia:
+// its own point-in-time view of the bucket).
 #include "FaultyTool.hpp"
 #include "RoundTrip.hpp"
 #include "ScenarioTest.hpp"
@@ -161,8 +162,6 @@ protected:
         po.backend_options.append_only = server_append_only_ && !own_server_ && backend_ != "s3";
         po.backend_options.object_lock = server_append_only_ && backend_ == "s3";
         const std::string tool = GetParam();
-        if (backend_ == "s3" && server_append_only_)  // (the self-test's plain bucket judges the suite's undo)
-            po.not_applicable = [](const Capabilities& c) { return c.versioned_bucket_gap; };
         if (own_server_)
             po.not_applicable = [tool](const Capabilities&) {
                 return toolInfo(tool).repository_server.empty()
@@ -364,12 +363,13 @@ void AppendOnly::destroyHistory() {
     if (server_) server_->stop();  // the owner works alone
     std::string undone;
     v.layer("owner-maintenance", [&] {
-        // first the documented undo of what the client did since the attack began: S3, each object's last version
-        // from before copied back; borg's roll-back of its transactions; then the stale locks that brings back (a
-        // lock a backup removed before the attack is one of those versions) are cleared
-        undone = t_.backend->undoSince(attack_start);
-        if (!own_server_) owner->connect();  // kopia on S3: the owner's own connection to the bucket
-        undone += owner->undoAppendedSince(attack_start);
+        // first the documented undo of what the client did since the attack began: the tool's own (borg's roll-back
+        // of its transactions; kopia's point-in-time view of a locked bucket, copied to a fresh prefix), else the
+        // backend's (S3: each object's last version from before copied back); then the stale locks that brings back
+        // (a lock a backup removed before the attack is one of those versions) are cleared
+        undone = owner->undoAppendedSince(attack_start);
+        if (undone.empty()) undone = t_.backend->undoSince(attack_start);
+        if (!own_server_ && !owner->relocated()) owner->connect();  // kopia on S3: the owner's own connection
         if (!undone.empty()) owner->unlock();
         owner->reclaim();
         return (undone.empty() ? "" : "the owner's documented undo: " + undone + "; then ") +
@@ -381,7 +381,8 @@ void AppendOnly::destroyHistory() {
     std::unique_ptr<BackupTool> rebuilt;
     if (!undone.empty()) {
         ws().report().note("the client is rebuilt after the owner's undo (a new home, the same key and passphrase)");
-        rebuilt = driver("client-rebuilt", t_.backend->target(), pass_);
+        rebuilt = driver("client-rebuilt", owner->relocated().value_or(t_.backend->target()), pass_);
+        rebuilt->connect();
     }
     judgeHistory(*owner, rebuilt ? *rebuilt : *client, steps, made, v);
     broken(v);
@@ -436,7 +437,8 @@ void AppendOnly::judgeHistory(BackupTool& owner, BackupTool& client, ScenarioSte
 // Straight to S3, no server of the tool's: a bucket with versioning and Object Lock, vykar with its documented
 // s3_soft_delete; the attacker holds the client's S3 keys (deletes, zero overwrites, and a delete of every version of
 // an object for good, which the lock refuses); the owner copies back each object's last version from before the
-// attack (the aws recipe of vykar's backends.md), then the usual judgement.
+// attack (the aws recipe of vykar's backends.md; kopia: its documented point-in-time view, copied to a fresh prefix),
+// then the usual judgement.
 class AppendOnlyLockedS3 : public AppendOnly {
 protected:
     AppendOnlyLockedS3() { backend_ = "s3"; }
