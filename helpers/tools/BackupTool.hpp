@@ -80,6 +80,9 @@ struct Capabilities {
     std::uint64_t chunk_min_bytes = 512ull << 10, chunk_tail_bytes = 1ull << 20, chunk_max_bytes = 8ull << 20;
     // How a step says it met another client's (or a killed run's) lock; "" = lock-free.
     std::string lock_failure;
+    // The suite can forge its packs and index with the tool itself (forgeDataPack): restic's format, content-addressed
+    // packs and an index rebuilt from pack headers.
+    bool forgeable_packs = false;
     // The pack (data object) size its setting takes (ToolContext::pack_size),
     // and which repository files are its packs (ECMAScript regex searched in
     // the path relative to the repository); pack_max 0 = it cannot be set.
@@ -292,6 +295,12 @@ public:
     virtual std::string undoAppendedSince(std::chrono::system_clock::time_point /*since*/) { return ""; }
     // Where the repository is after undoAppendedSince moved it (every client goes there); nullopt = where it was.
     virtual std::optional<RepoTarget> relocated() const { return std::nullopt; }
+    // The attacker's forgery (promises, planted chunks), on a driver whose local repository is a scratch one made
+    // from a victim's config and keys, after one backup there: leaves only the pack that holds file data, its stored
+    // bytes flipped, under the name that fits what it now holds, and an index of it made anew from its header, so
+    // that it advertises the file's chunks with garbage behind them. Returns those objects' paths (relative to the
+    // repository) to upload; empty = the suite cannot forge this tool's format (Capabilities::forgeable_packs).
+    virtual std::vector<std::string> forgeDataPack() { return {}; }
     // Retention (the promises area). A backup the tool records as made at `utc` (seconds since the epoch): its own
     // back-dating flag (restic/rustic --time, borg --timestamp, kopia --start-time), or, where it has none, its
     // clock moved there with libfaketime (vykar). Throws ToolError.

@@ -6,9 +6,17 @@
 // (docs/backends.md names the versions seen and what each does not keep).
 #include "tools/BackupTool.hpp"
 
+#include <functional>
 #include <map>
 
 namespace e2e {
+
+// restic's format, for restic and rustic (BackupTool::forgeDataPack): in the local repository at `repo`, only the
+// largest pack is kept (restic keeps data and tree blobs in packs of their own; one backup of one file leaves its data
+// in the largest), 64 of its bytes flipped inside its first quarter (blob ciphertext, far from the header at its end),
+// renamed to the SHA-256 of what it now holds, the index and snapshots removed and the index made anew by `reindex`
+// (the tool's repair of the index from pack headers). Returns the pack's and the index's paths relative to `repo`.
+std::vector<std::string> forgeResticDataPack(const fs::path& repo, const std::function<void()>& reindex);
 
 class VykarTool : public CliTool {
 public:

@@ -3,8 +3,10 @@
 #include "tools/Drivers.hpp"
 #include "tools/Registry.hpp"
 #include "text/WallClock.hpp"
+#include "tree/Digest.hpp"
 
 #include <nlohmann/json.hpp>
+#include <fstream>
 #include <regex>
 #include <sstream>
 
@@ -29,6 +31,9 @@ public:
     void unlock() override;
     RepoLayout layout() const override;
     RepairOutcome repair() override;
+    std::vector<std::string> forgeDataPack() override {
+        return forgeResticDataPack(target_.path, [this] { step("forge-reindex", args({"repair", "index"})); });
+    }
     StallBound stallBound() const override;
 
 protected:
@@ -59,6 +64,7 @@ Capabilities ResticTool::capabilities() const {
     c.dump_guard = true;  // --stdin-from-command (0.17+; bootstrap installs 0.18)
     c.integrity_failure = R"(repository contains errors|does not match|ciphertext verification failed|hash mismatch)";
     c.lock_failure = R"(repository is already locked|unable to create lock)";
+    c.forgeable_packs = true;
     c.avg_chunk_bytes = 1ull << 20;  // content-defined chunks of 512 KiB to 8 MiB, 1 MiB on average
     c.chunk_min_bytes = 512ull << 10, c.chunk_tail_bytes = 1ull << 20, c.chunk_max_bytes = 8ull << 20;  // 2^20 mask
     c.pack_min = 4ull << 20;  // backup --pack-size: 4 to 128 MiB (default 16)
@@ -262,6 +268,43 @@ RepairOutcome ResticTool::repair() {
     o.steps.push_back(step("repair-index", args({"repair", "index", "--read-all-packs"})));
     o.steps.push_back(step("repair-snapshots", args({"repair", "snapshots", "--forget"})));
     return o;
+}
+
+std::vector<std::string> forgeResticDataPack(const fs::path& repo, const std::function<void()>& reindex) {
+    fs::path pack;
+    std::uintmax_t biggest = 0;
+    std::vector<fs::path> others;
+    for (const auto& e : fs::recursive_directory_iterator(repo / "data")) {
+        if (!e.is_regular_file()) continue;
+        if (e.file_size() > biggest) {
+            if (!pack.empty()) others.push_back(pack);
+            pack = e.path(), biggest = e.file_size();
+        } else
+            others.push_back(e.path());
+    }
+    if (pack.empty()) throw ToolError("forge", "the scratch repository " + repo.string() + " holds no pack");
+    for (const auto& p : others) fs::remove(p);
+    for (const char* dir : {"index", "snapshots", "locks"})
+        if (fs::exists(repo / dir))
+            for (const auto& e : fs::directory_iterator(repo / dir)) fs::remove_all(e.path());
+    {
+        std::fstream f(pack, std::ios::in | std::ios::out | std::ios::binary);
+        char bytes[64];
+        f.seekg(std::streamoff(biggest / 4));
+        f.read(bytes, sizeof bytes);
+        for (char& b : bytes) b = char(~b);
+        f.seekp(std::streamoff(biggest / 4));
+        f.write(bytes, sizeof bytes);
+        if (!f) throw ToolError("forge", "cannot flip bytes of " + pack.string());
+    }
+    const std::string id = sha256File(pack);
+    const fs::path named = repo / "data" / id.substr(0, 2) / id;
+    fs::create_directories(named.parent_path());
+    fs::rename(pack, named);
+    reindex();
+    std::vector<std::string> out{fs::relative(named, repo).string()};
+    for (const auto& e : fs::directory_iterator(repo / "index")) out.push_back(fs::relative(e.path(), repo).string());
+    return out;
 }
 
 std::vector<std::string> ResticTool::versionArgs() const {

@@ -28,6 +28,9 @@ public:
     void unlock() override;
     RepoLayout layout() const override;
     RepairOutcome repair() override;
+    std::vector<std::string> forgeDataPack() override {
+        return forgeResticDataPack(target_.path, [this] { step("forge-reindex", args({"repair", "index"})); });
+    }
     StallBound stallBound() const override;
     // [backup.hooks] in its profile: rustic runs them with vykar's semantics
     std::string backupWithHooks(const fs::path& source, const HookSet& hooks, const std::string& label) override;
@@ -83,6 +86,7 @@ void RusticTool::writeProfile(const std::string& extra) {
 
 Capabilities RusticTool::capabilities() const {
     Capabilities c;
+    c.forgeable_packs = true;  // restic's format
     c.backends = {"local", "rest", "s3", "sftp"};
     c.no_encryption = false;
     c.no_encryption_reason = "rustic always encrypts its repository (restic format, no unencrypted mode)";

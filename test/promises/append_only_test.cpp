@@ -22,6 +22,7 @@
 #include "services/Servers.hpp"
 #include "tools/Registry.hpp"
 #include "tree/Corpus.hpp"
+#include "tree/Digest.hpp"
 
 #include <gtest/gtest.h>
 
@@ -76,7 +77,7 @@ protected:
         else
             c.argv.insert(c.argv.end(), {"-H", "Authorization: Bearer " + target.token});
         if (method == "GET" && !file.empty()) c.argv.insert(c.argv.end(), {"-o", file.string()});
-        if (method == "PUT") c.argv.insert(c.argv.end(), {"--data-binary", "@" + file.string()});
+        if (method == "PUT" || method == "POST") c.argv.insert(c.argv.end(), {"--data-binary", "@" + file.string()});
         if (method != "GET" || file.empty()) c.argv.insert(c.argv.end(), {"-o", "/dev/null"});
         c.argv.push_back("http://" + target.host + ":" + std::to_string(target.port) + "/" + path);
         c.timeout = 40s;
@@ -162,6 +163,13 @@ protected:
         po.backend_options.append_only = server_append_only_ && !own_server_ && backend_ != "s3";
         po.backend_options.object_lock = server_append_only_ && backend_ == "s3";
         const std::string tool = GetParam();
+        if (plant_case_)
+            po.not_applicable = [tool](const Capabilities& c) {
+                return c.forgeable_packs ? std::string()
+                                         : "the suite forges packs and an index only in restic's format (with the "
+                                           "tool itself, BackupTool::forgeDataPack), not yet in " +
+                                               tool + "'s";
+            };
         if (own_server_)
             po.not_applicable = [tool](const Capabilities&) {
                 return toolInfo(tool).repository_server.empty()
@@ -217,6 +225,10 @@ protected:
     void neighbourAttacks(BackupTool& client, std::string& said);
     void otherUser();
     bool private_repos_ = true;  // false only in the self-test of a server that does not keep its users apart
+    std::string plant(BackupTool& client, const fs::path& future);
+    std::string detected(BackupTool& owner, const std::string& id, const fs::path& future);
+    void plantedChunks();
+    bool plant_case_ = false;  // the case of chunks planted under the ids a later backup will use
 };
 
 // The owner makes the repository on its disk, then serves it to one user, the client, whose access to its own
@@ -262,8 +274,9 @@ void AppendOnly::clientDestroys(BackupTool& client, const std::vector<std::strin
     std::ostringstream raw;
     for (const auto& [kind, stored] : oneObjectOfEachKind(layout)) {
         const std::string path = t_.backend->requestPath(stored);
-        const int del = request("DELETE", path), put = request("PUT", path, zeros);
-        raw << "; " << kind << " " << path << ": DELETE " << del << ", PUT zeros " << put;
+        const std::string write = t_.backend->writeMethod();
+        const int del = request("DELETE", path), put = request(write, path, zeros);
+        raw << "; " << kind << " " << path << ": DELETE " << del << ", " << write << " zeros " << put;
         if (backend_ == "s3") raw << ", " << deleteEveryVersion(path);
     }
     recordRequests();
@@ -299,7 +312,8 @@ TEST_P(AppendOnly, OldIndexPutBack) {
     });
     if (!v.ok()) return broken(v);
     v.layer("attack", [&] {
-        const int put = request("PUT", "index", saved), put_gen = request("PUT", "index.gen", saved_gen);
+        const int put = request(t_.backend->writeMethod(), "index", saved),
+                  put_gen = request(t_.backend->writeMethod(), "index.gen", saved_gen);
         // and a DELETE of a pack, which the append-only mode is there to refuse
         const fs::path data = t_.backend->target().local_dir;
         std::string pack;
@@ -482,12 +496,12 @@ void AppendOnly::neighbourAttacks(BackupTool& client, std::string& said) {
     const fs::path zeros = ws().work() / "zeros", got = ws().work() / "got";
     std::ofstream(zeros) << std::string(64, '\0');
     for (const auto& [kind, stored] : oneObjectOfEachKind(client.layout()))
-        for (const std::string method : {"GET", "DELETE", "PUT"}) {
+        for (const std::string& method : {std::string("GET"), std::string("DELETE"), t_.backend->writeMethod()}) {
             const std::string path = t_.backend->requestPath(stored);
             const int status = request(method, path,
-                                       method == "GET"   ? got
-                                       : method == "PUT" ? zeros
-                                                         : fs::path{},
+                                       method == "GET"      ? got
+                                       : method == "DELETE" ? fs::path{}
+                                                            : zeros,
                                        &own);
             if (status / 100 == 2) through.push_back(method + " " + path + " (" + kind + ") " + std::to_string(status));
         }
@@ -652,6 +666,131 @@ TEST_P(AppendOnlySelftest, CheckSaysDamaged) {
 // The self-tests run with restic (its rest-server and JSON listing)
 INSTANTIATE_TEST_SUITE_P(AppendOnlyFaults, AppendOnlySelftest, ::testing::Values("restic"),
                          [](const auto& p) { return p.param; });
+
+// Chunks planted under the ids a later backup will use. The attacker holds the client's credentials and passphrase
+// and knows a file the client is about to back up (a well-known download, say). It reads the repository's config and
+// keys, makes a scratch repository with them, backs the file up there, and forges the pack of its data: stored bytes
+// flipped, renamed to fit, indexed anew from its header (BackupTool::forgeDataPack). It uploads that pack and index
+// (new names: an append-only server takes them). The client's next backup finds the file's chunks already indexed
+// and stores none of them. The promise: the snapshot that relied on the plant either restores (the tool did not
+// trust it) or the owner's data-verifying check names the damage ("detected"; silent damage is the failure); the
+// owner's documented repair then brings the repository back: the history restores, the client's next backup stores
+// the file for real and restores, and the check passes.
+std::string AppendOnly::plant(BackupTool& client, const fs::path& future) {
+    const fs::path scratch = ws().work() / "attacker-repo", source = ws().work() / "attacker-source";
+    fs::create_directories(source);
+    fs::copy_file(future, source / future.filename());
+    const RepoLayout layout = client.layout();
+    const fs::path data = t_.backend->target().local_dir;
+    const std::string repo = t_.backend->target().repo_name;
+    int keys = 0;
+    for (const auto& e : fs::recursive_directory_iterator(data)) {  // the names only; the bytes come over HTTP
+        if (!e.is_regular_file()) continue;
+        const std::string stored = fs::relative(e.path(), data).string();
+        const std::string in_repo = repo.empty() ? stored : stored.substr(std::min(stored.size(), repo.size() + 1));
+        if (in_repo != "config" && !std::regex_search(in_repo, std::regex(layout.keys))) continue;
+        fs::create_directories((scratch / in_repo).parent_path());
+        if (request("GET", t_.backend->requestPath(stored), scratch / in_repo) != 200)
+            throw VerdictFailure("the attacker could not read " + in_repo + " with the client's credentials");
+        keys += in_repo != "config";
+    }
+    RepoTarget local;
+    local.kind = "local";
+    local.path = local.local_dir = scratch;
+    auto forger = driver("attacker", local, pass_);
+    forger->backup(source, "attacker");
+    std::ostringstream said;
+    said << "the config and " << keys << " key(s) read with the client's credentials; " << future.filename().string()
+         << " backed up into a scratch repository with them and its data pack forged; uploaded:";
+    for (const auto& object : forger->forgeDataPack()) {
+        const std::string path = t_.backend->requestPath(repo.empty() ? object : repo + "/" + object);
+        const int status = request(t_.backend->writeMethod(), path, scratch / object);
+        said << " " << object << " " << status;
+        if (status / 100 != 2) throw VerdictFailure("the server refused the planted " + object + ": " + said.str());
+    }
+    recordRequests();
+    return said.str();
+}
+
+// The snapshot made after the plant: restored by the owner, the planted file compared; then the owner's
+// data-verifying check. A restore that does not bring the file back while the check passes is silent damage.
+std::string AppendOnly::detected(BackupTool& owner, const std::string& id, const fs::path& future) {
+    const fs::path dest = ws().work() / "restore-planted";
+    std::string restored;
+    try {
+        owner.restore(id, dest);
+        restored = fs::exists(dest / future.filename()) && sha256File(dest / future.filename()) == sha256File(future)
+                       ? "ok"
+                       : "the file came back different or not at all";
+    } catch (const ToolError& e) {
+        restored = std::string(e.what()).substr(0, 300);
+    }
+    fs::remove_all(dest);
+    std::string check = "ok";
+    try {
+        owner.check(true);
+    } catch (const ToolError& e) {
+        check = std::string(e.what()).substr(0, 300);
+    }
+    if (restored == "ok")
+        return "snapshot " + id + " restores the planted file byte for byte: the tool did not rely on the plant" +
+               (check == "ok" ? std::string() : "; the owner's check names the planted pack: " + check);
+    if (check == "ok")
+        throw VerdictFailure("snapshot " + id + " does not restore " + future.filename().string() + " (" + restored +
+                             ") and the owner's data-verifying check passes: silent damage");
+    return "snapshot " + id + " does not restore the planted file (" + restored +
+           "); the owner's data-verifying check names the damage: " + check;
+}
+
+void AppendOnly::plantedChunks() {
+    plant_case_ = true;
+    if (!prepareCase()) return;
+    auto client = driver("client", t_.backend->target(), pass_), owner = driver("owner", onTheServersDisk(), pass_);
+    Verdicts v(ws());
+    ScenarioSteps steps(ws(), *client, v);
+    steps.version();
+    steps.corpus(CorpusProfile{40, 2ull << 20, 0, 2, 1}, false);
+    steps.init(true);
+    History made;
+    v.layer("backups", [&] {
+        made.emplace_back(client->backup(steps.source(), steps.label()), steps.expected());
+        return "snapshot " + made[0].first;
+    });
+    if (!v.ok()) return broken(v);
+    steps.addRandomFile("future.bin", 2ull << 20);  // the file the attacker expects the client to back up next
+    const fs::path future = steps.source() / "future.bin";
+    v.layer("plant", [&] { return plant(*client, future); });
+    std::string relied;
+    v.layer("backup-after-plant", [&] {
+        const std::uint64_t before = t_.backend->usedBytes();
+        relied = client->backup(steps.source(), steps.label());
+        return "snapshot " + relied + " of the tree with future.bin (2 MiB); the repository grew by " +
+               std::to_string((t_.backend->usedBytes() - before) >> 10) + " KiB";
+    });
+    v.layer("detected", [&] { return detected(*owner, relied, future); });
+    v.layer("owner-repair", [&] {
+        const RepairOutcome o = owner->repair();
+        owner->reclaim();
+        return "the owner's documented repair (" + std::to_string(o.steps.size()) + " steps), then its reclaim";
+    });
+    judgeHistory(*owner, *client, steps, made, v);
+    broken(v);
+}
+
+TEST_P(AppendOnly, PlantedChunks) {
+    plantedChunks();
+}
+
+// Self-test (restic): a check that passes whatever the repository holds hides the plant, caught by "detected".
+const char* kCheckPasses = R"SH(
+case " $* " in *" check "*) echo "no errors were found"; exit 0 ;; esac
+exec "$real" "$@"
+)SH";
+
+TEST_P(AppendOnlySelftest, PlantGoesUnseen) {
+    fault_.expect("check-passes", kCheckPasses, "detected");
+    plantedChunks();
+}
 
 INSTANTIATE_TEST_SUITE_P(AppendOnlyRest, AppendOnly, ::testing::ValuesIn(defaultTools()),
                          [](const auto& p) { return p.param; });
