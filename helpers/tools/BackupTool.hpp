@@ -83,6 +83,9 @@ struct Capabilities {
     // The suite can forge its packs and index with the tool itself (forgeDataPack): restic's format, content-addressed
     // packs and an index rebuilt from pack headers.
     bool forgeable_packs = false;
+    // A directory restored alone becomes the restore's target, whose own metadata the tool never sets (as the root
+    // of a whole restore): rustic's snap:path.
+    bool selected_dir_is_target = false;
     // The pack (data object) size its setting takes (ToolContext::pack_size),
     // and which repository files are its packs (ECMAScript regex searched in
     // the path relative to the repository); pack_max 0 = it cannot be set.
@@ -126,6 +129,14 @@ struct RepairOutcome {
     // the repair keeps a damaged file in the snapshot under its name plus this suffix ("" = it does not)
     std::string damaged_file_suffix;
     std::string said() const;  // every step's output, joined
+};
+
+// A part of a snapshot to restore (the surface area's partial restore): a directory with everything under it, one
+// entry, or every regular file whose name matches a glob, at any depth ("*.bin"). Paths relative to the source root,
+// '/'-separated, raw bytes.
+struct PathSelection {
+    enum class Kind { Dir, File, Glob } kind = Kind::Dir;
+    std::string path;  // Dir, File: the entry; Glob: the name pattern
 };
 
 struct Snapshot {
@@ -269,6 +280,12 @@ public:
     virtual std::vector<std::string> files(const std::string& id) = 0;
     // Restore so that `dest` holds what `source` held.
     virtual void restore(const std::string& id, const fs::path& dest) = 0;
+    // Restore only `sel` of snapshot `id` so that `dest` mirrors the source root: what is selected at its own path
+    // (its ancestors as directories), with the tool's own selection (restic --include, rustic snap:path or --glob,
+    // borg extract PATH or sh: pattern, kopia ID/path, vykar --pattern). Throws ToolError.
+    virtual void restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest);
+    // Why it cannot restore `sel` ("" = it can): kopia's restore takes a path, no name pattern.
+    virtual std::string selectionGap(const PathSelection& /*sel*/) const { return ""; }
     virtual void check(bool verify_data) = 0;
     virtual void forget(const std::string& id) = 0;
     virtual void reclaim() = 0;

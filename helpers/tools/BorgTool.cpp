@@ -23,6 +23,7 @@ public:
     std::vector<Snapshot> snapshots() override;
     std::vector<std::string> files(const std::string& id) override;
     void restore(const std::string& id, const fs::path& dest) override;
+    void restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest) override;
     void check(bool verify_data) override;
     void forget(const std::string& id) override;
     void forgetByPolicy(const RetentionRules& rules, const std::vector<std::string>& labels) override;
@@ -202,6 +203,13 @@ std::vector<std::string> BorgTool::files(const std::string& id) {
 void BorgTool::restore(const std::string& id, const fs::path& dest) {
     fs::create_directories(dest);
     step("extract", locked({"extract", repo() + "::" + id}), dest);
+}
+
+// extract PATH (a directory with all under it), or an sh: pattern (`**/` matches any depth), in dest
+void BorgTool::restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest) {
+    fs::create_directories(dest);
+    const std::string what = sel.kind == PathSelection::Kind::Glob ? "sh:**/" + sel.path : sel.path;
+    step("extract-part", locked({"extract", repo() + "::" + id, what}), dest);
 }
 
 void BorgTool::check(bool verify_data) {

@@ -121,6 +121,10 @@ void BackupTool::forgetByPolicy(const RetentionRules&, const std::vector<std::st
     throw ToolError("forget", name() + ": the driver knows no retention policy");
 }
 
+void BackupTool::restoreSelection(const std::string&, const PathSelection&, const fs::path&) {
+    throw ToolError("restore", name() + ": the driver knows no partial restore");
+}
+
 std::string BackupTool::retentionGap(const RetentionRules&) const {
     return "";
 }

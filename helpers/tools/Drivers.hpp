@@ -27,6 +27,7 @@ public:
     std::vector<Snapshot> snapshots() override;
     std::vector<std::string> files(const std::string& id) override;
     void restore(const std::string& id, const fs::path& dest) override;
+    void restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest) override;
     void check(bool verify_data) override;
     void forget(const std::string& id) override;
     void forgetByPolicy(const RetentionRules& rules, const std::vector<std::string>& labels) override;

@@ -1,6 +1,7 @@
 // kopia (Go module proxy): own --config-file per test, JSON snapshot manifests.
 #include "tools/Drivers.hpp"
 #include "tools/Registry.hpp"
+#include "text/Text.hpp"
 #include "text/WallClock.hpp"
 
 #include <nlohmann/json.hpp>
@@ -18,6 +19,12 @@ public:
     std::vector<Snapshot> snapshots() override;
     std::vector<std::string> files(const std::string& id) override;
     void restore(const std::string& id, const fs::path& dest) override;
+    void restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest) override;
+    std::string selectionGap(const PathSelection& sel) const override {
+        return sel.kind == PathSelection::Kind::Glob
+                   ? "kopia's snapshot restore takes a snapshot and a path in it, no name pattern"
+                   : "";
+    }
     void check(bool verify_data) override;
     void forget(const std::string& id) override;
     void forgetByPolicy(const RetentionRules& rules, const std::vector<std::string>& labels) override;
@@ -249,6 +256,14 @@ std::vector<std::string> KopiaTool::files(const std::string& id) {
 
 void KopiaTool::restore(const std::string& id, const fs::path& dest) {
     step("restore", args({"snapshot", "restore", id, dest.string()}));
+}
+
+// ID/path restores that entry as the target: the driver names its place under dest. kopia keeps names as UTF-8
+// text (a byte that is not UTF-8 becomes U+FFFD), so the path is asked for as kopia stored it.
+void KopiaTool::restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest) {
+    const fs::path at = dest / sel.path;
+    fs::create_directories(at.parent_path());
+    step("restore-part", args({"snapshot", "restore", id + "/" + lossyUtf8(sel.path), at.string()}));
 }
 
 void KopiaTool::check(bool verify_data) {

@@ -24,6 +24,7 @@ public:
     std::vector<Snapshot> snapshots() override;
     std::vector<std::string> files(const std::string& id) override;
     void restore(const std::string& id, const fs::path& dest) override;
+    void restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest) override;
     void check(bool verify_data) override;
     void forget(const std::string& id) override;
     void forgetByPolicy(const RetentionRules& rules, const std::vector<std::string>& labels) override;
@@ -215,6 +216,13 @@ std::vector<std::string> ResticTool::files(const std::string& id) {
 
 void ResticTool::restore(const std::string& id, const fs::path& dest) {
     step("restore", args({"restore", id, "--target", dest.string()}));
+}
+
+// --include: a path from the snapshot's root (its paths start with "/"), or a name pattern, which restic matches
+// at any depth
+void ResticTool::restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest) {
+    const std::string pattern = sel.kind == PathSelection::Kind::Glob ? sel.path : "/" + sel.path;
+    step("restore-part", args({"restore", id, "--target", dest.string(), "--include", pattern}));
 }
 
 void ResticTool::check(bool verify_data) {

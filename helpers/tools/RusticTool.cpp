@@ -21,6 +21,7 @@ public:
     std::vector<Snapshot> snapshots() override;
     std::vector<std::string> files(const std::string& id) override;
     void restore(const std::string& id, const fs::path& dest) override;
+    void restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest) override;
     void check(bool verify_data) override;
     void forget(const std::string& id) override;
     void forgetByPolicy(const RetentionRules& rules, const std::vector<std::string>& labels) override;
@@ -86,7 +87,8 @@ void RusticTool::writeProfile(const std::string& extra) {
 
 Capabilities RusticTool::capabilities() const {
     Capabilities c;
-    c.forgeable_packs = true;  // restic's format
+    c.forgeable_packs = true;         // restic's format
+    c.selected_dir_is_target = true;  // restore SNAP:DIR DEST: DEST gets DIR's contents, never its metadata
     c.backends = {"local", "rest", "s3", "sftp"};
     c.no_encryption = false;
     c.no_encryption_reason = "rustic always encrypts its repository (restic format, no unencrypted mode)";
@@ -260,6 +262,18 @@ std::vector<std::string> RusticTool::files(const std::string& id) {
 
 void RusticTool::restore(const std::string& id, const fs::path& dest) {
     step("restore", args({"restore", id, dest.string()}));
+}
+
+// snap:path restores that entry as `dest` (a directory's contents into it, a file as it): the driver names its place
+// under dest; a name pattern is --glob (gitignore rules: a pattern without a slash matches at any depth)
+void RusticTool::restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest) {
+    if (sel.kind == PathSelection::Kind::Glob) {
+        step("restore-part", args({"restore", id, dest.string(), "--glob", sel.path}));
+        return;
+    }
+    const fs::path at = dest / sel.path;
+    fs::create_directories(at.parent_path());
+    step("restore-part", args({"restore", id + ":" + sel.path, at.string()}));
 }
 
 void RusticTool::check(bool verify_data) {

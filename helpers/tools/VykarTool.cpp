@@ -240,6 +240,13 @@ void VykarTool::restore(const std::string& id, const fs::path& dest) {
     step("restore", args({"restore", id, dest.string()}));
 }
 
+// --pattern, a glob over the snapshot's paths: a directory is "DIR/**" (the directory itself comes with what is
+// under it), a name pattern matches at any depth; --verify recomputes each chunk's id after decryption
+void VykarTool::restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest) {
+    const std::string pattern = sel.kind == PathSelection::Kind::Dir ? sel.path + "/**" : sel.path;
+    step("restore-part", args({"restore", id, dest.string(), "--pattern", pattern, "--verify"}));
+}
+
 void VykarTool::check(bool verify_data) {
     if (verify_data)
         step("check", args({"check", "--verify-data"}));
