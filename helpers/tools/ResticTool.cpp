@@ -4,9 +4,9 @@
 #include "tools/Registry.hpp"
 #include "text/WallClock.hpp"
 #include "tree/Digest.hpp"
+#include "tree/RandomData.hpp"
 
 #include <nlohmann/json.hpp>
-#include <fstream>
 #include <regex>
 #include <sstream>
 
@@ -295,16 +295,7 @@ std::vector<std::string> forgeResticDataPack(const fs::path& repo, const std::fu
     for (const char* dir : {"index", "snapshots", "locks"})
         if (fs::exists(repo / dir))
             for (const auto& e : fs::directory_iterator(repo / dir)) fs::remove_all(e.path());
-    {
-        std::fstream f(pack, std::ios::in | std::ios::out | std::ios::binary);
-        char bytes[64];
-        f.seekg(std::streamoff(biggest / 4));
-        f.read(bytes, sizeof bytes);
-        for (char& b : bytes) b = char(~b);
-        f.seekp(std::streamoff(biggest / 4));
-        f.write(bytes, sizeof bytes);
-        if (!f) throw ToolError("forge", "cannot flip bytes of " + pack.string());
-    }
+    flipBytes(pack, biggest / 4, 64);
     const std::string id = sha256File(pack);
     const fs::path named = repo / "data" / id.substr(0, 2) / id;
     fs::create_directories(named.parent_path());

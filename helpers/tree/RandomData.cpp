@@ -24,4 +24,20 @@ void writeRandomFile(const std::filesystem::path& path, std::uint64_t bytes, Rng
     if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
+std::size_t flipBytes(const std::filesystem::path& file, std::uint64_t at, std::size_t n) {
+    namespace fs = std::filesystem;
+    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::add);
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    std::string bytes(n, '\0');
+    f.seekg(std::streamoff(at));
+    f.read(bytes.data(), std::streamsize(n));
+    const std::streamsize got = f.gcount();
+    for (std::streamsize i = 0; i < got; ++i) bytes[std::size_t(i)] = char(~bytes[std::size_t(i)]);
+    f.clear();
+    f.seekp(std::streamoff(at));
+    f.write(bytes.data(), got);
+    if (!f) throw std::runtime_error("could not rewrite " + file.string());
+    return std::size_t(got);
+}
+
 }  // namespace e2e

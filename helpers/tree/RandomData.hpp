@@ -16,4 +16,9 @@ struct RandomFileOptions {
 // The same rng state gives the same bytes, whatever the caller.
 void writeRandomFile(const std::filesystem::path& path, std::uint64_t bytes, Rng& rng, RandomFileOptions o = {});
 
+// Damage on purpose: `n` bytes of `file` from offset `at` inverted in place (its size kept; fewer where the file
+// ends first; made writable for its owner first). Returns how many were flipped; throws std::runtime_error when the
+// file cannot be rewritten.
+std::size_t flipBytes(const std::filesystem::path& file, std::uint64_t at, std::size_t n);
+
 }  // namespace e2e

@@ -85,18 +85,12 @@ std::set<std::string> newSince(const std::set<std::string>& before, const std::s
 
 // A few bytes in the middle of `file` flipped (its size kept); returns the offset.
 std::uint64_t flipMiddle(const fs::path& file) {
-    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::add);
-    const std::uint64_t size = fs::file_size(file), at = size / 2;
-    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
-    char bytes[16] = {};
-    f.seekg(std::streamoff(at));
-    f.read(bytes, sizeof bytes);
-    const std::streamsize n = f.gcount();
-    for (std::streamsize i = 0; i < n; ++i) bytes[i] = char(~bytes[i]);
-    f.clear();
-    f.seekp(std::streamoff(at));
-    f.write(bytes, n);
-    if (!f) throw VerdictFailure("could not rewrite " + file.string());
+    const std::uint64_t at = fs::file_size(file) / 2;
+    try {
+        flipBytes(file, at, 16);
+    } catch (const std::runtime_error& e) {
+        throw VerdictFailure(e.what());
+    }
     return at;
 }
 
