@@ -1,7 +1,8 @@
 // promises/at-rest: what a repository reveals of the data it holds. Unique markers (seeded random tokens, one
-// per place) go into a file's content, a file's name, a directory's name, an xattr value and the rows of a dump
-// streamed from a command; after the backup every byte the repository has on this machine (its files; for a remote
-// kind, the server's data dir) is searched for each marker, raw and as UTF-16, base64 and hex. The promise:
+// per place) go into a file's content, a file's name, a directory's name, an xattr value and the rows of a SQLite
+// database, whose dump the tool stores from a command; after the backup every byte the repository has on this machine
+// (its files; for a remote kind, the server's data dir) is searched for each marker, raw and as UTF-16, base64 and hex.
+// The promise:
 //   an encrypted repository holds no marker in any form (layer "scan"; a FAIL names the object and the offset);
 //   the markers went in: the snapshot restores byte for byte (a scan of a repository that never got the data
 //     would prove nothing);
@@ -183,7 +184,7 @@ protected:
                 {"file name", token("Name")},
                 {"directory name", token("Dir")},
                 {"xattr value", token("Xattr")},
-                {"dump row", token("Row")}};
+                {"database row", token("Row")}};
     }
 
     // The markers put in the source (the dump's goes in through its command); the manifest rebuilt.
@@ -201,6 +202,25 @@ protected:
         steps.expect(Manifest::build(steps.source(), mo));
         return "a note " + m[1].token + ".txt in directory " + m[2].token + " with " + m[0].token + " in it; xattr " +
                xattr;
+    }
+
+    // A SQLite database (outside the source tree) with three rows holding `marker`, and the command that dumps it
+    // (sqlite3 .dump: SQL text, as a database's dump reaches a backup tool).
+    fs::path databaseWithMarker(const std::string& marker) {
+        const fs::path db = ws().work() / "notes.sqlite", cmd = ws().work() / "dump.sh";
+        Command c;
+        c.argv = {"sqlite3", "-bail", db.string(),
+                  "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL); INSERT INTO notes VALUES (1, 'a "
+                  "note with " +
+                      marker + "'), (2, '" + marker + "'), (3, 'and " + marker + " again');"};
+        c.timeout = std::chrono::seconds(30);
+        c.log_dir = ws().logs();
+        c.log_name = "sqlite3-create";
+        const Result r = e2e::run(c);
+        if (!r.ok()) throw VerdictFailure("sqlite3 could not make the database: " + r.describe() + "\n" + r.tail());
+        std::ofstream(cmd) << "#!/bin/sh\nexec sqlite3 -bail " << shellQuote(db.string()) << " .dump\n";
+        fs::permissions(cmd, fs::perms::owner_all);
+        return cmd;
     }
 
     void run() {
@@ -243,13 +263,10 @@ protected:
             id = t_.tool->backup(steps.source(), label);
             std::string d = "snapshot " + id + " of the corpus and " + planted;
             if (!t_.caps.stdin_dumps) return d + "; the tool takes no dump from a command (no dump row)";
-            const fs::path cmd = ws().work() / "dump.sh";
-            std::ofstream(cmd) << "#!/bin/sh\nfor i in 1 2 3; do echo \"INSERT INTO notes VALUES ($i, '" << m[4].token
-                               << "');\"; done\n";
-            fs::permissions(cmd, fs::perms::owner_all);
+            const fs::path cmd = databaseWithMarker(m[4].token);
             const DumpBackup dump = backupDump(ws(), *t_.tool, t_.caps, cmd, "notes.sql", label);
-            return d + "; a dump of rows holding " + m[4].token + " from a command (" + dump.how + "), snapshot " +
-                   dump.id;
+            return d + "; the dump of a SQLite database whose rows hold " + m[4].token + " (sqlite3 .dump, " +
+                   dump.how + "), snapshot " + dump.id;
         });
         if (!v.ok()) return broken(v);
         steps.restoreAndCompare(id);
@@ -274,7 +291,7 @@ protected:
             }
             std::string missing;
             for (const auto& mk : m)
-                if (!seen.count(mk.place) && (mk.place != "dump row" || t_.caps.stdin_dumps))
+                if (!seen.count(mk.place) && (mk.place != "database row" || t_.caps.stdin_dumps))
                     missing += (missing.empty() ? "" : ", ") + mk.place;
             if (!missing.empty())
                 throw VerdictFailure(
