@@ -12,7 +12,8 @@
 // (NeighbourIsKeptOut): rest-server --private-repos, another user with credentials of its own goes for the client's
 // repository; every request must be refused. The fourth runs the ransomware case straight to S3, on a bucket with
 // Object Lock, the owner recovering each object's version from before the attack (vykar's documented set-up; kopia:
-// its own point-in-time view of the bucket).
+// its own point-in-time view of the bucket). The fifth (PlantedChunks) plants forged chunks under the ids of a file
+// the client backs up next: the owner's data-verifying check must name the damage, and the documented repair heal it.
 #include "FaultyTool.hpp"
 #include "RoundTrip.hpp"
 #include "ScenarioTest.hpp"
