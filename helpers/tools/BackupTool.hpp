@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -86,6 +87,12 @@ struct Capabilities {
     // A directory restored alone becomes the restore's target, whose own metadata the tool never sets (as the root
     // of a whole restore): rustic's snap:path.
     bool selected_dir_is_target = false;
+    // Its diff names what changed of a path's metadata alone (mode, mtime, owner) and the directories added or
+    // removed; where it does not, why (diff_leaves_out): vykar compares regular files' contents only, kopia counts
+    // metadata-only files without naming them.
+    bool diff_metadata = true;
+    bool diff_dirs = true;
+    std::string diff_leaves_out;
     // The pack (data object) size its setting takes (ToolContext::pack_size),
     // and which repository files are its packs (ECMAScript regex searched in
     // the path relative to the repository); pack_max 0 = it cannot be set.
@@ -138,6 +145,19 @@ struct PathSelection {
     enum class Kind { Dir, File, Glob } kind = Kind::Dir;
     std::string path;  // Dir, File: the entry; Glob: the name pattern
 };
+
+// What a tool's own diff of two snapshots says of one path (the surface area's find-diff): `path` relative to the
+// source root, '/'-separated, as the manifest has it (no leading "/" or "./", no trailing "/"); the strongest kind
+// the tool printed for it (a content change over a metadata one).
+struct ReportedChange {
+    enum class Kind { Added, Removed, Modified, Metadata } kind = Kind::Modified;
+    std::string path;
+    std::string said;  // the tool's own words for it (its line, for the report)
+};
+std::string kindName(ReportedChange::Kind k);
+// Lines for one path merged into one change per path, the strongest kind kept (an added and a removed one: a type
+// change, Modified); sorted by path.
+std::vector<ReportedChange> mergeChanges(const std::vector<ReportedChange>& lines);
 
 struct Snapshot {
     std::string id;
@@ -286,6 +306,16 @@ public:
     virtual void restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest);
     // Why it cannot restore `sel` ("" = it can): kopia's restore takes a path, no name pattern.
     virtual std::string selectionGap(const PathSelection& /*sel*/) const { return ""; }
+    // Its own diff of snapshot `from` against `to` (restic diff --metadata --json, rustic diff --metadata, borg diff
+    // --json-lines, kopia diff, vykar snapshot diff), one change per path (mergeChanges). A line it cannot read is a
+    // ToolError naming the line. The root is never reported.
+    virtual std::vector<ReportedChange> diff(const std::string& from, const std::string& to);
+    // Its own search for `path` over every snapshot (vykar snapshot find, restic find --json, rustic find --all):
+    // snapshot id (as the tool prints it) -> the status it shows ("added", "modified", "unchanged"; "present" where
+    // it shows none). Snapshots that do not hold the path are absent.
+    virtual std::map<std::string, std::string> find(const std::string& path);
+    // Why it has no such search ("" = it has): borg and kopia have no find command.
+    virtual std::string findGap() const { return ""; }
     virtual void check(bool verify_data) = 0;
     virtual void forget(const std::string& id) = 0;
     virtual void reclaim() = 0;
@@ -355,6 +385,17 @@ protected:
     // Runs one step; throws ToolError unless the exit code is in `ok_codes`.
     Result step(const std::string& step, std::vector<std::string> args, const fs::path& cwd = {},
                 std::vector<int> ok_codes = {0});
+    // Runs one step and reads its output with `read`; what `read` cannot read (std::runtime_error) is a ToolError of
+    // the step, its output kept.
+    template <class Read>
+    auto stepRead(const std::string& stepName, std::vector<std::string> args, Read read) -> decltype(read("")) {
+        const Result r = step(stepName, std::move(args));
+        try {
+            return read(r.out);
+        } catch (const std::runtime_error& e) {
+            throw ToolError(stepName, e.what(), r);
+        }
+    }
     virtual std::map<std::string, std::string> toolEnv() const = 0;
     // The backup command line (args, cwd) and how to read the snapshot id from its outcome.
     struct Invocation {

@@ -24,6 +24,10 @@ public:
     std::vector<std::string> files(const std::string& id) override;
     void restore(const std::string& id, const fs::path& dest) override;
     void restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest) override;
+    std::vector<ReportedChange> diff(const std::string& from, const std::string& to) override;
+    std::string findGap() const override {
+        return "borg has no find command (borg list of each archive is a listing, not a search)";
+    }
     void check(bool verify_data) override;
     void forget(const std::string& id) override;
     void forgetByPolicy(const RetentionRules& rules, const std::vector<std::string>& labels) override;
@@ -210,6 +214,12 @@ void BorgTool::restoreSelection(const std::string& id, const PathSelection& sel,
     fs::create_directories(dest);
     const std::string what = sel.kind == PathSelection::Kind::Glob ? "sh:**/" + sel.path : sel.path;
     step("extract-part", locked({"extract", repo() + "::" + id, what}), dest);
+}
+
+// 1.x: ARCHIVE1 and a bare ARCHIVE2; unsorted without --sort-by
+std::vector<ReportedChange> BorgTool::diff(const std::string& from, const std::string& to) {
+    return stepRead("diff", locked({"diff", "--json-lines", "--sort-by=path", repo() + "::" + from, to}),
+                    parseBorgDiff);
 }
 
 void BorgTool::check(bool verify_data) {

@@ -125,6 +125,47 @@ void BackupTool::restoreSelection(const std::string&, const PathSelection&, cons
     throw ToolError("restore", name() + ": the driver knows no partial restore");
 }
 
+std::vector<ReportedChange> BackupTool::diff(const std::string&, const std::string&) {
+    throw ToolError("diff", name() + ": the driver knows no diff of two snapshots");
+}
+
+std::map<std::string, std::string> BackupTool::find(const std::string&) {
+    throw ToolError("find", name() + ": the driver knows no find");
+}
+
+std::string kindName(ReportedChange::Kind k) {
+    switch (k) {
+        case ReportedChange::Kind::Added:
+            return "added";
+        case ReportedChange::Kind::Removed:
+            return "removed";
+        case ReportedChange::Kind::Modified:
+            return "modified";
+        case ReportedChange::Kind::Metadata:
+            return "metadata";
+    }
+    return "?";
+}
+
+std::vector<ReportedChange> mergeChanges(const std::vector<ReportedChange>& lines) {
+    using K = ReportedChange::Kind;
+    std::map<std::string, ReportedChange> by_path;
+    for (const auto& c : lines) {
+        auto [it, fresh] = by_path.emplace(c.path, c);
+        if (fresh) continue;
+        ReportedChange& m = it->second;
+        m.said += " | " + c.said;
+        if (m.kind == c.kind || c.kind == K::Metadata) continue;
+        if (m.kind == K::Metadata)
+            m.kind = c.kind;
+        else
+            m.kind = K::Modified;  // added and removed (a type change), or either with modified
+    }
+    std::vector<ReportedChange> out;
+    for (auto& [path, c] : by_path) out.push_back(std::move(c));
+    return out;
+}
+
 std::string BackupTool::retentionGap(const RetentionRules&) const {
     return "";
 }

@@ -18,6 +18,19 @@ namespace e2e {
 // (the tool's repair of the index from pack headers). Returns the pack's and the index's paths relative to `repo`.
 std::vector<std::string> forgeResticDataPack(const fs::path& repo, const std::function<void()>& reindex);
 
+// Each tool's own diff and find read into the suite's terms (DiffReports.cpp; BackupTool::diff, find): a line none
+// of the patterns knows throws std::runtime_error naming it.
+std::vector<ReportedChange> parseResticDiff(const std::string& out);
+std::map<std::string, std::string> parseResticFind(const std::string& out, const std::string& path);
+std::vector<ReportedChange> parseRusticDiff(const std::string& out);
+std::map<std::string, std::string> parseRusticFind(const std::string& out);
+std::vector<ReportedChange> parseBorgDiff(const std::string& out);
+std::vector<ReportedChange> parseKopiaDiff(const std::string& out);
+std::vector<ReportedChange> parseVykarDiff(const std::string& out);
+std::map<std::string, std::string> parseVykarFind(const std::string& out, const std::string& path);
+// A name as Rust's Debug prints it ("a\nb\xFF"), back to its bytes.
+std::string unquoteRustDebug(const std::string& quoted);
+
 class VykarTool : public CliTool {
 public:
     VykarTool(std::string binary, ToolContext ctx, RepoTarget target);
@@ -28,6 +41,8 @@ public:
     std::vector<std::string> files(const std::string& id) override;
     void restore(const std::string& id, const fs::path& dest) override;
     void restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest) override;
+    std::vector<ReportedChange> diff(const std::string& from, const std::string& to) override;
+    std::map<std::string, std::string> find(const std::string& path) override;
     void check(bool verify_data) override;
     void forget(const std::string& id) override;
     void forgetByPolicy(const RetentionRules& rules, const std::vector<std::string>& labels) override;

@@ -20,6 +20,8 @@ public:
     std::vector<std::string> files(const std::string& id) override;
     void restore(const std::string& id, const fs::path& dest) override;
     void restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest) override;
+    std::vector<ReportedChange> diff(const std::string& from, const std::string& to) override;
+    std::string findGap() const override { return "kopia has no find command"; }
     std::string selectionGap(const PathSelection& sel) const override {
         return sel.kind == PathSelection::Kind::Glob
                    ? "kopia's snapshot restore takes a snapshot and a path in it, no name pattern"
@@ -65,7 +67,11 @@ Capabilities KopiaTool::capabilities() const {
     c.no_encryption = false;
     c.no_encryption_reason = "kopia always encrypts its repository (no unencrypted mode)";
     c.stdin_dumps = true;
-    c.native_hooks = false;      // it has hooks of its own, but backupWithHooks does not drive them yet
+    c.native_hooks = false;  // it has hooks of its own, but backupWithHooks does not drive them yet
+    c.diff_metadata = false;
+    c.diff_leaves_out =
+        "kopia diff names no path whose metadata alone changed (it counts them in its closing statistics: "
+        "internal/diff/diff.go compares metadata only where the contents differ)";
     c.hardlinks = false;         // kopia stores each name as its own file
     c.fifos = false;             // kopia does not store special files
     c.listing_newlines = false;  // `ls -r` prints one path per line
@@ -264,6 +270,11 @@ void KopiaTool::restoreSelection(const std::string& id, const PathSelection& sel
     const fs::path at = dest / sel.path;
     fs::create_directories(at.parent_path());
     step("restore-part", args({"snapshot", "restore", id + "/" + lossyUtf8(sel.path), at.string()}));
+}
+
+// its lines come in no fixed order (read as a set); a path whose metadata alone changed is only counted
+std::vector<ReportedChange> KopiaTool::diff(const std::string& from, const std::string& to) {
+    return stepRead("diff", args({"diff", from, to}), parseKopiaDiff);
 }
 
 void KopiaTool::check(bool verify_data) {

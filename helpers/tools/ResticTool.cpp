@@ -25,6 +25,8 @@ public:
     std::vector<std::string> files(const std::string& id) override;
     void restore(const std::string& id, const fs::path& dest) override;
     void restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest) override;
+    std::vector<ReportedChange> diff(const std::string& from, const std::string& to) override;
+    std::map<std::string, std::string> find(const std::string& path) override;
     void check(bool verify_data) override;
     void forget(const std::string& id) override;
     void forgetByPolicy(const RetentionRules& rules, const std::vector<std::string>& labels) override;
@@ -223,6 +225,16 @@ void ResticTool::restore(const std::string& id, const fs::path& dest) {
 void ResticTool::restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest) {
     const std::string pattern = sel.kind == PathSelection::Kind::Glob ? sel.path : "/" + sel.path;
     step("restore-part", args({"restore", id, "--target", dest.string(), "--include", pattern}));
+}
+
+// backed up as "." from the source: its paths are "/name", directories "/name/"
+std::vector<ReportedChange> ResticTool::diff(const std::string& from, const std::string& to) {
+    return stepRead("diff", args({"diff", "--metadata", "--json", from, to}), parseResticDiff);
+}
+
+std::map<std::string, std::string> ResticTool::find(const std::string& path) {
+    return stepRead("find", args({"find", "--json", "/" + path}),
+                    [&](const std::string& out) { return parseResticFind(out, path); });
 }
 
 void ResticTool::check(bool verify_data) {

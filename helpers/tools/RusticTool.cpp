@@ -22,6 +22,8 @@ public:
     std::vector<std::string> files(const std::string& id) override;
     void restore(const std::string& id, const fs::path& dest) override;
     void restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest) override;
+    std::vector<ReportedChange> diff(const std::string& from, const std::string& to) override;
+    std::map<std::string, std::string> find(const std::string& path) override;
     void check(bool verify_data) override;
     void forget(const std::string& id) override;
     void forgetByPolicy(const RetentionRules& rules, const std::vector<std::string>& labels) override;
@@ -274,6 +276,16 @@ void RusticTool::restoreSelection(const std::string& id, const PathSelection& se
     const fs::path at = dest / sel.path;
     fs::create_directories(at.parent_path());
     step("restore-part", args({"restore", id + ":" + sel.path, at.string()}));
+}
+
+// no JSON: its text, a quoted path a line
+std::vector<ReportedChange> RusticTool::diff(const std::string& from, const std::string& to) {
+    return stepRead("diff", args({"diff", "--metadata", from, to}), parseRusticDiff);
+}
+
+// --all: every snapshot of a group on a line of its own (else runs of the same result fold into "(+N)")
+std::map<std::string, std::string> RusticTool::find(const std::string& path) {
+    return stepRead("find", args({"find", "--all", "--path", path}), parseRusticFind);
 }
 
 void RusticTool::check(bool verify_data) {

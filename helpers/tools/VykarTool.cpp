@@ -32,8 +32,12 @@ Capabilities VykarTool::capabilities() const {
     c.backends = {"local", "rest", "s3", "sftp"};
     c.no_encryption = true;
     c.stdin_dumps = true;
-    c.dump_guard = true;                          // command_dumps: a failing command aborts, no snapshot
-    c.native_hooks = true;                        // backupWithHooks: source hooks in its config
+    c.dump_guard = true;    // command_dumps: a failing command aborts, no snapshot
+    c.native_hooks = true;  // backupWithHooks: source hooks in its config
+    c.diff_metadata = c.diff_dirs = false;
+    c.diff_leaves_out =
+        "vykar's snapshot diff compares regular files' contents only: directories, symlinks and metadata-only "
+        "changes are left out by design (vykar-core commands/diff.rs)";
     c.listing_newlines = false;                   // `snapshot list` prints one path per line
     c.listing_own_entries = "vykar-dumps(/.*)?";  // command_dumps' files are listed under it (vykar docs)
     c.fifos = false;                              // FIFOs are skipped at backup time (with a warning, exit 0)
@@ -245,6 +249,17 @@ void VykarTool::restore(const std::string& id, const fs::path& dest) {
 void VykarTool::restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest) {
     const std::string pattern = sel.kind == PathSelection::Kind::Dir ? sel.path + "/**" : sel.path;
     step("restore-part", args({"restore", id, dest.string(), "--pattern", pattern, "--verify"}));
+}
+
+// `snapshot diff` takes no -R (the one repository of the config); a table, regular files only
+std::vector<ReportedChange> VykarTool::diff(const std::string& from, const std::string& to) {
+    return stepRead("diff", {"--config", config_.string(), "snapshot", "diff", from, to}, parseVykarDiff);
+}
+
+// `snapshot find PATH`: PATH is a prefix; the timeline of the path itself is read
+std::map<std::string, std::string> VykarTool::find(const std::string& path) {
+    return stepRead("find", args({"snapshot", "find", path}),
+                    [&](const std::string& out) { return parseVykarFind(out, path); });
 }
 
 void VykarTool::check(bool verify_data) {
