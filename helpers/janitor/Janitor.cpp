@@ -67,29 +67,6 @@ std::string procName(int pid) {
     return c.substr(0, 120);
 }
 
-// mount points (decoded from /proc/self/mountinfo) under prefix
-std::vector<std::string> mountsUnder(const fs::path& prefix) {
-    std::vector<std::string> out;
-    std::ifstream in("/proc/self/mountinfo");
-    std::string line;
-    const std::string pre = prefix.string();
-    while (std::getline(in, line)) {
-        std::istringstream ss(line);
-        std::string id, parent, devno, root, mp;
-        ss >> id >> parent >> devno >> root >> mp;
-        std::string dec;
-        for (std::size_t i = 0; i < mp.size(); ++i) {
-            if (mp[i] == '\\' && i + 3 < mp.size()) {
-                dec += char(std::stoi(mp.substr(i + 1, 3), nullptr, 8));
-                i += 3;
-            } else
-                dec += mp[i];
-        }
-        if (dec.rfind(pre, 0) == 0) out.push_back(dec);
-    }
-    return out;
-}
-
 // loop devices whose backing file lies under prefix
 std::vector<std::string> loopsUnder(const fs::path& prefix) {
     std::vector<std::string> out;
@@ -114,6 +91,29 @@ public:
 };
 
 }  // namespace
+
+// mount points (decoded from /proc/self/mountinfo) under prefix
+std::vector<std::string> mountsUnder(const fs::path& prefix) {
+    std::vector<std::string> out;
+    std::ifstream in("/proc/self/mountinfo");
+    std::string line;
+    const std::string pre = prefix.string();
+    while (std::getline(in, line)) {
+        std::istringstream ss(line);
+        std::string id, parent, devno, root, mp;
+        ss >> id >> parent >> devno >> root >> mp;
+        std::string dec;
+        for (std::size_t i = 0; i < mp.size(); ++i) {
+            if (mp[i] == '\\' && i + 3 < mp.size()) {
+                dec += char(std::stoi(mp.substr(i + 1, 3), nullptr, 8));
+                i += 3;
+            } else
+                dec += mp[i];
+        }
+        if (dec.rfind(pre, 0) == 0) out.push_back(dec);
+    }
+    return out;
+}
 
 void Janitor::observeProcesses() {
     static auto* observer = new JanitorObserver;  // never destroyed: children may end during exit

@@ -11,6 +11,9 @@ namespace e2e {
 
 namespace fs = std::filesystem;
 
+// Mount points (decoded from /proc/self/mountinfo) under `prefix`.
+std::vector<std::string> mountsUnder(const fs::path& prefix);
+
 class Janitor {
 public:
     // Every process we start carries this variable, so strays can be found by environment.

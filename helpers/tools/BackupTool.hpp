@@ -159,6 +159,14 @@ std::string kindName(ReportedChange::Kind k);
 // change, Modified); sorted by path.
 std::vector<ReportedChange> mergeChanges(const std::vector<ReportedChange>& lines);
 
+// A snapshot served by the tool's own mount (the surface area's mount): the running command, and where the
+// snapshot's tree shows: a directory in the mounted filesystem (FUSE), or a WebDAV URL (vykar).
+struct MountedSnapshot {
+    std::unique_ptr<Child> process;
+    fs::path tree;    // FUSE: the snapshot's root under the mountpoint
+    std::string url;  // WebDAV: the snapshot's root, "http://127.0.0.1:PORT/"
+};
+
 struct Snapshot {
     std::string id;
     std::string label;
@@ -316,6 +324,10 @@ public:
     virtual std::map<std::string, std::string> find(const std::string& path);
     // Why it has no such search ("" = it has): borg and kopia have no find command.
     virtual std::string findGap() const { return ""; }
+    // Its own mount of snapshot `id` at `mountpoint` (an empty directory), running until SIGINT (restic, rustic,
+    // kopia, borg mount -f: FUSE; vykar mount: a WebDAV server on loopback `port`, a free one). Returns at once: the
+    // caller waits for the tree to show.
+    virtual MountedSnapshot mount(const std::string& id, const fs::path& mountpoint, int port);
     virtual void check(bool verify_data) = 0;
     virtual void forget(const std::string& id) = 0;
     virtual void reclaim() = 0;
@@ -376,6 +388,9 @@ public:
     std::string backup(const fs::path& source, const std::string& label) override;
     std::string backupAt(const fs::path& source, const std::string& label, std::int64_t utc) override;
     std::unique_ptr<Child> startBackup(const fs::path& source, const std::string& label) override;
+    // A long-running command of the tool (a mount, a server), started and left running (its deadline: `timeout`).
+    std::unique_ptr<Child> startStep(const std::string& stepName, const std::vector<std::string>& args,
+                                     std::chrono::seconds timeout);
     std::string finishBackup(const Result& r) override;
     std::string backupCommandOutput(const fs::path& command, const std::string& name,
                                     const std::string& label) override;

@@ -25,6 +25,7 @@ public:
     void restore(const std::string& id, const fs::path& dest) override;
     void restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest) override;
     std::vector<ReportedChange> diff(const std::string& from, const std::string& to) override;
+    MountedSnapshot mount(const std::string& id, const fs::path& mountpoint, int port) override;
     std::string findGap() const override {
         return "borg has no find command (borg list of each archive is a listing, not a search)";
     }
@@ -220,6 +221,15 @@ void BorgTool::restoreSelection(const std::string& id, const PathSelection& sel,
 std::vector<ReportedChange> BorgTool::diff(const std::string& from, const std::string& to) {
     return stepRead("diff", locked({"diff", "--json-lines", "--sort-by=path", repo() + "::" + from, to}),
                     parseBorgDiff);
+}
+
+// -f: in the foreground, so that the suite holds the process (Ctrl-C unmounts); one archive: its paths at the root
+MountedSnapshot BorgTool::mount(const std::string& id, const fs::path& mountpoint, int) {
+    MountedSnapshot m;
+    m.process =
+        startStep("mount", locked({"mount", "-f", repo() + "::" + id, mountpoint.string()}), std::chrono::minutes(30));
+    m.tree = mountpoint;
+    return m;
 }
 
 void BorgTool::check(bool verify_data) {

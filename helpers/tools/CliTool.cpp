@@ -129,6 +129,18 @@ std::vector<ReportedChange> BackupTool::diff(const std::string&, const std::stri
     throw ToolError("diff", name() + ": the driver knows no diff of two snapshots");
 }
 
+MountedSnapshot BackupTool::mount(const std::string&, const fs::path&, int) {
+    throw ToolError("mount", name() + ": the driver knows no mount");
+}
+
+std::unique_ptr<Child> CliTool::startStep(const std::string& stepName, const std::vector<std::string>& args,
+                                          std::chrono::seconds timeout) {
+    Command c = command(stepName, args, {});
+    c.timeout = timeout;
+    c.progress = Progress{};  // never sample a mountpoint's size: that would read the mounted tree
+    return std::make_unique<Child>(c);
+}
+
 std::map<std::string, std::string> BackupTool::find(const std::string&) {
     throw ToolError("find", name() + ": the driver knows no find");
 }

@@ -21,6 +21,7 @@ public:
     void restore(const std::string& id, const fs::path& dest) override;
     void restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest) override;
     std::vector<ReportedChange> diff(const std::string& from, const std::string& to) override;
+    MountedSnapshot mount(const std::string& id, const fs::path& mountpoint, int port) override;
     std::string findGap() const override { return "kopia has no find command"; }
     std::string selectionGap(const PathSelection& sel) const override {
         return sel.kind == PathSelection::Kind::Glob
@@ -275,6 +276,14 @@ void KopiaTool::restoreSelection(const std::string& id, const PathSelection& sel
 // its lines come in no fixed order (read as a set); a path whose metadata alone changed is only counted
 std::vector<ReportedChange> KopiaTool::diff(const std::string& from, const std::string& to) {
     return stepRead("diff", args({"diff", from, to}), parseKopiaDiff);
+}
+
+// one snapshot: its root is the mountpoint's; "Press Ctrl-C to unmount"
+MountedSnapshot KopiaTool::mount(const std::string& id, const fs::path& mountpoint, int) {
+    MountedSnapshot m;
+    m.process = startStep("mount", args({"mount", id, mountpoint.string()}), std::chrono::minutes(30));
+    m.tree = mountpoint;
+    return m;
 }
 
 void KopiaTool::check(bool verify_data) {

@@ -26,6 +26,7 @@ public:
     void restore(const std::string& id, const fs::path& dest) override;
     void restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest) override;
     std::vector<ReportedChange> diff(const std::string& from, const std::string& to) override;
+    MountedSnapshot mount(const std::string& id, const fs::path& mountpoint, int port) override;
     std::map<std::string, std::string> find(const std::string& path) override;
     void check(bool verify_data) override;
     void forget(const std::string& id) override;
@@ -235,6 +236,14 @@ std::vector<ReportedChange> ResticTool::diff(const std::string& from, const std:
 std::map<std::string, std::string> ResticTool::find(const std::string& path) {
     return stepRead("find", args({"find", "--json", "/" + path}),
                     [&](const std::string& out) { return parseResticFind(out, path); });
+}
+
+// its FUSE tree: ids/<short id>/ holds the snapshot's root (backed up as "."); Ctrl-C unmounts
+MountedSnapshot ResticTool::mount(const std::string& id, const fs::path& mountpoint, int) {
+    MountedSnapshot m;
+    m.process = startStep("mount", args({"mount", mountpoint.string()}), std::chrono::minutes(30));
+    m.tree = mountpoint / "ids" / id.substr(0, 8);
+    return m;
 }
 
 void ResticTool::check(bool verify_data) {

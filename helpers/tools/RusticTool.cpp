@@ -23,6 +23,7 @@ public:
     void restore(const std::string& id, const fs::path& dest) override;
     void restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest) override;
     std::vector<ReportedChange> diff(const std::string& from, const std::string& to) override;
+    MountedSnapshot mount(const std::string& id, const fs::path& mountpoint, int port) override;
     std::map<std::string, std::string> find(const std::string& path) override;
     void check(bool verify_data) override;
     void forget(const std::string& id) override;
@@ -286,6 +287,14 @@ std::vector<ReportedChange> RusticTool::diff(const std::string& from, const std:
 // --all: every snapshot of a group on a line of its own (else runs of the same result fold into "(+N)")
 std::map<std::string, std::string> RusticTool::find(const std::string& path) {
     return stepRead("find", args({"find", "--all", "--path", path}), parseRusticFind);
+}
+
+// one snapshot named: its root is the mountpoint's (--exclusive: no allow_other, nobody else reads it)
+MountedSnapshot RusticTool::mount(const std::string& id, const fs::path& mountpoint, int) {
+    MountedSnapshot m;
+    m.process = startStep("mount", args({"mount", "--exclusive", mountpoint.string(), id}), std::chrono::minutes(30));
+    m.tree = mountpoint;
+    return m;
 }
 
 void RusticTool::check(bool verify_data) {

@@ -262,6 +262,15 @@ std::map<std::string, std::string> VykarTool::find(const std::string& path) {
                     [&](const std::string& out) { return parseVykarFind(out, path); });
 }
 
+// WebDAV, not FUSE: one snapshot served at the root of http://127.0.0.1:PORT/; Ctrl-C stops the server
+MountedSnapshot VykarTool::mount(const std::string& id, const fs::path&, int port) {
+    MountedSnapshot m;
+    const std::string at = "127.0.0.1:" + std::to_string(port);
+    m.process = startStep("mount", args({"mount", "--snapshot", id, "--address", at}), std::chrono::minutes(30));
+    m.url = "http://" + at + "/";
+    return m;
+}
+
 void VykarTool::check(bool verify_data) {
     if (verify_data)
         step("check", args({"check", "--verify-data"}));

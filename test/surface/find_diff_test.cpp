@@ -20,6 +20,7 @@
 #include "RoundTrip.hpp"
 #include "ScenarioTest.hpp"
 #include "SelfTestFault.hpp"
+#include "SurfaceTest.hpp"
 #include "ToolRows.hpp"
 #include "tree/Corpus.hpp"
 #include "tree/RandomData.hpp"
@@ -59,13 +60,8 @@ std::map<std::string, Kind> manifestDiff(const Manifest& a, const Manifest& b) {
     return out;
 }
 
-class FindDiff : public ScenarioTestP<std::string> {
+class FindDiff : public SurfaceTest {
 protected:
-    FindDiff() : ScenarioTestP("surface") {}
-
-    ToolOnBackend t_;
-    SelfTestFault fault_;
-
     // the named cases, relative to the source
     const std::string dir_ = "cases";
     std::string p(const std::string& name) const { return dir_ + "/" + name; }
@@ -101,9 +97,7 @@ protected:
     }
 
     void run() {
-        PreludeOptions po;
-        fault_.arm(ws(), po, GetParam());
-        if (!prepare(t_, GetParam(), po)) return;
+        if (!ready()) return;
         Verdicts v(ws());
         ScenarioSteps steps(ws(), *t_.tool, v);
         steps.version();

@@ -10,6 +10,7 @@
 #include "RoundTrip.hpp"
 #include "ScenarioTest.hpp"
 #include "SelfTestFault.hpp"
+#include "SurfaceTest.hpp"
 #include "ToolRows.hpp"
 #include "text/Text.hpp"
 #include "tree/Corpus.hpp"
@@ -28,13 +29,8 @@ struct Part {
     PathSelection sel;
 };
 
-class PartialRestore : public ScenarioTestP<std::string> {
+class PartialRestore : public SurfaceTest {
 protected:
-    PartialRestore() : ScenarioTestP("surface") {}
-
-    ToolOnBackend t_;
-    SelfTestFault fault_;
-
     static bool selected(const PathSelection& sel, const std::string& path, const Entry& e) {
         switch (sel.kind) {
             case PathSelection::Kind::Dir:
@@ -106,9 +102,7 @@ protected:
 
     // `parts` with a File part of empty path resolved to aDataFile; `drop` removed from the tree before the backup.
     void run(bool awkward, std::vector<Part> parts, const std::string& drop = "") {
-        PreludeOptions po;
-        fault_.arm(ws(), po, GetParam());
-        if (!prepare(t_, GetParam(), po)) return;
+        if (!ready()) return;
         Verdicts v(ws());
         ScenarioSteps steps(ws(), *t_.tool, v);
         steps.version();
