@@ -328,6 +328,13 @@ public:
     // kopia, borg mount -f: FUSE; vykar mount: a WebDAV server on loopback `port`, a free one). Returns at once: the
     // caller waits for the tree to show.
     virtual MountedSnapshot mount(const std::string& id, const fs::path& mountpoint, int port);
+    // The tool's own scheduler (the surface area's daemon): it backs up `source` as `label` every `every_s` seconds
+    // (each cycle as the tool runs it), its status page on loopback `port`; returned running (its output in the log
+    // dir under a name ending "daemon"). Throws ToolError where the tool has none (daemonGap).
+    virtual std::unique_ptr<Child> startDaemon(const fs::path& source, const std::string& label, int every_s, int port);
+    // Its config rewritten for the next reload (SIGHUP): another interval, or (every_s 0) a config that does not parse.
+    virtual void rewriteDaemonConfig(int every_s);
+    virtual std::string daemonGap() const { return "it has no scheduler of its own (a daemon that backs up on time)"; }
     virtual void check(bool verify_data) = 0;
     virtual void forget(const std::string& id) = 0;
     virtual void reclaim() = 0;

@@ -129,6 +129,14 @@ std::vector<ReportedChange> BackupTool::diff(const std::string&, const std::stri
     throw ToolError("diff", name() + ": the driver knows no diff of two snapshots");
 }
 
+std::unique_ptr<Child> BackupTool::startDaemon(const fs::path&, const std::string&, int, int) {
+    throw ToolError("daemon", name() + ": " + daemonGap());
+}
+
+void BackupTool::rewriteDaemonConfig(int) {
+    throw ToolError("daemon", name() + ": " + daemonGap());
+}
+
 MountedSnapshot BackupTool::mount(const std::string&, const fs::path&, int) {
     throw ToolError("mount", name() + ": the driver knows no mount");
 }

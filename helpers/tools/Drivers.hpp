@@ -43,6 +43,10 @@ public:
     void restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest) override;
     std::vector<ReportedChange> diff(const std::string& from, const std::string& to) override;
     MountedSnapshot mount(const std::string& id, const fs::path& mountpoint, int port) override;
+    std::unique_ptr<Child> startDaemon(const fs::path& source, const std::string& label, int every_s,
+                                       int port) override;
+    void rewriteDaemonConfig(int every_s) override;
+    std::string daemonGap() const override { return ""; }
     std::map<std::string, std::string> find(const std::string& path) override;
     void check(bool verify_data) override;
     void forget(const std::string& id) override;
@@ -75,6 +79,7 @@ private:
     fs::path config_;
     std::string sources_;    // a `sources:` section (hooks, command_dumps) for the next backup
     std::string retention_;  // a `retention:` section for the next prune
+    std::string schedule_;   // a `schedule:` section for its daemon
     bool encrypted_ = true;
 };
 

@@ -110,7 +110,7 @@ void VykarTool::writeConfig(bool encrypted) {
     if (!ctx_.host.empty()) y << "hostname: " << yamlQuote(ctx_.host) << "\n";
     // the named variant: its sequential backup path (it keeps non-UTF-8 names, see capabilities)
     if (ctx_.variant == "threads1") y << "limits:\n  threads: 1\n";
-    y << sources_ << retention_;
+    y << sources_ << retention_ << schedule_;
     std::ofstream(config_) << y.str();
     // The config holds S3/REST credentials for a remote target: readable by us only.
     fs::permissions(config_, fs::perms::owner_read | fs::perms::owner_write);
@@ -269,6 +269,23 @@ MountedSnapshot VykarTool::mount(const std::string& id, const fs::path&, int por
     m.process = startStep("mount", args({"mount", "--snapshot", id, "--address", at}), std::chrono::minutes(30));
     m.url = "http://" + at + "/";
     return m;
+}
+
+// `vykar daemon` (docs/src/daemon.md): its default actions each cycle (backup, prune, compact, check) for the one
+// source, every `every_s` seconds, none at start; the status page on loopback
+std::unique_ptr<Child> VykarTool::startDaemon(const fs::path& source, const std::string& label, int every_s, int port) {
+    sources_ = "sources:\n  - label: " + yamlQuote(label) + "\n    path: " + yamlQuote(source.string()) + "\n";
+    rewriteDaemonConfig(every_s);
+    return startStep("daemon",
+                     {"--config", config_.string(), "daemon", "--http-listen", "127.0.0.1:" + std::to_string(port)},
+                     std::chrono::minutes(30));
+}
+
+void VykarTool::rewriteDaemonConfig(int every_s) {
+    schedule_ =
+        "schedule:\n  enabled: true\n  every: " + yamlQuote(std::to_string(every_s) + "s") + "\n  on_startup: false\n";
+    writeConfig(encrypted_);
+    if (every_s <= 0) std::ofstream(config_, std::ios::app) << "schedule: [a reload that cannot parse\n";
 }
 
 void VykarTool::check(bool verify_data) {
