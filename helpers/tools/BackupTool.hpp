@@ -335,6 +335,13 @@ public:
     // Its config rewritten for the next reload (SIGHUP): another interval, or (every_s 0) a config that does not parse.
     virtual void rewriteDaemonConfig(int every_s);
     virtual std::string daemonGap() const { return "it has no scheduler of its own (a daemon that backs up on time)"; }
+    // Its one-shot routine (the surface area's workflow: bare vykar runs backup, prune, compact and check) for
+    // `source` as `label` under the retention `keep`; its outcome as it ended, never thrown. ToolError where it has
+    // none (oneShotGap).
+    virtual Result oneShot(const fs::path& source, const std::string& label, const RetentionRules& keep);
+    virtual std::string oneShotGap() const {
+        return "it has no one-shot routine of its own (backup, prune, compact and check in one command)";
+    }
     virtual void check(bool verify_data) = 0;
     virtual void forget(const std::string& id) = 0;
     virtual void reclaim() = 0;

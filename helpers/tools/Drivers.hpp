@@ -47,6 +47,8 @@ public:
                                        int port) override;
     void rewriteDaemonConfig(int every_s) override;
     std::string daemonGap() const override { return ""; }
+    Result oneShot(const fs::path& source, const std::string& label, const RetentionRules& keep) override;
+    std::string oneShotGap() const override { return ""; }
     std::map<std::string, std::string> find(const std::string& path) override;
     void check(bool verify_data) override;
     void forget(const std::string& id) override;
@@ -80,6 +82,7 @@ private:
     std::string sources_;    // a `sources:` section (hooks, command_dumps) for the next backup
     std::string retention_;  // a `retention:` section for the next prune
     std::string schedule_;   // a `schedule:` section for its daemon
+    static std::string retentionYaml(const RetentionRules& r);  // its `retention:` section
     bool encrypted_ = true;
 };
 

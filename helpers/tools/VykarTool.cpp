@@ -300,6 +300,23 @@ void VykarTool::forget(const std::string& id) {
 }
 // its documented `retention:` (groups by source label), then `prune`; it refuses a policy that removes a whole group
 void VykarTool::forgetByPolicy(const RetentionRules& r, const std::vector<std::string>&) {
+    retention_ = retentionYaml(r);
+    writeConfig(encrypted_);
+    step("prune", args({"prune", "--list"}));
+}
+
+// bare `vykar` (commands.md: "Run full backup process: backup, prune, compact, check"), its one source and retention
+// in the config; the outcome as it ended
+Result VykarTool::oneShot(const fs::path& source, const std::string& label, const RetentionRules& keep) {
+    sources_ = "sources:\n  - label: " + yamlQuote(label) + "\n    path: " + yamlQuote(source.string()) + "\n";
+    retention_ = retentionYaml(keep);
+    writeConfig(encrypted_);
+    Result r = run(command("one-shot", {"--config", config_.string()}, {}));
+    history_.push_back(r);
+    return r;
+}
+
+std::string VykarTool::retentionYaml(const RetentionRules& r) {
     std::ostringstream y;
     y << "retention:\n";
     for (const auto& [key, n] : {std::pair<const char*, int>{"keep_last", r.last},
@@ -310,9 +327,7 @@ void VykarTool::forgetByPolicy(const RetentionRules& r, const std::vector<std::s
                                  {"keep_yearly", r.yearly}})
         if (n > 0) y << "  " << key << ": " << n << "\n";
     if (r.within_days > 0) y << "  keep_within: " << yamlQuote(std::to_string(r.within_days) + "d") << "\n";
-    retention_ = y.str();
-    writeConfig(encrypted_);
-    step("prune", args({"prune", "--list"}));
+    return y.str();
 }
 // libfaketime reaches a dynamically linked (glibc) vykar only; its release binaries are static (musl)
 std::string VykarTool::backdatingGap() const {
