@@ -179,6 +179,15 @@ struct HookSet {
     std::string before, after, failed, finally;  // shell commands; empty = none
 };
 
+// A variable a tool's docs give its hooks (vykar's {command} placeholder and its VYKAR_COMMAND twin), as a hook command
+// spells it, and what it must hold for one backup (the surface area's hooks).
+struct HookVariable {
+    std::string name;       // "command", "VYKAR_COMMAND"
+    std::string spelled;    // "{command}", "\"$VYKAR_COMMAND\""
+    std::string value;      // what it must hold (the error: "", judged apart)
+    bool is_error = false;  // the error: empty until the command failed, then saying why
+};
+
 // A retention policy (forget/prune keep-* rules), in the rules every tool has (kopia has no keep-within).
 struct RetentionRules {
     int last = 0, hourly = 0, daily = 0, weekly = 0, monthly = 0, yearly = 0;
@@ -342,6 +351,13 @@ public:
     virtual std::string oneShotGap() const {
         return "it has no one-shot routine of its own (backup, prune, compact and check in one command)";
     }
+    // Its own monitoring hooks around one backup of `source` as `label` (the surface area's hooks: vykar's top-level
+    // `hooks:`, rustic's [backup.hooks]; after, failed and finally set to warn when they fail, as documented): the
+    // outcome as it ended, never thrown. ToolError where it has none (notifyGap).
+    virtual Result backupNotifying(const fs::path& source, const std::string& label, const HookSet& hooks);
+    virtual std::string notifyGap() const { return "it runs no hooks of its own: a wrapper script must call out"; }
+    // The variables its docs give those hooks, each with what it must hold for a backup; none where it documents none.
+    virtual std::vector<HookVariable> hookVariables() const { return {}; }
     virtual void check(bool verify_data) = 0;
     virtual void forget(const std::string& id) = 0;
     virtual void reclaim() = 0;

@@ -26,6 +26,9 @@ public:
     void restoreSelection(const std::string& id, const PathSelection& sel, const fs::path& dest) override;
     std::vector<ReportedChange> diff(const std::string& from, const std::string& to) override;
     MountedSnapshot mount(const std::string& id, const fs::path& mountpoint, int port) override;
+    std::string notifyGap() const override {
+        return "borg runs no hooks of its own (borgmatic, a separate program, wraps it)";
+    }
     std::string findGap() const override {
         return "borg has no find command (borg list of each archive is a listing, not a search)";
     }

@@ -133,6 +133,10 @@ std::unique_ptr<Child> BackupTool::startDaemon(const fs::path&, const std::strin
     throw ToolError("daemon", name() + ": " + daemonGap());
 }
 
+Result BackupTool::backupNotifying(const fs::path&, const std::string&, const HookSet&) {
+    throw ToolError("hooks", name() + ": " + notifyGap());
+}
+
 Result BackupTool::oneShot(const fs::path&, const std::string&, const RetentionRules&) {
     throw ToolError("one-shot", name() + ": " + oneShotGap());
 }

@@ -62,6 +62,9 @@ public:
     const fs::path& configPath() const { return config_; }
     std::string commandOutputPath(const std::string& name) const override { return "vykar-dumps/" + name; }
     std::string backupWithHooks(const fs::path& source, const HookSet& hooks, const std::string& label) override;
+    Result backupNotifying(const fs::path& source, const std::string& label, const HookSet& hooks) override;
+    std::string notifyGap() const override { return ""; }
+    std::vector<HookVariable> hookVariables() const override;
     std::string exitMeaning(int code) const override {
         return code == 3 ? "partial success: the backup finished but skipped files it could not read" : "";
     }
@@ -82,6 +85,8 @@ private:
     std::string sources_;    // a `sources:` section (hooks, command_dumps) for the next backup
     std::string retention_;  // a `retention:` section for the next prune
     std::string schedule_;   // a `schedule:` section for its daemon
+    std::string hooks_;      // a top-level `hooks:` section (the monitoring recipes') for the next backup
+    std::string repositoryUrl() const;
     static std::string retentionYaml(const RetentionRules& r);  // its `retention:` section
     bool encrypted_ = true;
 };

@@ -23,6 +23,11 @@ public:
     std::vector<ReportedChange> diff(const std::string& from, const std::string& to) override;
     MountedSnapshot mount(const std::string& id, const fs::path& mountpoint, int port) override;
     std::string findGap() const override { return "kopia has no find command"; }
+    // kopia.io/docs/advanced/actions: before and after a snapshot root or folder, opt-in per client
+    std::string notifyGap() const override {
+        return "kopia's actions run before and after a snapshot, with no hook documented for a failed one, so one "
+               "call per outcome cannot be checked";
+    }
     std::string selectionGap(const PathSelection& sel) const override {
         return sel.kind == PathSelection::Kind::Glob
                    ? "kopia's snapshot restore takes a snapshot and a path in it, no name pattern"

@@ -38,6 +38,9 @@ public:
     StallBound stallBound() const override;
     // [backup.hooks] in its profile: rustic runs them with vykar's semantics
     std::string backupWithHooks(const fs::path& source, const HookSet& hooks, const std::string& label) override;
+    // its documented variables: none (the RUSTIC_* it sets are in its code, not its docs)
+    Result backupNotifying(const fs::path& source, const std::string& label, const HookSet& hooks) override;
+    std::string notifyGap() const override { return ""; }
 
 protected:
     std::map<std::string, std::string> toolEnv() const override;
@@ -188,9 +191,16 @@ CliTool::Invocation RusticTool::backupInvocation(const fs::path& source, const s
 }
 
 std::string RusticTool::backupWithHooks(const fs::path& source, const HookSet& hooks, const std::string& label) {
+    Result r = backupNotifying(source, label, hooks);
+    checkResult("backup", r, {0});
+    return snapshotIdFrom(r);
+}
+
+Result RusticTool::backupNotifying(const fs::path& source, const std::string& label, const HookSet& hooks) {
     // rustic's semantics are vykar's: a failing run-before aborts the backup
     // (run-failed and run-finally still run); run-after, run-failed and
-    // run-finally only warn. Hook output goes to stderr, away from the JSON.
+    // run-finally only warn (on-failure, rustic_core's CommandInput: its default "error" would fail the run). Hook
+    // output goes to stderr, away from the JSON.
     std::string t = "\n[backup.hooks]\n";
     for (const auto& [key, cmd, on_failure] :
          {std::tuple<const char*, std::string, const char*>{"run-before", hooks.before, "error"},
@@ -208,8 +218,7 @@ std::string RusticTool::backupWithHooks(const fs::path& source, const HookSet& h
         ctx_.home));
     history_.push_back(r);
     writeProfile("");
-    checkResult("backup", r, {0});
-    return snapshotIdFrom(r);
+    return r;
 }
 
 std::vector<std::string> RusticTool::dumpArgs(const fs::path& command, const std::string& name,

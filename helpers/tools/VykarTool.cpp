@@ -65,20 +65,11 @@ void VykarTool::writeConfig(bool encrypted) {
     std::ostringstream y;
     y << "# written by backup-e2e for one test; secrets come from the environment\n";
     y << "repositories:\n  - label: " << kRepoLabel << "\n";
-    if (t.kind == "local")
-        y << "    url: " << yamlQuote(t.path.string()) << "\n";
-    else if (t.kind == "rest") {
-        y << "    url: "
-          << yamlQuote(t.scheme + "://" + t.host + ":" + std::to_string(t.port) +
-                       (t.repo_name.empty() ? "" : "/" + t.repo_name))
-          << "\n";
+    y << "    url: " << yamlQuote(repositoryUrl()) << "\n";
+    if (t.kind == "rest") {
         y << "    access_token: " << yamlQuote(t.token) << "\n";
         if (t.scheme == "http") y << "    allow_insecure_http: true\n";
     } else if (t.kind == "s3") {
-        y << "    url: "
-          << yamlQuote(std::string(t.scheme == "http" ? "s3+http" : "s3") + "://" + t.host + ":" +
-                       std::to_string(t.port) + "/" + t.bucket + (t.prefix.empty() ? "" : "/" + t.prefix))
-          << "\n";
         y << "    region: " << yamlQuote(t.region) << "\n";
         y << "    access_key_id: " << yamlQuote(t.access_key) << "\n";
         y << "    secret_access_key: " << yamlQuote(t.secret_key) << "\n";
@@ -86,8 +77,6 @@ void VykarTool::writeConfig(bool encrypted) {
         // its documented set-up on a bucket with Object Lock (backends.md, step 3): deletes become zero-byte PUTs
         if (t.object_lock) y << "    s3_soft_delete: true\n";
     } else if (t.kind == "sftp") {
-        y << "    url: "
-          << yamlQuote("sftp://" + t.user + "@" + t.host + ":" + std::to_string(t.port) + t.path.string()) << "\n";
         y << "    sftp_key: " << yamlQuote(t.key_file.string()) << "\n";
         y << "    sftp_known_hosts: " << yamlQuote(t.known_hosts.string()) << "\n";
         if (ctx_.request_timeout.count() > 0)  // documented range 5 to 300 s
@@ -110,10 +99,23 @@ void VykarTool::writeConfig(bool encrypted) {
     if (!ctx_.host.empty()) y << "hostname: " << yamlQuote(ctx_.host) << "\n";
     // the named variant: its sequential backup path (it keeps non-UTF-8 names, see capabilities)
     if (ctx_.variant == "threads1") y << "limits:\n  threads: 1\n";
-    y << sources_ << retention_ << schedule_;
+    y << sources_ << retention_ << schedule_ << hooks_;
     std::ofstream(config_) << y.str();
     // The config holds S3/REST credentials for a remote target: readable by us only.
     fs::permissions(config_, fs::perms::owner_read | fs::perms::owner_write);
+}
+
+// the repository's url as its config gives it (also what its hooks see as {repository})
+std::string VykarTool::repositoryUrl() const {
+    const RepoTarget& t = target_;
+    if (t.kind == "rest")
+        return t.scheme + "://" + t.host + ":" + std::to_string(t.port) +
+               (t.repo_name.empty() ? "" : "/" + t.repo_name);
+    if (t.kind == "s3")
+        return std::string(t.scheme == "http" ? "s3+http" : "s3") + "://" + t.host + ":" + std::to_string(t.port) +
+               "/" + t.bucket + (t.prefix.empty() ? "" : "/" + t.prefix);
+    if (t.kind == "sftp") return "sftp://" + t.user + "@" + t.host + ":" + std::to_string(t.port) + t.path.string();
+    return t.path.string();
 }
 
 std::map<std::string, std::string> VykarTool::toolEnv() const {
@@ -168,6 +170,41 @@ std::string VykarTool::backupWithHooks(const fs::path& source, const HookSet& ho
     writeConfig(encrypted_);
     checkResult("backup", r, {0});
     return snapshotIdFrom(r);
+}
+
+// the monitoring recipes' place (recipes.md, Monitoring): top-level `hooks:`, the bare keys, which fire for backup,
+// prune, check and compact; only backup runs here
+Result VykarTool::backupNotifying(const fs::path& source, const std::string& label, const HookSet& hooks) {
+    sources_ = "sources:\n  - label: " + yamlQuote(label) + "\n    path: " + yamlQuote(source.string()) + "\n";
+    hooks_ = "hooks:\n";
+    for (const auto& [k, v] : {std::pair<const char*, std::string>{"before", hooks.before},
+                               {"after", hooks.after},
+                               {"failed", hooks.failed},
+                               {"finally", hooks.finally}})
+        if (!v.empty()) hooks_ += std::string("  ") + k + ": " + yamlQuote(v) + "\n";
+    writeConfig(encrypted_);
+    Result r = run(command("backup", args({"backup", "-S", label}), {}));
+    history_.push_back(r);
+    sources_.clear();
+    hooks_.clear();
+    writeConfig(encrypted_);
+    return r;
+}
+
+// configuration.md, Variable substitution: the placeholders (shell-escaped by vykar) and their VYKAR_* twins that a
+// top-level hook gets ({source_label} and {source_path} belong to a source's own hooks: empty here)
+std::vector<HookVariable> VykarTool::hookVariables() const {
+    std::vector<HookVariable> v;
+    for (const auto& [name, value] : {std::pair<std::string, std::string>{"command", "backup"},
+                                      {"repository", repositoryUrl()},
+                                      {"label", kRepoLabel},
+                                      {"error", ""}}) {
+        std::string env = "VYKAR_" + name;
+        for (auto& c : env) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        v.push_back({name, "{" + name + "}", value, name == "error"});
+        v.push_back({env, "\"$" + env + "\"", value, name == "error"});
+    }
+    return v;
 }
 
 std::string VykarTool::snapshotIdFrom(const Result& r) {
