@@ -405,6 +405,9 @@ public:
     virtual std::string retentionGap(const RetentionRules& rules) const;
 
     const std::vector<Result>& history() const { return history_; }
+    // A backup's exit code that its docs give for "finished, and said which files it skipped or saw change" (restic
+    // 3, borg 1, vykar 3): the snapshot is made.
+    virtual bool partialExit(int /*code*/) const { return false; }
 
 protected:
     std::vector<Result> history_;

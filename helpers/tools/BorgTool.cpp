@@ -18,6 +18,7 @@ public:
     std::string exitMeaning(int code) const override {
         return code == 1 ? "warning: borg finished with warnings" : code == 2 ? "error" : "";
     }
+    bool partialExit(int code) const override { return code == 1; }
     Capabilities capabilities() const override;
     void init(const RepoOptions& opt) override;
     std::vector<Snapshot> snapshots() override;

@@ -68,6 +68,7 @@ public:
     std::string exitMeaning(int code) const override {
         return code == 3 ? "partial success: the backup finished but skipped files it could not read" : "";
     }
+    bool partialExit(int code) const override { return code == 3; }
     // Parse `vykar list` (a human table; blank Host/Label cells repeat the row above).
     static std::vector<Snapshot> parseList(const std::string& out);
 

@@ -19,6 +19,7 @@ public:
     std::string exitMeaning(int code) const override {
         return code == 3 ? "some source files could not be read" : code == 130 ? "interrupted" : "";
     }
+    bool partialExit(int code) const override { return code == 3; }
     Capabilities capabilities() const override;
     void init(const RepoOptions& opt) override;
     std::vector<Snapshot> snapshots() override;
