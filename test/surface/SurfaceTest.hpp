@@ -6,6 +6,10 @@
 #include "SelfTestFault.hpp"
 #include "ToolRows.hpp"
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 namespace e2e {
 
 class SurfaceTest : public ScenarioTestP<std::string> {
@@ -20,6 +24,22 @@ protected:
         PreludeOptions po;
         fault_.arm(ws(), po, GetParam());
         return prepare(t_, GetParam(), po);
+    }
+
+    // The snapshots the tool lists, their ids sorted.
+    std::vector<std::string> snapshotIds() {
+        std::vector<std::string> v;
+        for (const auto& s : t_.tool->snapshots()) v.push_back(s.id);
+        std::sort(v.begin(), v.end());
+        return v;
+    }
+
+    // A listed snapshot that is none of `before` ("" = none).
+    std::string newSnapshot(const std::vector<std::string>& before) {
+        for (const auto& id : snapshotIds())
+            if (std::none_of(before.begin(), before.end(), [&](const std::string& b) { return sameSnapshotId(b, id); }))
+                return id;
+        return "";
     }
 };
 

@@ -9,7 +9,12 @@
 //     still runs a cycle on SIGUSR1 (with the config it had);
 //   "sigterm": SIGTERM during a cycle: the daemon ends within 60 s (between steps, as documented) and leaves no half
 //     snapshot: the data-verifying check passes and the newest snapshot restores.
-// The peers have no scheduler of their own: NOT-APPLICABLE. SIGSTOP across several slots is not yet a case.
+// StoppedPastItsSlots (vykar #163: a laptop asleep through several slots must not run them all on waking): after
+// the first scheduled cycle the daemon is stopped (SIGSTOP) for six intervals, then continued (SIGCONT):
+//   "stopped": no cycle while it was stopped (the signal reached it); "resumed": at least one cycle in the two
+//   intervals after SIGCONT, and at most three (one to catch up and the schedule's own two; the six slots it slept
+//   through, run as a burst, would make eight).
+// The peers have no scheduler of their own: NOT-APPLICABLE.
 #include "SurfaceTest.hpp"
 #include "services/Service.hpp"
 #include "tree/Corpus.hpp"
@@ -163,19 +168,68 @@ protected:
                " ms after SIGTERM (" + r.describe() + ")";
     }
 
-    void run() {
-        if (!ready()) return;
-        if (const std::string gap = t_.tool->daemonGap(); !gap.empty()) return endAs(Status::NotApplicable, gap);
-        Verdicts v(ws());
-        ScenarioSteps steps(ws(), *t_.tool, v);
+    std::string stopped(int every) {
+        const std::size_t c0 = count();
+        d_->signalGroup(SIGSTOP);
+        std::this_thread::sleep_for(std::chrono::seconds(6 * every));
+        const std::size_t c1 = count();
+        d_->signalGroup(SIGCONT);
+        if (c1 != c0) throw VerdictFailure(std::to_string(c1 - c0) + " cycle(s) ran while it was stopped: it was not");
+        return "no cycle in the " + std::to_string(6 * every) + " s it was stopped (six slots)";
+    }
+
+    std::string resumed(int every) {
+        const std::size_t c0 = count();
+        std::this_thread::sleep_for(std::chrono::seconds(2 * every));
+        const std::size_t n = count() - c0;
+        if (!d_->running()) throw VerdictFailure("the daemon ended after SIGCONT: " + d_->wait().describe());
+        if (n < 1) throw VerdictFailure("no cycle in the " + std::to_string(2 * every) + " s after SIGCONT");
+        if (n > 3)
+            throw VerdictFailure(std::to_string(n) + " cycles in the " + std::to_string(2 * every) +
+                                 " s after SIGCONT: the slots it slept through ran as a burst (at most 3: one to " +
+                                 "catch up and the schedule's two)");
+        return std::to_string(n) + " cycle(s) in the " + std::to_string(2 * every) + " s after SIGCONT";
+    }
+
+    // the tool prepared, with a daemon; false: the row has ended (SKIPPED or NOT-APPLICABLE, with its reason)
+    bool daemonReady() {
+        if (!ready()) return false;
+        if (const std::string gap = t_.tool->daemonGap(); !gap.empty()) {
+            endAs(Status::NotApplicable, gap);
+            return false;
+        }
+        return true;
+    }
+
+    // the corpus, the repository, and the daemon under way with its first scheduled cycle done
+    bool begin(ScenarioSteps& steps, Verdicts& v, int every) {
         steps.version();
         steps.corpus(CorpusProfile{12, 256ull << 10, 0, 2, 1}, false);
         steps.init(true);
-        if (!v.ok()) return fault_.judge(v, "daemon");
+        if (!v.ok()) return false;
         port_ = freeLoopbackPort();
-        const int every = 4;
         v.layer("scheduled", [&] { return scheduled(steps, every); });
-        if (!v.ok()) return fault_.judge(v, "daemon");
+        return v.ok();
+    }
+
+    void stopPastSlots() {
+        if (!daemonReady()) return;
+        Verdicts v(ws());
+        ScenarioSteps steps(ws(), *t_.tool, v);
+        const int every = 4;
+        if (!begin(steps, v, every)) return fault_.judge(v, "daemon");
+        v.layer("stopped", [&] { return stopped(every); });
+        v.layer("resumed", [&] { return resumed(every); });
+        steps.restoreAndCompare(newest(), "restore-resumed", "-resumed");
+        fault_.judge(v, "daemon");
+    }
+
+    void run() {
+        if (!daemonReady()) return;
+        Verdicts v(ws());
+        ScenarioSteps steps(ws(), *t_.tool, v);
+        const int every = 4;
+        if (!begin(steps, v, every)) return fault_.judge(v, "daemon");
         steps.restoreAndCompare(newest(), "restore-scheduled", "-scheduled");
         v.layer("status", [&] { return status(); });
         v.layer("reload", [&] { return reload(every); });
@@ -192,6 +246,9 @@ protected:
 
 TEST_P(Daemon, Signals) {
     run();
+}
+TEST_P(Daemon, StoppedPastItsSlots) {
+    stopPastSlots();
 }
 
 INSTANTIATE_TEST_SUITE_P(DaemonLocal, Daemon, ::testing::ValuesIn(defaultTools()),
@@ -243,6 +300,22 @@ esac
 exec "$real" "$@"
 )SH";
 
+// SIGCONT answered with eight cycles, as if every slot slept through ran (the daemon in the wrapper's own group, so
+// that SIGSTOP and SIGCONT reach it): caught by "resumed"
+const char* kBurstsOnCont = R"SH(
+case " $* " in *" daemon "*)
+  "$real" "$@" &
+  pid=$!
+  trap 'for i in 1 2 3 4 5 6 7 8; do kill -USR1 $pid; sleep 1; done' CONT
+  trap 'kill -TERM $pid; wait $pid; exit $?' TERM
+  trap 'kill -INT $pid; wait $pid; exit $?' INT
+  trap : USR1 HUP
+  while kill -0 $pid 2>/dev/null; do wait $pid; done
+  exit 0 ;;
+esac
+exec "$real" "$@"
+)SH";
+
 class DaemonSelftest : public Daemon {};
 
 TEST_P(DaemonSelftest, NeverBacksUp) {
@@ -272,6 +345,16 @@ TEST_P(DaemonSelftest, DiesOnBadReload) {
 TEST_P(DaemonSelftest, DiesOnSigterm) {
     fault_.expect("dies-on-sigterm", kDiesOnSigterm, "sigterm");
     run();
+}
+TEST_P(DaemonSelftest, IgnoresStop) {
+    // the daemon in a session of its own: SIGSTOP stops only the wrapper, the daemon goes on
+    static const std::string script = forwarding("kill -USR1 $pid", "kill -HUP $pid");
+    fault_.expect("ignores-stop", script.c_str(), "stopped");
+    stopPastSlots();
+}
+TEST_P(DaemonSelftest, BurstsOnCont) {
+    fault_.expect("bursts-on-cont", kBurstsOnCont, "resumed");
+    stopPastSlots();
 }
 
 // The self-tests run with the one tool that has a daemon

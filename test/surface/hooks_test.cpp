@@ -47,12 +47,6 @@ std::string describe(const std::vector<WebhookCall>& calls) {
 
 class Hooks : public SurfaceTest {
 protected:
-    std::vector<std::string> ids() {
-        std::vector<std::string> v;
-        for (const auto& s : t_.tool->snapshots()) v.push_back(s.id);
-        return v;
-    }
-
     HookSet hooksTo(int port, const std::vector<HookVariable>& vars, bool quiet) {
         HookSet h;
         std::string* slot[] = {&h.before, &h.after, &h.failed, &h.finally};
@@ -106,14 +100,6 @@ protected:
                (failed ? "; the error: " + error : "");
     }
 
-    // the snapshot this backup made ("" = none), given the ids listed before it
-    std::string made(const std::vector<std::string>& before) {
-        for (const auto& id : ids())
-            if (std::none_of(before.begin(), before.end(), [&](const std::string& b) { return sameSnapshotId(b, id); }))
-                return id;
-        return "";
-    }
-
     bool begin(ScenarioSteps& steps, Verdicts& v) {
         steps.version();
         steps.corpus(CorpusProfile{10, 256ull << 10, 0, 2, 1}, false);
@@ -125,7 +111,7 @@ protected:
         std::string id;
         v.layer("backed-up", [&] {
             if (!r.ok()) throw VerdictFailure("the backup failed: " + r.describe() + "\n" + r.tail(8));
-            id = made(before);
+            id = newSnapshot(before);
             if (id.empty()) throw VerdictFailure("exit 0, and no new snapshot listed");
             return "exit 0, snapshot " + id;
         });
@@ -140,7 +126,7 @@ protected:
         if (!begin(steps, v)) return fault_.judge(v, "hooks");
         WebhookReceiver receiver;
         const auto vars = t_.tool->hookVariables();
-        const auto before = ids();
+        const auto before = snapshotIds();
         const fs::path gone = steps.source().string() + ".gone";
         if (fail) fs::rename(steps.source(), gone);
         const Result r = t_.tool->backupNotifying(steps.source(), steps.label(), hooksTo(receiver.port(), vars, false));
@@ -149,7 +135,7 @@ protected:
         if (fail)
             v.layer("failed", [&] {
                 if (r.ok()) throw VerdictFailure("exit 0 with its source gone: " + r.tail(6));
-                if (const std::string id = made(before); !id.empty())
+                if (const std::string id = newSnapshot(before); !id.empty())
                     throw VerdictFailure("a failed backup left snapshot " + id);
                 return "it says so: " + r.describe() + ", no snapshot made";
             });
@@ -174,7 +160,7 @@ protected:
         const auto vars = t_.tool->hookVariables();
         const HookSet h = hooksTo(port, vars, true);
         const HookSet only_after{"", h.after, "", h.finally};  // a before hook that fails would abort, as documented
-        const auto before = ids();
+        const auto before = snapshotIds();
         const Result r = t_.tool->backupNotifying(steps.source(), steps.label(), only_after);
         backedUp(steps, v, r, before);
         v.layer("logged", [&] {
@@ -204,17 +190,14 @@ INSTANTIATE_TEST_SUITE_P(HooksLocal, Hooks, ::testing::ValuesIn(defaultTools()),
 
 // Self-tests, each caught by its own layer. rustic's (they run in the gate) edit the hooks in its profile before it
 // reads them: the tool as it would behave with that fault.
-const char* const kProfile = "p=\"$HOME/.config/rustic/rustic.toml\"\n";
+std::string editingProfile(const std::string& sed) {
+    return "p=\"$HOME/.config/rustic/rustic.toml\"\n[ -f \"$p\" ] && sed -i '" + sed +
+           "' \"$p\"\nexec \"$real\" \"$@\"\n";
+}
 
 // exit 1 after a good backup with its hooks run: caught by "backed-up"
 const char* kSaysItFailed = R"SH(
 case " $* " in *" backup "*) "$real" "$@"; exit 1 ;; esac
-exec "$real" "$@"
-)SH";
-
-// the after hook run twice: caught by "calls"
-const std::string kAfterTwice = std::string(kProfile) + R"SH(
-[ -f "$p" ] && sed -i 's/^run-after = \[\(.*\)\]$/run-after = [\1, \1]/' "$p"
 exec "$real" "$@"
 )SH";
 
@@ -224,23 +207,14 @@ case " $* " in *" backup "*) "$real" "$@"; exit 0 ;; esac
 exec "$real" "$@"
 )SH";
 
+// the after hook run twice: caught by "calls"
+const std::string kAfterTwice = editingProfile(R"(s/^run-after = \[\(.*\)\]$/run-after = [\1, \1]/)");
 // no failed hook: caught by "calls" (on failure)
-const std::string kSkipsFailed = std::string(kProfile) + R"SH(
-[ -f "$p" ] && sed -i '/^run-failed = /d' "$p"
-exec "$real" "$@"
-)SH";
-
+const std::string kSkipsFailed = editingProfile("/^run-failed = /d");
 // a failing after hook fails the run (rustic's default on-failure, "error"): caught by "backed-up" (receiver down)
-const std::string kFailsOnHookFailure = std::string(kProfile) + R"SH(
-[ -f "$p" ] && sed -i 's/on-failure = "warn"/on-failure = "error"/' "$p"
-exec "$real" "$@"
-)SH";
-
+const std::string kFailsOnHookFailure = editingProfile(R"(s/on-failure = "warn"/on-failure = "error"/)");
 // a failing hook ignored without a word (on-failure "ignore"): caught by "logged"
-const std::string kSilent = std::string(kProfile) + R"SH(
-[ -f "$p" ] && sed -i 's/on-failure = "warn"/on-failure = "ignore"/' "$p"
-exec "$real" "$@"
-)SH";
+const std::string kSilent = editingProfile(R"(s/on-failure = "warn"/on-failure = "ignore"/)");
 
 class HooksSelftest : public Hooks {};
 
@@ -273,27 +247,24 @@ TEST_P(HooksSelftest, Silent) {
 INSTANTIATE_TEST_SUITE_P(HooksFaults, HooksSelftest, ::testing::Values("rustic"),
                          [](const auto& p) { return p.param; });
 
-// Self-tests of the variables (vykar, the one tool that documents them; its config is "$2"): caught by "variables"
+// Self-tests of the variables (vykar, the one tool that documents them), caught by "variables": its config ("$2")
+// edited before it reads it
+std::string editingConfig(const std::string& sed) {
+    return "[ \"$1\" = --config ] && sed -i '" + sed + "' \"$2\"\nexec \"$real\" \"$@\"\n";
+}
 // a {label} that is the source's label
-const char* kWrongLabel = R"SH(
-[ "$1" = --config ] && sed -i 's/label={label}/label={source_label}/g' "$2"
-exec "$real" "$@"
-)SH";
-
+const std::string kWrongLabel = editingConfig("s/label={label}/label={source_label}/g");
 // an error that says nothing after a failed backup
-const char* kNoError = R"SH(
-[ "$1" = --config ] && sed -i 's/error={error}/error=/g' "$2"
-exec "$real" "$@"
-)SH";
+const std::string kNoError = editingConfig("s/error={error}/error=/g");
 
 class HooksVariablesSelftest : public Hooks {};
 
 TEST_P(HooksVariablesSelftest, WrongLabel) {
-    fault_.expect("wrong-label", kWrongLabel, "variables");
+    fault_.expect("wrong-label", kWrongLabel.c_str(), "variables");
     webhook(false);
 }
 TEST_P(HooksVariablesSelftest, NoError) {
-    fault_.expect("no-error", kNoError, "variables");
+    fault_.expect("no-error", kNoError.c_str(), "variables");
     webhook(true);
 }
 

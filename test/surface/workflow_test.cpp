@@ -23,13 +23,6 @@ namespace {
 
 class Workflow : public SurfaceTest {
 protected:
-    std::vector<std::string> ids() {
-        std::vector<std::string> v;
-        for (const auto& s : t_.tool->snapshots()) v.push_back(s.id);
-        std::sort(v.begin(), v.end());
-        return v;
-    }
-
     // path -> size of every repository file (the local repository's directory)
     std::map<std::string, std::uintmax_t> repoFiles() {
         std::map<std::string, std::uintmax_t> m;
@@ -82,12 +75,9 @@ protected:
             if (!r.ok()) throw VerdictFailure("the one-shot routine failed: " + r.describe() + "\n" + r.tail(8));
             return "exit 0: " + r.tail(6);
         });
-        const auto after = ids();
-        std::string fresh;
+        const auto after = snapshotIds();
+        const std::string fresh = newSnapshot(made);
         v.layer("backed-up", [&] {
-            for (const auto& id : after)
-                if (std::none_of(made.begin(), made.end(), [&](const std::string& m) { return sameSnapshotId(m, id); }))
-                    fresh = id;
             if (fresh.empty())
                 throw VerdictFailure("no new snapshot among the " + std::to_string(after.size()) + " listed");
             return "snapshot " + fresh + " made";
@@ -123,7 +113,7 @@ protected:
         if (!begin(steps, v)) return fault_.judge(v, "workflow");
         history(steps, v);
         if (!v.ok()) return fault_.judge(v, "workflow");
-        const auto listed = ids();
+        const auto listed = snapshotIds();
         const auto files = repoFiles();
         const fs::path gone = steps.source().string() + ".gone";
         fs::rename(steps.source(), gone);
@@ -137,10 +127,10 @@ protected:
         });
         fs::rename(gone, steps.source());
         v.layer("nothing-else", [&] {
-            if (ids() != listed)
+            if (snapshotIds() != listed)
                 throw VerdictFailure(
                     "the snapshots changed after a failed backup (prune ran): " + std::to_string(listed.size()) +
-                    " before, " + std::to_string(ids().size()) + " after");
+                    " before, " + std::to_string(snapshotIds().size()) + " after");
             if (repoFiles() != files)
                 throw VerdictFailure("repository files changed after a failed backup (compact ran)");
             return "the same " + std::to_string(listed.size()) + " snapshots and " + std::to_string(files.size()) +
